@@ -1,0 +1,1 @@
+//! Criterion suites for Conclave live in `benches/`; this library only anchors the package.

@@ -1,0 +1,7 @@
+//! Domain-separation tags for every hash the zero-knowledge core computes, in one place.
+
+/// Prefix of the SHA-256 that names a Groth16 verifying key (its statement id).
+pub const VERIFYING_KEY_ID: &[u8] = b"conclave/groth16/verifying-key/v1\0";
+
+/// Magic bytes that open every binary file of the zero-knowledge core.
+pub const BINARY_MAGIC: &[u8; 4] = b"CNCL";

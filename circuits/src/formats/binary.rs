@@ -1,0 +1,237 @@
+//! The compact binary forms of keys and proofs.
+
+use ark_bn254::Fr;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
+use super::{is_json, FORMAT_VERSION};
+use crate::domain::BINARY_MAGIC;
+use crate::groth16::{Proof, ProvingKey, StatementId, VerifyingKey};
+use crate::statement::Statement;
+use crate::ZkError;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ObjectKind {
+    ProvingKey = 1,
+    VerifyingKey = 2,
+    Proof = 3,
+}
+
+impl ObjectKind {
+    fn name(self) -> &'static str {
+        match self {
+            ObjectKind::ProvingKey => "proving key",
+            ObjectKind::VerifyingKey => "verifying key",
+            ObjectKind::Proof => "proof",
+        }
+    }
+
+    fn from_byte(byte: u8) -> Option<Self> {
+        [ObjectKind::ProvingKey, ObjectKind::VerifyingKey, ObjectKind::Proof]
+            .into_iter()
+            .find(|kind| *kind as u8 == byte)
+    }
+}
+
+const HEADER_LEN: usize = 4 + 1 + 1 + 3;
+
+fn header(kind: ObjectKind, statement: Statement) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    bytes.extend_from_slice(BINARY_MAGIC);
+    bytes.push(FORMAT_VERSION as u8);
+    bytes.push(kind as u8);
+    bytes.extend_from_slice(&statement.to_bytes());
+    bytes
+}
+
+/// Checks magic, version and kind; returns the statement and the rest of the bytes.
+fn read_header(expected: ObjectKind, bytes: &[u8]) -> Result<(Statement, &[u8]), ZkError> {
+    let what = expected.name();
+    if bytes.len() < HEADER_LEN {
+        return Err(ZkError::Malformed {
+            what,
+            reason: "truncated: shorter than the 9-byte header",
+        });
+    }
+    if &bytes[..4] != BINARY_MAGIC {
+        return Err(ZkError::Malformed {
+            what,
+            reason: "not a Conclave file (bad magic bytes)",
+        });
+    }
+    if u64::from(bytes[4]) != FORMAT_VERSION {
+        return Err(ZkError::UnsupportedVersion {
+            what,
+            found: u64::from(bytes[4]),
+            supported: FORMAT_VERSION,
+        });
+    }
+    match ObjectKind::from_byte(bytes[5]) {
+        Some(kind) if kind == expected => {}
+        Some(kind) => {
+            return Err(ZkError::WrongKind {
+                expected: what,
+                found: kind.name().into(),
+            })
+        }
+        None => {
+            return Err(ZkError::Malformed {
+                what,
+                reason: "unknown object kind byte",
+            })
+        }
+    }
+    let statement = Statement::from_bytes([bytes[6], bytes[7], bytes[8]])?;
+    Ok((statement, &bytes[HEADER_LEN..]))
+}
+
+fn decode<T: CanonicalDeserialize>(what: &'static str, reader: &mut &[u8]) -> Result<T, ZkError> {
+    T::deserialize_compressed(reader).map_err(|source| ZkError::Decode { what, source })
+}
+
+fn finish(what: &'static str, rest: &[u8]) -> Result<(), ZkError> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(ZkError::Malformed {
+            what,
+            reason: "trailing bytes after the end of the data",
+        })
+    }
+}
+
+fn not_json(what: &'static str, bytes: &[u8]) -> Result<(), ZkError> {
+    if is_json(bytes) {
+        Err(ZkError::WrongKind {
+            expected: what,
+            found: "JSON document (use the JSON decoder)".into(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl ProvingKey {
+    /// Binary form.
+    ///
+    /// # Layout
+    /// `"CNCL" ‖ 0x01 ‖ 0x01 ‖ statement (3 bytes) ‖ ark_groth16::ProvingKey (compressed)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = header(ObjectKind::ProvingKey, self.statement);
+        self.key
+            .serialize_compressed(&mut bytes)
+            .expect("serializing into a Vec cannot fail");
+        bytes
+    }
+
+    /// Decodes [`ProvingKey::to_bytes`], validating every point.
+    ///
+    /// # Errors
+    /// Truncated or garbled data, wrong kind or version, invalid points, trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
+        not_json("proving key", bytes)?;
+        let (statement, mut rest) = read_header(ObjectKind::ProvingKey, bytes)?;
+        let key = decode("proving key", &mut rest)?;
+        finish("proving key", rest)?;
+        Ok(ProvingKey { statement, key })
+    }
+}
+
+impl VerifyingKey {
+    /// Binary form.
+    ///
+    /// # Layout
+    /// `"CNCL" ‖ 0x01 ‖ 0x02 ‖ statement (3 bytes) ‖ ark_groth16::VerifyingKey (compressed)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = header(ObjectKind::VerifyingKey, self.statement);
+        self.key
+            .serialize_compressed(&mut bytes)
+            .expect("serializing into a Vec cannot fail");
+        bytes
+    }
+
+    /// Decodes [`VerifyingKey::to_bytes`], validating every point.
+    ///
+    /// # Errors
+    /// Truncated or garbled data, wrong kind or version, invalid points, a key whose
+    /// number of public inputs does not match its statement, trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
+        not_json("verifying key", bytes)?;
+        let (statement, mut rest) = read_header(ObjectKind::VerifyingKey, bytes)?;
+        let key: ark_groth16::VerifyingKey<ark_bn254::Bn254> = decode("verifying key", &mut rest)?;
+        finish("verifying key", rest)?;
+        check_input_count(statement, key.gamma_abc_g1.len())?;
+        Ok(VerifyingKey::new(statement, key))
+    }
+}
+
+pub(super) fn check_input_count(statement: Statement, ic_points: usize) -> Result<(), ZkError> {
+    let expected = statement.public_input_names().len();
+    if ic_points != expected + 1 {
+        return Err(ZkError::WrongInputCount {
+            expected,
+            found: ic_points.saturating_sub(1),
+        });
+    }
+    Ok(())
+}
+
+impl Proof {
+    /// Binary form.
+    ///
+    /// # Layout
+    /// `"CNCL" ‖ 0x01 ‖ 0x03 ‖ statement (3 bytes) ‖ verifying-key id (32 bytes) ‖
+    /// input count (1 byte) ‖ public inputs (32 bytes each, little-endian, canonical) ‖
+    /// ark_groth16::Proof (compressed, 128 bytes)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = header(ObjectKind::Proof, self.statement);
+        bytes.extend_from_slice(&self.vk_id.0);
+        bytes.push(self.public_inputs.len() as u8);
+        for input in &self.public_inputs {
+            input
+                .serialize_compressed(&mut bytes)
+                .expect("serializing into a Vec cannot fail");
+        }
+        self.proof
+            .serialize_compressed(&mut bytes)
+            .expect("serializing into a Vec cannot fail");
+        bytes
+    }
+
+    /// Decodes [`Proof::to_bytes`].
+    ///
+    /// # Errors
+    /// Truncated or garbled data, wrong kind or version, non-canonical inputs, invalid
+    /// points, an input count that does not match the statement, trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
+        not_json("proof", bytes)?;
+        let (statement, rest) = read_header(ObjectKind::Proof, bytes)?;
+        if rest.len() < 33 {
+            return Err(ZkError::Malformed {
+                what: "proof",
+                reason: "truncated before the public inputs",
+            });
+        }
+        let mut vk_id = [0u8; 32];
+        vk_id.copy_from_slice(&rest[..32]);
+        let count = usize::from(rest[32]);
+        let expected = statement.public_input_names().len();
+        if count != expected {
+            return Err(ZkError::WrongInputCount {
+                expected,
+                found: count,
+            });
+        }
+        let mut rest = &rest[33..];
+        let public_inputs = (0..count)
+            .map(|_| decode::<Fr>("proof public input", &mut rest))
+            .collect::<Result<Vec<_>, _>>()?;
+        let proof = decode("proof", &mut rest)?;
+        finish("proof", rest)?;
+        Ok(Proof {
+            statement,
+            vk_id: StatementId(vk_id),
+            public_inputs,
+            proof,
+        })
+    }
+}

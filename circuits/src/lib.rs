@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bulletproof;
+pub mod commitment;
+pub mod domain;
+mod error;
+pub mod field;
+pub mod formats;
+pub mod gadgets;
+pub mod groth16;
+pub mod poseidon;
+pub mod statement;
+
+pub use commitment::{Commitment, Opening};
+pub use error::ZkError;
+pub use statement::{Bounds, Direction, Statement};

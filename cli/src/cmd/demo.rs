@@ -1,0 +1,108 @@
+//! `conclave demo`: the end-to-end scenario, told as a short story with timings.
+//!
+//! Each command family contributes one chapter (`cmd::<family>::demo_chapter`); chapters
+//! run in order in one temporary directory and may leave artifacts for later chapters
+//! (the ledger chapter anchors the proof made by the zero-knowledge chapter).
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::{json, Value};
+
+use crate::output::{millis, Output, Verdict};
+
+/// Options of `conclave demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Keep the working directory (and print its path) instead of deleting it.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Shared state of one demo run: where files go, what earlier chapters produced.
+pub struct Story<'a> {
+    out: &'a Output,
+    dir: PathBuf,
+    started: Instant,
+    /// Files produced by earlier chapters, by name (e.g. `"zk.proof"`, `"zk.vk"`).
+    pub artifacts: BTreeMap<&'static str, PathBuf>,
+    /// Address of a ledger node started by the ledger chapter, if any.
+    pub ledger_url: Option<String>,
+    /// Values kept alive until the story ends (servers, child processes).
+    pub keep_alive: Vec<Box<dyn Any>>,
+    events: Vec<Value>,
+}
+
+impl Story<'_> {
+    /// The demo's working directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A path inside the working directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Starts a chapter with a heading.
+    pub fn chapter(&mut self, title: &str) -> anyhow::Result<()> {
+        self.out.say(&format!("\n== {title} =="))
+    }
+
+    /// Tells one step of the story, with how long it took.
+    pub fn tell(&mut self, line: &str, took: Duration) -> anyhow::Result<()> {
+        self.events
+            .push(json!({ "step": line, "ms": millis(took) }));
+        self.out.say(&format!("  {line:<64} {:>10.1} ms", millis(took)))
+    }
+
+    /// Runs `work` as one timed step of the story and tells it.
+    pub fn step<T>(&mut self, line: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let (value, took) = self.out.step(line, work);
+        let value = value.with_context(|| format!("demo step failed: {line}"))?;
+        self.tell(line, took)?;
+        Ok(value)
+    }
+}
+
+/// Runs every chapter in order in a fresh temporary directory.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
+    let temp = tempfile::Builder::new().prefix("conclave-demo-").tempdir()?;
+    let mut story = Story {
+        out,
+        dir: temp.path().to_path_buf(),
+        started: Instant::now(),
+        artifacts: BTreeMap::new(),
+        ledger_url: None,
+        keep_alive: Vec::new(),
+        events: Vec::new(),
+    };
+    out.say("Conclave demo: a loan applicant, her lenders and a public ledger.")?;
+    out.say(&format!("Working in {}", story.dir.display()))?;
+    // Chapters, in story order. Each family adds its own line here.
+    crate::cmd::zk::demo_chapter(&mut story)?;
+    crate::cmd::range::demo_chapter(&mut story)?;
+
+    let total = story.started.elapsed();
+    let events = std::mem::take(&mut story.events);
+    drop(story);
+    let kept = if args.keep {
+        Some(temp.keep().display().to_string())
+    } else {
+        None
+    };
+    out.say(&format!("\nDemo finished in {:.1} s.", total.as_secs_f64()))?;
+    if let Some(dir) = &kept {
+        out.say(&format!("Files kept in {dir}"))?;
+    }
+    if out.is_json() {
+        out.report(
+            "",
+            json!({ "ok": true, "total_ms": millis(total), "steps": events, "kept": kept }),
+        )?;
+    }
+    Ok(Verdict::Success)
+}

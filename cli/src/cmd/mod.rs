@@ -1,0 +1,5 @@
+//! One module per command family; each exposes `Command`/`Args` (clap) and `run`.
+
+pub mod demo;
+pub mod range;
+pub mod zk;

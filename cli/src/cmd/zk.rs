@@ -1,0 +1,429 @@
+//! `conclave zk …`: Poseidon commitments and Groth16 proofs on BN254, snarkjs interop.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use conclave_circuits::formats::snarkjs;
+use conclave_circuits::groth16::{self, Proof, ProvingKey, VerifyingKey};
+use conclave_circuits::{field, Bounds, Direction, Opening, Statement, ZkError};
+use rand::rngs::OsRng;
+use rand::SeedableRng;
+use serde_json::json;
+
+use crate::cmd::demo::Story;
+use crate::fsio;
+use crate::output::{millis, Output, Verdict};
+
+/// Zero-knowledge commands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Commit to a value: writes the secret opening (0600) and prints the commitment.
+    Commit {
+        /// The value to commit to (an unsigned 64-bit integer).
+        #[arg(long)]
+        value: u64,
+        /// Where to write the secret file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Generate a proving key and a verifying key for a statement.
+    Setup {
+        /// `threshold` (value ≥ T, or ≤ T with --at-most) or `range` (min ≤ value ≤ max).
+        #[arg(long, value_parser = ["threshold", "range"])]
+        statement: String,
+        /// Width of the committed value in bits (8 to 64).
+        #[arg(long, default_value_t = 32)]
+        bits: u32,
+        /// For `threshold`: prove value ≤ T instead of value ≥ T.
+        #[arg(long)]
+        at_most: bool,
+        /// Directory for `<statement>.pk`, `<statement>.vk` and `<statement>.vk.json`.
+        #[arg(long)]
+        out: PathBuf,
+        /// DANGER: derive the setup randomness from this seed (reproducible tests only;
+        /// anyone who knows the seed can forge proofs).
+        #[arg(long, hide = true)]
+        danger_seed: Option<u64>,
+    },
+    /// Prove a statement about a committed value.
+    Prove {
+        /// Proving key from `zk setup`.
+        #[arg(long)]
+        pk: PathBuf,
+        /// Secret file from `zk commit` (must be 0600).
+        #[arg(long)]
+        secret: PathBuf,
+        /// Threshold T (for threshold keys).
+        #[arg(long, conflicts_with_all = ["min", "max"])]
+        threshold: Option<u64>,
+        /// Lower bound (for range keys).
+        #[arg(long, requires = "max")]
+        min: Option<u64>,
+        /// Upper bound (for range keys).
+        #[arg(long, requires = "min")]
+        max: Option<u64>,
+        /// Where to write the proof.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write the compact binary form instead of JSON.
+        #[arg(long)]
+        binary: bool,
+    },
+    /// Verify one proof, or several at once with batch verification.
+    Verify {
+        /// Verifying key from `zk setup`.
+        #[arg(long)]
+        vk: PathBuf,
+        /// Proof file(s).
+        #[arg(long, num_args = 1.., required = true)]
+        proof: Vec<PathBuf>,
+    },
+    /// Write a key and proof as snarkjs `verification_key.json`, `proof.json`, `public.json`.
+    ExportSnarkjs {
+        /// Verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// Proof made for that key.
+        #[arg(long)]
+        proof: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a snarkjs Groth16 (bn128) proof natively.
+    VerifySnarkjs {
+        /// `verification_key.json`.
+        verification_key: PathBuf,
+        /// `proof.json`.
+        proof: PathBuf,
+        /// `public.json`.
+        public: PathBuf,
+    },
+}
+
+/// Runs a `zk` command.
+pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
+    match command {
+        Command::Commit { value, out: path } => commit(value, &path, out),
+        Command::Setup {
+            statement,
+            bits,
+            at_most,
+            out: dir,
+            danger_seed,
+        } => {
+            let statement = parse_statement(&statement, bits, at_most)?;
+            setup(statement, &dir, danger_seed, out)
+        }
+        Command::Prove {
+            pk,
+            secret,
+            threshold,
+            min,
+            max,
+            out: path,
+            binary,
+        } => {
+            let bounds = match (threshold, min, max) {
+                (Some(t), None, None) => Bounds::Threshold(t),
+                (None, Some(min), Some(max)) => Bounds::Range { min, max },
+                _ => bail!("give either --threshold T, or --min LO --max HI"),
+            };
+            prove(&pk, &secret, bounds, &path, binary, out)
+        }
+        Command::Verify { vk, proof } => verify(&vk, &proof, out),
+        Command::ExportSnarkjs { vk, proof, out: dir } => export_snarkjs(&vk, &proof, &dir, out),
+        Command::VerifySnarkjs {
+            verification_key,
+            proof,
+            public,
+        } => verify_snarkjs(&verification_key, &proof, &public, out),
+    }
+}
+
+fn parse_statement(name: &str, bits: u32, at_most: bool) -> anyhow::Result<Statement> {
+    let statement = match (name, at_most) {
+        ("threshold", false) => Statement::threshold(bits, Direction::AtLeast),
+        ("threshold", true) => Statement::threshold(bits, Direction::AtMost),
+        ("range", false) => Statement::range(bits),
+        ("range", true) => bail!("--at-most applies to threshold statements only"),
+        (other, _) => bail!("unknown statement {other:?}: choose threshold or range"),
+    };
+    Ok(statement?)
+}
+
+fn commit(value: u64, path: &Path, out: &Output) -> anyhow::Result<Verdict> {
+    let opening = Opening::random(value, &mut OsRng);
+    let commitment = opening.commitment().to_decimal();
+    fsio::write_secret(path, opening.to_secret_json().as_bytes())?;
+    out.report(
+        &format!("commitment {commitment}\nsecret written to {} (mode 0600)", path.display()),
+        json!({ "ok": true, "commitment": commitment, "secret": path }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// Key file paths for a statement in `dir`.
+pub fn key_paths(dir: &Path, statement: Statement) -> (PathBuf, PathBuf) {
+    let name = statement.name();
+    (dir.join(format!("{name}.pk")), dir.join(format!("{name}.vk")))
+}
+
+fn setup(
+    statement: Statement,
+    dir: &Path,
+    danger_seed: Option<u64>,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
+    let (keys, took) = out.step("generating Groth16 keys", || match danger_seed {
+        Some(seed) => groth16::setup(statement, &mut rand_chacha::ChaCha20Rng::seed_from_u64(seed)),
+        None => groth16::setup(statement, &mut OsRng),
+    });
+    let (pk, vk) = keys?;
+    let (pk_path, vk_path) = key_paths(dir, statement);
+    fsio::write_public(&pk_path, &pk.to_bytes())?;
+    fsio::write_public(&vk_path, &vk.to_bytes())?;
+    let vk_json_path = vk_path.with_extension("vk.json");
+    fsio::write_public(&vk_json_path, vk.to_json().as_bytes())?;
+    out.report(
+        &format!(
+            "{} keys ({}-bit) in {:.0} ms\n  proving key   {}\n  verifying key {} (JSON: {})\n  statement id  {}",
+            statement.name(),
+            statement.bits(),
+            millis(took),
+            pk_path.display(),
+            vk_path.display(),
+            vk_json_path.display(),
+            vk.id()
+        ),
+        json!({
+            "ok": true,
+            "statement": statement,
+            "statement_id": vk.id().to_hex(),
+            "proving_key": pk_path,
+            "verifying_key": vk_path,
+            "verifying_key_json": vk_json_path,
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// Reads a secret opening, refusing files that others can read.
+pub fn read_secret(path: &Path) -> anyhow::Result<Opening> {
+    fsio::check_secret_permissions(path)?;
+    let bytes = zeroize::Zeroizing::new(fsio::read(path)?);
+    let text = std::str::from_utf8(&bytes)
+        .with_context(|| format!("{}: secret file is not UTF-8 text", path.display()))?;
+    Opening::from_secret_json(text).with_context(|| format!("{}: bad secret file", path.display()))
+}
+
+/// Reads a proving key (binary or JSON).
+pub fn read_proving_key(path: &Path) -> anyhow::Result<ProvingKey> {
+    ProvingKey::decode(&fsio::read(path)?).with_context(|| format!("{}: bad proving key", path.display()))
+}
+
+/// Reads a verifying key (binary or JSON).
+pub fn read_verifying_key(path: &Path) -> anyhow::Result<VerifyingKey> {
+    VerifyingKey::decode(&fsio::read(path)?)
+        .with_context(|| format!("{}: bad verifying key", path.display()))
+}
+
+/// Reads a proof (binary or JSON).
+pub fn read_proof(path: &Path) -> anyhow::Result<Proof> {
+    Proof::decode(&fsio::read(path)?).with_context(|| format!("{}: bad proof", path.display()))
+}
+
+fn prove(
+    pk_path: &Path,
+    secret_path: &Path,
+    bounds: Bounds,
+    path: &Path,
+    binary: bool,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
+    let pk = read_proving_key(pk_path)?;
+    let opening = read_secret(secret_path)?;
+    let (proof, took) = out.step("proving", || groth16::prove(&pk, &opening, bounds, &mut OsRng));
+    let proof = proof.with_context(|| format!("cannot prove with {}", pk_path.display()))?;
+    let bytes = if binary {
+        proof.to_bytes()
+    } else {
+        proof.to_json().into_bytes()
+    };
+    fsio::write_public(path, &bytes)?;
+    let claim = proof.claim()?;
+    out.report(
+        &format!("proved: {claim}\nproof written to {} in {:.0} ms", path.display(), millis(took)),
+        json!({
+            "ok": true,
+            "claim": claim,
+            "statement": proof.statement(),
+            "statement_id": proof.vk_id().to_hex(),
+            "public_inputs": decimal_inputs(&proof),
+            "proof": path,
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+fn decimal_inputs(proof: &Proof) -> Vec<String> {
+    proof.public_inputs().iter().map(field::to_decimal).collect()
+}
+
+fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Result<Verdict> {
+    let vk = read_verifying_key(vk_path)?;
+    let proofs = proof_paths
+        .iter()
+        .map(|path| {
+            let proof = read_proof(path)?;
+            vk.check_applicable(&proof)
+                .with_context(|| format!("{}: cannot be checked with {}", path.display(), vk_path.display()))?;
+            Ok(proof)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (outcome, took) = out.step("verifying", || groth16::verify_batch(&vk, &proofs, &mut OsRng));
+    let failing = match outcome {
+        Ok(()) => Vec::new(),
+        Err(ZkError::BatchRejected { failing }) => failing,
+        Err(other) => return Err(other).context("verification could not run"),
+    };
+    let reports: Vec<_> = proofs
+        .iter()
+        .zip(proof_paths)
+        .enumerate()
+        .map(|(index, (proof, path))| {
+            json!({
+                "file": path,
+                "valid": !failing.contains(&index),
+                "claim": proof.claim().unwrap_or_default(),
+                "public_inputs": decimal_inputs(proof),
+            })
+        })
+        .collect();
+    let valid = failing.is_empty();
+    let human = proofs
+        .iter()
+        .zip(proof_paths)
+        .enumerate()
+        .map(|(index, (proof, path))| {
+            let verdict = if failing.contains(&index) { "INVALID" } else { "valid" };
+            format!("{verdict}: {} ({})", path.display(), proof.claim().unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.report(
+        &format!("{human}\n{} of {} proofs valid ({:.1} ms)", proofs.len() - failing.len(), proofs.len(), millis(took)),
+        json!({
+            "ok": true,
+            "valid": valid,
+            "statement_id": vk.id().to_hex(),
+            "proofs": reports,
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::from_valid(valid))
+}
+
+fn export_snarkjs(vk_path: &Path, proof_path: &Path, dir: &Path, out: &Output) -> anyhow::Result<Verdict> {
+    let vk = read_verifying_key(vk_path)?;
+    let proof = read_proof(proof_path)?;
+    let files = snarkjs::export(&vk, &proof)
+        .with_context(|| format!("{}: not a proof for {}", proof_path.display(), vk_path.display()))?;
+    let paths = [
+        (dir.join("verification_key.json"), files.verification_key),
+        (dir.join("proof.json"), files.proof),
+        (dir.join("public.json"), files.public),
+    ];
+    for (path, text) in &paths {
+        fsio::write_public(path, text.as_bytes())?;
+    }
+    out.report(
+        &format!("wrote snarkjs files to {}", dir.display()),
+        json!({
+            "ok": true,
+            "verification_key": paths[0].0,
+            "proof": paths[1].0,
+            "public": paths[2].0,
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    String::from_utf8(fsio::read(path)?).with_context(|| format!("{}: not UTF-8 text", path.display()))
+}
+
+fn verify_snarkjs(vk_path: &Path, proof_path: &Path, public_path: &Path, out: &Output) -> anyhow::Result<Verdict> {
+    let vk = snarkjs::parse_verification_key(&read_text(vk_path)?)
+        .with_context(|| format!("{}: bad snarkjs verification key", vk_path.display()))?;
+    let proof = snarkjs::parse_proof(&read_text(proof_path)?)
+        .with_context(|| format!("{}: bad snarkjs proof", proof_path.display()))?;
+    let public = snarkjs::parse_public(&read_text(public_path)?)
+        .with_context(|| format!("{}: bad snarkjs public signals", public_path.display()))?;
+    let (outcome, took) = out.step("verifying", || snarkjs::verify(&vk, &proof, &public));
+    let valid = match outcome {
+        Ok(()) => true,
+        Err(ZkError::InvalidProof) => false,
+        Err(other) => {
+            return Err(other).with_context(|| format!("{}: does not fit the key", public_path.display()))
+        }
+    };
+    out.report(
+        if valid { "OK: the snarkjs proof is valid" } else { "INVALID: the snarkjs proof does not verify" },
+        json!({ "ok": true, "valid": valid, "public_signals": public.iter().map(field::to_decimal).collect::<Vec<_>>(), "ms": millis(took) }),
+    )?;
+    Ok(Verdict::from_valid(valid))
+}
+
+/// The zero-knowledge chapter of the demo: commit, prove ≥ 650, verify, reject tampering.
+pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
+    story.chapter("1. Zero knowledge: the applicant proves her score is at least 650")?;
+    let statement = Statement::threshold(32, Direction::AtLeast)?;
+    let (pk, vk) = story.step("the lender generates Groth16 keys for 'score >= T' (32-bit)", || {
+        Ok(groth16::setup(statement, &mut OsRng)?)
+    })?;
+    let (pk_path, vk_path) = key_paths(&story.path("keys"), statement);
+    fsio::write_public(&pk_path, &pk.to_bytes())?;
+    fsio::write_public(&vk_path, &vk.to_bytes())?;
+
+    let secret_path = story.path("applicant/secret.json");
+    let opening = story.step("the applicant commits to her score 712 (secret kept 0600)", || {
+        let opening = Opening::random(712, &mut OsRng);
+        fsio::write_secret(&secret_path, opening.to_secret_json().as_bytes())?;
+        Ok(opening)
+    })?;
+    let proof = story.step("she proves 'committed score >= 650' without revealing it", || {
+        Ok(groth16::prove(&pk, &opening, Bounds::Threshold(650), &mut OsRng)?)
+    })?;
+    let proof_path = story.path("applicant/proof.json");
+    fsio::write_public(&proof_path, proof.to_json().as_bytes())?;
+
+    let received = read_proof(&proof_path)?;
+    story.step("the lender verifies the proof against the commitment", || {
+        Ok(groth16::verify(&vk, &received)?)
+    })?;
+    story.step("she cannot prove 'score >= 750': the prover refuses", || {
+        let refused = groth16::prove(&pk, &opening, Bounds::Threshold(750), &mut OsRng);
+        anyhow::ensure!(
+            matches!(refused, Err(ZkError::Unsatisfied { .. })),
+            "a score of 712 must not be provable as >= 750"
+        );
+        Ok(())
+    })?;
+    story.step("a proof with one flipped bit is rejected", || {
+        let mut tampered = received.to_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let outcome = Proof::from_bytes(&tampered).and_then(|proof| groth16::verify(&vk, &proof));
+        anyhow::ensure!(outcome.is_err(), "a tampered proof must be rejected");
+        Ok(())
+    })?;
+
+    story.artifacts.insert("zk.vk", vk_path);
+    story.artifacts.insert("zk.pk", pk_path);
+    story.artifacts.insert("zk.secret", secret_path);
+    story.artifacts.insert("zk.proof", proof_path);
+    Ok(())
+}

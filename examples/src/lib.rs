@@ -1,0 +1,1 @@
+//! Runnable Conclave scenarios live in `examples/`; this library only anchors the package.

@@ -1,0 +1,252 @@
+//! Errors of the ledger: [`ProofError`] for Merkle proof checks (RFC 9162 §2.1), used by
+//! verifiers that hold no log, and [`LedgerError`] for everything else.
+//!
+//! Every [`LedgerError`] has a stable machine-readable [`LedgerError::code`], which the HTTP
+//! node returns in its JSON error bodies (documented in `docs/api.md`).
+
+use thiserror::Error;
+
+/// Why a Merkle inclusion or consistency proof was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ProofError {
+    /// The leaf index is not inside the tree.
+    #[error("leaf index {index} is not inside a tree of {tree_size} leaves")]
+    IndexOutOfRange {
+        /// The requested leaf index.
+        index: u64,
+        /// The tree size.
+        tree_size: u64,
+    },
+    /// A requested size is larger than the log.
+    #[error("tree size {size} is beyond the log's current size {tree_size}")]
+    SizeBeyondTree {
+        /// The requested size.
+        size: u64,
+        /// The log's size.
+        tree_size: u64,
+    },
+    /// A consistency proof was asked from a larger to a smaller tree.
+    #[error("consistency needs first <= second, got first {first} > second {second}")]
+    SizesOutOfOrder {
+        /// The older size.
+        first: u64,
+        /// The newer size.
+        second: u64,
+    },
+    /// The proof has more nodes than the tree shape allows.
+    #[error("the proof has too many nodes for this tree shape")]
+    ProofTooLong,
+    /// The proof has fewer nodes than the tree shape needs.
+    #[error("the proof has too few nodes for this tree shape")]
+    ProofTooShort,
+    /// The proof leads to a different tree head.
+    #[error("the proof does not lead to the expected tree head")]
+    RootMismatch,
+    /// A hash is not 32 bytes (64 hex digits).
+    #[error("a hash must be exactly 32 bytes (64 hex digits)")]
+    BadHash,
+}
+
+/// Everything that can go wrong in the ledger.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// A Merkle proof failed, or a proof request is outside the log.
+    #[error("merkle proof: {0}")]
+    Proof(#[from] ProofError),
+    /// Canonical bytes that do not decode.
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// What was being decoded.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A format version this build does not know.
+    #[error("unsupported {what} version {found} (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// What was being decoded.
+        what: &'static str,
+        /// The version found.
+        found: u64,
+        /// The version supported.
+        supported: u64,
+    },
+    /// An entry kind that is not registered.
+    #[error("unknown entry kind {0:?}; known kinds: statement, groth16, range, party, result")]
+    UnknownKind(String),
+    /// An input larger than allowed.
+    #[error("{what} is {size} bytes, above the limit of {limit} bytes")]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A zero-knowledge proof that does not verify.
+    #[error("proof rejected: {reason}")]
+    ProofInvalid {
+        /// Why.
+        reason: String,
+    },
+    /// A groth16 entry names a statement the log has not registered.
+    #[error("unknown statement {id}; register its verifying key first")]
+    UnknownStatement {
+        /// Hex statement id.
+        id: String,
+    },
+    /// A result names a party whose key the log has not registered.
+    #[error("party key {key} is not registered; register it with a party entry first")]
+    UnknownParty {
+        /// Hex Ed25519 public key.
+        key: String,
+    },
+    /// A signature (party or checkpoint) that does not verify.
+    #[error("signature rejected: {reason}")]
+    SignatureInvalid {
+        /// Why.
+        reason: String,
+    },
+    /// An operation that needs the operator credential was attempted without it.
+    #[error("this operation needs the operator credential (Authorization: Bearer …)")]
+    Unauthorized,
+    /// The entry, statement or party asked for does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was asked for.
+        what: String,
+    },
+    /// A signed note or checkpoint that is malformed or does not verify.
+    #[error("checkpoint: {reason}")]
+    Checkpoint {
+        /// Why.
+        reason: String,
+    },
+    /// The stored log is inconsistent; the node refuses to start.
+    #[error("the ledger at {path} is corrupt: {what}; restore it from a backup")]
+    Corrupt {
+        /// The database path.
+        path: String,
+        /// What is inconsistent.
+        what: String,
+    },
+    /// The directory has no ledger yet.
+    #[error("no ledger in {path}; create one with `conclave ledger init --data {path}`")]
+    NotInitialized {
+        /// The directory.
+        path: String,
+    },
+    /// `init` on a directory that already holds a ledger.
+    #[error("{path} already holds a ledger")]
+    AlreadyInitialized {
+        /// The directory.
+        path: String,
+    },
+    /// The database is held by another process.
+    #[error("the ledger at {path} is in use by another process (a running node?); use --node URL")]
+    InUse {
+        /// The database path.
+        path: String,
+    },
+    /// The embedded database failed.
+    #[error("storage: {0}")]
+    Storage(#[source] Box<redb::Error>),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An HTTP request to a node failed.
+    #[error("node request failed: {0}")]
+    Http(String),
+    /// An error reported elsewhere: by a node over HTTP, or for an identical submission
+    /// earlier in the same batch.
+    #[error("{code}: {message}")]
+    Remote {
+        /// The stable error code.
+        code: String,
+        /// The node's message.
+        message: String,
+    },
+    /// The committer stopped (node shutting down).
+    #[error("the ledger is shutting down")]
+    Unavailable,
+}
+
+impl LedgerError {
+    /// A stable, machine-readable code (used in HTTP error bodies).
+    pub fn code(&self) -> &str {
+        match self {
+            LedgerError::Proof(ProofError::IndexOutOfRange { .. })
+            | LedgerError::Proof(ProofError::SizeBeyondTree { .. })
+            | LedgerError::Proof(ProofError::SizesOutOfOrder { .. }) => "out_of_range",
+            LedgerError::Proof(_) => "merkle_proof_invalid",
+            LedgerError::Malformed { .. } => "malformed",
+            LedgerError::UnsupportedVersion { .. } => "unsupported_version",
+            LedgerError::UnknownKind(_) => "unknown_kind",
+            LedgerError::TooLarge { .. } => "too_large",
+            LedgerError::ProofInvalid { .. } => "proof_invalid",
+            LedgerError::UnknownStatement { .. } => "unknown_statement",
+            LedgerError::UnknownParty { .. } => "unknown_party",
+            LedgerError::SignatureInvalid { .. } => "signature_invalid",
+            LedgerError::Unauthorized => "unauthorized",
+            LedgerError::NotFound { .. } => "not_found",
+            LedgerError::Checkpoint { .. } => "checkpoint_invalid",
+            LedgerError::Corrupt { .. } => "corrupt",
+            LedgerError::NotInitialized { .. } => "not_initialized",
+            LedgerError::AlreadyInitialized { .. } => "already_initialized",
+            LedgerError::InUse { .. } => "in_use",
+            LedgerError::Storage(_) | LedgerError::Io { .. } => "internal",
+            LedgerError::Http(_) => "http",
+            LedgerError::Remote { code, .. } => code.as_str(),
+            LedgerError::Unavailable => "unavailable",
+        }
+    }
+
+    /// Whether this error means "the submitted entry is invalid" (as opposed to bad
+    /// request syntax, missing data or a server fault). The CLI maps it to exit code 1.
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self.code(),
+            "proof_invalid" | "signature_invalid" | "merkle_proof_invalid" | "checkpoint_invalid"
+        )
+    }
+
+    pub(crate) fn malformed(what: &'static str, reason: impl std::fmt::Display) -> Self {
+        LedgerError::Malformed {
+            what,
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        LedgerError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+macro_rules! storage_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for LedgerError {
+            fn from(error: $t) -> Self {
+                LedgerError::Storage(Box::new(redb::Error::from(error)))
+            }
+        }
+    )*};
+}
+storage_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

@@ -1,0 +1,357 @@
+//! Comparisons, exact truncation, division by public constants, min/max and
+//! fixed-point multiplication on secret-shared signed integers.
+//!
+//! Follows Catrina and de Hoogh, "Improved primitives for secure multiparty integer
+//! computation" (SCN 2010): `Mod2m` opens `c = a + 2^(k−1) + r` for a random `r` whose
+//! low `m` bits are shared bit by bit, then fixes the wrap-around with a bitwise
+//! comparison of the public `c mod 2^m` with the shared bits (a suffix-OR computed with
+//! a Kogge–Stone tree, `⌈log2 m⌉` rounds). `LTZ` is the top bit of `a + 2^(k−1)`.
+//!
+//! # Security
+//! The high part of `r` is the sum of values below `2^(k−m+σ)` dealt by parties
+//! `1..=t+1`, σ = [`STATISTICAL_SECURITY`] + 1, so the opened `c` is within statistical
+//! distance `2^−40` of independent of `a`. Inputs must lie in `[−2^(k−1), 2^(k−1))`;
+//! values outside that range give wrong results (the jobs validate their inputs).
+
+use crate::engine::Engine;
+use crate::field::Fp;
+use crate::shamir::ShareVec;
+use crate::transport::Transport;
+use crate::Error;
+
+/// Statistical security parameter in bits: the distance between the real and ideal
+/// distributions of each opened masked value is at most `2^−STATISTICAL_SECURITY`.
+pub const STATISTICAL_SECURITY: u32 = 40;
+
+/// Extra mask bits: σ = s + 1 gives distance ≤ 2^(1 − σ) = 2^−s.
+const MASK_BITS: u32 = STATISTICAL_SECURITY + 1;
+
+/// Largest bit width accepted by [`Engine::ltz`] etc. for the given threshold: the
+/// masked value must stay below p = 2^127 − 1.
+pub fn max_bits(t: usize) -> u32 {
+    let dealer_bits = usize::BITS - (t + 1).leading_zeros();
+    126 - MASK_BITS - dealer_bits - 1
+}
+
+/// Encodes a real number as a fixed-point integer with `f` fractional bits (rounded).
+///
+/// # Errors
+/// [`Error::InvalidParameters`] for non-finite values or values too large.
+pub fn encode_fixed(x: f64, f: u32) -> Result<i128, Error> {
+    let scaled = (x * (f64::from(2u32).powi(f as i32))).round();
+    if !scaled.is_finite() || scaled.abs() >= 2f64.powi(100) {
+        return Err(Error::InvalidParameters("fixed-point value out of range"));
+    }
+    Ok(scaled as i128)
+}
+
+/// Decodes a fixed-point integer with `f` fractional bits.
+pub fn decode_fixed(x: i128, f: u32) -> f64 {
+    x as f64 / 2f64.powi(f as i32)
+}
+
+impl<T: Transport> Engine<T> {
+    fn check_bits(&self, k: u32) -> Result<(), Error> {
+        if k < 2 || k > max_bits(self.params().t()) {
+            return Err(Error::InvalidParameters(
+                "bit width must be at least 2 and leave 41 bits of statistical masking below p",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `a mod 2^m` for signed `k`-bit `a` (result in `[0, 2^m)`), `1 ≤ m < k`.
+    ///
+    /// # Errors
+    /// Invalid widths, transport and opening errors.
+    pub fn mod2m(&mut self, a: &ShareVec, k: u32, m: u32) -> Result<ShareVec, Error> {
+        self.check_bits(k)?;
+        if m == 0 || m >= k {
+            return Err(Error::InvalidParameters("mod2m needs 1 <= m < k"));
+        }
+        let len = a.len();
+        let mu = m as usize;
+        let bits = self.random_bits(len * mu)?;
+        let high = self.random_bounded(len, k - m + MASK_BITS)?;
+        let two_m = Fp::pow2(m);
+        let offset = Fp::pow2(k - 1);
+        let low: Vec<Fp> = bits
+            .values()
+            .chunks_exact(mu)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .enumerate()
+                    .fold(Fp::ZERO, |acc, (i, b)| acc + Fp::pow2(i as u32) * *b)
+            })
+            .collect();
+        let masked: Vec<Fp> = a
+            .values()
+            .iter()
+            .zip(&low)
+            .zip(high.values())
+            .map(|((x, lo), hi)| *x + offset + *lo + two_m * *hi)
+            .collect();
+        let masked = self.adopt(masked);
+        let opened = self.open(&masked)?;
+        let mask_m = (1u128 << m) - 1;
+        let c_low: Vec<u128> = opened.iter().map(|c| c.to_u128() & mask_m).collect();
+        let lt = self.bit_lt_public(&c_low, &bits, mu)?;
+        let out = c_low
+            .iter()
+            .zip(&low)
+            .zip(lt.values())
+            .map(|((c, lo), l)| Fp::new(*c) - *lo + two_m * *l)
+            .collect();
+        Ok(self.adopt(out))
+    }
+
+    /// `[c < r]` per element, for public `c` (`m` bits) and shared bits of `r`
+    /// (`bits[e·m + i]` is bit `i` of element `e`).
+    fn bit_lt_public(&mut self, c: &[u128], bits: &ShareVec, m: usize) -> Result<ShareVec, Error> {
+        let b = bits.values();
+        // d_i = c_i XOR r_i, linear because c is public.
+        let mut e: Vec<Fp> = Vec::with_capacity(b.len());
+        for (el, ce) in c.iter().enumerate() {
+            for i in 0..m {
+                let r = b[el * m + i];
+                e.push(if (ce >> i) & 1 == 0 { r } else { Fp::ONE - r });
+            }
+        }
+        // Suffix OR: e_i = OR_{j >= i} d_j (Kogge–Stone, ⌈log2 m⌉ rounds).
+        let mut s = 1;
+        while s < m {
+            let mut left = Vec::with_capacity(c.len() * (m - s));
+            let mut right = Vec::with_capacity(c.len() * (m - s));
+            for el in 0..c.len() {
+                for i in 0..m - s {
+                    left.push(e[el * m + i]);
+                    right.push(e[el * m + i + s]);
+                }
+            }
+            let l = self.adopt(left);
+            let r = self.adopt(right);
+            let prod = self.mul(&l, &r)?;
+            let mut k = 0;
+            for el in 0..c.len() {
+                for i in 0..m - s {
+                    let idx = el * m + i;
+                    e[idx] = l.values()[k] + r.values()[k] - prod.values()[k];
+                    k += 1;
+                }
+            }
+            s *= 2;
+        }
+        // The first differing bit from the top is where e steps from 0 to 1; r > c there
+        // exactly when c has a 0 in that position.
+        let out = c
+            .iter()
+            .enumerate()
+            .map(|(el, ce)| {
+                (0..m).fold(Fp::ZERO, |acc, i| {
+                    if (ce >> i) & 1 == 0 {
+                        let next = if i + 1 < m {
+                            e[el * m + i + 1]
+                        } else {
+                            Fp::ZERO
+                        };
+                        acc + e[el * m + i] - next
+                    } else {
+                        acc
+                    }
+                })
+            })
+            .collect();
+        Ok(self.adopt(out))
+    }
+
+    /// `[a < 0]` for signed `k`-bit `a`, as a shared bit.
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn ltz(&mut self, a: &ShareVec, k: u32) -> Result<ShareVec, Error> {
+        let low = self.mod2m(a, k, k - 1)?;
+        let inv = Fp::pow2(k - 1).inverse().unwrap_or(Fp::ZERO);
+        let offset = Fp::pow2(k - 1);
+        let out = a
+            .values()
+            .iter()
+            .zip(low.values())
+            .map(|(x, lo)| Fp::ONE - (*x + offset - *lo) * inv)
+            .collect();
+        Ok(self.adopt(out))
+    }
+
+    /// `[a < b]` for signed `k`-bit `a`, `b`.
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn lt(&mut self, a: &ShareVec, b: &ShareVec, k: u32) -> Result<ShareVec, Error> {
+        let d = self.sub(a, b)?;
+        self.ltz(&d, k + 1)
+    }
+
+    /// `[a ≥ b]` for signed `k`-bit `a`, `b`.
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn ge(&mut self, a: &ShareVec, b: &ShareVec, k: u32) -> Result<ShareVec, Error> {
+        let l = self.lt(a, b, k)?;
+        Ok(self.one_minus(&l))
+    }
+
+    /// `[a ≥ c]` for a public `c` (also `k`-bit).
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn ge_public(&mut self, a: &ShareVec, c: i128, k: u32) -> Result<ShareVec, Error> {
+        let d = self.add_public(a, -Fp::from_i128(c));
+        let l = self.ltz(&d, k + 1)?;
+        Ok(self.one_minus(&l))
+    }
+
+    /// `[a = b]` for signed `k`-bit values: `1 − [a < b] − [b < a]` (one batched comparison).
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn eq(&mut self, a: &ShareVec, b: &ShareVec, k: u32) -> Result<ShareVec, Error> {
+        let ab = self.sub(a, b)?;
+        let ba = self.sub(b, a)?;
+        let both = self.concat(&[&ab, &ba]);
+        let l = self.ltz(&both, k + 1)?;
+        let len = a.len();
+        let out = (0..len)
+            .map(|i| Fp::ONE - l.values()[i] - l.values()[len + i])
+            .collect();
+        Ok(self.adopt(out))
+    }
+
+    /// `⌊a / 2^m⌋` exactly, for signed `k`-bit `a`.
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn trunc(&mut self, a: &ShareVec, k: u32, m: u32) -> Result<ShareVec, Error> {
+        let low = self.mod2m(a, k, m)?;
+        let inv = Fp::pow2(m).inverse().unwrap_or(Fp::ZERO);
+        let out = a
+            .values()
+            .iter()
+            .zip(low.values())
+            .map(|(x, lo)| (*x - *lo) * inv)
+            .collect();
+        Ok(self.adopt(out))
+    }
+
+    /// `⌊a / d⌋` exactly, for signed `k`-bit `a` (`k ≤ 40`) and a public `1 ≤ d < 2^40`:
+    /// multiply by `⌈2^k/d⌉`, truncate by `k`, then correct by ±1 with two comparisons.
+    ///
+    /// # Errors
+    /// Invalid widths or divisor, transport and opening errors.
+    pub fn div_public(&mut self, a: &ShareVec, d: u64, k: u32) -> Result<ShareVec, Error> {
+        if d == 0 || d >= 1 << 40 || !(2..=40).contains(&k) {
+            return Err(Error::InvalidParameters(
+                "div_public needs 1 <= d < 2^40 and 2 <= k <= 40",
+            ));
+        }
+        let c = (1u128 << k).div_ceil(u128::from(d));
+        let scaled = self.mul_public(a, Fp::new(c));
+        let q0 = self.trunc(&scaled, 2 * k, k)?;
+        let dq = self.mul_public(&q0, Fp::new(u128::from(d)));
+        let r = self.sub(a, &dq)?;
+        let r_minus_d = self.add_public(&r, -Fp::new(u128::from(d)));
+        let both = self.concat(&[&r, &r_minus_d]);
+        let kr = 64 - d.leading_zeros() + 3;
+        let l = self.ltz(&both, kr)?;
+        let len = a.len();
+        let out = (0..len)
+            .map(|i| q0.values()[i] - l.values()[i] + Fp::ONE - l.values()[len + i])
+            .collect();
+        Ok(self.adopt(out))
+    }
+
+    /// Element-wise `(min(a, b), max(a, b))` with one comparison and one multiplication.
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`].
+    pub fn min_max_pairs(
+        &mut self,
+        a: &ShareVec,
+        b: &ShareVec,
+        k: u32,
+    ) -> Result<(ShareVec, ShareVec), Error> {
+        let diff = self.sub(a, b)?;
+        let l = self.ltz(&diff, k + 1)?;
+        let sel = self.mul(&l, &diff)?;
+        // min = b + [a<b](a − b); max = a − [a<b](a − b).
+        let min = self.add(b, &sel)?;
+        let max = self.sub(a, &sel)?;
+        Ok((min, max))
+    }
+
+    /// Minimum and maximum of all elements of `a` (non-empty), by a tournament of
+    /// `⌈log2 len⌉` levels, each one batched comparison for both.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] for an empty vector; as [`Engine::mod2m`].
+    pub fn min_max(&mut self, a: &ShareVec, k: u32) -> Result<(ShareVec, ShareVec), Error> {
+        if a.is_empty() {
+            return Err(Error::InvalidParameters("min/max of an empty vector"));
+        }
+        let (mut mins, mut maxs) = if a.len() == 1 {
+            (
+                self.adopt(a.values().to_vec()),
+                self.adopt(a.values().to_vec()),
+            )
+        } else {
+            let half = a.len() / 2;
+            let x = self.slice(a, 0..half)?;
+            let y = self.slice(a, half..2 * half)?;
+            let (mut lo, mut hi) = self.min_max_pairs(&x, &y, k)?;
+            if a.len() % 2 == 1 {
+                let last = self.slice(a, 2 * half..a.len())?;
+                lo = self.concat(&[&lo, &last]);
+                hi = self.concat(&[&hi, &last]);
+            }
+            (lo, hi)
+        };
+        while mins.len() > 1 {
+            // Both vectors have the same length; pair up halves of each in one batch.
+            let len = mins.len();
+            let half = len / 2;
+            let lx = self.slice(&mins, 0..half)?;
+            let ly = self.slice(&mins, half..2 * half)?;
+            let hx = self.slice(&maxs, 0..half)?;
+            let hy = self.slice(&maxs, half..2 * half)?;
+            let x = self.concat(&[&lx, &hx]);
+            let y = self.concat(&[&ly, &hy]);
+            let (lo, hi) = self.min_max_pairs(&x, &y, k)?;
+            let mut new_min = self.slice(&lo, 0..half)?;
+            let mut new_max = self.slice(&hi, half..2 * half)?;
+            if len % 2 == 1 {
+                let lm = self.slice(&mins, 2 * half..len)?;
+                let hm = self.slice(&maxs, 2 * half..len)?;
+                new_min = self.concat(&[&new_min, &lm]);
+                new_max = self.concat(&[&new_max, &hm]);
+            }
+            mins = new_min;
+            maxs = new_max;
+        }
+        Ok((mins, maxs))
+    }
+
+    /// Fixed-point product of signed `k`-bit values with `f` fractional bits:
+    /// `⌊a·b / 2^f⌋` (exact truncation).
+    ///
+    /// # Errors
+    /// As [`Engine::mod2m`] with width `2k`.
+    pub fn mul_fixed(
+        &mut self,
+        a: &ShareVec,
+        b: &ShareVec,
+        k: u32,
+        f: u32,
+    ) -> Result<ShareVec, Error> {
+        let p = self.mul(a, b)?;
+        self.trunc(&p, 2 * k, f)
+    }
+}

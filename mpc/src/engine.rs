@@ -1,0 +1,491 @@
+//! The n-party engine: runs the sans-IO rounds of [`crate::protocol`] over a
+//! [`Transport`] and offers vectorised arithmetic on secret-shared values.
+//!
+//! Every operation works on whole vectors, so a million multiplications cost one
+//! round of communication (plus one round of preprocessing that [`Engine::preprocess`]
+//! can run ahead of time). Linear operations are local. Comparisons and truncation live
+//! in [`crate::compare`].
+//!
+//! # Security
+//! Honest majority (`t < n/2` corrupted parties), semi-honest security; openings check
+//! share consistency and abort naming the culprit where the redundancy allows. A party
+//! that deviates inside a multiplication can change the result without being caught
+//! (full malicious security is future work); see docs/mpc.md.
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroize;
+
+use crate::field::Fp;
+use crate::protocol::{Audience, Context, Input, Open, RandomSharings};
+use crate::shamir::{Params, PartyId, ShareVec};
+use crate::transport::{Frames, Transport};
+use crate::Error;
+
+/// Counters of the communication an engine has done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Rounds (exchanges) run.
+    pub rounds: u64,
+    /// Payload bytes sent to all peers together.
+    pub bytes_sent: u64,
+}
+
+/// One party's protocol engine.
+pub struct Engine<T: Transport> {
+    transport: T,
+    ctx: Context,
+    rng: ChaCha20Rng,
+    /// Preprocessed double sharings (degree t, degree 2t) of the same random values.
+    doubles_t: Vec<Fp>,
+    doubles_2t: Vec<Fp>,
+    traffic: Traffic,
+}
+
+impl<T: Transport> std::fmt::Debug for Engine<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("me", &self.ctx.me())
+            .field("params", &self.ctx.params())
+            .field("traffic", &self.traffic)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> Drop for Engine<T> {
+    fn drop(&mut self) {
+        self.doubles_t.zeroize();
+        self.doubles_2t.zeroize();
+    }
+}
+
+impl<T: Transport> Engine<T> {
+    /// Creates the engine with the honest-majority threshold `⌊(n−1)/2⌋`, seeding its
+    /// randomness from the caller's CSPRNG.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] for fewer than 3 parties.
+    pub fn new<R: RngCore + CryptoRng + ?Sized>(transport: T, rng: &mut R) -> Result<Self, Error> {
+        let params = Params::honest_majority(transport.parties())?;
+        let ctx = Context::new(params, transport.me())?;
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let engine_rng = ChaCha20Rng::from_seed(seed);
+        seed.zeroize();
+        Ok(Engine {
+            transport,
+            ctx,
+            rng: engine_rng,
+            doubles_t: Vec::new(),
+            doubles_2t: Vec::new(),
+            traffic: Traffic::default(),
+        })
+    }
+
+    /// This party.
+    pub fn me(&self) -> PartyId {
+        self.ctx.me()
+    }
+
+    /// Sharing parameters.
+    pub fn params(&self) -> Params {
+        self.ctx.params()
+    }
+
+    /// Communication so far.
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    /// The transport (e.g. to inspect or close it).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Runs one round; on error tells the peers (best effort) and returns the error.
+    fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
+        self.traffic.rounds += 1;
+        self.traffic.bytes_sent += outgoing.iter().map(|f| f.len() as u64).sum::<u64>();
+        self.transport.exchange(outgoing)
+    }
+
+    /// Tells every peer that this party stops because of `error` (best effort).
+    pub fn abort(&mut self, error: &Error) {
+        self.transport.abort(error);
+    }
+
+    fn wrap(&self, values: Vec<Fp>) -> ShareVec {
+        ShareVec::new(self.ctx.me(), values)
+    }
+
+    // ----- Input and output -------------------------------------------------------
+
+    /// Every party shares its own vector; `lens[j]` is party `j+1`'s (public) length.
+    /// Returns this party's shares of each party's vector.
+    ///
+    /// # Errors
+    /// Length mismatches, transport errors, malformed frames.
+    pub fn input(&mut self, lens: &[usize], mine: &[Fp]) -> Result<Vec<ShareVec>, Error> {
+        let (pending, outgoing) = Input::start(&self.ctx, lens, mine, &mut self.rng)?;
+        let incoming = self.exchange(outgoing)?;
+        let columns = pending.finish(&self.ctx, &incoming)?;
+        Ok(columns.into_iter().map(|c| self.wrap(c)).collect())
+    }
+
+    /// Party `owner` shares `len` values (`values` is read only by the owner).
+    ///
+    /// # Errors
+    /// As [`Engine::input`].
+    pub fn input_from(
+        &mut self,
+        owner: PartyId,
+        len: usize,
+        values: &[Fp],
+    ) -> Result<ShareVec, Error> {
+        self.ctx.params().check_party(owner)?;
+        let mut lens = vec![0; self.params().n()];
+        lens[owner.index()] = len;
+        let mine: &[Fp] = if owner == self.me() { values } else { &[] };
+        let mut all = self.input(&lens, mine)?;
+        Ok(all.swap_remove(owner.index()))
+    }
+
+    /// Adopts shares received from an outside data owner (client-input model).
+    pub fn adopt(&self, shares: Vec<Fp>) -> ShareVec {
+        self.wrap(shares)
+    }
+
+    /// Sends the same public bytes to every party and returns what each sent (own included).
+    ///
+    /// # Security
+    /// Not a Byzantine broadcast: use it for data every party then checks for agreement.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn exchange_public(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        let n = self.params().n();
+        let me = self.me().index();
+        let outgoing = (0..n)
+            .map(|j| if j == me { Vec::new() } else { bytes.to_vec() })
+            .collect();
+        let mut incoming = self.exchange(outgoing)?;
+        incoming[me] = bytes.to_vec();
+        Ok(incoming)
+    }
+
+    /// Checks that every party holds the same public `bytes` (e.g. a job hash).
+    ///
+    /// # Errors
+    /// [`Error::PeerMisbehaved`] naming the first party that disagrees, with `what`.
+    pub fn agree(&mut self, bytes: &[u8], what: &str) -> Result<(), Error> {
+        let all = self.exchange_public(bytes)?;
+        for (j, theirs) in all.iter().enumerate() {
+            if theirs != bytes {
+                return Err(Error::misbehaved(
+                    PartyId::from_index(j),
+                    format!("disagrees on {what}; every party must use the same one"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens `x` to every party, checking share consistency.
+    ///
+    /// # Errors
+    /// Inconsistent shares (naming the party where possible), transport errors.
+    pub fn open(&mut self, x: &ShareVec) -> Result<Vec<Fp>, Error> {
+        let values = self.open_with(x.values(), self.params().t(), Audience::All)?;
+        Ok(values.unwrap_or_default())
+    }
+
+    /// Opens `x` as signed integers.
+    ///
+    /// # Errors
+    /// As [`Engine::open`].
+    pub fn open_signed(&mut self, x: &ShareVec) -> Result<Vec<i128>, Error> {
+        Ok(self.open(x)?.into_iter().map(Fp::to_i128).collect())
+    }
+
+    /// Opens `x` to `receiver` only: it gets `Some(values)`, everyone else `None`.
+    ///
+    /// # Errors
+    /// As [`Engine::open`].
+    pub fn open_to(&mut self, receiver: PartyId, x: &ShareVec) -> Result<Option<Vec<Fp>>, Error> {
+        self.ctx.params().check_party(receiver)?;
+        self.open_with(x.values(), self.params().t(), Audience::One(receiver))
+    }
+
+    fn open_with(
+        &mut self,
+        shares: &[Fp],
+        degree: usize,
+        audience: Audience,
+    ) -> Result<Option<Vec<Fp>>, Error> {
+        let (pending, outgoing) = Open::start(&self.ctx, shares, degree, audience);
+        let incoming = self.exchange(outgoing)?;
+        pending.finish(&self.ctx, &incoming)
+    }
+
+    // ----- Local (linear) operations ---------------------------------------------
+
+    fn zip(&self, a: &ShareVec, b: &ShareVec, f: impl Fn(Fp, Fp) -> Fp) -> Result<ShareVec, Error> {
+        if a.len() != b.len() {
+            return Err(Error::LengthMismatch {
+                left: a.len(),
+                right: b.len(),
+            });
+        }
+        Ok(self.wrap(
+            a.values()
+                .iter()
+                .zip(b.values())
+                .map(|(x, y)| f(*x, *y))
+                .collect(),
+        ))
+    }
+
+    /// `a + b` element-wise (local).
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`].
+    pub fn add(&self, a: &ShareVec, b: &ShareVec) -> Result<ShareVec, Error> {
+        self.zip(a, b, |x, y| x + y)
+    }
+
+    /// `a − b` element-wise (local).
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`].
+    pub fn sub(&self, a: &ShareVec, b: &ShareVec) -> Result<ShareVec, Error> {
+        self.zip(a, b, |x, y| x - y)
+    }
+
+    /// `a + c` for public constants `c` (one per element, or one for all).
+    pub fn add_public(&self, a: &ShareVec, c: Fp) -> ShareVec {
+        // Adding a public constant to a Shamir sharing adds it to every share.
+        self.wrap(a.values().iter().map(|x| *x + c).collect())
+    }
+
+    /// `a + c[k]` element-wise for a public vector `c`.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`].
+    pub fn add_public_vec(&self, a: &ShareVec, c: &[Fp]) -> Result<ShareVec, Error> {
+        if a.len() != c.len() {
+            return Err(Error::LengthMismatch {
+                left: a.len(),
+                right: c.len(),
+            });
+        }
+        Ok(self.wrap(a.values().iter().zip(c).map(|(x, y)| *x + *y).collect()))
+    }
+
+    /// `c · a` for a public scalar (local).
+    pub fn mul_public(&self, a: &ShareVec, c: Fp) -> ShareVec {
+        self.wrap(a.values().iter().map(|x| *x * c).collect())
+    }
+
+    /// `c[k] · a[k]` for a public vector (local).
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`].
+    pub fn mul_public_vec(&self, a: &ShareVec, c: &[Fp]) -> Result<ShareVec, Error> {
+        if a.len() != c.len() {
+            return Err(Error::LengthMismatch {
+                left: a.len(),
+                right: c.len(),
+            });
+        }
+        Ok(self.wrap(a.values().iter().zip(c).map(|(x, y)| *x * *y).collect()))
+    }
+
+    /// `1 − a` (for bits; local).
+    pub fn one_minus(&self, a: &ShareVec) -> ShareVec {
+        self.wrap(a.values().iter().map(|x| Fp::ONE - *x).collect())
+    }
+
+    /// The sum of all elements, as a vector of length one (local).
+    pub fn sum(&self, a: &ShareVec) -> ShareVec {
+        let total = a.values().iter().fold(Fp::ZERO, |acc, x| acc + *x);
+        self.wrap(vec![total])
+    }
+
+    /// A sharing of public constants (every party uses the constant as its share).
+    pub fn constant(&self, c: &[Fp]) -> ShareVec {
+        self.wrap(c.to_vec())
+    }
+
+    /// The concatenation of several vectors (local).
+    pub fn concat(&self, parts: &[&ShareVec]) -> ShareVec {
+        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            out.extend_from_slice(p.values());
+        }
+        self.wrap(out)
+    }
+
+    /// Elements `range` of `a` (local).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] when the range is out of bounds.
+    pub fn slice(&self, a: &ShareVec, range: std::ops::Range<usize>) -> Result<ShareVec, Error> {
+        a.values()
+            .get(range)
+            .map(|s| self.wrap(s.to_vec()))
+            .ok_or(Error::InvalidParameters("slice out of range"))
+    }
+
+    // ----- Multiplication ------------------------------------------------------------
+
+    /// Generates `count` double sharings ahead of time (one round for any count).
+    ///
+    /// # Errors
+    /// Transport errors, malformed frames.
+    pub fn preprocess(&mut self, count: usize) -> Result<(), Error> {
+        if count == 0 {
+            return Ok(());
+        }
+        let t = self.params().t();
+        let (pending, outgoing) =
+            RandomSharings::start(&self.ctx, count, &[t, 2 * t], &mut self.rng);
+        let incoming = self.exchange(outgoing)?;
+        let mut out = pending.finish(&self.ctx, &incoming)?;
+        let r2t = out.pop().unwrap_or_default();
+        let rt = out.pop().unwrap_or_default();
+        self.doubles_t.extend(rt);
+        self.doubles_2t.extend(r2t);
+        Ok(())
+    }
+
+    /// Number of preprocessed double sharings left.
+    pub fn preprocessed(&self) -> usize {
+        self.doubles_t.len()
+    }
+
+    /// `a · b` element-wise: one round (plus one preprocessing round when the pool of
+    /// double sharings is short).
+    ///
+    /// # Errors
+    /// Length mismatch, transport errors, malformed frames.
+    pub fn mul(&mut self, a: &ShareVec, b: &ShareVec) -> Result<ShareVec, Error> {
+        if a.len() != b.len() {
+            return Err(Error::LengthMismatch {
+                left: a.len(),
+                right: b.len(),
+            });
+        }
+        let len = a.len();
+        if self.doubles_t.len() < len {
+            self.preprocess(len - self.doubles_t.len())?;
+        }
+        let at = self.doubles_t.len() - len;
+        let mut rt: Vec<Fp> = self.doubles_t.split_off(at);
+        let mut r2t: Vec<Fp> = self.doubles_2t.split_off(at);
+        // Degree-2t sharing of ab + r, opened to everyone (Damgård–Nielsen).
+        let mut masked: Vec<Fp> = a
+            .values()
+            .iter()
+            .zip(b.values())
+            .zip(&r2t)
+            .map(|((x, y), r)| *x * *y + *r)
+            .collect();
+        r2t.zeroize();
+        let opened = self.open_with(&masked, 2 * self.params().t(), Audience::All);
+        masked.zeroize();
+        let opened = opened?.unwrap_or_default();
+        let out = opened.iter().zip(&rt).map(|(d, r)| *d - *r).collect();
+        rt.zeroize();
+        Ok(self.wrap(out))
+    }
+
+    /// `a²` element-wise.
+    ///
+    /// # Errors
+    /// As [`Engine::mul`].
+    pub fn square(&mut self, a: &ShareVec) -> Result<ShareVec, Error> {
+        self.mul(a, a)
+    }
+
+    // ----- Randomness -------------------------------------------------------------------
+
+    /// `count` sharings of uniformly random field elements (degree t, no dealer).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn random(&mut self, count: usize) -> Result<ShareVec, Error> {
+        let t = self.params().t();
+        let (pending, outgoing) = RandomSharings::start(&self.ctx, count, &[t], &mut self.rng);
+        let incoming = self.exchange(outgoing)?;
+        let mut out = pending.finish(&self.ctx, &incoming)?;
+        Ok(self.wrap(out.pop().unwrap_or_default()))
+    }
+
+    /// `count` sharings of uniformly random bits: square a random sharing, open the
+    /// square `u` (degree 2t, no degree reduction needed), and set
+    /// `b = (r · u^(−1/2) + 1) / 2` (Damgård et al., TCC 2006, §3.1 "random bits").
+    ///
+    /// # Errors
+    /// Transport errors, inconsistent openings.
+    pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
+        let mut bits: Vec<Fp> = Vec::with_capacity(count);
+        let half = Fp::new(2).inverse().unwrap_or(Fp::ONE);
+        while bits.len() < count {
+            let need = count - bits.len();
+            let r = self.random(need)?;
+            let squares: Vec<Fp> = r.values().iter().map(|x| x.square()).collect();
+            let u = self
+                .open_with(&squares, 2 * self.params().t(), Audience::All)?
+                .unwrap_or_default();
+            // u^(-1/2) of each public square directly (no inversion needed); u = 0 is dropped.
+            let roots: Vec<Fp> = u.iter().map(|x| x.inverse_sqrt_of_square()).collect();
+            for ((share, uk), v) in r.values().iter().zip(&u).zip(&roots) {
+                if *uk != Fp::ZERO {
+                    bits.push((*share * *v + Fp::ONE) * half);
+                }
+            }
+        }
+        Ok(self.wrap(bits))
+    }
+
+    /// Shares of random integers below `2^bits` as the sum of values dealt by parties
+    /// `1..=t+1` (at least one of them honest, so the sum is statistically hidden);
+    /// the result is below `(t+1) · 2^bits`.
+    ///
+    /// # Errors
+    /// Transport errors; [`Error::InvalidParameters`] for `bits > 100`.
+    pub fn random_bounded(&mut self, count: usize, bits: u32) -> Result<ShareVec, Error> {
+        if bits > 100 {
+            return Err(Error::InvalidParameters(
+                "random_bounded supports at most 100 bits",
+            ));
+        }
+        let t = self.params().t();
+        let n = self.params().n();
+        let dealer = self.me().index() <= t;
+        let lens: Vec<usize> = (0..n).map(|j| if j <= t { count } else { 0 }).collect();
+        let mask = (1u128 << bits) - 1;
+        let mut mine: Vec<Fp> = if dealer {
+            (0..count)
+                .map(|_| {
+                    let mut bytes = [0u8; 16];
+                    self.rng.fill_bytes(&mut bytes);
+                    Fp::new(u128::from_le_bytes(bytes) & mask)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let parts = self.input(&lens, &mine);
+        mine.zeroize();
+        let parts = parts?;
+        let mut sum = vec![Fp::ZERO; count];
+        for part in parts.iter().take(t + 1) {
+            for (s, v) in sum.iter_mut().zip(part.values()) {
+                *s += *v;
+            }
+        }
+        Ok(self.wrap(sum))
+    }
+}

@@ -1,0 +1,311 @@
+//! Arithmetic in the prime field GF(p), p = 2^127 − 1 (a Mersenne prime).
+//!
+//! This is plain modular arithmetic, not a cryptographic primitive: the secrecy of the
+//! protocols comes from Shamir sharing over this field. Elements are stored reduced in
+//! `[0, p)`. Multiplication computes the full 254-bit product with four 64×64-bit
+//! partial products and reduces it with the Mersenne identity `2^127 ≡ 1 (mod p)`:
+//! writing `x = a·2^127 + b` with `b < 2^127` gives `x ≡ a + b`, and one conditional
+//! subtraction finishes (see docs/mpc.md, "Field"). The reduction is property-tested
+//! against `num-bigint` in `tests/field.rs`.
+//!
+//! Operations are constant time except [`Fp::from_canonical_bytes`] and the `vartime_`
+//! functions, whose timing depends only on public data.
+
+use zeroize::Zeroize;
+
+/// The modulus p = 2^127 − 1.
+pub const MODULUS: u128 = (1u128 << 127) - 1;
+
+/// Number of bytes of the canonical encoding of one element.
+pub const ELEMENT_BYTES: usize = 16;
+
+/// An element of GF(2^127 − 1), always reduced.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Fp(u128);
+
+impl std::fmt::Debug for Fp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fp({:#x})", self.0)
+    }
+}
+
+impl Zeroize for Fp {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+#[inline(always)]
+fn reduce_once(x: u128) -> u128 {
+    // x < 2^128: fold the top bit, then one conditional subtraction.
+    let folded = (x & MODULUS) + (x >> 127);
+    let (minus, borrow) = folded.overflowing_sub(MODULUS);
+    if borrow {
+        folded
+    } else {
+        minus
+    }
+}
+
+impl Fp {
+    /// The additive identity.
+    pub const ZERO: Fp = Fp(0);
+    /// The multiplicative identity.
+    pub const ONE: Fp = Fp(1);
+
+    /// Reduces any `u128` modulo p.
+    #[inline]
+    pub fn new(x: u128) -> Fp {
+        Fp(reduce_once(x))
+    }
+
+    /// Embeds a signed integer: negative values map to `p − |x|`.
+    #[inline]
+    pub fn from_i128(x: i128) -> Fp {
+        if x >= 0 {
+            Fp::new(x as u128)
+        } else {
+            -Fp::new(x.unsigned_abs())
+        }
+    }
+
+    /// Embeds a signed 64-bit integer.
+    #[inline]
+    pub fn from_i64(x: i64) -> Fp {
+        Fp::from_i128(i128::from(x))
+    }
+
+    /// The canonical representative in `[0, p)`.
+    #[inline]
+    pub fn to_u128(self) -> u128 {
+        self.0
+    }
+
+    /// The signed representative in `(−p/2, p/2]`.
+    #[inline]
+    pub fn to_i128(self) -> i128 {
+        if self.0 > MODULUS / 2 {
+            -((MODULUS - self.0) as i128)
+        } else {
+            self.0 as i128
+        }
+    }
+
+    /// `self + rhs`.
+    #[inline(always)]
+    pub fn add(self, rhs: Fp) -> Fp {
+        // Both < 2^127, so the sum < 2^128 does not overflow.
+        Fp(reduce_once(self.0 + rhs.0))
+    }
+
+    /// `self − rhs`.
+    #[inline(always)]
+    pub fn sub(self, rhs: Fp) -> Fp {
+        Fp(reduce_once(self.0 + (MODULUS - rhs.0)))
+    }
+
+    /// `−self`.
+    #[inline(always)]
+    pub fn neg(self) -> Fp {
+        Fp(reduce_once(MODULUS - self.0))
+    }
+
+    /// `self · rhs`, with the Mersenne reduction described in the module docs.
+    #[inline(always)]
+    pub fn mul(self, rhs: Fp) -> Fp {
+        const M64: u128 = u64::MAX as u128;
+        let (a0, a1) = (self.0 & M64, self.0 >> 64);
+        let (b0, b1) = (rhs.0 & M64, rhs.0 >> 64);
+        let p00 = a0 * b0;
+        let p01 = a0 * b1;
+        let p10 = a1 * b0;
+        let p11 = a1 * b1;
+        // Column sums: mid < 3·2^64, so no overflow.
+        let mid = (p00 >> 64) + (p01 & M64) + (p10 & M64);
+        let lo = (p00 & M64) | (mid << 64);
+        let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+        // x = hi·2^128 + lo = a·2^127 + b with b = lo mod 2^127, a = 2·hi + lo/2^127 < 2^127.
+        let a = (hi << 1) | (lo >> 127);
+        let b = lo & MODULUS;
+        Fp(reduce_once(a + b))
+    }
+
+    /// `self²`.
+    #[inline(always)]
+    pub fn square(self) -> Fp {
+        self.mul(self)
+    }
+
+    /// `self^(2^k − 1)` by an addition chain of about `k` squarings (public exponent).
+    pub fn pow_2k_minus_1(self, k: u32) -> Fp {
+        match k {
+            0 => Fp::ONE,
+            1 => self,
+            _ if k % 2 == 0 => {
+                let half = self.pow_2k_minus_1(k / 2);
+                let mut x = half;
+                for _ in 0..k / 2 {
+                    x = x.square();
+                }
+                x.mul(half)
+            }
+            _ => self.pow_2k_minus_1(k - 1).square().mul(self),
+        }
+    }
+
+    /// `self^e` for a public exponent (square and multiply).
+    pub fn vartime_pow(self, mut e: u128) -> Fp {
+        let mut base = self;
+        let mut acc = Fp::ONE;
+        while e > 0 {
+            if e & 1 == 1 {
+                acc = acc.mul(base);
+            }
+            base = base.square();
+            e >>= 1;
+        }
+        acc
+    }
+
+    /// The multiplicative inverse (Fermat: `x^(p−2)`, `p − 2 = (2^125 − 1)·4 + 1`);
+    /// `None` for zero.
+    pub fn inverse(self) -> Option<Fp> {
+        if self.0 == 0 {
+            return None;
+        }
+        Some(self.pow_2k_minus_1(125).square().square().mul(self))
+    }
+
+    /// For a non-zero square `u`, the element `u^(2^125 − 1)`, which squares to `1/u`
+    /// (because `(p − 1)/2 = 2^126 − 1` is odd and `2·(2^125 − 1) ≡ −1` modulo it).
+    pub fn inverse_sqrt_of_square(self) -> Fp {
+        self.pow_2k_minus_1(125)
+    }
+
+    /// `2^k` as a field element (`k < 127`).
+    pub fn pow2(k: u32) -> Fp {
+        Fp::new(1u128 << (k % 127))
+    }
+
+    /// Little-endian canonical encoding.
+    ///
+    /// # Layout
+    /// 16 bytes, the value in `[0, p)` as a little-endian `u128` (top bit always 0).
+    pub fn to_bytes(self) -> [u8; ELEMENT_BYTES] {
+        self.0.to_le_bytes()
+    }
+
+    /// Decodes a canonical encoding; `None` when the value is not below p.
+    pub fn from_canonical_bytes(bytes: [u8; ELEMENT_BYTES]) -> Option<Fp> {
+        let x = u128::from_le_bytes(bytes);
+        (x < MODULUS).then_some(Fp(x))
+    }
+
+    /// A uniformly random element (rejection sampling on 127 random bits).
+    pub fn random<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Fp {
+        loop {
+            let mut bytes = [0u8; 16];
+            rng.fill_bytes(&mut bytes);
+            let x = u128::from_le_bytes(bytes) & MODULUS;
+            if x != MODULUS {
+                return Fp(x);
+            }
+        }
+    }
+}
+
+impl std::ops::Add for Fp {
+    type Output = Fp;
+    #[inline(always)]
+    fn add(self, rhs: Fp) -> Fp {
+        Fp::add(self, rhs)
+    }
+}
+impl std::ops::Sub for Fp {
+    type Output = Fp;
+    #[inline(always)]
+    fn sub(self, rhs: Fp) -> Fp {
+        Fp::sub(self, rhs)
+    }
+}
+impl std::ops::Mul for Fp {
+    type Output = Fp;
+    #[inline(always)]
+    fn mul(self, rhs: Fp) -> Fp {
+        Fp::mul(self, rhs)
+    }
+}
+impl std::ops::Neg for Fp {
+    type Output = Fp;
+    #[inline(always)]
+    fn neg(self) -> Fp {
+        Fp::neg(self)
+    }
+}
+impl std::ops::AddAssign for Fp {
+    #[inline(always)]
+    fn add_assign(&mut self, rhs: Fp) {
+        *self = *self + rhs;
+    }
+}
+impl std::ops::SubAssign for Fp {
+    #[inline(always)]
+    fn sub_assign(&mut self, rhs: Fp) {
+        *self = *self - rhs;
+    }
+}
+impl std::ops::MulAssign for Fp {
+    #[inline(always)]
+    fn mul_assign(&mut self, rhs: Fp) {
+        *self = *self * rhs;
+    }
+}
+
+/// Inverts every non-zero element of `values` in place with one field inversion
+/// (Montgomery's trick). Zeros stay zero.
+pub fn batch_invert(values: &mut [Fp]) {
+    let mut prefix = Vec::with_capacity(values.len());
+    let mut acc = Fp::ONE;
+    for v in values.iter() {
+        prefix.push(acc);
+        if *v != Fp::ZERO {
+            acc *= *v;
+        }
+    }
+    // acc is a product of non-zero elements, hence non-zero.
+    let mut inv = acc.inverse().unwrap_or(Fp::ZERO);
+    for (v, before) in values.iter_mut().zip(prefix).rev() {
+        if *v != Fp::ZERO {
+            let original = *v;
+            *v = inv * before;
+            inv *= original;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_identities() {
+        let a = Fp::from_i64(-5);
+        assert_eq!(a.to_i128(), -5);
+        assert_eq!((a + Fp::from_i64(5)), Fp::ZERO);
+        assert_eq!(Fp::new(MODULUS), Fp::ZERO);
+        assert_eq!(Fp::new(u128::MAX), Fp::new(1)); // 2^128 − 1 = 2p + 1
+        assert_eq!((Fp::from_i64(-1) * Fp::from_i64(-1)), Fp::ONE);
+        let x = Fp::new(123_456_789);
+        assert_eq!(x * x.inverse().unwrap(), Fp::ONE);
+        assert!(Fp::ZERO.inverse().is_none());
+        let u = x.square();
+        let v = u.inverse_sqrt_of_square();
+        assert_eq!(v * v * u, Fp::ONE);
+        assert!(Fp::from_canonical_bytes(MODULUS.to_le_bytes()).is_none());
+        let mut vals = vec![Fp::new(3), Fp::ZERO, Fp::new(7)];
+        batch_invert(&mut vals);
+        assert_eq!(vals[0] * Fp::new(3), Fp::ONE);
+        assert_eq!(vals[1], Fp::ZERO);
+        assert_eq!(vals[2] * Fp::new(7), Fp::ONE);
+    }
+}

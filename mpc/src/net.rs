@@ -1,0 +1,742 @@
+//! TCP + TLS 1.3 between party processes: the only socket code of the crate.
+//!
+//! Every ordered pair of parties has its own connection (party `i` dials party `j` to
+//! send to it), so reading and writing never block each other: one writer thread per
+//! outgoing connection, one reader thread per incoming connection. Both sides
+//! authenticate with certificates pinned in the [`PartyConfig`] (mutual TLS 1.3 with
+//! rustls, ring provider, no PKI, no TLS 1.2); the dialer then announces its party id
+//! and the config digest, which the listener checks against the client certificate.
+//!
+//! # Layout of a frame (inside TLS)
+//! `kind:u8 (0 data, 1 abort) || round:u64 LE || len:u32 LE || payload`. Data frames
+//! carry the protocol payload of round `round` (counted from 0 per connection); an
+//! abort frame carries a UTF-8 reason. Frames above `max_frame_bytes`, unknown kinds or
+//! out-of-order rounds are malformed and stop the computation naming the sender.
+//!
+//! Hello (dialer → listener, once): `version:u8 = 1 || party:u32 LE || config digest (32)`.
+//! Answer (listener → dialer): `status:u8 (0 ok, 1 refused) || len:u16 LE || reason`.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, DistinguishedName, ServerConfig,
+    ServerConnection, SignatureScheme, StreamOwned,
+};
+
+use crate::config::{PartyConfig, TlsIdentity};
+use crate::transport::{Frames, Transport};
+use crate::{Error, PartyId};
+
+const HELLO_VERSION: u8 = 1;
+const KIND_DATA: u8 = 0;
+const KIND_ABORT: u8 = 1;
+const HEADER: usize = 13;
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Server side of the pin: the dialer must present the certificate pinned for party `id`.
+#[derive(Debug)]
+struct PinnedServer {
+    expected: CertificateDer<'static>,
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if intermediates.is_empty() && end_entity.as_ref() == self.expected.as_ref() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("only TLS 1.3 is supported".into()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+/// Listener side: the client must present one of the pinned party certificates.
+#[derive(Debug)]
+struct PinnedClients {
+    allowed: Vec<CertificateDer<'static>>,
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl ClientCertVerifier for PinnedClients {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        if intermediates.is_empty()
+            && self
+                .allowed
+                .iter()
+                .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            Ok(ClientCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("only TLS 1.3 is supported".into()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+fn tls_error(party: PartyId, e: impl std::fmt::Display) -> Error {
+    let text = e.to_string();
+    let reason = if text.contains("ApplicationVerificationFailure")
+        || text.contains("BadCertificate")
+    {
+        format!("{text} — the certificate is not the one pinned in the config (regenerate the config or check the key files)")
+    } else {
+        text
+    };
+    Error::Tls { party, reason }
+}
+
+fn io_error(party: PartyId, e: &std::io::Error) -> Error {
+    // rustls reports TLS failures as io::Error(InvalidData) wrapping rustls::Error.
+    if e.kind() == ErrorKind::InvalidData {
+        return tls_error(party, e);
+    }
+    Error::PeerDisconnected {
+        party,
+        reason: e.to_string(),
+    }
+}
+
+type Incoming = Result<(u8, Vec<u8>), Error>;
+
+/// A connected party: implements [`Transport`] over TLS 1.3.
+pub struct TcpTransport {
+    me: PartyId,
+    n: usize,
+    round_timeout: Duration,
+    round: u64,
+    writers: Vec<Option<SyncSender<(u8, Vec<u8>)>>>,
+    writer_threads: Vec<JoinHandle<()>>,
+    readers: Vec<Option<Receiver<Incoming>>>,
+}
+
+impl std::fmt::Debug for TcpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpTransport")
+            .field("me", &self.me)
+            .field("n", &self.n)
+            .field("round", &self.round)
+            .finish_non_exhaustive()
+    }
+}
+
+fn write_frame(w: &mut impl Write, kind: u8, round: u64, payload: &[u8]) -> std::io::Result<()> {
+    let mut header = [0u8; HEADER];
+    header[0] = kind;
+    header[1..9].copy_from_slice(&round.to_le_bytes());
+    let len = u32::try_from(payload.len())
+        .map_err(|_| std::io::Error::new(ErrorKind::InvalidInput, "frame too large"))?;
+    header[9..13].copy_from_slice(&len.to_le_bytes());
+    w.write_all(&header)?;
+    w.write_all(payload)?;
+    w.flush()
+}
+
+/// Reads frames from one peer and forwards them (or the first error) to the engine.
+fn reader_loop(
+    mut stream: StreamOwned<ServerConnection, TcpStream>,
+    party: PartyId,
+    max: u64,
+    tx: Sender<Incoming>,
+) {
+    let mut round = 0u64;
+    loop {
+        let mut header = [0u8; HEADER];
+        if let Err(e) = stream.read_exact(&mut header) {
+            let _ = tx.send(Err(if e.kind() == ErrorKind::UnexpectedEof {
+                Error::PeerDisconnected {
+                    party,
+                    reason: "connection closed".into(),
+                }
+            } else {
+                io_error(party, &e)
+            }));
+            return;
+        }
+        let kind = header[0];
+        let mut r = [0u8; 8];
+        r.copy_from_slice(&header[1..9]);
+        let frame_round = u64::from_le_bytes(r);
+        let mut l = [0u8; 4];
+        l.copy_from_slice(&header[9..13]);
+        let len = u64::from(u32::from_le_bytes(l));
+        let problem = if kind != KIND_DATA && kind != KIND_ABORT {
+            Some(format!("malformed frame: unknown frame kind {kind}"))
+        } else if len > max {
+            Some(format!(
+                "malformed frame: {len} bytes exceeds the limit of {max}"
+            ))
+        } else if kind == KIND_DATA && frame_round != round {
+            Some(format!(
+                "malformed frame: round {frame_round} where round {round} was expected"
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = problem {
+            let _ = tx.send(Err(Error::misbehaved(party, reason)));
+            return;
+        }
+        let mut payload = vec![0u8; len as usize];
+        if let Err(e) = stream.read_exact(&mut payload) {
+            let _ = tx.send(Err(if e.kind() == ErrorKind::UnexpectedEof {
+                Error::misbehaved(party, "malformed frame: connection closed inside a frame")
+            } else {
+                io_error(party, &e)
+            }));
+            return;
+        }
+        if kind == KIND_DATA {
+            round += 1;
+        }
+        if tx.send(Ok((kind, payload))).is_err() || kind == KIND_ABORT {
+            return;
+        }
+    }
+}
+
+fn writer_loop(mut stream: StreamOwned<ClientConnection, TcpStream>, rx: Receiver<(u8, Vec<u8>)>) {
+    let mut round = 0u64;
+    while let Ok((kind, payload)) = rx.recv() {
+        if write_frame(&mut stream, kind, round, &payload).is_err() {
+            return;
+        }
+        if kind == KIND_DATA {
+            round += 1;
+        }
+    }
+    stream.conn.send_close_notify();
+    let _ = stream.flush();
+}
+
+/// What the listener learned about one accepted connection.
+struct Accepted {
+    party: PartyId,
+    stream: StreamOwned<ServerConnection, TcpStream>,
+}
+
+fn refuse(stream: &mut StreamOwned<ServerConnection, TcpStream>, reason: &str) {
+    let bytes = reason.as_bytes();
+    let len = bytes.len().min(1000);
+    let mut answer = vec![1u8];
+    answer.extend_from_slice(&(len as u16).to_le_bytes());
+    answer.extend_from_slice(&bytes[..len]);
+    let _ = stream.write_all(&answer);
+    let _ = stream.flush();
+}
+
+fn accept_one(
+    config: &PartyConfig,
+    server: &Arc<ServerConfig>,
+    socket: TcpStream,
+    digest: &[u8; 32],
+    timeout: Duration,
+) -> Result<Accepted, String> {
+    socket.set_nodelay(true).map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    socket
+        .set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    let conn = ServerConnection::new(server.clone()).map_err(|e| e.to_string())?;
+    let mut stream = StreamOwned::new(conn, socket);
+    while stream.conn.is_handshaking() {
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .map_err(|e| format!("TLS handshake with a dialer failed: {e}"))?;
+    }
+    let cert = stream
+        .conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.as_ref().to_vec())
+        .ok_or("dialer presented no certificate")?;
+    let mut hello = [0u8; 37];
+    stream
+        .read_exact(&mut hello)
+        .map_err(|e| format!("no hello from dialer: {e}"))?;
+    let claimed = PartyId(u32::from_le_bytes([hello[1], hello[2], hello[3], hello[4]]));
+    let reason = if hello[0] != HELLO_VERSION {
+        Some(format!("hello version {} is not supported", hello[0]))
+    } else if config.party(claimed).is_err() {
+        Some(format!(
+            "party id {} is not in the config (parties 1..={})",
+            claimed.0,
+            config.n()
+        ))
+    } else if config
+        .party(claimed)
+        .map(|p| p.certificate.as_ref() != cert.as_slice())
+        .unwrap_or(true)
+    {
+        Some(format!(
+            "the certificate presented is not the one pinned for party {}",
+            claimed.0
+        ))
+    } else if hello[5..37] != digest[..] {
+        Some("the dialer uses a different parties config (digest mismatch); all parties need the same file".into())
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        refuse(&mut stream, &reason);
+        return Err(format!(
+            "refused a connection claiming to be party {}: {reason}",
+            claimed.0
+        ));
+    }
+    stream
+        .write_all(&[0u8, 0, 0])
+        .and_then(|()| stream.flush())
+        .map_err(|e| e.to_string())?;
+    stream
+        .sock
+        .set_read_timeout(None)
+        .map_err(|e| e.to_string())?;
+    Ok(Accepted {
+        party: claimed,
+        stream,
+    })
+}
+
+fn dial(
+    config: &PartyConfig,
+    me: PartyId,
+    to: PartyId,
+    client: Arc<ClientConfig>,
+    digest: &[u8; 32],
+    deadline: Instant,
+) -> Result<StreamOwned<ClientConnection, TcpStream>, Error> {
+    let info = config.party(to)?;
+    let seconds = config.connect_timeout.as_secs();
+    let mut last = String::from("no attempt");
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(Error::ConnectFailed {
+                party: to,
+                address: info.address.clone(),
+                seconds,
+                reason: last,
+            });
+        }
+        let addrs: Vec<_> = match info.address.to_socket_addrs() {
+            Ok(a) => a.collect(),
+            Err(e) => {
+                return Err(Error::ConnectFailed {
+                    party: to,
+                    address: info.address.clone(),
+                    seconds,
+                    reason: format!("cannot resolve: {e}"),
+                })
+            }
+        };
+        let mut connected = None;
+        for addr in &addrs {
+            match TcpStream::connect_timeout(addr, (deadline - now).min(Duration::from_secs(5))) {
+                Ok(s) => {
+                    connected = Some(s);
+                    break;
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        let Some(socket) = connected else {
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        };
+        let step = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
+        socket
+            .set_nodelay(true)
+            .and_then(|()| socket.set_read_timeout(Some(step)))
+            .and_then(|()| socket.set_write_timeout(Some(step)))
+            .map_err(|e| io_error(to, &e))?;
+        let name = ServerName::try_from(format!("conclave-party-{}", to.0))
+            .map_err(|e| tls_error(to, e))?;
+        let conn = ClientConnection::new(client.clone(), name).map_err(|e| tls_error(to, e))?;
+        let mut stream = StreamOwned::new(conn, socket);
+        while stream.conn.is_handshaking() {
+            stream
+                .conn
+                .complete_io(&mut stream.sock)
+                .map_err(|e| io_error(to, &e))?;
+        }
+        let mut hello = Vec::with_capacity(37);
+        hello.push(HELLO_VERSION);
+        hello.extend_from_slice(&me.0.to_le_bytes());
+        hello.extend_from_slice(digest);
+        stream
+            .write_all(&hello)
+            .and_then(|()| stream.flush())
+            .map_err(|e| io_error(to, &e))?;
+        let mut answer = [0u8; 3];
+        stream.read_exact(&mut answer).map_err(|e| match io_error(to, &e) {
+            Error::PeerDisconnected { party, reason } => Error::Tls {
+                party,
+                reason: format!("party {party} closed the connection during the hello ({reason}); it probably refused our certificate"),
+            },
+            other => other,
+        })?;
+        if answer[0] != 0 {
+            let len = usize::from(u16::from_le_bytes([answer[1], answer[2]]));
+            let mut reason = vec![0u8; len.min(1000)];
+            let _ = stream.read_exact(&mut reason);
+            return Err(Error::Tls {
+                party: to,
+                reason: format!(
+                    "refused our connection: {}",
+                    String::from_utf8_lossy(&reason)
+                ),
+            });
+        }
+        stream
+            .sock
+            .set_write_timeout(Some(config.round_timeout))
+            .map_err(|e| io_error(to, &e))?;
+        return Ok(stream);
+    }
+}
+
+/// Connects party `me` to every other party of `config`, authenticating with `identity`.
+///
+/// Listens on `me`'s configured address, dials every peer (retrying until the config's
+/// connect deadline) and waits until every peer has dialled in.
+///
+/// # Errors
+/// [`Error::UnknownParty`] when `me` is not in the config; [`Error::ConnectFailed`] or
+/// [`Error::Tls`] naming the peer that could not be reached or authenticated.
+pub fn connect(
+    config: &PartyConfig,
+    me: PartyId,
+    identity: &TlsIdentity,
+) -> Result<TcpTransport, Error> {
+    let mine = config.party(me)?;
+    let (cert, key) = identity.der()?;
+    if cert.as_ref() != mine.certificate.as_ref() {
+        return Err(Error::bad_file(
+            "TLS certificate",
+            format!(
+                "this key's certificate is not the one pinned for party {} in the config",
+                me.0
+            ),
+        ));
+    }
+    let digest = config.digest();
+    let algs = provider().signature_verification_algorithms;
+    let n = config.n();
+    let deadline = Instant::now() + config.connect_timeout;
+
+    let server = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| tls_error(me, e))?
+        .with_client_cert_verifier(Arc::new(PinnedClients {
+            allowed: config
+                .parties
+                .iter()
+                .filter(|p| p.id != me)
+                .map(|p| p.certificate.clone())
+                .collect(),
+            algs,
+        }))
+        .with_single_cert(vec![cert.clone()], key.clone_key())
+        .map_err(|e| tls_error(me, e))?;
+    let mut server = server;
+    server.send_tls13_tickets = 0;
+    let server = Arc::new(server);
+
+    let bind_addr = mine.address.clone();
+    let listener = TcpListener::bind(&bind_addr).map_err(|source| Error::Io {
+        context: format!("cannot listen on {bind_addr} (party {me}'s address in the config)"),
+        source,
+    })?;
+    listener.set_nonblocking(true).map_err(|source| Error::Io {
+        context: "listener".into(),
+        source,
+    })?;
+
+    // Accept n − 1 authenticated dialers in the background.
+    let accept_config = config.clone();
+    let accept_server = server.clone();
+    let (acc_tx, acc_rx) = mpsc::channel::<Result<Vec<Accepted>, Error>>();
+    std::thread::spawn(move || {
+        let mut got: Vec<Accepted> = Vec::new();
+        let mut last_refusal = String::from("no connection attempt");
+        while got.len() < n - 1 {
+            if Instant::now() >= deadline {
+                let missing: Vec<PartyId> = accept_config
+                    .parties
+                    .iter()
+                    .map(|p| p.id)
+                    .filter(|id| *id != me && !got.iter().any(|a| a.party == *id))
+                    .collect();
+                let party = missing.first().copied().unwrap_or(me);
+                let _ = acc_tx.send(Err(Error::ConnectFailed {
+                    party,
+                    address: "(incoming)".into(),
+                    seconds: accept_config.connect_timeout.as_secs(),
+                    reason: format!(
+                        "parties {missing:?} did not connect to us; last refusal: {last_refusal}"
+                    ),
+                }));
+                return;
+            }
+            match listener.accept() {
+                Ok((socket, _)) => {
+                    let _ = socket.set_nonblocking(false);
+                    let left = deadline
+                        .saturating_duration_since(Instant::now())
+                        .max(Duration::from_secs(1));
+                    match accept_one(&accept_config, &accept_server, socket, &digest, left) {
+                        Ok(a) if a.party == me || got.iter().any(|g| g.party == a.party) => {
+                            last_refusal = format!("party {} connected twice", a.party);
+                        }
+                        Ok(a) => got.push(a),
+                        Err(reason) => {
+                            eprintln!("party {me}: {reason}");
+                            last_refusal = reason;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Err(e) => last_refusal = e.to_string(),
+            }
+        }
+        let _ = acc_tx.send(Ok(got));
+    });
+
+    let client = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| tls_error(me, e))?;
+    let mut outgoing: Vec<Option<StreamOwned<ClientConnection, TcpStream>>> =
+        (0..n).map(|_| None).collect();
+    for peer in config.parties.iter().filter(|p| p.id != me) {
+        let client = Arc::new(
+            client
+                .clone()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedServer {
+                    expected: peer.certificate.clone(),
+                    algs,
+                }))
+                .with_client_auth_cert(vec![cert.clone()], key.clone_key())
+                .map_err(|e| tls_error(me, e))?,
+        );
+        outgoing[peer.id.index()] = Some(dial(config, me, peer.id, client, &digest, deadline)?);
+    }
+    let accepted = acc_rx
+        .recv_timeout(config.connect_timeout + Duration::from_secs(5))
+        .map_err(|_| Error::ConnectFailed {
+            party: me,
+            address: mine.address.clone(),
+            seconds: config.connect_timeout.as_secs(),
+            reason: "listener thread stopped".into(),
+        })??;
+
+    let max = config.max_frame_bytes;
+    let mut readers: Vec<Option<Receiver<Incoming>>> = (0..n).map(|_| None).collect();
+    for a in accepted {
+        let (tx, rx) = mpsc::channel();
+        let party = a.party;
+        readers[party.index()] = Some(rx);
+        std::thread::spawn(move || reader_loop(a.stream, party, max, tx));
+    }
+    let mut writers: Vec<Option<SyncSender<(u8, Vec<u8>)>>> = (0..n).map(|_| None).collect();
+    let mut writer_threads = Vec::new();
+    for (j, stream) in outgoing.into_iter().enumerate() {
+        if let Some(stream) = stream {
+            let (tx, rx) = mpsc::sync_channel(4);
+            writers[j] = Some(tx);
+            writer_threads.push(std::thread::spawn(move || writer_loop(stream, rx)));
+        }
+    }
+    Ok(TcpTransport {
+        me,
+        n,
+        round_timeout: config.round_timeout,
+        round: 0,
+        writers,
+        writer_threads,
+        readers,
+    })
+}
+
+impl Transport for TcpTransport {
+    fn me(&self) -> PartyId {
+        self.me
+    }
+
+    fn parties(&self) -> usize {
+        self.n
+    }
+
+    fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
+        if outgoing.len() != self.n {
+            return Err(Error::InvalidParameters(
+                "one outgoing frame per party expected",
+            ));
+        }
+        for (j, frame) in outgoing.into_iter().enumerate() {
+            if let Some(tx) = &self.writers[j] {
+                tx.send((KIND_DATA, frame))
+                    .map_err(|_| Error::PeerDisconnected {
+                        party: PartyId::from_index(j),
+                        reason: "connection to it failed while sending".into(),
+                    })?;
+            }
+        }
+        let deadline = Instant::now() + self.round_timeout;
+        let mut incoming = vec![Vec::new(); self.n];
+        for (j, slot) in incoming.iter_mut().enumerate() {
+            let Some(rx) = &self.readers[j] else {
+                continue;
+            };
+            let party = PartyId::from_index(j);
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(Ok((KIND_ABORT, reason))) => {
+                    return Err(Error::PeerAborted {
+                        party,
+                        reason: String::from_utf8_lossy(&reason).into_owned(),
+                    })
+                }
+                Ok(Ok((_, frame))) => *slot = frame,
+                Ok(Err(e)) => return Err(e),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(Error::Timeout {
+                        party,
+                        seconds: self.round_timeout.as_secs(),
+                    })
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(Error::PeerDisconnected {
+                        party,
+                        reason: "reader stopped".into(),
+                    })
+                }
+            }
+        }
+        self.round += 1;
+        Ok(incoming)
+    }
+
+    fn abort(&mut self, error: &Error) {
+        let reason = error.to_string().into_bytes();
+        for tx in self.writers.iter().flatten() {
+            let _ = tx.try_send((KIND_ABORT, reason.clone()));
+        }
+    }
+}
+
+impl Drop for TcpTransport {
+    fn drop(&mut self) {
+        // Closing the channels makes each writer send close_notify and exit; writes
+        // have a timeout, so joining is bounded.
+        self.writers.clear();
+        for handle in self.writer_threads.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Sends raw bytes to a listening party as if in a data frame of round 0 — for tests of
+/// malformed-frame handling only.
+#[doc(hidden)]
+pub fn danger_send_raw(
+    transport: &mut TcpTransport,
+    to: PartyId,
+    kind: u8,
+    payload: Vec<u8>,
+) -> Result<(), Error> {
+    match transport.writers.get(to.index()).and_then(|w| w.as_ref()) {
+        Some(tx) => tx
+            .send((kind, payload))
+            .map_err(|_| Error::PeerDisconnected {
+                party: to,
+                reason: "writer stopped".into(),
+            }),
+        None => Err(Error::UnknownParty {
+            party: to.0,
+            parties: transport.n,
+        }),
+    }
+}

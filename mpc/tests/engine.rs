@@ -1,0 +1,439 @@
+//! All parties in one process over in-memory channels: results equal the plaintext
+//! computation for n = 3, 5, 7, and dishonest or vanishing parties are caught.
+
+use std::time::Duration;
+
+use conclave_mpc::field::Fp;
+use conclave_mpc::shamir::{self, Params, PartyId};
+use conclave_mpc::transport::memory::{self, MemoryTransport};
+use conclave_mpc::transport::{Frames, Transport};
+use conclave_mpc::{Engine, Error};
+use proptest::prelude::*;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+/// Runs `f` at every party (one thread each) and returns each party's result.
+fn run<T, R, F>(transports: Vec<T>, f: F) -> Vec<Result<R, Error>>
+where
+    T: Transport + Send,
+    R: Send,
+    F: Fn(&mut Engine<T>) -> Result<R, Error> + Sync,
+{
+    std::thread::scope(|s| {
+        let handles: Vec<_> = transports
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let f = &f;
+                s.spawn(move || {
+                    let mut rng = ChaCha20Rng::seed_from_u64(1000 + i as u64);
+                    let mut engine = Engine::new(t, &mut rng)?;
+                    let out = f(&mut engine);
+                    if let Err(e) = &out {
+                        engine.abort(e);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("party thread panicked"))
+            .collect()
+    })
+}
+
+fn net(n: usize) -> Vec<MemoryTransport> {
+    memory::network(n, Duration::from_secs(20))
+}
+
+fn fp(v: &[i64]) -> Vec<Fp> {
+    v.iter().map(|x| Fp::from_i64(*x)).collect()
+}
+
+/// Party 1 inputs `a`, party 2 inputs `b`; returns the shared pair.
+fn two_inputs<T: Transport>(
+    e: &mut Engine<T>,
+    a: &[i64],
+    b: &[i64],
+) -> Result<(conclave_mpc::ShareVec, conclave_mpc::ShareVec), Error> {
+    let x = e.input_from(PartyId(1), a.len(), &fp(a))?;
+    let y = e.input_from(PartyId(2), b.len(), &fp(b))?;
+    Ok((x, y))
+}
+
+fn all_equal<R: PartialEq + std::fmt::Debug>(results: Vec<Result<R, Error>>) -> R {
+    let mut values: Vec<R> = results
+        .into_iter()
+        .map(|r| r.expect("party failed"))
+        .collect();
+    let first = values.remove(0);
+    for v in &values {
+        assert_eq!(v, &first);
+    }
+    first
+}
+
+const BITS: u32 = 32;
+
+fn small_value() -> impl Strategy<Value = i64> {
+    let bound = 1i64 << (BITS - 1);
+    prop_oneof![
+        -bound..bound,
+        Just(-bound),
+        Just(bound - 1),
+        Just(0i64),
+        Just(-1i64),
+        -5i64..5,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arithmetic_and_comparisons_match_plaintext(
+        n in prop_oneof![Just(3usize), Just(5usize), Just(7usize)],
+        pairs in proptest::collection::vec((small_value(), small_value()), 1..12),
+    ) {
+        let a: Vec<i64> = pairs.iter().map(|p| p.0).collect();
+        let b: Vec<i64> = pairs.iter().map(|p| p.1).collect();
+        let out = all_equal(run(net(n), |e| {
+            let (x, y) = two_inputs(e, &a, &b)?;
+            let sum = e.add(&x, &y)?;
+            let prod = e.mul(&x, &y)?;
+            let lt = e.lt(&x, &y, BITS)?;
+            let ge = e.ge(&x, &y, BITS)?;
+            let eq = e.eq(&x, &y, BITS)?;
+            let tr = e.trunc(&x, BITS, 5)?;
+            let (mn, mx) = e.min_max(&x, BITS)?;
+            Ok((
+                e.open_signed(&sum)?,
+                e.open_signed(&prod)?,
+                e.open_signed(&lt)?,
+                e.open_signed(&ge)?,
+                e.open_signed(&eq)?,
+                e.open_signed(&tr)?,
+                e.open_signed(&mn)?[0],
+                e.open_signed(&mx)?[0],
+            ))
+        }));
+        for k in 0..a.len() {
+            let (x, y) = (i128::from(a[k]), i128::from(b[k]));
+            prop_assert_eq!(out.0[k], x + y);
+            prop_assert_eq!(out.1[k], x * y);
+            prop_assert_eq!(out.2[k], i128::from(x < y));
+            prop_assert_eq!(out.3[k], i128::from(x >= y));
+            prop_assert_eq!(out.4[k], i128::from(x == y));
+            prop_assert_eq!(out.5[k], x.div_euclid(32));
+        }
+        prop_assert_eq!(out.6, i128::from(*a.iter().min().unwrap()));
+        prop_assert_eq!(out.7, i128::from(*a.iter().max().unwrap()));
+    }
+}
+
+#[test]
+fn division_by_public_constants() {
+    let a: Vec<i64> = vec![
+        0,
+        1,
+        -1,
+        7,
+        -7,
+        1000,
+        -1000,
+        123_456,
+        (1 << 30) - 1,
+        -(1 << 30),
+    ];
+    for d in [1u64, 2, 3, 7, 10, 1000] {
+        let out = all_equal(run(net(3), |e| {
+            let x = e.input_from(PartyId(3), a.len(), &fp(&a))?;
+            let q = e.div_public(&x, d, BITS)?;
+            e.open_signed(&q)
+        }));
+        for (k, v) in a.iter().enumerate() {
+            assert_eq!(out[k], i128::from(v.div_euclid(d as i64)), "{v} / {d}");
+        }
+    }
+}
+
+#[test]
+fn fixed_point_multiplication_truncates() {
+    // 1.5 × −2.25 = −3.375 with 8 fractional bits.
+    let f = 8;
+    let out = all_equal(run(net(3), |e| {
+        let (x, y) = two_inputs(e, &[384], &[-576])?;
+        let p = e.mul_fixed(&x, &y, 24, f)?;
+        e.open_signed(&p)
+    }));
+    assert_eq!(out[0], (384i128 * -576).div_euclid(256));
+}
+
+#[test]
+fn open_to_one_party_only() {
+    let results = run(net(5), |e| {
+        let x = e.input_from(PartyId(2), 3, &fp(&[4, 5, 6]))?;
+        e.open_to(PartyId(4), &x)
+    });
+    for (i, r) in results.into_iter().enumerate() {
+        let r = r.unwrap();
+        if i == 3 {
+            assert_eq!(r, Some(fp(&[4, 5, 6])));
+        } else {
+            assert_eq!(r, None);
+        }
+    }
+}
+
+#[test]
+fn a_million_multiplications_is_one_round_trip() {
+    let len = 100_000; // scaled down for test time; the round count is what matters
+    let rounds = all_equal(run(net(3), |e| {
+        let x = e.input_from(PartyId(1), len, &vec![Fp::new(3); len])?;
+        e.preprocess(len)?;
+        let before = e.traffic().rounds;
+        let p = e.mul(&x, &x)?;
+        let after = e.traffic().rounds;
+        let opened = e.open(&p)?;
+        assert!(opened.iter().all(|v| *v == Fp::new(9)));
+        Ok(after - before)
+    }));
+    assert_eq!(rounds, 1);
+}
+
+#[test]
+fn shamir_share_reconstruct_n_3_5_7() {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for n in [3, 5, 7] {
+        let params = Params::honest_majority(n).unwrap();
+        let secrets = fp(&[i64::MIN, -1, 0, 1, i64::MAX]);
+        let shares = shamir::share(params, &secrets, &mut rng);
+        assert_eq!(shamir::reconstruct(params, &shares).unwrap(), secrets);
+        // t shares are not enough.
+        assert!(shamir::reconstruct(params, &shares[..params.t()]).is_err());
+    }
+}
+
+/// A transport that adds 1 to the first element it sends to everyone in round `round`.
+struct Tamper<T> {
+    inner: T,
+    round: usize,
+    seen: usize,
+}
+
+impl<T: Transport> Transport for Tamper<T> {
+    fn me(&self) -> PartyId {
+        self.inner.me()
+    }
+    fn parties(&self) -> usize {
+        self.inner.parties()
+    }
+    fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
+        if self.seen == self.round {
+            for frame in outgoing.iter_mut().filter(|f| f.len() >= 16) {
+                frame[0] = frame[0].wrapping_add(1);
+            }
+        }
+        self.seen += 1;
+        self.inner.exchange(outgoing)
+    }
+    fn abort(&mut self, error: &Error) {
+        self.inner.abort(error)
+    }
+}
+
+enum Either<A, B> {
+    Honest(A),
+    Liar(B),
+}
+
+impl<A: Transport, B: Transport> Transport for Either<A, B> {
+    fn me(&self) -> PartyId {
+        match self {
+            Either::Honest(a) => a.me(),
+            Either::Liar(b) => b.me(),
+        }
+    }
+    fn parties(&self) -> usize {
+        match self {
+            Either::Honest(a) => a.parties(),
+            Either::Liar(b) => b.parties(),
+        }
+    }
+    fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
+        match self {
+            Either::Honest(a) => a.exchange(outgoing),
+            Either::Liar(b) => b.exchange(outgoing),
+        }
+    }
+    fn abort(&mut self, error: &Error) {
+        match self {
+            Either::Honest(a) => a.abort(error),
+            Either::Liar(b) => b.abort(error),
+        }
+    }
+}
+
+fn with_liar(
+    n: usize,
+    liar: usize,
+    round: usize,
+) -> Vec<Either<MemoryTransport, Tamper<MemoryTransport>>> {
+    net(n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if i + 1 == liar {
+                Either::Liar(Tamper {
+                    inner: t,
+                    round,
+                    seen: 0,
+                })
+            } else {
+                Either::Honest(t)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn tampered_share_at_opening_names_the_liar_with_five_parties() {
+    // Rounds: 0 = input, 1 = open (the liar's share is altered there).
+    let results = run(with_liar(5, 4, 1), |e| {
+        let x = e.input_from(PartyId(1), 2, &fp(&[10, 20]))?;
+        e.open(&x)
+    });
+    for (i, r) in results.into_iter().enumerate() {
+        if i == 3 {
+            continue;
+        }
+        match r {
+            Err(Error::PeerMisbehaved { party, .. }) => {
+                assert_eq!(party, PartyId(4), "party {}", i + 1)
+            }
+            other => panic!("party {} expected to name party 4, got {other:?}", i + 1),
+        }
+    }
+}
+
+#[test]
+fn tampered_share_at_opening_is_detected_with_three_parties() {
+    let results = run(with_liar(3, 3, 1), |e| {
+        let x = e.input_from(PartyId(1), 1, &fp(&[42]))?;
+        e.open(&x)
+    });
+    for r in results.into_iter().take(2) {
+        match r {
+            Err(Error::InconsistentShares { suspects, .. }) => {
+                assert!(suspects.contains(&PartyId(3)))
+            }
+            other => panic!("expected detection, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn malformed_frame_is_refused_naming_the_sender() {
+    struct Truncate<T>(T);
+    impl<T: Transport> Transport for Truncate<T> {
+        fn me(&self) -> PartyId {
+            self.0.me()
+        }
+        fn parties(&self) -> usize {
+            self.0.parties()
+        }
+        fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
+            for f in outgoing.iter_mut() {
+                f.truncate(f.len().saturating_sub(3));
+            }
+            self.0.exchange(outgoing)
+        }
+    }
+    let mut transports: Vec<Either<MemoryTransport, Truncate<MemoryTransport>>> = Vec::new();
+    for (i, t) in net(3).into_iter().enumerate() {
+        transports.push(if i == 1 {
+            Either::Liar(Truncate(t))
+        } else {
+            Either::Honest(t)
+        });
+    }
+    let results = run(transports, |e| {
+        let x = e.input_from(PartyId(2), 2, &fp(&[1, 2]))?;
+        e.open(&x)
+    });
+    for i in [0, 2] {
+        match &results[i] {
+            Err(Error::PeerMisbehaved { party, reason }) => {
+                assert_eq!(*party, PartyId(2));
+                assert!(reason.contains("malformed"), "{reason}");
+            }
+            other => panic!("expected malformed-frame error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn vanished_party_stops_the_others_with_its_name() {
+    let mut transports = memory::network(3, Duration::from_secs(2));
+    let dead = transports.pop().unwrap(); // party 3 never runs
+    drop(dead);
+    let results = run(transports, |e| {
+        let x = e.input_from(PartyId(1), 1, &fp(&[1]))?;
+        e.open(&x)
+    });
+    for r in results {
+        match r {
+            Err(e) => assert_eq!(e.culprit(), Some(PartyId(3)), "{e}"),
+            Ok(_) => panic!("must not finish without party 3"),
+        }
+    }
+}
+
+#[test]
+fn stats_job_matches_plaintext() {
+    use conclave_mpc::jobs::{stats, ClientShares, StatsJob};
+    let data: Vec<Vec<i64>> = vec![
+        vec![300, 700, 650, -5],
+        vec![800, 649],
+        vec![651, 1 << 20, -(1 << 20)],
+    ];
+    let job = StatsJob {
+        bits: 32,
+        threshold: 650,
+    };
+    let results = std::thread::scope(|s| {
+        let handles: Vec<_> = net(3)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let data = &data;
+                let job = &job;
+                s.spawn(move || {
+                    let mut rng = ChaCha20Rng::seed_from_u64(i as u64);
+                    let mut e = Engine::new(t, &mut rng)?;
+                    stats(&mut e, job, &data[i], &ClientShares::none())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let all: Vec<i64> = data.concat();
+    for r in results {
+        let v = r.unwrap();
+        assert_eq!(v["sum"], all.iter().sum::<i64>().to_string());
+        assert_eq!(v["min"], all.iter().min().unwrap().to_string());
+        assert_eq!(v["max"], all.iter().max().unwrap().to_string());
+        assert_eq!(v["count"], all.len());
+        assert_eq!(
+            v["count_at_or_above_threshold"],
+            all.iter().filter(|x| **x >= 650).count().to_string()
+        );
+        let mean = all.iter().sum::<i64>() as f64 / all.len() as f64;
+        let var = all.iter().map(|x| (*x as f64 - mean).powi(2)).sum::<f64>() / all.len() as f64;
+        assert!((v["variance"].as_f64().unwrap() - var).abs() / var < 1e-9);
+    }
+}

@@ -1,0 +1,78 @@
+//! Property tests of GF(2^127 − 1) arithmetic against arbitrary-precision integers.
+
+use conclave_mpc::field::{Fp, MODULUS};
+use num_bigint::BigUint;
+use proptest::prelude::*;
+
+fn big(x: u128) -> BigUint {
+    BigUint::from(x)
+}
+
+fn p() -> BigUint {
+    big(MODULUS)
+}
+
+fn to_u128(x: &BigUint) -> u128 {
+    let digits = x.to_u64_digits();
+    digits
+        .iter()
+        .rev()
+        .fold(0u128, |acc, d| (acc << 64) | u128::from(*d))
+}
+
+fn element() -> impl Strategy<Value = u128> {
+    prop_oneof![
+        0..MODULUS,
+        Just(0u128),
+        Just(1u128),
+        Just(MODULUS - 1),
+        Just(MODULUS - 2),
+        Just(1u128 << 126),
+        Just((1u128 << 64) - 1),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn mul_matches_bigint(a in element(), b in element()) {
+        let expected = to_u128(&((big(a) * big(b)) % p()));
+        prop_assert_eq!((Fp::new(a) * Fp::new(b)).to_u128(), expected);
+    }
+
+    #[test]
+    fn add_sub_match_bigint(a in element(), b in element()) {
+        prop_assert_eq!((Fp::new(a) + Fp::new(b)).to_u128(), to_u128(&((big(a) + big(b)) % p())));
+        prop_assert_eq!((Fp::new(a) - Fp::new(b)).to_u128(), to_u128(&((big(a) + p() - big(b)) % p())));
+    }
+
+    #[test]
+    fn new_reduces_any_u128(x in any::<u128>()) {
+        prop_assert_eq!(Fp::new(x).to_u128(), to_u128(&(big(x) % p())));
+    }
+
+    #[test]
+    fn inverse_and_roots(a in 1..MODULUS) {
+        let x = Fp::new(a);
+        prop_assert_eq!(x * x.inverse().unwrap(), Fp::ONE);
+        let u = x.square();
+        let v = u.inverse_sqrt_of_square();
+        prop_assert_eq!(v * v * u, Fp::ONE);
+    }
+
+    #[test]
+    fn signed_round_trip(v in any::<i64>()) {
+        prop_assert_eq!(Fp::from_i64(v).to_i128(), i128::from(v));
+    }
+
+    #[test]
+    fn bytes_round_trip(a in element()) {
+        let x = Fp::new(a);
+        prop_assert_eq!(Fp::from_canonical_bytes(x.to_bytes()), Some(x));
+    }
+}
+
+#[test]
+fn non_canonical_bytes_rejected() {
+    assert!(Fp::from_canonical_bytes(MODULUS.to_le_bytes()).is_none());
+    assert!(Fp::from_canonical_bytes(u128::MAX.to_le_bytes()).is_none());
+}
