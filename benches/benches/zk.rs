@@ -17,9 +17,21 @@ use rand_chacha::ChaCha20Rng;
 
 fn statements() -> Vec<(&'static str, Statement, Bounds)> {
     vec![
-        ("threshold32", Statement::threshold(32, Direction::AtLeast).unwrap(), Bounds::Threshold(650)),
-        ("threshold64", Statement::threshold(64, Direction::AtLeast).unwrap(), Bounds::Threshold(650)),
-        ("range64", Statement::range(64).unwrap(), Bounds::Range { min: 600, max: 850 }),
+        (
+            "threshold32",
+            Statement::threshold(32, Direction::AtLeast).unwrap(),
+            Bounds::Threshold(650),
+        ),
+        (
+            "threshold64",
+            Statement::threshold(64, Direction::AtLeast).unwrap(),
+            Bounds::Threshold(650),
+        ),
+        (
+            "range64",
+            Statement::range(64).unwrap(),
+            Bounds::Range { min: 600, max: 850 },
+        ),
     ]
 }
 
@@ -42,7 +54,9 @@ fn groth16_phases(c: &mut Criterion) {
     let mut setup = c.benchmark_group("groth16_setup");
     setup.sample_size(10);
     for (name, statement, _) in statements() {
-        setup.bench_function(name, |b| b.iter(|| groth16::setup(statement, &mut rng).unwrap()));
+        setup.bench_function(name, |b| {
+            b.iter(|| groth16::setup(statement, &mut rng).unwrap())
+        });
     }
     setup.finish();
     let mut prove = c.benchmark_group("groth16_prove");
@@ -69,7 +83,9 @@ fn prove_overhead(c: &mut Criterion) {
     let (name, statement, bounds) = statements().remove(0);
     let opening = Opening::random(712, &mut rng);
     let (pk, _) = groth16::setup(statement, &mut rng).unwrap();
-    let inputs = statement.public_inputs(&opening.commitment(), bounds).unwrap();
+    let inputs = statement
+        .public_inputs(&opening.commitment(), bounds)
+        .unwrap();
     let mut group = c.benchmark_group("groth16_prove_overhead");
     group.sample_size(30);
     group.bench_function(BenchmarkId::new("conclave", name), |b| {
@@ -103,11 +119,21 @@ fn batch_verification(c: &mut Criterion) {
             b.iter(|| groth16::verify_batch(&vk, batch, &mut rng).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("one_by_one", n), batch, |b, batch| {
-            b.iter(|| batch.iter().for_each(|proof| groth16::verify(&vk, proof).unwrap()))
+            b.iter(|| {
+                batch
+                    .iter()
+                    .for_each(|proof| groth16::verify(&vk, proof).unwrap())
+            })
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, poseidon_native, groth16_phases, prove_overhead, batch_verification);
+criterion_group!(
+    benches,
+    poseidon_native,
+    groth16_phases,
+    prove_overhead,
+    batch_verification
+);
 criterion_main!(benches);

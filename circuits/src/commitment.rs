@@ -126,7 +126,9 @@ mod tests {
         let other_blinding = Opening::random(712, &mut rng);
         assert!(other_blinding.check_opens(&commitment).is_err());
         assert_eq!(format!("{opening:?}"), "Opening { <redacted> }");
-        assert!(bool::from(opening.ct_eq(&Opening::from_parts(712, *opening.blinding()))));
+        assert!(bool::from(
+            opening.ct_eq(&Opening::from_parts(712, *opening.blinding()))
+        ));
         assert!(!bool::from(opening.ct_eq(&other_blinding)));
     }
 }

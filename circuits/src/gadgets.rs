@@ -63,7 +63,11 @@ mod tests {
     #[test]
     fn accepts_exactly_the_range() {
         for bits in [1usize, 8, 32, 64] {
-            let max = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+            let max = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
             assert_eq!(check(Fr::from(0u64), bits), (true, bits));
             assert_eq!(check(Fr::from(max), bits), (true, bits));
             let over = Fr::from(max) + Fr::from(1u64);

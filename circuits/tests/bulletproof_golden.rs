@@ -80,7 +80,9 @@ fn golden_proofs_still_decode_reencode_and_verify() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let mut all = Vec::new();
     for (name, _, _) in generate() {
-        let bytes = std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let bytes = std::fs::read(dir().join(name)).unwrap_or_else(|e| {
+            panic!("{name}: {e} (generate once with the command in this file's header)")
+        });
         let proof = RangeProof::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(encode(name, &proof), bytes, "{name} re-encodes differently");
         proof

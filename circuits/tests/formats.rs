@@ -27,7 +27,10 @@ fn keys_and_proofs_round_trip_in_both_forms() {
     assert_eq!(Proof::decode(&proof.to_bytes()).unwrap(), proof);
     assert_eq!(Proof::decode(proof.to_json().as_bytes()).unwrap(), proof);
     assert_eq!(VerifyingKey::decode(&vk.to_bytes()).unwrap().id(), vk.id());
-    assert_eq!(VerifyingKey::decode(vk.to_json().as_bytes()).unwrap().id(), vk.id());
+    assert_eq!(
+        VerifyingKey::decode(vk.to_json().as_bytes()).unwrap().id(),
+        vk.id()
+    );
     let pk_again = ProvingKey::decode(&pk.to_bytes()).unwrap();
     assert_eq!(pk_again.verifying_key().id(), vk.id());
     let pk_json = ProvingKey::decode(pk.to_json().as_bytes()).unwrap();
@@ -43,8 +46,14 @@ fn secret_files_round_trip_and_reject_tampering() {
     assert_eq!(back.value(), 712);
     assert_eq!(back.commitment(), opening.commitment());
     let edited = text.replace("\"712\"", "\"713\"");
-    assert!(matches!(Opening::from_secret_json(&edited), Err(ZkError::Unsatisfied { .. })));
-    assert!(Opening::from_secret_json(&text.replace("conclave.zk.secret", "conclave.zk.other")).is_err());
+    assert!(matches!(
+        Opening::from_secret_json(&edited),
+        Err(ZkError::Unsatisfied { .. })
+    ));
+    assert!(
+        Opening::from_secret_json(&text.replace("conclave.zk.secret", "conclave.zk.other"))
+            .is_err()
+    );
     assert!(matches!(
         Opening::from_secret_json(&text.replace("\"version\": 1", "\"version\": 2")),
         Err(ZkError::UnsupportedVersion { found: 2, .. })
@@ -78,11 +87,17 @@ fn binary_probe_table() {
     let last = good.len() - 1;
     flip("point flags", last, 0xc0);
     for (label, bytes) in probes {
-        assert!(Proof::from_bytes(&bytes).is_err(), "{label} must be rejected");
+        assert!(
+            Proof::from_bytes(&bytes).is_err(),
+            "{label} must be rejected"
+        );
     }
     let vk_bytes = vk.to_bytes();
     for cut in [0, 8, 9, 40, vk_bytes.len() - 1] {
-        assert!(VerifyingKey::from_bytes(&vk_bytes[..cut]).is_err(), "vk cut at {cut}");
+        assert!(
+            VerifyingKey::from_bytes(&vk_bytes[..cut]).is_err(),
+            "vk cut at {cut}"
+        );
     }
     assert!(VerifyingKey::from_bytes(&[vk_bytes.clone(), vec![1]].concat()).is_err());
 }
@@ -99,16 +114,37 @@ fn json_probe_table() {
     };
     let modulus = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
     let probes = [
-        ("wrong format", edit(&|v| v["format"] = "conclave.groth16.verifying_key".into())),
+        (
+            "wrong format",
+            edit(&|v| v["format"] = "conclave.groth16.verifying_key".into()),
+        ),
         ("future version", edit(&|v| v["version"] = 2.into())),
-        ("input >= modulus", edit(&|v| v["public_inputs"][1] = modulus.into())),
-        ("input not decimal", edit(&|v| v["public_inputs"][1] = "0x10".into())),
-        ("one input missing", edit(&|v| {
-            v["public_inputs"].as_array_mut().unwrap().pop();
-        })),
-        ("claim edited", edit(&|v| v["claim"] = "the committed 32-bit value is >= 700".into())),
-        ("point off curve", edit(&|v| v["proof"]["pi_a"][1] = "5".into())),
-        ("G2 point off curve", edit(&|v| v["proof"]["pi_b"][0][0] = "5".into())),
+        (
+            "input >= modulus",
+            edit(&|v| v["public_inputs"][1] = modulus.into()),
+        ),
+        (
+            "input not decimal",
+            edit(&|v| v["public_inputs"][1] = "0x10".into()),
+        ),
+        (
+            "one input missing",
+            edit(&|v| {
+                v["public_inputs"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "claim edited",
+            edit(&|v| v["claim"] = "the committed 32-bit value is >= 700".into()),
+        ),
+        (
+            "point off curve",
+            edit(&|v| v["proof"]["pi_a"][1] = "5".into()),
+        ),
+        (
+            "G2 point off curve",
+            edit(&|v| v["proof"]["pi_b"][0][0] = "5".into()),
+        ),
         ("bad key id", edit(&|v| v["verifying_key_id"] = "zz".into())),
         ("unknown field", edit(&|v| v["extra"] = 1.into())),
         ("truncated", good[..good.len() / 2].to_string()),
@@ -122,7 +158,10 @@ fn json_probe_table() {
         v["claim"] = "the committed 32-bit value is >= 700".into();
     });
     let forged = Proof::from_json(&edited).unwrap();
-    assert!(matches!(groth16::verify(&vk, &forged), Err(ZkError::InvalidProof)));
+    assert!(matches!(
+        groth16::verify(&vk, &forged),
+        Err(ZkError::InvalidProof)
+    ));
 
     let vk_json: serde_json::Value = serde_json::from_str(&vk.to_json()).unwrap();
     let mut wrong_id = vk_json.clone();
@@ -143,10 +182,16 @@ fn snarkjs_export_round_trips_through_the_native_verifier() {
     snarkjs::verify(&key, &points, &public).unwrap();
     let mut changed = public.clone();
     changed[1] += ark_bn254::Fr::from(1u64);
-    assert!(matches!(snarkjs::verify(&key, &points, &changed), Err(ZkError::InvalidProof)));
+    assert!(matches!(
+        snarkjs::verify(&key, &points, &changed),
+        Err(ZkError::InvalidProof)
+    ));
     assert!(matches!(
         snarkjs::verify(&key, &points, &public[..1]),
-        Err(ZkError::WrongInputCount { expected: 2, found: 1 })
+        Err(ZkError::WrongInputCount {
+            expected: 2,
+            found: 1
+        })
     ));
     assert!(snarkjs::parse_proof(&files.proof.replace("bn128", "bls12381")).is_err());
     assert!(snarkjs::parse_public("[\"-1\"]").is_err());
@@ -160,7 +205,10 @@ fn golden_files_still_decode_and_verify() {
     for name in ["proof.json", "proof.bin"] {
         let proof = Proof::decode(&std::fs::read(dir.join(name)).unwrap()).unwrap();
         groth16::verify(&vk, &proof).unwrap();
-        assert_eq!(proof.claim().unwrap(), "the committed 32-bit value is >= 650");
+        assert_eq!(
+            proof.claim().unwrap(),
+            "the committed 32-bit value is >= 650"
+        );
     }
     let expected_id = std::fs::read_to_string(dir.join("threshold32.vk.id")).unwrap();
     assert_eq!(vk.id().to_hex(), expected_id.trim());
@@ -182,7 +230,9 @@ fn regenerate_golden_files() {
 
 fn snarkjs_vector(name: &str) -> String {
     std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/snarkjs").join(name),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vectors/snarkjs")
+            .join(name),
     )
     .unwrap()
 }
@@ -201,8 +251,14 @@ fn snarkjs_made_proofs_verify_natively() {
 
     let mut lowered = public.clone();
     lowered[1] -= ark_bn254::Fr::from(1u64);
-    assert!(matches!(snarkjs::verify(&key, &proof, &lowered), Err(ZkError::InvalidProof)));
+    assert!(matches!(
+        snarkjs::verify(&key, &proof, &lowered),
+        Err(ZkError::InvalidProof)
+    ));
     let mut swapped = proof;
     std::mem::swap(&mut swapped.a, &mut swapped.c);
-    assert!(matches!(snarkjs::verify(&key, &swapped, &public), Err(ZkError::InvalidProof)));
+    assert!(matches!(
+        snarkjs::verify(&key, &swapped, &public),
+        Err(ZkError::InvalidProof)
+    ));
 }

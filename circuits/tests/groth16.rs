@@ -78,7 +78,10 @@ fn threshold_proofs_verify_and_changed_inputs_do_not() {
         let opening = Opening::random(712, &mut rng(4));
         let proof = groth16::prove(&pk, &opening, Bounds::Threshold(650), &mut rng(5)).unwrap();
         groth16::verify(&vk, &proof).unwrap();
-        assert_eq!(proof.claim().unwrap(), format!("the committed {bits}-bit value is >= 650"));
+        assert_eq!(
+            proof.claim().unwrap(),
+            format!("the committed {bits}-bit value is >= 650")
+        );
 
         // A public input changed after proving.
         let mut bytes = proof.to_bytes();
@@ -86,14 +89,20 @@ fn threshold_proofs_verify_and_changed_inputs_do_not() {
         bytes[threshold_offset] ^= 0x01; // 650 -> 651
         let changed = Proof::from_bytes(&bytes).unwrap();
         assert_eq!(changed.bounds().unwrap(), Bounds::Threshold(651));
-        assert!(matches!(groth16::verify(&vk, &changed), Err(ZkError::InvalidProof)));
+        assert!(matches!(
+            groth16::verify(&vk, &changed),
+            Err(ZkError::InvalidProof)
+        ));
         // Another commitment.
         let other = Opening::random(712, &mut rng(6));
         let other_proof = groth16::prove(&pk, &other, Bounds::Threshold(650), &mut rng(7)).unwrap();
         let mut swapped = proof.to_bytes();
         swapped[9 + 33..9 + 33 + 32].copy_from_slice(&other_proof.to_bytes()[9 + 33..9 + 33 + 32]);
         let swapped = Proof::from_bytes(&swapped).unwrap();
-        assert!(matches!(groth16::verify(&vk, &swapped), Err(ZkError::InvalidProof)));
+        assert!(matches!(
+            groth16::verify(&vk, &swapped),
+            Err(ZkError::InvalidProof)
+        ));
     }
 }
 
@@ -113,15 +122,26 @@ fn at_most_and_range_statements_work() {
     let bounds = Bounds::Range { min: 600, max: 850 };
     let proof = groth16::prove(&pk, &opening, bounds, &mut rng(10)).unwrap();
     groth16::verify(&vk, &proof).unwrap();
-    assert_eq!(proof.claim().unwrap(), "the committed 64-bit value lies in [600, 850]");
-    for bad in [Bounds::Range { min: 713, max: 850 }, Bounds::Range { min: 0, max: 711 }] {
+    assert_eq!(
+        proof.claim().unwrap(),
+        "the committed 64-bit value lies in [600, 850]"
+    );
+    for bad in [
+        Bounds::Range { min: 713, max: 850 },
+        Bounds::Range { min: 0, max: 711 },
+    ] {
         assert!(matches!(
             groth16::prove(&pk, &opening, bad, &mut rng(10)),
             Err(ZkError::Unsatisfied { .. })
         ));
     }
     assert!(matches!(
-        groth16::prove(&pk, &opening, Bounds::Range { min: 900, max: 800 }, &mut rng(10)),
+        groth16::prove(
+            &pk,
+            &opening,
+            Bounds::Range { min: 900, max: 800 },
+            &mut rng(10)
+        ),
         Err(ZkError::BadParameter { .. })
     ));
     assert!(matches!(
@@ -139,7 +159,12 @@ fn prover_refuses_unsatisfiable_claims_with_a_reason() {
         Err(ZkError::Unsatisfied { reason }) if reason.contains("wider")
     ));
     assert!(matches!(
-        groth16::prove(&pk, &Opening::random(7, &mut rng(11)), Bounds::Threshold(256), &mut rng(12)),
+        groth16::prove(
+            &pk,
+            &Opening::random(7, &mut rng(11)),
+            Bounds::Threshold(256),
+            &mut rng(12)
+        ),
         Err(ZkError::BadParameter { .. })
     ));
     for bits in [0, 7, 65, 128] {
@@ -155,9 +180,21 @@ fn a_proof_under_another_statements_key_is_an_error_not_invalid() {
     let (pk, _) = keys(at_least(32));
     let (_, other_vk) = groth16::setup(at_least(32), &mut rng(99)).unwrap();
     let (_, range_vk) = keys(Statement::range(32).unwrap());
-    let proof = groth16::prove(&pk, &Opening::random(712, &mut rng(13)), Bounds::Threshold(650), &mut rng(14)).unwrap();
-    assert!(matches!(groth16::verify(&other_vk, &proof), Err(ZkError::KeyMismatch { .. })));
-    assert!(matches!(groth16::verify(&range_vk, &proof), Err(ZkError::KeyMismatch { .. })));
+    let proof = groth16::prove(
+        &pk,
+        &Opening::random(712, &mut rng(13)),
+        Bounds::Threshold(650),
+        &mut rng(14),
+    )
+    .unwrap();
+    assert!(matches!(
+        groth16::verify(&other_vk, &proof),
+        Err(ZkError::KeyMismatch { .. })
+    ));
+    assert!(matches!(
+        groth16::verify(&range_vk, &proof),
+        Err(ZkError::KeyMismatch { .. })
+    ));
 }
 
 #[test]

@@ -34,9 +34,18 @@ fn native_matches_circomlibjs_for_1_to_16_inputs() {
     assert!(vectors.source.contains("circomlibjs"));
     assert_eq!(vectors.cases.len(), 64);
     for case in &vectors.cases {
-        let inputs: Vec<Fr> = case.inputs.iter().map(|x| Fr::from_str(x).unwrap()).collect();
+        let inputs: Vec<Fr> = case
+            .inputs
+            .iter()
+            .map(|x| Fr::from_str(x).unwrap())
+            .collect();
         let expected = Fr::from_str(&case.output).unwrap();
-        assert_eq!(poseidon::hash(&inputs).unwrap(), expected, "inputs {:?}", case.inputs);
+        assert_eq!(
+            poseidon::hash(&inputs).unwrap(),
+            expected,
+            "inputs {:?}",
+            case.inputs
+        );
     }
 }
 
@@ -49,7 +58,10 @@ fn gadget_matches_circomlibjs_vectors_and_is_satisfied() {
             .iter()
             .map(|x| FpVar::new_witness(cs.clone(), || Ok(Fr::from_str(x).unwrap())).unwrap())
             .collect();
-        let digest = PoseidonGadget::new(inputs.len()).unwrap().hash(&inputs).unwrap();
+        let digest = PoseidonGadget::new(inputs.len())
+            .unwrap()
+            .hash(&inputs)
+            .unwrap();
         assert_eq!(digest.value().unwrap(), Fr::from_str(&case.output).unwrap());
         assert!(cs.is_satisfied().unwrap());
     }
@@ -88,8 +100,14 @@ fn enforce_hash_equals_rejects_a_wrong_digest_or_preimage() {
         let v = FpVar::new_witness(cs.clone(), || Ok(Fr::from(value))).unwrap();
         let r = FpVar::new_witness(cs.clone(), || Ok(Fr::from(blinding))).unwrap();
         let c = FpVar::new_input(cs.clone(), || Ok(expected)).unwrap();
-        PoseidonGadget::new(2).unwrap().enforce_hash_equals(&[v, r], &c).unwrap();
-        assert!(!cs.is_satisfied().unwrap(), "({value}, {blinding}) must not satisfy");
+        PoseidonGadget::new(2)
+            .unwrap()
+            .enforce_hash_equals(&[v, r], &c)
+            .unwrap();
+        assert!(
+            !cs.is_satisfied().unwrap(),
+            "({value}, {blinding}) must not satisfy"
+        );
     }
 }
 

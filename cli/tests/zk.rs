@@ -17,7 +17,10 @@ fn conclave(dir: &Path, args: &[&str]) -> Output {
 
 fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not one JSON object ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     })
 }
 
@@ -33,19 +36,57 @@ fn code(output: &Output) -> i32 {
 fn scenario() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let commit = conclave(d, &["--json", "zk", "commit", "--value", "712", "--out", "secret.json"]);
+    let commit = conclave(
+        d,
+        &[
+            "--json",
+            "zk",
+            "commit",
+            "--value",
+            "712",
+            "--out",
+            "secret.json",
+        ],
+    );
     assert_eq!(code(&commit), 0, "{}", stderr(&commit));
     assert!(json(&commit)["commitment"].as_str().unwrap().len() > 10);
     for statement in ["threshold", "range"] {
-        let setup = conclave(d, &["zk", "setup", "--statement", statement, "--bits", "32", "--out", "keys"]);
+        let setup = conclave(
+            d,
+            &[
+                "zk",
+                "setup",
+                "--statement",
+                statement,
+                "--bits",
+                "32",
+                "--out",
+                "keys",
+            ],
+        );
         assert_eq!(code(&setup), 0, "{}", stderr(&setup));
     }
     let prove = conclave(
         d,
-        &["--json", "zk", "prove", "--pk", "keys/threshold.pk", "--secret", "secret.json", "--threshold", "650", "--out", "proof.json"],
+        &[
+            "--json",
+            "zk",
+            "prove",
+            "--pk",
+            "keys/threshold.pk",
+            "--secret",
+            "secret.json",
+            "--threshold",
+            "650",
+            "--out",
+            "proof.json",
+        ],
     );
     assert_eq!(code(&prove), 0, "{}", stderr(&prove));
-    assert_eq!(json(&prove)["claim"], "the committed 32-bit value is >= 650");
+    assert_eq!(
+        json(&prove)["claim"],
+        "the committed 32-bit value is >= 650"
+    );
     dir
 }
 
@@ -62,20 +103,60 @@ fn commit_prove_verify_and_reject_tampering() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.join("secret.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(d.join("secret.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let verify = conclave(d, &["--json", "zk", "verify", "--vk", "keys/threshold.vk", "--proof", "proof.json"]);
+    let verify = conclave(
+        d,
+        &[
+            "--json",
+            "zk",
+            "verify",
+            "--vk",
+            "keys/threshold.vk",
+            "--proof",
+            "proof.json",
+        ],
+    );
     assert_eq!(code(&verify), 0, "{}", stderr(&verify));
     assert_eq!(json(&verify)["valid"], true);
 
     // Range statement from the same secret.
     let prove = conclave(
         d,
-        &["zk", "prove", "--pk", "keys/range.pk", "--secret", "secret.json", "--min", "600", "--max", "850", "--out", "range.json"],
+        &[
+            "zk",
+            "prove",
+            "--pk",
+            "keys/range.pk",
+            "--secret",
+            "secret.json",
+            "--min",
+            "600",
+            "--max",
+            "850",
+            "--out",
+            "range.json",
+        ],
     );
     assert_eq!(code(&prove), 0, "{}", stderr(&prove));
-    assert_eq!(code(&conclave(d, &["zk", "verify", "--vk", "keys/range.vk", "--proof", "range.json"])), 0);
+    assert_eq!(
+        code(&conclave(
+            d,
+            &[
+                "zk",
+                "verify",
+                "--vk",
+                "keys/range.vk",
+                "--proof",
+                "range.json"
+            ]
+        )),
+        0
+    );
 
     // A consistent edit of the public threshold: well-formed, invalid -> exit 1.
     std::fs::copy(d.join("proof.json"), d.join("forged.json")).unwrap();
@@ -83,19 +164,55 @@ fn commit_prove_verify_and_reject_tampering() {
         v["public_inputs"][1] = "700".into();
         v["claim"] = "the committed 32-bit value is >= 700".into();
     });
-    let forged = conclave(d, &["zk", "verify", "--vk", "keys/threshold.vk", "--proof", "forged.json"]);
+    let forged = conclave(
+        d,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/threshold.vk",
+            "--proof",
+            "forged.json",
+        ],
+    );
     assert_eq!(code(&forged), 1, "{}", stderr(&forged));
 
     // Batch: the invalid proof is named.
     let batch = conclave(
         d,
-        &["--json", "zk", "verify", "--vk", "keys/threshold.vk", "--proof", "proof.json", "forged.json", "proof.json"],
+        &[
+            "--json",
+            "zk",
+            "verify",
+            "--vk",
+            "keys/threshold.vk",
+            "--proof",
+            "proof.json",
+            "forged.json",
+            "proof.json",
+        ],
     );
     assert_eq!(code(&batch), 1);
     let report = json(&batch);
-    let validity: Vec<bool> = report["proofs"].as_array().unwrap().iter().map(|p| p["valid"].as_bool().unwrap()).collect();
+    let validity: Vec<bool> = report["proofs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["valid"].as_bool().unwrap())
+        .collect();
     assert_eq!(validity, vec![true, false, true]);
-    let ok_batch = conclave(d, &["zk", "verify", "--vk", "keys/threshold.vk", "--proof", "proof.json", "proof.json"]);
+    let ok_batch = conclave(
+        d,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/threshold.vk",
+            "--proof",
+            "proof.json",
+            "proof.json",
+        ],
+    );
     assert_eq!(code(&ok_batch), 0);
 }
 
@@ -108,47 +225,191 @@ fn bad_input_exits_2_naming_the_file_and_problem() {
     std::fs::write(d.join("garbage.json"), b"{ not json").unwrap();
     std::fs::write(d.join("empty.proof"), b"").unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["zk", "verify", "--vk", "truncated.vk", "--proof", "proof.json"], "truncated.vk"),
-        (vec!["zk", "verify", "--vk", "keys/threshold.vk", "--proof", "garbage.json"], "garbage.json"),
-        (vec!["zk", "verify", "--vk", "keys/threshold.vk", "--proof", "empty.proof"], "empty.proof"),
-        (vec!["zk", "verify", "--vk", "keys/range.vk", "--proof", "proof.json"], "not for this key"),
-        (vec!["zk", "verify", "--vk", "proof.json", "--proof", "proof.json"], "expected a verifying key"),
-        (vec!["zk", "verify", "--vk", "missing.vk", "--proof", "proof.json"], "missing.vk"),
-        (vec!["zk", "prove", "--pk", "keys/threshold.pk", "--secret", "secret.json", "--threshold", "800", "--out", "x.json"], "below the threshold"),
-        (vec!["zk", "prove", "--pk", "keys/range.pk", "--secret", "secret.json", "--threshold", "800", "--out", "x.json"], "min and max"),
-        (vec!["zk", "setup", "--statement", "threshold", "--bits", "65", "--out", "k"], "bit width 65"),
+        (
+            vec![
+                "zk",
+                "verify",
+                "--vk",
+                "truncated.vk",
+                "--proof",
+                "proof.json",
+            ],
+            "truncated.vk",
+        ),
+        (
+            vec![
+                "zk",
+                "verify",
+                "--vk",
+                "keys/threshold.vk",
+                "--proof",
+                "garbage.json",
+            ],
+            "garbage.json",
+        ),
+        (
+            vec![
+                "zk",
+                "verify",
+                "--vk",
+                "keys/threshold.vk",
+                "--proof",
+                "empty.proof",
+            ],
+            "empty.proof",
+        ),
+        (
+            vec![
+                "zk",
+                "verify",
+                "--vk",
+                "keys/range.vk",
+                "--proof",
+                "proof.json",
+            ],
+            "not for this key",
+        ),
+        (
+            vec![
+                "zk",
+                "verify",
+                "--vk",
+                "proof.json",
+                "--proof",
+                "proof.json",
+            ],
+            "expected a verifying key",
+        ),
+        (
+            vec![
+                "zk",
+                "verify",
+                "--vk",
+                "missing.vk",
+                "--proof",
+                "proof.json",
+            ],
+            "missing.vk",
+        ),
+        (
+            vec![
+                "zk",
+                "prove",
+                "--pk",
+                "keys/threshold.pk",
+                "--secret",
+                "secret.json",
+                "--threshold",
+                "800",
+                "--out",
+                "x.json",
+            ],
+            "below the threshold",
+        ),
+        (
+            vec![
+                "zk",
+                "prove",
+                "--pk",
+                "keys/range.pk",
+                "--secret",
+                "secret.json",
+                "--threshold",
+                "800",
+                "--out",
+                "x.json",
+            ],
+            "min and max",
+        ),
+        (
+            vec![
+                "zk",
+                "setup",
+                "--statement",
+                "threshold",
+                "--bits",
+                "65",
+                "--out",
+                "k",
+            ],
+            "bit width 65",
+        ),
     ];
     for (args, needle) in cases {
         let output = conclave(d, &args);
         assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
         let message = stderr(&output);
-        assert!(message.contains(needle), "{args:?}: {message:?} should mention {needle:?}");
+        assert!(
+            message.contains(needle),
+            "{args:?}: {message:?} should mention {needle:?}"
+        );
         assert!(!message.contains("panicked"), "{args:?} panicked");
     }
     // A public input at or above the field modulus.
     edit_json(&d.join("proof.json"), |v| {
-        v["public_inputs"][0] = "21888242871839275222246405745257275088548364400416034343698204186575808495617".into();
+        v["public_inputs"][0] =
+            "21888242871839275222246405745257275088548364400416034343698204186575808495617".into();
     });
-    let output = conclave(d, &["zk", "verify", "--vk", "keys/threshold.vk", "--proof", "proof.json"]);
+    let output = conclave(
+        d,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/threshold.vk",
+            "--proof",
+            "proof.json",
+        ],
+    );
     assert_eq!(code(&output), 2);
     assert!(stderr(&output).contains("modulus"), "{}", stderr(&output));
     // A secret file others can read is refused.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(d.join("secret.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
-        let output = conclave(d, &["zk", "prove", "--pk", "keys/threshold.pk", "--secret", "secret.json", "--threshold", "650", "--out", "p.json"]);
+        std::fs::set_permissions(
+            d.join("secret.json"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let output = conclave(
+            d,
+            &[
+                "zk",
+                "prove",
+                "--pk",
+                "keys/threshold.pk",
+                "--secret",
+                "secret.json",
+                "--threshold",
+                "650",
+                "--out",
+                "p.json",
+            ],
+        );
         assert_eq!(code(&output), 2);
         assert!(stderr(&output).contains("chmod 600"), "{}", stderr(&output));
     }
     // JSON mode reports errors as one object too.
-    let output = conclave(d, &["--json", "zk", "verify", "--vk", "truncated.vk", "--proof", "proof.json"]);
+    let output = conclave(
+        d,
+        &[
+            "--json",
+            "zk",
+            "verify",
+            "--vk",
+            "truncated.vk",
+            "--proof",
+            "proof.json",
+        ],
+    );
     assert_eq!(code(&output), 2);
     assert_eq!(json(&output)["ok"], false);
 }
 
 fn snarkjs_cli() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/node_modules/snarkjs/build/cli.cjs");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../interop/node_modules/snarkjs/build/cli.cjs");
     assert!(
         path.exists(),
         "snarkjs is not installed: run `npm ci --prefix interop` (the README's test command does)"
@@ -159,7 +420,13 @@ fn snarkjs_cli() -> PathBuf {
 fn snarkjs_verify(dir: &Path) -> String {
     let output = Command::new("node")
         .arg(snarkjs_cli())
-        .args(["groth16", "verify", "verification_key.json", "public.json", "proof.json"])
+        .args([
+            "groth16",
+            "verify",
+            "verification_key.json",
+            "public.json",
+            "proof.json",
+        ])
         .current_dir(dir)
         .output()
         .expect("node runs");
@@ -170,30 +437,72 @@ fn snarkjs_verify(dir: &Path) -> String {
 fn snarkjs_accepts_exported_proofs_and_we_verify_snarkjs_files() {
     let dir = scenario();
     let d = dir.path();
-    let export = conclave(d, &["zk", "export-snarkjs", "--vk", "keys/threshold.vk", "--proof", "proof.json", "--out", "snarkjs"]);
+    let export = conclave(
+        d,
+        &[
+            "zk",
+            "export-snarkjs",
+            "--vk",
+            "keys/threshold.vk",
+            "--proof",
+            "proof.json",
+            "--out",
+            "snarkjs",
+        ],
+    );
     assert_eq!(code(&export), 0, "{}", stderr(&export));
     let s = d.join("snarkjs");
     let verdict = snarkjs_verify(&s);
     assert!(verdict.contains("OK"), "snarkjs said: {verdict}");
 
-    let ours = ["zk", "verify-snarkjs", "snarkjs/verification_key.json", "snarkjs/proof.json", "snarkjs/public.json"];
+    let ours = [
+        "zk",
+        "verify-snarkjs",
+        "snarkjs/verification_key.json",
+        "snarkjs/proof.json",
+        "snarkjs/public.json",
+    ];
     assert_eq!(code(&conclave(d, &ours)), 0);
 
     // Change one public signal: snarkjs and conclave both reject it.
-    let public: Vec<String> = serde_json::from_slice(&std::fs::read(s.join("public.json")).unwrap()).unwrap();
-    std::fs::write(s.join("public.json"), serde_json::to_string(&[public[0].clone(), "651".into()]).unwrap()).unwrap();
+    let public: Vec<String> =
+        serde_json::from_slice(&std::fs::read(s.join("public.json")).unwrap()).unwrap();
+    std::fs::write(
+        s.join("public.json"),
+        serde_json::to_string(&[public[0].clone(), "651".into()]).unwrap(),
+    )
+    .unwrap();
     let verdict = snarkjs_verify(&s);
-    assert!(verdict.contains("Invalid proof") && !verdict.contains("OK"), "snarkjs said: {verdict}");
+    assert!(
+        verdict.contains("Invalid proof") && !verdict.contains("OK"),
+        "snarkjs said: {verdict}"
+    );
     assert_eq!(code(&conclave(d, &ours)), 1);
 
     // Wrong number of public signals, and a proof point off the curve: bad input.
-    std::fs::write(s.join("public.json"), serde_json::to_string(&[public[0].clone()]).unwrap()).unwrap();
+    std::fs::write(
+        s.join("public.json"),
+        serde_json::to_string(&[public[0].clone()]).unwrap(),
+    )
+    .unwrap();
     let output = conclave(d, &ours);
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("public inputs"), "{}", stderr(&output));
-    std::fs::write(s.join("public.json"), serde_json::to_string(&public).unwrap()).unwrap();
+    assert!(
+        stderr(&output).contains("public inputs"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(
+        s.join("public.json"),
+        serde_json::to_string(&public).unwrap(),
+    )
+    .unwrap();
     edit_json(&s.join("proof.json"), |v| v["pi_a"][1] = "7".into());
     let output = conclave(d, &ours);
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("not a point on the BN254 curve"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not a point on the BN254 curve"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -322,16 +322,22 @@ fn vartime_combined_check(
     let g_points = (0..parties).flat_map(|j| gens.bulletproof().share(j).G(MAX_BITS));
     let h_points = gens.h_vectors()[..parties].iter().flatten();
     let pedersen = gens.pedersen();
-    let scalars = [b, b_blinding]
+    // dalek's MSM checks that both sides report equal lengths, so collect them first.
+    let scalars: Vec<Scalar> = [b, b_blinding]
         .into_iter()
         .chain(g_acc)
         .chain(h_acc)
-        .chain(equations.iter().flat_map(|e| e.scalars.iter().copied()));
-    let points = [&pedersen.B, &pedersen.B_blinding]
+        .chain(equations.iter().flat_map(|e| e.scalars.iter().copied()))
+        .collect();
+    let points: Vec<&RistrettoPoint> = [&pedersen.B, &pedersen.B_blinding]
         .into_iter()
         .chain(g_points)
         .chain(h_points)
-        .chain(equations.iter().flat_map(|e| e.points.iter()));
+        .chain(equations.iter().flat_map(|e| e.points.iter()))
+        .collect();
+    if scalars.len() != points.len() {
+        return false;
+    }
     RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 

@@ -26,9 +26,13 @@ impl ObjectKind {
     }
 
     fn from_byte(byte: u8) -> Option<Self> {
-        [ObjectKind::ProvingKey, ObjectKind::VerifyingKey, ObjectKind::Proof]
-            .into_iter()
-            .find(|kind| *kind as u8 == byte)
+        [
+            ObjectKind::ProvingKey,
+            ObjectKind::VerifyingKey,
+            ObjectKind::Proof,
+        ]
+        .into_iter()
+        .find(|kind| *kind as u8 == byte)
     }
 }
 

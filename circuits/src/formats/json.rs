@@ -168,7 +168,12 @@ impl Proof {
 impl VerifyingKey {
     /// The JSON form: statement, id and the binary key in base64.
     pub fn to_json(&self) -> String {
-        key_json(VERIFYING_KEY_FORMAT, self.statement, Some(self.id()), &self.to_bytes())
+        key_json(
+            VERIFYING_KEY_FORMAT,
+            self.statement,
+            Some(self.id()),
+            &self.to_bytes(),
+        )
     }
 
     /// Parses [`VerifyingKey::to_json`], checking the recorded id.
@@ -259,9 +264,11 @@ fn read_key_json(
 ) -> Result<(Statement, Option<String>, Vec<u8>), ZkError> {
     check_envelope(what, format, text)?;
     let document: KeyJson = parse(what, text)?;
-    let bytes = BASE64.decode(document.key.as_bytes()).map_err(|_| ZkError::Malformed {
-        what,
-        reason: "the \"key\" field is not valid base64",
-    })?;
+    let bytes = BASE64
+        .decode(document.key.as_bytes())
+        .map_err(|_| ZkError::Malformed {
+            what,
+            reason: "the \"key\" field is not valid base64",
+        })?;
     Ok((document.statement, document.id, bytes))
 }

@@ -32,7 +32,9 @@ pub(crate) fn g2_to_strings(point: &G2Affine) -> Vec<Vec<String>> {
 /// Parses a G1 point from `[x, y]` or `[x, y, z]` with z ∈ {0, 1}.
 pub(crate) fn g1_from_strings(what: &str, coords: &[String]) -> Result<G1Affine, ZkError> {
     let malformed = || ZkError::NotOnCurve {
-        what: format!("{what} (expected [x, y, z] decimal coordinates with z = 1, or z = 0 for infinity)"),
+        what: format!(
+            "{what} (expected [x, y, z] decimal coordinates with z = 1, or z = 0 for infinity)"
+        ),
     };
     let (x, y, z) = match coords {
         [x, y] => (x, y, "1"),
@@ -97,8 +99,8 @@ fn checked_g1(what: &str, point: G1Affine) -> Result<G1Affine, ZkError> {
 mod tests {
     use super::*;
     use ark_bn254::{Fr, G2Projective};
-    use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ec::short_weierstrass::SWCurveConfig;
+    use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::{Field, PrimeField, UniformRand};
     use num_bigint::BigUint;
     use rand::SeedableRng;
@@ -110,8 +112,12 @@ mod tests {
         let g2 = (G2Affine::generator() * Fr::rand(&mut rng)).into_affine();
         assert_eq!(g1_from_strings("p", &g1_to_strings(&g1)).unwrap(), g1);
         assert_eq!(g2_from_strings("q", &g2_to_strings(&g2)).unwrap(), g2);
-        assert!(g1_from_strings("p", &g1_to_strings(&G1Affine::zero())).unwrap().is_zero());
-        assert!(g2_from_strings("q", &g2_to_strings(&G2Affine::zero())).unwrap().is_zero());
+        assert!(g1_from_strings("p", &g1_to_strings(&G1Affine::zero()))
+            .unwrap()
+            .is_zero());
+        assert!(g2_from_strings("q", &g2_to_strings(&G2Affine::zero()))
+            .unwrap()
+            .is_zero());
     }
 
     #[test]
@@ -119,7 +125,10 @@ mod tests {
         let g1 = G1Affine::generator();
         let mut coords = g1_to_strings(&g1);
         coords[1] = "3".into();
-        assert!(matches!(g1_from_strings("p", &coords), Err(ZkError::NotOnCurve { .. })));
+        assert!(matches!(
+            g1_from_strings("p", &coords),
+            Err(ZkError::NotOnCurve { .. })
+        ));
         coords[2] = "2".into();
         assert!(g1_from_strings("p", &coords).is_err());
 
@@ -142,7 +151,10 @@ mod tests {
         let generator = G2Projective::generator().into_affine();
         let mut coords = g2_to_strings(&generator);
         coords[0][0] = "5".into();
-        assert!(matches!(g2_from_strings("q", &coords), Err(ZkError::NotOnCurve { .. })));
+        assert!(matches!(
+            g2_from_strings("q", &coords),
+            Err(ZkError::NotOnCurve { .. })
+        ));
     }
 
     #[test]

@@ -53,15 +53,20 @@ impl Opening {
             what: "secret",
             source,
         })?;
-        let value = document.value.parse::<u64>().map_err(|_| ZkError::BadParameter {
-            name: "value",
-            value: "<redacted>".into(),
-            reason: "the secret value must be an unsigned 64-bit integer",
-        })?;
-        let blinding = field::parse_decimal("secret blinding", &document.blinding)
-            .map_err(|_| ZkError::Malformed {
-                what: "secret",
-                reason: "the blinding is not a canonical field element",
+        let value = document
+            .value
+            .parse::<u64>()
+            .map_err(|_| ZkError::BadParameter {
+                name: "value",
+                value: "<redacted>".into(),
+                reason: "the secret value must be an unsigned 64-bit integer",
+            })?;
+        let blinding =
+            field::parse_decimal("secret blinding", &document.blinding).map_err(|_| {
+                ZkError::Malformed {
+                    what: "secret",
+                    reason: "the blinding is not a canonical field element",
+                }
             })?;
         let commitment = Commitment(field::parse_decimal("commitment", &document.commitment)?);
         let opening = Opening::from_parts(value, blinding);

@@ -76,7 +76,11 @@ pub fn export(key: &VerifyingKey, proof: &Proof) -> Result<SnarkjsFiles, ZkError
         protocol: "groth16".into(),
         curve: "bn128".into(),
     };
-    let public: Vec<String> = proof.public_inputs().iter().map(field::to_decimal).collect();
+    let public: Vec<String> = proof
+        .public_inputs()
+        .iter()
+        .map(field::to_decimal)
+        .collect();
     Ok(SnarkjsFiles {
         verification_key: pretty(&document),
         proof: pretty(&proof_document),
@@ -92,7 +96,9 @@ fn check_protocol(what: &'static str, protocol: &str, curve: &str) -> Result<(),
     if protocol != "groth16" || curve != "bn128" {
         return Err(ZkError::WrongKind {
             expected: what,
-            found: format!("{protocol} proof system on curve {curve} (only groth16 on bn128 is supported)"),
+            found: format!(
+                "{protocol} proof system on curve {curve} (only groth16 on bn128 is supported)"
+            ),
         });
     }
     Ok(())

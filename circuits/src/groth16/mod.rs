@@ -11,8 +11,10 @@ use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, PreparedVerifyingKey};
 use ark_serialize::CanonicalSerialize;
 use ark_snark::SNARK;
-use rand_core::CryptoRngCore;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRngCore, SeedableRng};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 pub use batch::verify_batch;
 
@@ -190,10 +192,28 @@ pub fn setup(
     statement: Statement,
     rng: &mut impl CryptoRngCore,
 ) -> Result<(ProvingKey, VerifyingKey), ZkError> {
+    setup_with(statement, &mut derived_rng(rng))
+}
+
+/// Draws a ChaCha20 generator seeded from the caller's CSPRNG, so that arkworks' generic
+/// prover and setup are compiled once, here, for one concrete generator type.
+fn derived_rng(rng: &mut impl CryptoRngCore) -> ChaCha20Rng {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(seed.as_mut());
+    ChaCha20Rng::from_seed(*seed)
+}
+
+fn setup_with(
+    statement: Statement,
+    rng: &mut ChaCha20Rng,
+) -> Result<(ProvingKey, VerifyingKey), ZkError> {
     statement.validate()?;
     let circuit = StatementCircuit::for_setup(statement);
     let (key, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng)?;
-    Ok((ProvingKey { statement, key }, VerifyingKey::new(statement, vk)))
+    Ok((
+        ProvingKey { statement, key },
+        VerifyingKey::new(statement, vk),
+    ))
 }
 
 /// Proves that `opening` satisfies the key's statement with the given bounds.
@@ -206,6 +226,15 @@ pub fn prove(
     opening: &Opening,
     bounds: Bounds,
     rng: &mut impl CryptoRngCore,
+) -> Result<Proof, ZkError> {
+    prove_with(key, opening, bounds, &mut derived_rng(rng))
+}
+
+fn prove_with(
+    key: &ProvingKey,
+    opening: &Opening,
+    bounds: Bounds,
+    rng: &mut ChaCha20Rng,
 ) -> Result<Proof, ZkError> {
     let statement = key.statement;
     let public_inputs = statement.public_inputs(&opening.commitment(), bounds)?;

@@ -64,12 +64,7 @@ impl PoseidonGadget {
             *element = pow5(element)?;
         }
         // expected = Σ_j M[0][j]·s_j  ⇔  s_0 = (expected − Σ_{j≥1} M[0][j]·s_j) / M[0][0].
-        let rest: FpVar<Fr> = state
-            .iter()
-            .zip(&mds[0])
-            .skip(1)
-            .map(|(s, m)| s * *m)
-            .sum();
+        let rest: FpVar<Fr> = state.iter().zip(&mds[0]).skip(1).map(|(s, m)| s * *m).sum();
         let first_sbox_output = (expected - rest) * first_weight_inverse;
         let x = &state[0];
         let x4 = x.square()?.square()?;

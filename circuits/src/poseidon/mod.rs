@@ -33,7 +33,9 @@ pub fn hash(inputs: &[Fr]) -> Result<Fr, ZkError> {
             *element += constant;
         }
         if params.is_full_round(round) {
-            state.iter_mut().for_each(|element| *element = pow5(*element));
+            state
+                .iter_mut()
+                .for_each(|element| *element = pow5(*element));
         } else {
             state[0] = pow5(state[0]);
         }
@@ -64,7 +66,10 @@ mod tests {
 
     #[test]
     fn rejects_unsupported_arity() {
-        assert!(matches!(hash(&[]), Err(ZkError::UnsupportedArity { count: 0 })));
+        assert!(matches!(
+            hash(&[]),
+            Err(ZkError::UnsupportedArity { count: 0 })
+        ));
         let seventeen = vec![Fr::from(1u64); 17];
         assert!(matches!(
             hash(&seventeen),

@@ -14,8 +14,9 @@ pub const FULL_ROUNDS: usize = 8;
 /// Largest number of inputs circomlib defines parameters for.
 pub const MAX_INPUTS: usize = 16;
 /// Partial rounds for widths t = 2..=17 (circomlib `N_ROUNDS_P`).
-const PARTIAL_ROUNDS: [usize; MAX_INPUTS] =
-    [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+const PARTIAL_ROUNDS: [usize; MAX_INPUTS] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
 
 /// Round constants and MDS matrix for one width.
 pub struct Params {
@@ -123,7 +124,10 @@ mod tests {
         for count in 1..=MAX_INPUTS {
             let params = Params::for_inputs(count).unwrap();
             assert_eq!(params.width(), count + 1);
-            assert_eq!(params.round_constants.len(), params.width() * params.rounds());
+            assert_eq!(
+                params.round_constants.len(),
+                params.width() * params.rounds()
+            );
             assert!(params.mds().iter().all(|row| row.len() == params.width()));
             let modulus = BigUint::from(Fr::MODULUS);
             let raw: ConstantsFile = serde_json::from_str(include_str!("constants.json")).unwrap();

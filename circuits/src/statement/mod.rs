@@ -139,7 +139,11 @@ impl Statement {
     /// # Errors
     /// [`ZkError::BadParameter`] when the bounds are of the other kind, wider than
     /// `bits`, or `min > max`.
-    pub fn public_inputs(&self, commitment: &Commitment, bounds: Bounds) -> Result<Vec<Fr>, ZkError> {
+    pub fn public_inputs(
+        &self,
+        commitment: &Commitment,
+        bounds: Bounds,
+    ) -> Result<Vec<Fr>, ZkError> {
         let limit = self.value_limit();
         let fits = |name: &'static str, value: u64| {
             if u128::from(value) < limit {
@@ -244,16 +248,20 @@ impl Statement {
             return unsatisfied("the value is wider than the statement's bit width");
         }
         match (self, bounds) {
-            (Statement::Threshold { direction: Direction::AtLeast, .. }, Bounds::Threshold(t))
-                if value < t =>
-            {
-                unsatisfied("the value is below the threshold")
-            }
-            (Statement::Threshold { direction: Direction::AtMost, .. }, Bounds::Threshold(t))
-                if value > t =>
-            {
-                unsatisfied("the value is above the threshold")
-            }
+            (
+                Statement::Threshold {
+                    direction: Direction::AtLeast,
+                    ..
+                },
+                Bounds::Threshold(t),
+            ) if value < t => unsatisfied("the value is below the threshold"),
+            (
+                Statement::Threshold {
+                    direction: Direction::AtMost,
+                    ..
+                },
+                Bounds::Threshold(t),
+            ) if value > t => unsatisfied("the value is above the threshold"),
             (Statement::Range { .. }, Bounds::Range { min, max }) if value < min || value > max => {
                 unsatisfied("the value lies outside [min, max]")
             }

@@ -31,7 +31,11 @@ impl ConstraintSynthesizer<Fr> for RangeCircuit {
             [_, min, max] => (min, max),
             _ => return Err(SynthesisError::Unsatisfiable),
         };
-        RangeCheckGadget::enforce_below_power_of_two(cs.clone(), &(&value - min), self.bits as usize)?;
+        RangeCheckGadget::enforce_below_power_of_two(
+            cs.clone(),
+            &(&value - min),
+            self.bits as usize,
+        )?;
         RangeCheckGadget::enforce_below_power_of_two(cs, &(max - &value), self.bits as usize)
     }
 }

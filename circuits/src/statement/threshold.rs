@@ -15,7 +15,12 @@ pub struct ThresholdCircuit {
 }
 
 impl ThresholdCircuit {
-    pub(crate) fn new(bits: u32, direction: Direction, witness: Witness, public_inputs: Vec<Fr>) -> Self {
+    pub(crate) fn new(
+        bits: u32,
+        direction: Direction,
+        witness: Witness,
+        public_inputs: Vec<Fr>,
+    ) -> Self {
         ThresholdCircuit {
             bits,
             direction,

@@ -56,11 +56,16 @@ impl Story<'_> {
     pub fn tell(&mut self, line: &str, took: Duration) -> anyhow::Result<()> {
         self.events
             .push(json!({ "step": line, "ms": millis(took) }));
-        self.out.say(&format!("  {line:<64} {:>10.1} ms", millis(took)))
+        self.out
+            .say(&format!("  {line:<64} {:>10.1} ms", millis(took)))
     }
 
     /// Runs `work` as one timed step of the story and tells it.
-    pub fn step<T>(&mut self, line: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    pub fn step<T>(
+        &mut self,
+        line: &str,
+        work: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         let (value, took) = self.out.step(line, work);
         let value = value.with_context(|| format!("demo step failed: {line}"))?;
         self.tell(line, took)?;
@@ -70,7 +75,9 @@ impl Story<'_> {
 
 /// Runs every chapter in order in a fresh temporary directory.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
-    let temp = tempfile::Builder::new().prefix("conclave-demo-").tempdir()?;
+    let temp = tempfile::Builder::new()
+        .prefix("conclave-demo-")
+        .tempdir()?;
     let mut story = Story {
         out,
         dir: temp.path().to_path_buf(),

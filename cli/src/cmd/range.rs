@@ -327,7 +327,7 @@ fn verify(args: VerifyArgs, out: &Output) -> anyhow::Result<Verdict> {
         Ok(()) => Vec::new(),
         Err(RangeError::VerificationFailed) => vec![0],
         Err(RangeError::BatchFailed { failed, .. }) => failed,
-        Err(other) => return Err(other).context("cannot verify"),
+        Err(other) => return Err(anyhow::Error::new(other).context("cannot verify")),
     };
     let entries: Vec<Value> = args
         .proof
@@ -573,7 +573,10 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
             Err(_) => true,
         })
     })?;
-    anyhow::ensure!(rejected, "demo expectation failed: a tampered range proof verified");
+    anyhow::ensure!(
+        rejected,
+        "demo expectation failed: a tampered range proof verified"
+    );
     story.artifacts.insert("range.proof", proof_path);
     story.artifacts.insert("range.total", total_path);
     Ok(())

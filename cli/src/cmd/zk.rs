@@ -132,7 +132,11 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             prove(&pk, &secret, bounds, &path, binary, out)
         }
         Command::Verify { vk, proof } => verify(&vk, &proof, out),
-        Command::ExportSnarkjs { vk, proof, out: dir } => export_snarkjs(&vk, &proof, &dir, out),
+        Command::ExportSnarkjs {
+            vk,
+            proof,
+            out: dir,
+        } => export_snarkjs(&vk, &proof, &dir, out),
         Command::VerifySnarkjs {
             verification_key,
             proof,
@@ -157,7 +161,10 @@ fn commit(value: u64, path: &Path, out: &Output) -> anyhow::Result<Verdict> {
     let commitment = opening.commitment().to_decimal();
     fsio::write_secret(path, opening.to_secret_json().as_bytes())?;
     out.report(
-        &format!("commitment {commitment}\nsecret written to {} (mode 0600)", path.display()),
+        &format!(
+            "commitment {commitment}\nsecret written to {} (mode 0600)",
+            path.display()
+        ),
         json!({ "ok": true, "commitment": commitment, "secret": path }),
     )?;
     Ok(Verdict::Success)
@@ -166,7 +173,10 @@ fn commit(value: u64, path: &Path, out: &Output) -> anyhow::Result<Verdict> {
 /// Key file paths for a statement in `dir`.
 pub fn key_paths(dir: &Path, statement: Statement) -> (PathBuf, PathBuf) {
     let name = statement.name();
-    (dir.join(format!("{name}.pk")), dir.join(format!("{name}.vk")))
+    (
+        dir.join(format!("{name}.pk")),
+        dir.join(format!("{name}.vk")),
+    )
 }
 
 fn setup(
@@ -176,7 +186,10 @@ fn setup(
     out: &Output,
 ) -> anyhow::Result<Verdict> {
     let (keys, took) = out.step("generating Groth16 keys", || match danger_seed {
-        Some(seed) => groth16::setup(statement, &mut rand_chacha::ChaCha20Rng::seed_from_u64(seed)),
+        Some(seed) => groth16::setup(
+            statement,
+            &mut rand_chacha::ChaCha20Rng::seed_from_u64(seed),
+        ),
         None => groth16::setup(statement, &mut OsRng),
     });
     let (pk, vk) = keys?;
@@ -220,7 +233,8 @@ pub fn read_secret(path: &Path) -> anyhow::Result<Opening> {
 
 /// Reads a proving key (binary or JSON).
 pub fn read_proving_key(path: &Path) -> anyhow::Result<ProvingKey> {
-    ProvingKey::decode(&fsio::read(path)?).with_context(|| format!("{}: bad proving key", path.display()))
+    ProvingKey::decode(&fsio::read(path)?)
+        .with_context(|| format!("{}: bad proving key", path.display()))
 }
 
 /// Reads a verifying key (binary or JSON).
@@ -244,7 +258,9 @@ fn prove(
 ) -> anyhow::Result<Verdict> {
     let pk = read_proving_key(pk_path)?;
     let opening = read_secret(secret_path)?;
-    let (proof, took) = out.step("proving", || groth16::prove(&pk, &opening, bounds, &mut OsRng));
+    let (proof, took) = out.step("proving", || {
+        groth16::prove(&pk, &opening, bounds, &mut OsRng)
+    });
     let proof = proof.with_context(|| format!("cannot prove with {}", pk_path.display()))?;
     let bytes = if binary {
         proof.to_bytes()
@@ -254,7 +270,11 @@ fn prove(
     fsio::write_public(path, &bytes)?;
     let claim = proof.claim()?;
     out.report(
-        &format!("proved: {claim}\nproof written to {} in {:.0} ms", path.display(), millis(took)),
+        &format!(
+            "proved: {claim}\nproof written to {} in {:.0} ms",
+            path.display(),
+            millis(took)
+        ),
         json!({
             "ok": true,
             "claim": claim,
@@ -269,7 +289,11 @@ fn prove(
 }
 
 fn decimal_inputs(proof: &Proof) -> Vec<String> {
-    proof.public_inputs().iter().map(field::to_decimal).collect()
+    proof
+        .public_inputs()
+        .iter()
+        .map(field::to_decimal)
+        .collect()
 }
 
 fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Result<Verdict> {
@@ -278,12 +302,19 @@ fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Resu
         .iter()
         .map(|path| {
             let proof = read_proof(path)?;
-            vk.check_applicable(&proof)
-                .with_context(|| format!("{}: cannot be checked with {}", path.display(), vk_path.display()))?;
+            vk.check_applicable(&proof).with_context(|| {
+                format!(
+                    "{}: cannot be checked with {}",
+                    path.display(),
+                    vk_path.display()
+                )
+            })?;
             Ok(proof)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let (outcome, took) = out.step("verifying", || groth16::verify_batch(&vk, &proofs, &mut OsRng));
+    let (outcome, took) = out.step("verifying", || {
+        groth16::verify_batch(&vk, &proofs, &mut OsRng)
+    });
     let failing = match outcome {
         Ok(()) => Vec::new(),
         Err(ZkError::BatchRejected { failing }) => failing,
@@ -308,13 +339,26 @@ fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Resu
         .zip(proof_paths)
         .enumerate()
         .map(|(index, (proof, path))| {
-            let verdict = if failing.contains(&index) { "INVALID" } else { "valid" };
-            format!("{verdict}: {} ({})", path.display(), proof.claim().unwrap_or_default())
+            let verdict = if failing.contains(&index) {
+                "INVALID"
+            } else {
+                "valid"
+            };
+            format!(
+                "{verdict}: {} ({})",
+                path.display(),
+                proof.claim().unwrap_or_default()
+            )
         })
         .collect::<Vec<_>>()
         .join("\n");
     out.report(
-        &format!("{human}\n{} of {} proofs valid ({:.1} ms)", proofs.len() - failing.len(), proofs.len(), millis(took)),
+        &format!(
+            "{human}\n{} of {} proofs valid ({:.1} ms)",
+            proofs.len() - failing.len(),
+            proofs.len(),
+            millis(took)
+        ),
         json!({
             "ok": true,
             "valid": valid,
@@ -326,11 +370,21 @@ fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Resu
     Ok(Verdict::from_valid(valid))
 }
 
-fn export_snarkjs(vk_path: &Path, proof_path: &Path, dir: &Path, out: &Output) -> anyhow::Result<Verdict> {
+fn export_snarkjs(
+    vk_path: &Path,
+    proof_path: &Path,
+    dir: &Path,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
     let vk = read_verifying_key(vk_path)?;
     let proof = read_proof(proof_path)?;
-    let files = snarkjs::export(&vk, &proof)
-        .with_context(|| format!("{}: not a proof for {}", proof_path.display(), vk_path.display()))?;
+    let files = snarkjs::export(&vk, &proof).with_context(|| {
+        format!(
+            "{}: not a proof for {}",
+            proof_path.display(),
+            vk_path.display()
+        )
+    })?;
     let paths = [
         (dir.join("verification_key.json"), files.verification_key),
         (dir.join("proof.json"), files.proof),
@@ -352,10 +406,16 @@ fn export_snarkjs(vk_path: &Path, proof_path: &Path, dir: &Path, out: &Output) -
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
-    String::from_utf8(fsio::read(path)?).with_context(|| format!("{}: not UTF-8 text", path.display()))
+    String::from_utf8(fsio::read(path)?)
+        .with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
 
-fn verify_snarkjs(vk_path: &Path, proof_path: &Path, public_path: &Path, out: &Output) -> anyhow::Result<Verdict> {
+fn verify_snarkjs(
+    vk_path: &Path,
+    proof_path: &Path,
+    public_path: &Path,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
     let vk = snarkjs::parse_verification_key(&read_text(vk_path)?)
         .with_context(|| format!("{}: bad snarkjs verification key", vk_path.display()))?;
     let proof = snarkjs::parse_proof(&read_text(proof_path)?)
@@ -367,7 +427,8 @@ fn verify_snarkjs(vk_path: &Path, proof_path: &Path, public_path: &Path, out: &O
         Ok(()) => true,
         Err(ZkError::InvalidProof) => false,
         Err(other) => {
-            return Err(other).with_context(|| format!("{}: does not fit the key", public_path.display()))
+            return Err(other)
+                .with_context(|| format!("{}: does not fit the key", public_path.display()))
         }
     };
     out.report(
@@ -381,37 +442,53 @@ fn verify_snarkjs(vk_path: &Path, proof_path: &Path, public_path: &Path, out: &O
 pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     story.chapter("1. Zero knowledge: the applicant proves her score is at least 650")?;
     let statement = Statement::threshold(32, Direction::AtLeast)?;
-    let (pk, vk) = story.step("the lender generates Groth16 keys for 'score >= T' (32-bit)", || {
-        Ok(groth16::setup(statement, &mut OsRng)?)
-    })?;
+    let (pk, vk) = story.step(
+        "the lender generates Groth16 keys for 'score >= T' (32-bit)",
+        || Ok(groth16::setup(statement, &mut OsRng)?),
+    )?;
     let (pk_path, vk_path) = key_paths(&story.path("keys"), statement);
     fsio::write_public(&pk_path, &pk.to_bytes())?;
     fsio::write_public(&vk_path, &vk.to_bytes())?;
 
     let secret_path = story.path("applicant/secret.json");
-    let opening = story.step("the applicant commits to her score 712 (secret kept 0600)", || {
-        let opening = Opening::random(712, &mut OsRng);
-        fsio::write_secret(&secret_path, opening.to_secret_json().as_bytes())?;
-        Ok(opening)
-    })?;
-    let proof = story.step("she proves 'committed score >= 650' without revealing it", || {
-        Ok(groth16::prove(&pk, &opening, Bounds::Threshold(650), &mut OsRng)?)
-    })?;
+    let opening = story.step(
+        "the applicant commits to her score 712 (secret kept 0600)",
+        || {
+            let opening = Opening::random(712, &mut OsRng);
+            fsio::write_secret(&secret_path, opening.to_secret_json().as_bytes())?;
+            Ok(opening)
+        },
+    )?;
+    let proof = story.step(
+        "she proves 'committed score >= 650' without revealing it",
+        || {
+            Ok(groth16::prove(
+                &pk,
+                &opening,
+                Bounds::Threshold(650),
+                &mut OsRng,
+            )?)
+        },
+    )?;
     let proof_path = story.path("applicant/proof.json");
     fsio::write_public(&proof_path, proof.to_json().as_bytes())?;
 
     let received = read_proof(&proof_path)?;
-    story.step("the lender verifies the proof against the commitment", || {
-        Ok(groth16::verify(&vk, &received)?)
-    })?;
-    story.step("she cannot prove 'score >= 750': the prover refuses", || {
-        let refused = groth16::prove(&pk, &opening, Bounds::Threshold(750), &mut OsRng);
-        anyhow::ensure!(
-            matches!(refused, Err(ZkError::Unsatisfied { .. })),
-            "a score of 712 must not be provable as >= 750"
-        );
-        Ok(())
-    })?;
+    story.step(
+        "the lender verifies the proof against the commitment",
+        || Ok(groth16::verify(&vk, &received)?),
+    )?;
+    story.step(
+        "she cannot prove 'score >= 750': the prover refuses",
+        || {
+            let refused = groth16::prove(&pk, &opening, Bounds::Threshold(750), &mut OsRng);
+            anyhow::ensure!(
+                matches!(refused, Err(ZkError::Unsatisfied { .. })),
+                "a score of 712 must not be provable as >= 750"
+            );
+            Ok(())
+        },
+    )?;
     story.step("a proof with one flipped bit is rejected", || {
         let mut tampered = received.to_bytes();
         let last = tampered.len() - 1;

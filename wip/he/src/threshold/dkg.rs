@@ -40,8 +40,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{JointPublicKey, ThresholdParams, TrusteeIndex, FORMAT_VERSION, JSON_LIMIT};
 use crate::encoding::{
-    check_header, from_json, hash256, hash_to_scalar, point_from_hex, point_hex,
-    scalar_from_hex, scalar_hex, to_json, DST_DKG_POK, DST_DKG_SHARE_PAD,
+    check_header, from_json, hash256, hash_to_scalar, point_from_hex, point_hex, scalar_from_hex,
+    scalar_hex, to_json, DST_DKG_POK, DST_DKG_SHARE_PAD,
 };
 use crate::error::{Error, Result};
 
@@ -121,7 +121,13 @@ impl Round1Message {
     /// Format errors.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let msg: Self = from_json("DKG round-1 message", bytes, JSON_LIMIT)?;
-        check_header("DKG round-1 message", msg.version, FORMAT_VERSION, &msg.kind, KIND_ROUND1)?;
+        check_header(
+            "DKG round-1 message",
+            msg.version,
+            FORMAT_VERSION,
+            &msg.kind,
+            KIND_ROUND1,
+        )?;
         Ok(msg)
     }
     /// JSON form.
@@ -137,7 +143,13 @@ impl Round2Message {
     /// Format errors.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let msg: Self = from_json("DKG round-2 message", bytes, JSON_LIMIT)?;
-        check_header("DKG round-2 message", msg.version, FORMAT_VERSION, &msg.kind, KIND_ROUND2)?;
+        check_header(
+            "DKG round-2 message",
+            msg.version,
+            FORMAT_VERSION,
+            &msg.kind,
+            KIND_ROUND2,
+        )?;
         Ok(msg)
     }
     /// JSON form.
@@ -230,17 +242,29 @@ pub struct TrusteeKey {
 
 impl fmt::Debug for TrusteeRound1 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TrusteeRound1 {{ index: {}, .. (secrets redacted) }}", self.index.0)
+        write!(
+            f,
+            "TrusteeRound1 {{ index: {}, .. (secrets redacted) }}",
+            self.index.0
+        )
     }
 }
 impl fmt::Debug for TrusteeRound2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TrusteeRound2 {{ index: {}, .. (secrets redacted) }}", self.index.0)
+        write!(
+            f,
+            "TrusteeRound2 {{ index: {}, .. (secrets redacted) }}",
+            self.index.0
+        )
     }
 }
 impl fmt::Debug for TrusteeKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TrusteeKey {{ index: {}, .. (secrets redacted) }}", self.index.0)
+        write!(
+            f,
+            "TrusteeKey {{ index: {}, .. (secrets redacted) }}",
+            self.index.0
+        )
     }
 }
 
@@ -267,7 +291,10 @@ fn collect_round1(params: ThresholdParams, msgs: &[Round1Message]) -> Result<Pee
         if m.index == 0 || m.index > params.trustees {
             return Err(Error::RoundIncomplete {
                 round: 1,
-                reason: format!("message from index {} outside 1..={}", m.index, params.trustees),
+                reason: format!(
+                    "message from index {} outside 1..={}",
+                    m.index, params.trustees
+                ),
             });
         }
         if by_index.insert(m.index, m).is_some_and(|prev| prev != m) {
@@ -327,7 +354,12 @@ fn share_pad(dh: &RistrettoPoint, dealer: u32, recipient: u32, round1_hash: &[u8
     )
 }
 
-fn pok_challenge(dealer: u32, c0: &RistrettoPoint, r: &RistrettoPoint, round1_hash: &[u8; 32]) -> Scalar {
+fn pok_challenge(
+    dealer: u32,
+    c0: &RistrettoPoint,
+    r: &RistrettoPoint,
+    round1_hash: &[u8; 32],
+) -> Scalar {
     hash_to_scalar(
         DST_DKG_POK,
         &[
@@ -378,7 +410,10 @@ impl TrusteeRound1 {
         {
             return Err(Error::RoundIncomplete {
                 round: 1,
-                reason: format!("the message for index {} is not this trustee's", self.index.0),
+                reason: format!(
+                    "the message for index {} is not this trustee's",
+                    self.index.0
+                ),
             });
         }
         let t = self.params.threshold as usize;
@@ -392,7 +427,8 @@ impl TrusteeRound1 {
             .filter(|&j| j != self.index.0)
             .map(|j| {
                 let dh = self.transport * peers.transport[(j - 1) as usize];
-                let masked = eval_poly(&coefficients, j) + share_pad(&dh, self.index.0, j, &peers.hash);
+                let masked =
+                    eval_poly(&coefficients, j) + share_pad(&dh, self.index.0, j, &peers.hash);
                 EncryptedShare {
                     to: j,
                     masked: scalar_hex(&masked),
@@ -475,10 +511,15 @@ impl TrusteeRound2 {
                 return Err(bad("round-2 message has other parameters".into()));
             }
             if m.round1_hash != hex::encode(self.peers.hash) {
-                return Err(bad("dealt against a different set of round-1 messages".into()));
+                return Err(bad(
+                    "dealt against a different set of round-1 messages".into()
+                ));
             }
             if m.commitments.len() != t {
-                return Err(bad(format!("{} commitments, expected {t}", m.commitments.len())));
+                return Err(bad(format!(
+                    "{} commitments, expected {t}",
+                    m.commitments.len()
+                )));
             }
             let commitments = m
                 .commitments
@@ -490,7 +531,9 @@ impl TrusteeRound2 {
             let z = scalar_from_hex("proof z", &m.proof.z).map_err(|e| bad(e.to_string()))?;
             let c = pok_challenge(dealer, &commitments[0], &r, &self.peers.hash);
             if z * G != r + c * commitments[0] {
-                return Err(bad("proof of knowledge of the constant term does not verify".into()));
+                return Err(bad(
+                    "proof of knowledge of the constant term does not verify".into(),
+                ));
             }
             let mine = if dealer == self.index.0 {
                 eval_poly(&self.coefficients, self.index.0)
@@ -501,9 +544,14 @@ impl TrusteeRound2 {
                     .find(|s| s.to == self.index.0)
                     .ok_or_else(|| bad(format!("no share for trustee {}", self.index.0)))?;
                 if m.shares.len() != (n - 1) as usize {
-                    return Err(bad(format!("{} shares, expected {}", m.shares.len(), n - 1)));
+                    return Err(bad(format!(
+                        "{} shares, expected {}",
+                        m.shares.len(),
+                        n - 1
+                    )));
                 }
-                let masked = scalar_from_hex("share", &enc.masked).map_err(|e| bad(e.to_string()))?;
+                let masked =
+                    scalar_from_hex("share", &enc.masked).map_err(|e| bad(e.to_string()))?;
                 let dh = self.transport * self.peers.transport[(dealer - 1) as usize];
                 masked - share_pad(&dh, dealer, self.index.0, &self.peers.hash)
             };
@@ -523,7 +571,9 @@ impl TrusteeRound2 {
             .map(|j| {
                 all_commitments
                     .iter()
-                    .fold(RistrettoPoint::identity(), |acc, c| acc + eval_commitments(c, j))
+                    .fold(RistrettoPoint::identity(), |acc, c| {
+                        acc + eval_commitments(c, j)
+                    })
             })
             .collect();
         let public = JointPublicKey {
@@ -609,7 +659,13 @@ impl fmt::Debug for TrusteeState {
     }
 }
 
-fn blank_state(stage: u32, params: ThresholdParams, index: TrusteeIndex, transport: &Scalar, signing: &SigningKey) -> StateFile {
+fn blank_state(
+    stage: u32,
+    params: ThresholdParams,
+    index: TrusteeIndex,
+    transport: &Scalar,
+    signing: &SigningKey,
+) -> StateFile {
     StateFile {
         version: FORMAT_VERSION,
         kind: KIND_STATE.into(),
@@ -666,7 +722,10 @@ impl TrusteeState {
         check_header(WHAT, f.version, FORMAT_VERSION, &f.kind, KIND_STATE)?;
         let params = ThresholdParams::new(f.trustees, f.threshold)?;
         let index = TrusteeIndex(f.index);
-        let signing_bytes = Zeroizing::new(crate::encoding::bytes32_from_hex("signing key", &f.signing)?);
+        let signing_bytes = Zeroizing::new(crate::encoding::bytes32_from_hex(
+            "signing key",
+            &f.signing,
+        )?);
         let signing = SigningKey::from_bytes(&signing_bytes);
         match f.stage {
             1 => Ok(Self::Round1(TrusteeRound1 {

@@ -47,6 +47,37 @@ fn reduce_once(x: u128) -> u128 {
     }
 }
 
+#[inline(always)]
+fn add_mod(a: u128, b: u128) -> u128 {
+    // Both < 2^127, so the sum < 2^128 does not overflow.
+    reduce_once(a + b)
+}
+
+#[inline(always)]
+fn sub_mod(a: u128, b: u128) -> u128 {
+    reduce_once(a + (MODULUS - b))
+}
+
+/// The product modulo p, with the Mersenne reduction described in the module docs.
+#[inline(always)]
+fn mul_mod(x: u128, y: u128) -> u128 {
+    const M64: u128 = u64::MAX as u128;
+    let (a0, a1) = (x & M64, x >> 64);
+    let (b0, b1) = (y & M64, y >> 64);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // Column sums: mid < 3·2^64, so no overflow.
+    let mid = (p00 >> 64) + (p01 & M64) + (p10 & M64);
+    let lo = (p00 & M64) | (mid << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    // x·y = hi·2^128 + lo = a·2^127 + b with b = lo mod 2^127, a = 2·hi + lo/2^127 < 2^127.
+    let a = (hi << 1) | (lo >> 127);
+    let b = lo & MODULUS;
+    reduce_once(a + b)
+}
+
 impl Fp {
     /// The additive identity.
     pub const ZERO: Fp = Fp(0);
@@ -91,49 +122,10 @@ impl Fp {
         }
     }
 
-    /// `self + rhs`.
-    #[inline(always)]
-    pub fn add(self, rhs: Fp) -> Fp {
-        // Both < 2^127, so the sum < 2^128 does not overflow.
-        Fp(reduce_once(self.0 + rhs.0))
-    }
-
-    /// `self − rhs`.
-    #[inline(always)]
-    pub fn sub(self, rhs: Fp) -> Fp {
-        Fp(reduce_once(self.0 + (MODULUS - rhs.0)))
-    }
-
-    /// `−self`.
-    #[inline(always)]
-    pub fn neg(self) -> Fp {
-        Fp(reduce_once(MODULUS - self.0))
-    }
-
-    /// `self · rhs`, with the Mersenne reduction described in the module docs.
-    #[inline(always)]
-    pub fn mul(self, rhs: Fp) -> Fp {
-        const M64: u128 = u64::MAX as u128;
-        let (a0, a1) = (self.0 & M64, self.0 >> 64);
-        let (b0, b1) = (rhs.0 & M64, rhs.0 >> 64);
-        let p00 = a0 * b0;
-        let p01 = a0 * b1;
-        let p10 = a1 * b0;
-        let p11 = a1 * b1;
-        // Column sums: mid < 3·2^64, so no overflow.
-        let mid = (p00 >> 64) + (p01 & M64) + (p10 & M64);
-        let lo = (p00 & M64) | (mid << 64);
-        let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-        // x = hi·2^128 + lo = a·2^127 + b with b = lo mod 2^127, a = 2·hi + lo/2^127 < 2^127.
-        let a = (hi << 1) | (lo >> 127);
-        let b = lo & MODULUS;
-        Fp(reduce_once(a + b))
-    }
-
     /// `self²`.
     #[inline(always)]
     pub fn square(self) -> Fp {
-        self.mul(self)
+        Fp(mul_mod(self.0, self.0))
     }
 
     /// `self^(2^k − 1)` by an addition chain of about `k` squarings (public exponent).
@@ -147,9 +139,9 @@ impl Fp {
                 for _ in 0..k / 2 {
                     x = x.square();
                 }
-                x.mul(half)
+                x * half
             }
-            _ => self.pow_2k_minus_1(k - 1).square().mul(self),
+            _ => self.pow_2k_minus_1(k - 1).square() * self,
         }
     }
 
@@ -159,7 +151,7 @@ impl Fp {
         let mut acc = Fp::ONE;
         while e > 0 {
             if e & 1 == 1 {
-                acc = acc.mul(base);
+                acc = acc * base;
             }
             base = base.square();
             e >>= 1;
@@ -173,7 +165,7 @@ impl Fp {
         if self.0 == 0 {
             return None;
         }
-        Some(self.pow_2k_minus_1(125).square().square().mul(self))
+        Some(self.pow_2k_minus_1(125).square().square() * self)
     }
 
     /// For a non-zero square `u`, the element `u^(2^125 − 1)`, which squares to `1/u`
@@ -218,28 +210,28 @@ impl std::ops::Add for Fp {
     type Output = Fp;
     #[inline(always)]
     fn add(self, rhs: Fp) -> Fp {
-        Fp::add(self, rhs)
+        Fp(add_mod(self.0, rhs.0))
     }
 }
 impl std::ops::Sub for Fp {
     type Output = Fp;
     #[inline(always)]
     fn sub(self, rhs: Fp) -> Fp {
-        Fp::sub(self, rhs)
+        Fp(sub_mod(self.0, rhs.0))
     }
 }
 impl std::ops::Mul for Fp {
     type Output = Fp;
     #[inline(always)]
     fn mul(self, rhs: Fp) -> Fp {
-        Fp::mul(self, rhs)
+        Fp(mul_mod(self.0, rhs.0))
     }
 }
 impl std::ops::Neg for Fp {
     type Output = Fp;
     #[inline(always)]
     fn neg(self) -> Fp {
-        Fp::neg(self)
+        Fp(sub_mod(0, self.0))
     }
 }
 impl std::ops::AddAssign for Fp {

@@ -116,12 +116,18 @@ impl ResultRecord {
                 .filter(|s| s.public_key.eq_ignore_ascii_case(party))
                 .collect();
             if sigs.len() != 1 {
-                return Err(bad(format!("party {party} has {} signatures, expected 1", sigs.len())));
+                return Err(bad(format!(
+                    "party {party} has {} signatures, expected 1",
+                    sigs.len()
+                )));
             }
             let key = crate::encoding::bytes32_from_hex("party key", party)?;
-            let key = VerifyingKey::from_bytes(&key).map_err(|_| bad(format!("party {party}: invalid key")))?;
-            let sig = hex::decode(&sigs[0].signature).map_err(|_| bad("signature is not hex".into()))?;
-            let sig = Signature::from_slice(&sig).map_err(|_| bad("signature is not 64 bytes".into()))?;
+            let key = VerifyingKey::from_bytes(&key)
+                .map_err(|_| bad(format!("party {party}: invalid key")))?;
+            let sig =
+                hex::decode(&sigs[0].signature).map_err(|_| bad("signature is not hex".into()))?;
+            let sig =
+                Signature::from_slice(&sig).map_err(|_| bad("signature is not 64 bytes".into()))?;
             key.verify_strict(&msg, &sig)
                 .map_err(|_| bad(format!("signature of party {party} does not verify")))?;
         }

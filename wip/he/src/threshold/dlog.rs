@@ -119,8 +119,7 @@ impl DlogTable {
                     .take_while(|(k, _)| *k == key)
                     .find_map(|(_, j)| {
                         let v = (first + i as u128) * m + u128::from(*j);
-                        (v < range
-                            && Scalar::from(v as u64) * RISTRETTO_BASEPOINT_POINT == *point)
+                        (v < range && Scalar::from(v as u64) * RISTRETTO_BASEPOINT_POINT == *point)
                             .then_some(v as u64)
                     })
             })
@@ -160,7 +159,8 @@ impl DlogTable {
         if bytes.len() < HEADER_LEN + 32 || &bytes[..8] != TABLE_MAGIC {
             return Err(bad("not a Conclave discrete-log table"));
         }
-        let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+        let u32_at =
+            |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
         let version = u32_at(8);
         if version != TABLE_VERSION {
             return Err(Error::BadTable {
@@ -191,7 +191,10 @@ impl DlogTable {
             .map(|e| {
                 let mut k = [0u8; 8];
                 k.copy_from_slice(&e[..8]);
-                (u64::from_le_bytes(k), u32::from_le_bytes([e[8], e[9], e[10], e[11]]))
+                (
+                    u64::from_le_bytes(k),
+                    u32::from_le_bytes([e[8], e[9], e[10], e[11]]),
+                )
             })
             .collect();
         if entries.windows(2).any(|w| w[0] > w[1]) {
@@ -251,7 +254,10 @@ mod tests {
             assert_eq!(table.vartime_decode(&p, 16).expect("decode"), v);
         }
         let p = Scalar::from(65_536u64) * RISTRETTO_BASEPOINT_POINT;
-        assert!(matches!(table.vartime_decode(&p, 16), Err(Error::OutOfRange { .. })));
+        assert!(matches!(
+            table.vartime_decode(&p, 16),
+            Err(Error::OutOfRange { .. })
+        ));
     }
 
     #[test]
@@ -259,8 +265,14 @@ mod tests {
         let table = DlogTable::build(6).expect("build");
         let bytes = table.to_bytes();
         assert_eq!(DlogTable::from_bytes(&bytes, 6).expect("load"), table);
-        assert!(DlogTable::from_bytes(&bytes, 7).is_err(), "wrong parameters");
-        assert!(DlogTable::from_bytes(&bytes[..bytes.len() - 1], 6).is_err(), "truncated");
+        assert!(
+            DlogTable::from_bytes(&bytes, 7).is_err(),
+            "wrong parameters"
+        );
+        assert!(
+            DlogTable::from_bytes(&bytes[..bytes.len() - 1], 6).is_err(),
+            "truncated"
+        );
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(DlogTable::from_bytes(&longer, 6).is_err(), "trailing byte");

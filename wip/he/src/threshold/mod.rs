@@ -161,7 +161,13 @@ impl JointPublicKey {
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "threshold public key";
         let file: PublicKeyFile = from_json(WHAT, bytes, JSON_LIMIT)?;
-        check_header(WHAT, file.version, FORMAT_VERSION, &file.kind, KIND_PUBLIC_KEY)?;
+        check_header(
+            WHAT,
+            file.version,
+            FORMAT_VERSION,
+            &file.kind,
+            KIND_PUBLIC_KEY,
+        )?;
         let params = ThresholdParams::new(file.trustees, file.threshold)?;
         let n = params.trustees as usize;
         if file.verification_keys.len() != n || file.signing_keys.len() != n {
@@ -191,7 +197,8 @@ impl JointPublicKey {
         let first: Vec<u32> = (1..=params.threshold).collect();
         let mut interpolated = RistrettoPoint::identity();
         for &i in &first {
-            interpolated += decrypt::lagrange_at_zero(i, &first) * pk.verification_keys[(i - 1) as usize];
+            interpolated +=
+                decrypt::lagrange_at_zero(i, &first) * pk.verification_keys[(i - 1) as usize];
         }
         if interpolated != pk.key {
             return Err(Error::Malformed {
@@ -314,7 +321,13 @@ impl Ciphertext {
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "ElGamal ciphertext";
         let file: CiphertextFile = from_json(WHAT, bytes, JSON_LIMIT)?;
-        check_header(WHAT, file.version, FORMAT_VERSION, &file.kind, KIND_CIPHERTEXT)?;
+        check_header(
+            WHAT,
+            file.version,
+            FORMAT_VERSION,
+            &file.kind,
+            KIND_CIPHERTEXT,
+        )?;
         Ok(Self {
             key_id: crate::encoding::bytes32_from_hex("key_id", &file.key_id)?,
             a: point_from_hex("ciphertext A", &file.a)?,

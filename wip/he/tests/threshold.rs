@@ -1,8 +1,12 @@
 //! Public-API tests of the threshold ElGamal scheme: DKG, any t of n decrypt, t − 1
 //! cannot, forged partial decryptions are rejected and named, totals match plaintext.
 
-use conclave_he::threshold::decrypt::{combine, combine_point, lagrange_at_zero, result_record, PartialDecryption};
-use conclave_he::threshold::dkg::{Round1Message, Round2Message, Trustee, TrusteeKey, TrusteeState};
+use conclave_he::threshold::decrypt::{
+    combine, combine_point, lagrange_at_zero, result_record, PartialDecryption,
+};
+use conclave_he::threshold::dkg::{
+    Round1Message, Round2Message, Trustee, TrusteeKey, TrusteeState,
+};
 use conclave_he::threshold::dlog::DlogTable;
 use conclave_he::threshold::{Ciphertext, JointPublicKey, ThresholdParams, TrusteeIndex};
 use conclave_he::Error;
@@ -33,7 +37,10 @@ fn dkg(n: u32, t: u32, seed: u64) -> (Vec<TrusteeKey>, JointPublicKey) {
         keys.push(k);
         pks.push(pk);
     }
-    assert!(pks.windows(2).all(|w| w[0] == w[1]), "all trustees derive the same key");
+    assert!(
+        pks.windows(2).all(|w| w[0] == w[1]),
+        "all trustees derive the same key"
+    );
     (keys, pks.remove(0))
 }
 
@@ -46,7 +53,10 @@ fn any_t_of_n_decrypt_the_sum() {
     let (keys, pk) = dkg(5, 3, 1);
     let mut r = rng(2);
     let values: Vec<u64> = (0..40).map(|i| (i * 7_919 + 13) % 100_000).collect();
-    let cts: Vec<Ciphertext> = values.iter().map(|&v| Ciphertext::encrypt(&pk, v, &mut r)).collect();
+    let cts: Vec<Ciphertext> = values
+        .iter()
+        .map(|&v| Ciphertext::encrypt(&pk, v, &mut r))
+        .collect();
     let total = Ciphertext::sum(&cts).expect("sum");
     assert_eq!(total.inputs.len(), 40);
     let expected: u64 = values.iter().sum();
@@ -77,7 +87,11 @@ fn t_minus_one_cannot_decrypt() {
         .map(|k| PartialDecryption::create(k, &ct, &mut r).expect("partial"))
         .collect();
     match combine(&pk, &ct, &partials, &table(), 20) {
-        Err(Error::NotEnoughShares { needed: 3, valid: 2, .. }) => {}
+        Err(Error::NotEnoughShares {
+            needed: 3,
+            valid: 2,
+            ..
+        }) => {}
         other => panic!("expected NotEnoughShares, got {other:?}"),
     }
     // Interpolating only two shares (as if t were 2) does not give the plaintext.
@@ -88,8 +102,14 @@ fn t_minus_one_cannot_decrypt() {
             let d = conclave_he::encoding::point_from_hex("d", &p.share).expect("point");
             lagrange_at_zero(p.trustee, &set) * d
         })
-        .fold(curve25519_dalek::ristretto::RistrettoPoint::default(), |a, b| a + b);
-    assert_ne!(ct.b - mask, Scalar::from(4242u64) * RISTRETTO_BASEPOINT_POINT);
+        .fold(
+            curve25519_dalek::ristretto::RistrettoPoint::default(),
+            |a, b| a + b,
+        );
+    assert_ne!(
+        ct.b - mask,
+        Scalar::from(4242u64) * RISTRETTO_BASEPOINT_POINT
+    );
 }
 
 #[test]
@@ -112,7 +132,14 @@ fn forged_partial_decryption_is_rejected_and_named() {
         Err(Error::InvalidPartialDecryption { trustee: 2, .. })
     ));
     // Combining with the forgery first still yields the right total, and names trustee 2.
-    let out = combine(&pk, &ct, &[forged.clone(), honest1.clone(), honest3], &table(), 16).expect("combine");
+    let out = combine(
+        &pk,
+        &ct,
+        &[forged.clone(), honest1.clone(), honest3],
+        &table(),
+        16,
+    )
+    .expect("combine");
     assert_eq!(out.total, 42);
     assert_eq!(out.used, vec![1, 3]);
     assert_eq!(out.rejected.len(), 1);
@@ -154,7 +181,10 @@ fn wrong_share_in_dkg_names_the_dealer() {
     let (r1, m1): (Vec<_>, Vec<_>) = (1..=3)
         .map(|i| Trustee::start(params, TrusteeIndex(i), &mut r).expect("start"))
         .unzip();
-    let (r2, mut m2): (Vec<_>, Vec<_>) = r1.into_iter().map(|s| s.deal(&m1, &mut r).expect("deal")).unzip();
+    let (r2, mut m2): (Vec<_>, Vec<_>) = r1
+        .into_iter()
+        .map(|s| s.deal(&m1, &mut r).expect("deal"))
+        .unzip();
     // Dealer 2 sends trustee 1 a bad share.
     let share = m2[1].shares.iter_mut().find(|s| s.to == 1).expect("share");
     share.masked = conclave_he::encoding::scalar_hex(&Scalar::from(5u64));
@@ -168,10 +198,16 @@ fn wrong_share_in_dkg_names_the_dealer() {
     let mut m2b = m2.clone();
     m2b[2].proof.z = conclave_he::encoding::scalar_hex(&Scalar::ONE);
     let second = states.next().expect("t2");
-    assert!(matches!(second.finish(&m2b), Err(Error::TrusteeMisbehaved { trustee: 3, .. })));
+    assert!(matches!(
+        second.finish(&m2b),
+        Err(Error::TrusteeMisbehaved { trustee: 3, .. })
+    ));
     // Missing message.
     let third = states.next().expect("t3");
-    assert!(matches!(third.finish(&m2[..2]), Err(Error::RoundIncomplete { round: 2, .. })));
+    assert!(matches!(
+        third.finish(&m2[..2]),
+        Err(Error::RoundIncomplete { round: 2, .. })
+    ));
 }
 
 #[test]
@@ -196,17 +232,29 @@ fn state_and_files_round_trip_and_reject_garbage() {
         Ciphertext::from_json(text.replace("\"version\": 1", "\"version\": 2").as_bytes()),
         Err(Error::UnsupportedVersion { .. })
     ));
-    assert!(matches!(Ciphertext::from_json(&pk_json), Err(Error::Malformed { .. }) | Err(Error::WrongKind { .. })));
+    assert!(matches!(
+        Ciphertext::from_json(&pk_json),
+        Err(Error::Malformed { .. }) | Err(Error::WrongKind { .. })
+    ));
     let bad_point = text.replace(&conclave_he::encoding::point_hex(&ct.a), &"ff".repeat(32));
-    assert!(matches!(Ciphertext::from_json(bad_point.as_bytes()), Err(Error::BadPoint { .. })));
+    assert!(matches!(
+        Ciphertext::from_json(bad_point.as_bytes()),
+        Err(Error::BadPoint { .. })
+    ));
     let (_, other_pk) = dkg(3, 2, 10);
     let foreign = Ciphertext::encrypt(&other_pk, 1, &mut r);
-    assert!(matches!(Ciphertext::sum(&[ct.clone(), foreign.clone()]), Err(Error::KeyMismatch { .. })));
+    assert!(matches!(
+        Ciphertext::sum(&[ct.clone(), foreign.clone()]),
+        Err(Error::KeyMismatch { .. })
+    ));
     assert!(PartialDecryption::create(&keys[0], &foreign, &mut r).is_err());
     // Tampered public key: verification key changed -> inconsistent.
     let pk_text = String::from_utf8(pk_json).expect("utf8");
     let vk1 = conclave_he::encoding::point_hex(&pk.verification_keys[0]);
-    let tampered = pk_text.replace(&vk1, &conclave_he::encoding::point_hex(&RISTRETTO_BASEPOINT_POINT));
+    let tampered = pk_text.replace(
+        &vk1,
+        &conclave_he::encoding::point_hex(&RISTRETTO_BASEPOINT_POINT),
+    );
     assert!(JointPublicKey::from_json(tampered.as_bytes()).is_err());
     assert!(ThresholdParams::new(2, 3).is_err());
     assert!(ThresholdParams::new(3, 0).is_err());
@@ -216,7 +264,11 @@ fn state_and_files_round_trip_and_reject_garbage() {
 fn result_record_verifies_and_detects_tampering() {
     let (keys, pk) = dkg(3, 2, 11);
     let mut r = rng(12);
-    let ct = Ciphertext::sum(&[Ciphertext::encrypt(&pk, 5, &mut r), Ciphertext::encrypt(&pk, 6, &mut r)]).expect("sum");
+    let ct = Ciphertext::sum(&[
+        Ciphertext::encrypt(&pk, 5, &mut r),
+        Ciphertext::encrypt(&pk, 6, &mut r),
+    ])
+    .expect("sum");
     let partials: Vec<_> = keys[1..]
         .iter()
         .map(|k| PartialDecryption::create(k, &ct, &mut r).expect("p"))
@@ -243,9 +295,15 @@ fn decodes_large_totals_with_a_small_table() {
     let mut r = rng(14);
     let v = (1u64 << 24) + 12_345;
     let ct = Ciphertext::encrypt(&pk, v, &mut r);
-    let partials: Vec<_> = keys.iter().map(|k| PartialDecryption::create(k, &ct, &mut r).expect("p")).collect();
+    let partials: Vec<_> = keys
+        .iter()
+        .map(|k| PartialDecryption::create(k, &ct, &mut r).expect("p"))
+        .collect();
     let (point, used, _) = combine_point(&pk, &ct, &partials).expect("point");
     assert_eq!(used, vec![1, 2]);
     assert_eq!(table().vartime_decode(&point, 25).expect("decode"), v);
-    assert!(matches!(table().vartime_decode(&point, 24), Err(Error::OutOfRange { .. })));
+    assert!(matches!(
+        table().vartime_decode(&point, 24),
+        Err(Error::OutOfRange { .. })
+    ));
 }

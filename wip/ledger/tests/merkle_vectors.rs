@@ -1,5 +1,6 @@
 //! Known-answer tests for RFC 9162 §2.1 from transparency-dev/merkle (see vectors/SOURCE.md),
 //! with the negative probe tables of the upstream verifier tests.
+#![cfg(feature = "wip")]
 #![allow(clippy::unwrap_used)]
 
 use base64::engine::general_purpose::STANDARD as B64;

@@ -152,6 +152,7 @@ fn tls_error(party: PartyId, e: impl std::fmt::Display) -> Error {
     let text = e.to_string();
     let reason = if text.contains("ApplicationVerificationFailure")
         || text.contains("BadCertificate")
+        || text.contains("AccessDenied")
     {
         format!("{text} — the certificate is not the one pinned in the config (regenerate the config or check the key files)")
     } else {

@@ -82,7 +82,11 @@ impl PartialDecryption {
     ///
     /// # Errors
     /// [`Error::KeyMismatch`] if `ct` is under another key.
-    pub fn create<R: RngCore + CryptoRng>(key: &TrusteeKey, ct: &Ciphertext, rng: &mut R) -> Result<Self> {
+    pub fn create<R: RngCore + CryptoRng>(
+        key: &TrusteeKey,
+        ct: &Ciphertext,
+        rng: &mut R,
+    ) -> Result<Self> {
         let pk = key.public_key();
         ct.check_key(pk)?;
         let x = key.share();
@@ -126,12 +130,24 @@ impl PartialDecryption {
         let y = pk
             .verification_key(TrusteeIndex(self.trustee))
             .map_err(|_| bad("trustee index out of range"))?;
-        let d = point_from_hex("share", &self.share).map_err(|_| bad("share is not a valid point"))?;
-        let c = scalar_from_hex("c", &self.c).map_err(|_| bad("challenge is not a canonical scalar"))?;
-        let z = scalar_from_hex("z", &self.z).map_err(|_| bad("response is not a canonical scalar"))?;
+        let d =
+            point_from_hex("share", &self.share).map_err(|_| bad("share is not a valid point"))?;
+        let c = scalar_from_hex("c", &self.c)
+            .map_err(|_| bad("challenge is not a canonical scalar"))?;
+        let z =
+            scalar_from_hex("z", &self.z).map_err(|_| bad("response is not a canonical scalar"))?;
         let r1 = z * G - c * y;
         let r2 = z * ct.a - c * d;
-        let expected = challenge(&ct.key_id, &ct.hash(), self.trustee, &y, &ct.a, &d, &r1, &r2);
+        let expected = challenge(
+            &ct.key_id,
+            &ct.hash(),
+            self.trustee,
+            &y,
+            &ct.a,
+            &d,
+            &r1,
+            &r2,
+        );
         if expected != c {
             return Err(bad("Chaum–Pedersen proof does not verify"));
         }
@@ -218,7 +234,9 @@ pub fn combine_point(
     let set: Vec<u32> = valid.iter().map(|(i, _)| *i).collect();
     let mask = valid
         .iter()
-        .fold(RistrettoPoint::identity(), |acc, (i, d)| acc + lagrange_at_zero(*i, &set) * d);
+        .fold(RistrettoPoint::identity(), |acc, (i, d)| {
+            acc + lagrange_at_zero(*i, &set) * d
+        });
     Ok((ct.b - mask, set, rejected))
 }
 

@@ -1,4 +1,5 @@
 //! C2SP signed-note known answers from the Go reference implementation (vectors/SOURCE.md).
+#![cfg(feature = "wip")]
 #![allow(clippy::unwrap_used)]
 
 use conclave_ledger::note::{NoteSigner, NoteVerifier};

@@ -56,7 +56,9 @@ pub enum Error {
         limit: u64,
     },
     /// Threshold parameters are impossible (need 1 ≤ t ≤ n ≤ 255).
-    #[error("invalid threshold parameters: t = {threshold}, n = {trustees} (need 1 ≤ t ≤ n ≤ 255)")]
+    #[error(
+        "invalid threshold parameters: t = {threshold}, n = {trustees} (need 1 ≤ t ≤ n ≤ 255)"
+    )]
     BadParameters {
         /// Threshold t.
         threshold: u32,
