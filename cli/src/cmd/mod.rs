@@ -1,5 +1,4 @@
 //! One module per command family; each exposes `Command`/`Args` (clap) and `run`.
 
 pub mod demo;
-pub mod range;
 pub mod zk;
