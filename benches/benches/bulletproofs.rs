@@ -6,6 +6,7 @@
 //! purpose (2-core machine); setup (generators, openings, proofs) is outside timed loops and
 //! every random input comes from a fixed ChaCha seed.
 
+#![allow(missing_docs)]
 use std::time::Duration;
 
 use bulletproofs::{BulletproofGens, PedersenGens};

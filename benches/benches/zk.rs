@@ -2,7 +2,7 @@
 //! verification against one-by-one, and our prover against the bare ark-groth16 call.
 //!
 //! Run: `cargo bench -p conclave-benches --bench zk`. Figures: docs/benchmarks.md.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use ark_bn254::{Bn254, Fr};
 use ark_ff::UniformRand;

@@ -30,6 +30,12 @@ enum Command {
     /// Groth16 proofs on BN254: commitments, threshold and range statements, snarkjs interop.
     #[command(subcommand)]
     Zk(cmd::zk::Command),
+    /// Bulletproofs range proofs on Pedersen commitments (no trusted setup).
+    #[command(subcommand)]
+    Range(cmd::range::Command),
+    /// The verifiable ledger: an append-only Merkle log that verifies proofs before anchoring them.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::Command),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
     Demo(cmd::demo::Args),
 }
@@ -39,6 +45,8 @@ fn main() -> ExitCode {
     let out = Output::new(cli.json);
     let outcome = match cli.command {
         Command::Zk(command) => cmd::zk::run(command, &out),
+        Command::Range(command) => cmd::range::run(command, &out),
+        Command::Ledger(command) => cmd::ledger::run(command, &out),
         Command::Demo(args) => cmd::demo::run(args, &out),
     };
     match outcome {

@@ -1,3 +1,16 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod client;
+pub mod encoding;
+pub mod entry;
+pub mod error;
+pub mod keys;
+pub mod merkle;
+pub mod node;
+pub mod note;
+pub mod store;
+pub mod verify;
+
+pub use error::{LedgerError, ProofError};

@@ -17,10 +17,10 @@ use crate::{field, ZkError};
 
 /// snarkjs `verification_key.json` (Groth16).
 #[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct VerificationKeyJson {
     protocol: String,
     curve: String,
+    #[serde(rename = "nPublic")]
     n_public: usize,
     vk_alpha_1: Vec<String>,
     vk_beta_2: Vec<Vec<String>>,

@@ -6,7 +6,7 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -27,6 +27,7 @@ pub struct Story<'a> {
     out: &'a Output,
     dir: PathBuf,
     started: Instant,
+    chapters: usize,
     /// Files produced by earlier chapters, by name (e.g. `"zk.proof"`, `"zk.vk"`).
     pub artifacts: BTreeMap<&'static str, PathBuf>,
     /// Address of a ledger node started by the ledger chapter, if any.
@@ -37,19 +38,24 @@ pub struct Story<'a> {
 }
 
 impl Story<'_> {
-    /// The demo's working directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// A path inside the working directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
-    /// Starts a chapter with a heading.
+    /// Starts the next chapter with a numbered heading.
     pub fn chapter(&mut self, title: &str) -> anyhow::Result<()> {
-        self.out.say(&format!("\n== {title} =="))
+        self.chapters += 1;
+        self.out.say(&format!("\n== {}. {title} ==", self.chapters))
+    }
+
+    /// Fails the demo, naming what should have held, unless `holds`.
+    ///
+    /// # Errors
+    /// When `holds` is false: the demo has shown a broken property.
+    pub fn expect(&self, holds: bool, what: &str) -> anyhow::Result<()> {
+        anyhow::ensure!(holds, "demo expectation failed: {what}");
+        Ok(())
     }
 
     /// Tells one step of the story, with how long it took.
@@ -82,6 +88,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         out,
         dir: temp.path().to_path_buf(),
         started: Instant::now(),
+        chapters: 0,
         artifacts: BTreeMap::new(),
         ledger_url: None,
         keep_alive: Vec::new(),
@@ -91,6 +98,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     out.say(&format!("Working in {}", story.dir.display()))?;
     // Chapters, in story order. Each family adds its own line here.
     crate::cmd::zk::demo_chapter(&mut story)?;
+    crate::cmd::range::demo_chapter(&mut story)?;
+    crate::cmd::ledger::demo_chapter(&mut story)?;
 
     let total = story.started.elapsed();
     let events = std::mem::take(&mut story.events);

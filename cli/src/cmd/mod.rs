@@ -1,4 +1,6 @@
 //! One module per command family; each exposes `Command`/`Args` (clap) and `run`.
 
 pub mod demo;
+pub mod ledger;
+pub mod range;
 pub mod zk;

@@ -440,7 +440,7 @@ fn verify_snarkjs(
 
 /// The zero-knowledge chapter of the demo: commit, prove ≥ 650, verify, reject tampering.
 pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
-    story.chapter("1. Zero knowledge: the applicant proves her score is at least 650")?;
+    story.chapter("Zero knowledge: the applicant proves her score is at least 650")?;
     let statement = Statement::threshold(32, Direction::AtLeast)?;
     let (pk, vk) = story.step(
         "the lender generates Groth16 keys for 'score >= T' (32-bit)",

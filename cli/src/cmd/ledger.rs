@@ -1,0 +1,573 @@
+//! `conclave ledger …`: the verifiable append-only ledger (crate `conclave-ledger`), used
+//! either embedded on a local directory (`--data DIR`) or through a node (`--node URL`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use conclave_ledger::client::Client;
+use conclave_ledger::entry::{Entry, Groth16Proof, Party, RangeEntry, ResultRecord, Statement};
+use conclave_ledger::keys;
+use conclave_ledger::node::{self, BackgroundNode, NodeConfig};
+use conclave_ledger::note::Checkpoint;
+use conclave_ledger::store::{files, Ledger, Receipt};
+use conclave_ledger::verify::{verify_entry, LogSource};
+use conclave_ledger::LedgerError;
+use serde_json::{json, Value};
+
+use crate::cmd::demo::Story;
+use crate::fsio;
+use crate::output::{Output, Verdict};
+
+/// Where a command reads or writes the log.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Target {
+    /// URL of a ledger node (e.g. http://127.0.0.1:7700).
+    #[arg(long, conflicts_with = "data")]
+    pub node: Option<String>,
+    /// A local ledger directory, used embedded (no server).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// Ledger commands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Create a ledger: database, checkpoint signing key and operator credential (0600).
+    Init {
+        /// Directory to create the ledger in.
+        #[arg(long)]
+        data: PathBuf,
+        /// The log's origin line (also the name of its checkpoint key).
+        #[arg(long)]
+        origin: String,
+    },
+    /// Serve a ledger over HTTP (loopback by default) until interrupted.
+    Serve {
+        /// The ledger directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7700")]
+        listen: SocketAddr,
+    },
+    /// Register a Groth16 verifying key as a statement (operator only).
+    RegisterStatement {
+        /// The verifying key file (from `conclave zk setup`).
+        #[arg(long)]
+        vk: PathBuf,
+        /// A human label for the statement.
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        target: Target,
+        /// Operator credential file (default with --data: DIR/operator.key).
+        #[arg(long)]
+        operator_key: Option<PathBuf>,
+    },
+    /// Register the Ed25519 public key of a computing party (operator only).
+    RegisterParty {
+        /// The party's public key, 64 hex digits.
+        #[arg(long)]
+        key: String,
+        /// A human name for the party.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        target: Target,
+        /// Operator credential file (default with --data: DIR/operator.key).
+        #[arg(long)]
+        operator_key: Option<PathBuf>,
+    },
+    /// Submit a proof (Groth16 or range proof) or a signed result record; prints the index
+    /// and the inclusion proof.
+    Submit {
+        /// The file to anchor.
+        file: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print entry INDEX.
+    Get {
+        /// The entry index.
+        index: u64,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print the latest signed checkpoint.
+    Checkpoint {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print the inclusion proof of entry INDEX in the current tree (or one of --size).
+    ProveInclusion {
+        /// The entry index.
+        index: u64,
+        /// Tree size (default: the current size).
+        #[arg(long)]
+        size: Option<u64>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print the consistency proof between tree sizes FIRST and SECOND.
+    ProveConsistency {
+        /// The older size.
+        first: u64,
+        /// The newer size.
+        second: u64,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Verify entry N from the log alone: checkpoint signature, inclusion, content.
+    Verify {
+        /// The entry index.
+        #[arg(long)]
+        entry: u64,
+        /// The log's verifier key file (`log.pub` of the ledger).
+        #[arg(long)]
+        log_key: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Recompute everything: decode and re-verify every entry, rebuild the tree, check
+    /// the signed checkpoint.
+    Audit {
+        /// The ledger directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+#[allow(clippy::large_enum_variant)] // one per command run: boxing would buy nothing
+enum Log {
+    Local(Ledger),
+    Remote(Client),
+}
+
+impl Log {
+    fn connect(target: &Target) -> anyhow::Result<Self> {
+        match (&target.node, &target.data) {
+            (Some(url), _) => Ok(Log::Remote(Client::new(url)?)),
+            (None, Some(dir)) => Ok(Log::Local(open_local(dir)?)),
+            (None, None) => anyhow::bail!("say where the ledger is: --node URL or --data DIR"),
+        }
+    }
+
+    fn source(&self) -> &dyn LogSource {
+        match self {
+            Log::Local(ledger) => ledger,
+            Log::Remote(client) => client,
+        }
+    }
+
+    fn submit(&self, entry: Entry, operator_token: Option<&str>) -> Result<Receipt, LedgerError> {
+        match self {
+            Log::Local(ledger) => ledger.append(entry, true),
+            Log::Remote(client) => match operator_token {
+                Some(token) => client.clone().with_operator_token(token).submit(&entry),
+                None => client.submit(&entry),
+            },
+        }
+    }
+}
+
+fn open_local(dir: &Path) -> anyhow::Result<Ledger> {
+    Ledger::open(dir).with_context(|| format!("{}: cannot open the ledger", dir.display()))
+}
+
+fn operator_token(target: &Target, file: Option<&Path>) -> anyhow::Result<Option<String>> {
+    let path = match (file, &target.data) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(_)) => return Ok(None),
+        (None, None) => anyhow::bail!(
+            "registering needs the operator credential: pass --operator-key DIR/{}",
+            files::OPERATOR_KEY
+        ),
+    };
+    fsio::check_secret_permissions(&path)?;
+    let token = keys::read_operator_token(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(Some(token.expose().to_owned()))
+}
+
+/// Maps a refusal to exit code 1 (an invalid proof or signature) or 2 (anything else).
+fn refusal(out: &Output, error: LedgerError, context: &str) -> anyhow::Result<Verdict> {
+    if error.is_rejection() {
+        out.report(
+            &format!("INVALID: {context}: {error}"),
+            json!({ "ok": false, "valid": false, "code": error.code(), "error": error.to_string() }),
+        )?;
+        Ok(Verdict::Invalid)
+    } else {
+        Err(anyhow::Error::new(error).context(context.to_owned()))
+    }
+}
+
+fn receipt_report(out: &Output, receipt: &Receipt) -> anyhow::Result<Verdict> {
+    let human = format!(
+        "{} {} entry at index {} (leaf {})\ncheckpoint:\n{}inclusion proof ({} hashes) in tree of {}:\n{}",
+        if receipt.duplicate { "already anchored:" } else { "anchored" },
+        receipt.kind,
+        receipt.index,
+        receipt.leaf_hash.to_hex(),
+        receipt.checkpoint,
+        receipt.inclusion.hashes.len(),
+        receipt.inclusion.tree_size,
+        receipt
+            .inclusion
+            .hashes
+            .iter()
+            .map(|h| format!("  {}", h.to_hex()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    out.report(&human, json!({ "ok": true, "receipt": receipt }))?;
+    Ok(Verdict::Success)
+}
+
+/// Reads a file to anchor: a `conclave.result` record or a Groth16 proof JSON.
+fn entry_from_file(path: &Path) -> anyhow::Result<Entry> {
+    let bytes = fsio::read(path)?;
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        // Not JSON: a binary proof.
+        Err(_) => Value::Null,
+    };
+    if value.get("kind").and_then(Value::as_str) == Some("conclave.result") {
+        let record = ResultRecord::from_record_json(&value)
+            .with_context(|| format!("{}: bad result record", path.display()))?;
+        return Ok(record.into());
+    }
+    if value
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| Entry::kinds().contains(&k))
+    {
+        return Entry::from_json(&value)
+            .with_context(|| format!("{}: bad ledger entry", path.display()));
+    }
+    if value.get("kind").and_then(Value::as_str) == Some("conclave.range.proof") {
+        let proof = RangeEntry::from_file_bytes(&bytes)
+            .with_context(|| format!("{}: bad range proof", path.display()))?;
+        return Ok(proof.into());
+    }
+    match Groth16Proof::from_file_bytes(&bytes) {
+        Ok(proof) => Ok(proof.into()),
+        Err(groth16) => match RangeEntry::from_file_bytes(&bytes) {
+            Ok(range) if value.is_null() => Ok(range.into()),
+            _ => Err(anyhow::Error::new(groth16).context(format!(
+                "{}: not a Groth16 proof, range proof or result record",
+                path.display()
+            ))),
+        },
+    }
+}
+
+/// Runs a `ledger` command.
+pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
+    match command {
+        Command::Init { data, origin } => {
+            let init = Ledger::init(&data, &origin, &mut rand_core::OsRng)
+                .with_context(|| format!("{}: cannot create the ledger", data.display()))?;
+            out.report(
+                &format!(
+                    "created ledger {origin} in {}\nverifier key (published in {}): {}\noperator credential: {} (0600)",
+                    data.display(),
+                    data.join(files::LOG_PUB).display(),
+                    init.verifier_key,
+                    data.join(files::OPERATOR_KEY).display()
+                ),
+                json!({
+                    "ok": true, "origin": origin, "verifier_key": init.verifier_key,
+                    "log_pub": data.join(files::LOG_PUB), "operator_key": data.join(files::OPERATOR_KEY),
+                }),
+            )?;
+            Ok(Verdict::Success)
+        }
+        Command::Serve { data, listen } => {
+            let ledger = Arc::new(open_local(&data)?);
+            let size = ledger.size();
+            let origin = ledger.origin().to_owned();
+            node::serve_blocking(ledger, listen, NodeConfig::default(), |addr| {
+                // Printed before serving so scripts can wait for it.
+                let _ = out.report(
+                    &format!("serving {origin} ({size} entries) on http://{addr}"),
+                    json!({ "ok": true, "listening": format!("http://{addr}"), "origin": origin, "tree_size": size }),
+                );
+            })
+            .context("the node stopped")?;
+            Ok(Verdict::Success)
+        }
+        Command::RegisterStatement {
+            vk,
+            label,
+            target,
+            operator_key,
+        } => {
+            let token = operator_token(&target, operator_key.as_deref())?;
+            let bytes = fsio::read(&vk)?;
+            let statement = Statement::from_file_bytes(&bytes, &label)
+                .with_context(|| format!("{}: not a verifying key", vk.display()))?;
+            let id = statement.id();
+            let log = Log::connect(&target)?;
+            match log.submit(statement.into(), token.as_deref()) {
+                Ok(receipt) => {
+                    out.say(&format!(
+                        "statement id {}",
+                        conclave_ledger::merkle::Hash(id).to_hex()
+                    ))?;
+                    receipt_report(out, &receipt)
+                }
+                Err(e) => refusal(out, e, "the statement was refused"),
+            }
+        }
+        Command::RegisterParty {
+            key,
+            name,
+            target,
+            operator_key,
+        } => {
+            let token = operator_token(&target, operator_key.as_deref())?;
+            let party = Party::from_hex(&key, &name).context("--key")?;
+            let log = Log::connect(&target)?;
+            match log.submit(party.into(), token.as_deref()) {
+                Ok(receipt) => receipt_report(out, &receipt),
+                Err(e) => refusal(out, e, "the party was refused"),
+            }
+        }
+        Command::Submit { file, target } => {
+            let entry = entry_from_file(&file)?;
+            let log = Log::connect(&target)?;
+            match log.submit(entry, None) {
+                Ok(receipt) => receipt_report(out, &receipt),
+                Err(e) => refusal(
+                    out,
+                    e,
+                    &format!("{}: refused by the ledger", file.display()),
+                ),
+            }
+        }
+        Command::Get { index, target } => {
+            let log = Log::connect(&target)?;
+            let (index, bytes) = log.source().entry_at(index)?;
+            let entry = Entry::from_bytes(&bytes)?;
+            let view = json!({
+                "index": index,
+                "kind": entry.kind(),
+                "leaf_hash": conclave_ledger::merkle::leaf_hash(&bytes),
+                "entry": entry.to_json(),
+            });
+            out.report(
+                &serde_json::to_string_pretty(&view)?,
+                json!({ "ok": true, "entry": view }),
+            )?;
+            Ok(Verdict::Success)
+        }
+        Command::Checkpoint { target } => {
+            let log = Log::connect(&target)?;
+            let note = log.source().signed_checkpoint()?;
+            let checkpoint = Checkpoint::parse_unverified(&note)?;
+            out.report(
+                note.trim_end(),
+                json!({ "ok": true, "origin": checkpoint.origin, "size": checkpoint.size, "root": checkpoint.root, "note": note }),
+            )?;
+            Ok(Verdict::Success)
+        }
+        Command::ProveInclusion {
+            index,
+            size,
+            target,
+        } => {
+            let log = Log::connect(&target)?;
+            let size = match size {
+                Some(size) => size,
+                None => Checkpoint::parse_unverified(&log.source().signed_checkpoint()?)?.size,
+            };
+            let proof = log.source().inclusion(index, size)?;
+            out.report(
+                &format!(
+                    "inclusion of entry {index} in tree of {size}:\n{}",
+                    proof
+                        .hashes
+                        .iter()
+                        .map(|h| format!("  {}", h.to_hex()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+                json!({ "ok": true, "proof": proof }),
+            )?;
+            Ok(Verdict::Success)
+        }
+        Command::ProveConsistency {
+            first,
+            second,
+            target,
+        } => {
+            let log = Log::connect(&target)?;
+            let proof = match &log {
+                Log::Local(ledger) => ledger.consistency_proof(first, second)?,
+                Log::Remote(client) => client.consistency_proof(first, second)?,
+            };
+            out.report(
+                &format!(
+                    "consistency of tree {first} with tree {second}:\n{}",
+                    proof
+                        .hashes
+                        .iter()
+                        .map(|h| format!("  {}", h.to_hex()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+                json!({ "ok": true, "proof": proof }),
+            )?;
+            Ok(Verdict::Success)
+        }
+        Command::Verify {
+            entry,
+            log_key,
+            target,
+        } => {
+            let verifier = keys::read_verifier_key(&log_key)
+                .with_context(|| format!("{}: not a log verifier key", log_key.display()))?;
+            let log = Log::connect(&target)?;
+            match verify_entry(log.source(), &verifier, entry) {
+                Ok(verified) => {
+                    out.report(
+                        &format!(
+                            "VALID: entry {} ({}) is in the log {} signed at size {} (root {}), and its content verifies{}",
+                            verified.index,
+                            verified.kind,
+                            verifier.name(),
+                            verified.tree_size,
+                            verified.root.to_hex(),
+                            if verified.depends_on.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" under registered entries {:?}", verified.depends_on)
+                            }
+                        ),
+                        json!({ "ok": true, "valid": true, "verified": verified }),
+                    )?;
+                    Ok(Verdict::Success)
+                }
+                Err(e) => refusal(out, e, &format!("entry {entry} does not verify")),
+            }
+        }
+        Command::Audit { data } => {
+            let ledger = open_local(&data)?;
+            let (report, took) = out.step("auditing", || ledger.audit());
+            match report {
+                Ok(report) => {
+                    out.report(
+                        &format!(
+                            "audit passed: {} entries ({}) re-verified, root {} matches the signed checkpoint ({:.1} ms)",
+                            report.entries,
+                            report.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
+                            report.root.to_hex(),
+                            took.as_secs_f64() * 1e3
+                        ),
+                        json!({ "ok": true, "valid": true, "report": report, "ms": took.as_secs_f64() * 1e3 }),
+                    )?;
+                    Ok(Verdict::Success)
+                }
+                Err(e @ LedgerError::Corrupt { .. }) => {
+                    out.report(
+                        &format!("AUDIT FAILED: {e}"),
+                        json!({ "ok": false, "valid": false, "code": e.code(), "error": e.to_string() }),
+                    )?;
+                    Ok(Verdict::Invalid)
+                }
+                Err(e) => Err(anyhow::Error::new(e).context("audit could not run")),
+            }
+        }
+    }
+}
+
+/// The ledger chapter of the demo: the applicant's proof is anchored on a node started on
+/// loopback, and the lender verifies it from the ledger alone.
+pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
+    story.chapter("Public ledger")?;
+    let dir = story.path("ledger");
+    let (Some(vk_path), Some(proof_path)) = (
+        story.artifacts.get("zk.vk").cloned(),
+        story.artifacts.get("zk.proof").cloned(),
+    ) else {
+        story.tell(
+            "no zero-knowledge proof to anchor (zk chapter produced none)",
+            std::time::Duration::ZERO,
+        )?;
+        return Ok(());
+    };
+    let origin = "demo.conclave.example/ledger";
+    let init = story.step("operator creates a ledger with a checkpoint key", || {
+        Ok(Ledger::init(&dir, origin, &mut rand_core::OsRng)?)
+    })?;
+    let node = story.step("operator starts a ledger node on loopback", || {
+        let ledger = Arc::new(Ledger::open(&dir)?);
+        Ok(BackgroundNode::start(
+            ledger,
+            "127.0.0.1:0".parse()?,
+            NodeConfig::default(),
+        )?)
+    })?;
+    let url = node.url();
+    story.ledger_url = Some(url.clone());
+    story.keep_alive.push(Box::new(node));
+    let token = keys::read_operator_token(&dir.join(files::OPERATOR_KEY))?;
+    let operator = Client::new(&url)?.with_operator_token(token.expose());
+    let statement = story.step(
+        "operator registers the lender's statement (verifying key)",
+        || {
+            let statement = Statement::from_file_bytes(&fsio::read(&vk_path)?, "loan threshold")?;
+            Ok(operator.submit(&statement.into())?)
+        },
+    )?;
+    let public = Client::new(&url)?;
+    let anchored = story.step(
+        "applicant anchors her proof; the node verifies it first",
+        || {
+            let entry = entry_from_file(&proof_path)?;
+            Ok(public.submit(&entry)?)
+        },
+    )?;
+    story.expect(!anchored.duplicate, "the proof is new to the ledger")?;
+    let again = story.step(
+        "submitting the same proof again returns the same index",
+        || {
+            let entry = entry_from_file(&proof_path)?;
+            Ok(public.submit(&entry)?)
+        },
+    )?;
+    story.expect(
+        again.duplicate && again.index == anchored.index,
+        "duplicates are not appended",
+    )?;
+    let verifier = conclave_ledger::note::NoteVerifier::parse(&init.verifier_key)?;
+    let verified = story.step(
+        &format!(
+            "lender verifies entry {} from the ledger alone",
+            anchored.index
+        ),
+        || {
+            Ok(verify_entry(
+                &Client::new(&url)?,
+                &verifier,
+                anchored.index,
+            )?)
+        },
+    )?;
+    story.expect(
+        verified.depends_on.contains(&statement.index),
+        "the proof was checked under the registered statement",
+    )?;
+    story.tell(
+        &format!(
+            "checkpoint: size {} root {}…",
+            verified.tree_size,
+            &verified.root.to_hex()[..16]
+        ),
+        std::time::Duration::ZERO,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,580 @@
+//! `conclave range …`: Pedersen commitments and Bulletproofs range proofs on Ristretto
+//! (no trusted setup), backed by `conclave_circuits::bulletproof`.
+//!
+//! Files: `commit` writes a secret opening (0600) and, with `--commitment`, the public
+//! commitment; `add` sums public commitment files, or with `--openings` sums secret opening
+//! files into the opening of the total (this is how the customer in the total-debt flow gets
+//! `total-opening.json`: each lender hands her its opening over a private channel). All
+//! readers accept the JSON and the binary encodings (docs/formats.md, "Bulletproofs").
+//!
+//! Exit codes: 0 valid / done, 1 a well-formed proof that does not verify, 2 bad input
+//! (unreadable or non-canonical file, unsupported bit size, aggregation count not a power
+//! of two, a proof about another commitment or a weaker bound than asked for).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use conclave_circuits::bulletproof::{
+    verify_batch, BitSize, Commitment, Generators, Opening, RangeError, RangeProof, Statement,
+    Zeroizing,
+};
+use rand::rngs::OsRng;
+use serde_json::{json, Value};
+
+use crate::cmd::demo::Story;
+use crate::fsio;
+use crate::output::{millis, Output, Verdict};
+
+/// Range-proof commands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Commit to a value: writes the secret opening (mode 0600) and prints the commitment.
+    Commit(CommitArgs),
+    /// Add commitment files (public), or opening files with `--openings` (secret).
+    Add(AddArgs),
+    /// Prove that committed values lie in [0, 2^bits) (several openings: one aggregated
+    /// proof), or that one committed value lies in [--min, --max].
+    Prove(ProveArgs),
+    /// Verify range proofs; several files are batch-verified and failures are named.
+    Verify(VerifyArgs),
+}
+
+/// Options of `conclave range commit`.
+#[derive(clap::Args)]
+pub struct CommitArgs {
+    /// The value to commit to (0 ..= 2^64 − 1).
+    #[arg(long)]
+    pub value: u64,
+    /// Where to write the secret opening (value + blinding), mode 0600.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write the public commitment file here.
+    #[arg(long)]
+    pub commitment: Option<PathBuf>,
+    /// Write binary encodings instead of JSON.
+    #[arg(long)]
+    pub binary: bool,
+}
+
+/// Options of `conclave range add`.
+#[derive(clap::Args)]
+pub struct AddArgs {
+    /// Commitment files to add (opening files with `--openings`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the sum (a commitment, or with `--openings` a secret opening).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The inputs are secret opening files: write the opening of the total (mode 0600).
+    #[arg(long)]
+    pub openings: bool,
+    /// With `--openings`: also write the public commitment of the total here.
+    #[arg(long)]
+    pub commitment: Option<PathBuf>,
+    /// Write binary encodings instead of JSON.
+    #[arg(long)]
+    pub binary: bool,
+}
+
+/// Options of `conclave range prove`.
+#[derive(clap::Args)]
+pub struct ProveArgs {
+    /// Opening file(s); several openings give one aggregated proof (count: power of two).
+    #[arg(long, required = true, num_args = 1..)]
+    pub opening: Vec<PathBuf>,
+    /// Range size: 8, 16, 32 or 64 (default 64; with --min/--max, the smallest that fits).
+    #[arg(long)]
+    pub bits: Option<u32>,
+    /// Prove value ≥ min (interval proof; default 0 when only --max is given).
+    #[arg(long)]
+    pub min: Option<u64>,
+    /// Prove value ≤ max (interval proof; default 2^64 − 1 when only --min is given).
+    #[arg(long)]
+    pub max: Option<u64>,
+    /// Where to write the proof.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write the binary encoding instead of JSON.
+    #[arg(long)]
+    pub binary: bool,
+}
+
+/// Options of `conclave range verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// Proof file(s) to verify.
+    #[arg(long, required = true, num_args = 1..)]
+    pub proof: Vec<PathBuf>,
+    /// Require the (single) proof to be about these commitment files, in order.
+    #[arg(long, num_args = 1..)]
+    pub commitment: Vec<PathBuf>,
+    /// Require every proof to show value ≤ this bound.
+    #[arg(long)]
+    pub max: Option<u64>,
+    /// Require every proof to show value ≥ this bound.
+    #[arg(long)]
+    pub min: Option<u64>,
+}
+
+/// Runs a `range` command.
+pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
+    match command {
+        Command::Commit(args) => commit(args, out),
+        Command::Add(args) => add(args, out),
+        Command::Prove(args) => prove(args, out),
+        Command::Verify(args) => verify(args, out),
+    }
+}
+
+fn commit(args: CommitArgs, out: &Output) -> anyhow::Result<Verdict> {
+    let opening = Opening::random(args.value, &mut OsRng);
+    let commitment = opening.commitment();
+    write_opening(&args.out, &opening, args.binary)?;
+    if let Some(path) = &args.commitment {
+        write_commitment(path, &commitment, args.binary)?;
+    }
+    out.report(
+        &format!(
+            "commitment {}\nsecret opening written to {} (mode 0600){}",
+            commitment.to_hex(),
+            args.out.display(),
+            args.commitment
+                .as_ref()
+                .map(|p| format!("\ncommitment written to {}", p.display()))
+                .unwrap_or_default()
+        ),
+        json!({
+            "ok": true,
+            "commitment": commitment.to_hex(),
+            "opening": args.out,
+            "commitment_file": args.commitment,
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+fn add(args: AddArgs, out: &Output) -> anyhow::Result<Verdict> {
+    let (total, opening_written) = if args.openings {
+        let openings = args
+            .files
+            .iter()
+            .map(|path| read_opening(path))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let total = Opening::sum(&openings).context("cannot add the openings")?;
+        write_opening(&args.out, &total, args.binary)?;
+        let commitment = total.commitment();
+        if let Some(path) = &args.commitment {
+            write_commitment(path, &commitment, args.binary)?;
+        }
+        (commitment, true)
+    } else {
+        if args.commitment.is_some() {
+            anyhow::bail!(
+                "--commitment is only for --openings; without it, --out is the commitment"
+            );
+        }
+        let commitments = args
+            .files
+            .iter()
+            .map(|path| read_commitment(path))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let total = Commitment::sum(&commitments);
+        write_commitment(&args.out, &total, args.binary)?;
+        (total, false)
+    };
+    let what = if opening_written {
+        "secret opening of the total (mode 0600)"
+    } else {
+        "total commitment"
+    };
+    out.report(
+        &format!(
+            "added {} {}: total commitment {}\n{what} written to {}",
+            args.files.len(),
+            if args.openings {
+                "openings"
+            } else {
+                "commitments"
+            },
+            total.to_hex(),
+            args.out.display()
+        ),
+        json!({
+            "ok": true,
+            "count": args.files.len(),
+            "commitment": total.to_hex(),
+            "out": args.out,
+            "secret": opening_written,
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+fn prove(args: ProveArgs, out: &Output) -> anyhow::Result<Verdict> {
+    let bits = args
+        .bits
+        .map(|bits| BitSize::new(bits).with_context(|| format!("--bits {bits}")))
+        .transpose()?;
+    let openings = args
+        .opening
+        .iter()
+        .map(|path| read_opening(path))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let interval = args.min.is_some() || args.max.is_some();
+    let count = openings.len();
+    let gens = Generators::new(if interval { 2 } else { count.clamp(1, 64) })
+        .with_context(|| format!("cannot aggregate {count} openings"))?;
+    let (proof, took) = out.step("proving", || {
+        if interval {
+            anyhow::ensure!(
+                count == 1,
+                "--min/--max prove an interval for one opening; {count} were given"
+            );
+            let (min, max) = (args.min.unwrap_or(0), args.max.unwrap_or(u64::MAX));
+            RangeProof::prove_interval(&gens, &openings[0], min, max, bits, &mut OsRng)
+                .with_context(|| format!("{}: cannot prove", args.opening[0].display()))
+        } else {
+            let refs: Vec<&Opening> = openings.iter().collect();
+            RangeProof::prove_bits(&gens, &refs, bits.unwrap_or(BitSize::B64), &mut OsRng)
+                .context("cannot prove")
+        }
+    });
+    let proof = proof?;
+    let bytes = if args.binary {
+        proof.to_bytes()
+    } else {
+        proof.to_json().into_bytes()
+    };
+    fsio::write_public(&args.out, &bytes)?;
+    out.report(
+        &format!(
+            "proved {} ({} proof bytes) in {:.1} ms\nproof written to {}",
+            describe(proof.statement()),
+            proof.proof_bytes().len(),
+            millis(took),
+            args.out.display()
+        ),
+        json!({
+            "ok": true,
+            "proof": args.out,
+            "statement": statement_json(proof.statement()),
+            "proof_bytes": proof.proof_bytes().len(),
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+fn verify(args: VerifyArgs, out: &Output) -> anyhow::Result<Verdict> {
+    let proofs = args
+        .proof
+        .iter()
+        .map(|path| read_proof(path))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if !args.commitment.is_empty() {
+        anyhow::ensure!(
+            proofs.len() == 1,
+            "--commitment checks a single proof; {} were given",
+            proofs.len()
+        );
+        let expected = args
+            .commitment
+            .iter()
+            .map(|path| read_commitment(path))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let found = proofs[0].statement().commitments();
+        if found != expected {
+            anyhow::bail!(
+                "{}: the proof is about commitment(s) {}, not {} — it proves nothing about the \
+                 commitment you asked for",
+                args.proof[0].display(),
+                hexes(&found),
+                hexes(&expected)
+            );
+        }
+    }
+    for (path, proof) in args.proof.iter().zip(&proofs) {
+        let (low, high) = bounds(proof.statement());
+        if let Some(max) = args.max {
+            anyhow::ensure!(
+                high <= max,
+                "{}: the proof only shows value ≤ {high}, not ≤ {max}",
+                path.display()
+            );
+        }
+        if let Some(min) = args.min {
+            anyhow::ensure!(
+                low >= min,
+                "{}: the proof only shows value ≥ {low}, not ≥ {min}",
+                path.display()
+            );
+        }
+    }
+    let capacity = proofs
+        .iter()
+        .map(|p| p.statement().aggregation())
+        .max()
+        .unwrap_or(1);
+    let gens = Generators::new(capacity)?;
+    let (outcome, took) = out.step("verifying", || {
+        if proofs.len() == 1 {
+            proofs[0].verify(&gens, &mut OsRng)
+        } else {
+            verify_batch(&gens, &proofs, &mut OsRng)
+        }
+    });
+    let failed: Vec<usize> = match outcome {
+        Ok(()) => Vec::new(),
+        Err(RangeError::VerificationFailed) => vec![0],
+        Err(RangeError::BatchFailed { failed, .. }) => failed,
+        Err(other) => return Err(anyhow::Error::new(other).context("cannot verify")),
+    };
+    let entries: Vec<Value> = args
+        .proof
+        .iter()
+        .zip(&proofs)
+        .enumerate()
+        .map(|(i, (path, proof))| {
+            json!({
+                "file": path,
+                "valid": !failed.contains(&i),
+                "statement": statement_json(proof.statement()),
+            })
+        })
+        .collect();
+    let mut human = String::new();
+    for (i, (path, proof)) in args.proof.iter().zip(&proofs).enumerate() {
+        let verdict = if failed.contains(&i) {
+            "INVALID"
+        } else {
+            "valid"
+        };
+        human.push_str(&format!(
+            "{verdict}: {} proves {}\n",
+            path.display(),
+            describe(proof.statement())
+        ));
+    }
+    let mode = if proofs.len() == 1 { "single" } else { "batch" };
+    human.push_str(&format!(
+        "{} of {} proofs valid ({mode} verification, {:.1} ms)",
+        proofs.len() - failed.len(),
+        proofs.len(),
+        millis(took)
+    ));
+    let valid = failed.is_empty();
+    out.report(
+        &human,
+        json!({
+            "ok": valid,
+            "valid": valid,
+            "mode": mode,
+            "proofs": entries,
+            "failed": failed.iter().map(|&i| &args.proof[i]).collect::<Vec<_>>(),
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::from_valid(valid))
+}
+
+/// The interval `[low, high]` a statement establishes for each committed value.
+fn bounds(statement: &Statement) -> (u64, u64) {
+    match statement {
+        Statement::Interval { min, max, .. } => (*min, *max),
+        other => {
+            let bits = other.bits().get();
+            (
+                0,
+                if bits == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bits) - 1
+                },
+            )
+        }
+    }
+}
+
+fn describe(statement: &Statement) -> String {
+    let (low, high) = bounds(statement);
+    match statement {
+        Statement::Interval {
+            commitment, bits, ..
+        } => format!(
+            "{low} ≤ value ≤ {high} for commitment {} ({}-bit interval proof)",
+            short(commitment),
+            bits.get()
+        ),
+        other => {
+            let commitments = other.commitments();
+            format!(
+                "{} committed value(s) in [0, 2^{}) ({})",
+                commitments.len(),
+                other.bits().get(),
+                commitments.iter().map(short).collect::<Vec<_>>().join(", ")
+            )
+        }
+    }
+}
+
+fn statement_json(statement: &Statement) -> Value {
+    let (low, high) = bounds(statement);
+    match statement {
+        Statement::Interval {
+            commitment, bits, ..
+        } => json!({
+            "type": "interval", "bits": bits.get(), "min": low, "max": high,
+            "commitment": commitment.to_hex(),
+        }),
+        other => json!({
+            "type": "bits", "bits": other.bits().get(), "min": low, "max": high,
+            "commitments": other.commitments().iter().map(Commitment::to_hex).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn short(commitment: &Commitment) -> String {
+    let hex = commitment.to_hex();
+    format!("{}…", &hex[..12])
+}
+
+fn hexes(commitments: &[Commitment]) -> String {
+    commitments
+        .iter()
+        .map(Commitment::to_hex)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_opening(path: &Path) -> anyhow::Result<Opening> {
+    fsio::check_secret_permissions(path)?;
+    let bytes = Zeroizing::new(fsio::read(path)?);
+    Opening::decode(&bytes).with_context(|| format!("{}: not a valid opening file", path.display()))
+}
+
+fn read_commitment(path: &Path) -> anyhow::Result<Commitment> {
+    let bytes = fsio::read(path)?;
+    Commitment::decode(&bytes).with_context(|| {
+        format!(
+            "{}: not a valid commitment file (to add secret openings, pass --openings)",
+            path.display()
+        )
+    })
+}
+
+fn read_proof(path: &Path) -> anyhow::Result<RangeProof> {
+    let bytes = fsio::read(path)?;
+    RangeProof::decode(&bytes)
+        .with_context(|| format!("{}: not a valid range-proof file", path.display()))
+}
+
+fn write_opening(path: &Path, opening: &Opening, binary: bool) -> anyhow::Result<()> {
+    if binary {
+        fsio::write_secret(path, &opening.to_bytes())
+    } else {
+        fsio::write_secret(path, opening.to_json().as_bytes())
+    }
+}
+
+fn write_commitment(path: &Path, commitment: &Commitment, binary: bool) -> anyhow::Result<()> {
+    if binary {
+        fsio::write_public(path, &commitment.to_bytes())
+    } else {
+        fsio::write_public(path, commitment.to_json().as_bytes())
+    }
+}
+
+/// The range-proof chapter of the demo: three lenders commit to what a customer owes them,
+/// anyone adds the commitments, the customer proves the total is within her credit limit,
+/// a verifier checks it, and a tampered proof fails.
+pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
+    const LIMIT: u64 = 50_000;
+    story.chapter("Range proofs: total debt under a limit (Bulletproofs, no trusted setup)")?;
+    let gens = story.step(
+        "Build Ristretto generators (hash-to-curve, no setup)",
+        || Ok(Generators::new(2)?),
+    )?;
+    let lenders = [
+        ("lender-a", 18_000u64),
+        ("lender-b", 12_500),
+        ("lender-c", 9_000),
+    ];
+    let mut commitments = Vec::new();
+    let mut opening_files = Vec::new();
+    for (name, owed) in lenders {
+        let opening_path = story.path(&format!("range/{name}-opening.json"));
+        let commitment_path = story.path(&format!("range/{name}-commitment.json"));
+        let commitment = story.step(
+            &format!("{name} commits to the {owed} the customer owes"),
+            || {
+                let opening = Opening::random(owed, &mut OsRng);
+                write_opening(&opening_path, &opening, false)?;
+                write_commitment(&commitment_path, &opening.commitment(), false)?;
+                Ok(opening.commitment())
+            },
+        )?;
+        commitments.push(commitment);
+        opening_files.push(opening_path);
+    }
+    let total_path = story.path("range/total-commitment.json");
+    let total = story.step("Anyone adds the three public commitments", || {
+        let total = Commitment::sum(&commitments);
+        write_commitment(&total_path, &total, false)?;
+        Ok(total)
+    })?;
+    let total_opening_path = story.path("range/total-opening.json");
+    story.step(
+        "Customer adds the three openings the lenders gave her",
+        || {
+            let openings = opening_files
+                .iter()
+                .map(|p| read_opening(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let sum = Opening::sum(&openings)?;
+            sum.check_opens(&total)?;
+            write_opening(&total_opening_path, &sum, false)
+        },
+    )?;
+    let proof_path = story.path("range/total-debt-proof.json");
+    let proof = story.step(
+        &format!("Customer proves 0 ≤ total ≤ {LIMIT} (interval Bulletproof)"),
+        || {
+            let opening = read_opening(&total_opening_path)?;
+            let proof = RangeProof::prove_interval(&gens, &opening, 0, LIMIT, None, &mut OsRng)?;
+            fsio::write_public(&proof_path, proof.to_json().as_bytes())?;
+            Ok(proof)
+        },
+    )?;
+    story.step(
+        &format!(
+            "Verifier: proof is about the summed commitment, {} bytes, valid",
+            proof.proof_bytes().len()
+        ),
+        || {
+            let proof = read_proof(&proof_path)?;
+            anyhow::ensure!(
+                proof.statement().commitments() == vec![total],
+                "proof is about another commitment"
+            );
+            anyhow::ensure!(
+                bounds(proof.statement()).1 <= LIMIT,
+                "proof shows a weaker bound"
+            );
+            proof.verify(&gens, &mut OsRng)?;
+            Ok(())
+        },
+    )?;
+    let rejected = story.step("A tampered proof (one byte flipped) is rejected", || {
+        let mut bytes = proof.to_bytes();
+        let last = bytes.len() - 40;
+        bytes[last] ^= 1;
+        Ok(match RangeProof::from_bytes(&bytes) {
+            Ok(tampered) => tampered.verify(&gens, &mut OsRng).is_err(),
+            Err(_) => true,
+        })
+    })?;
+    story.expect(rejected, "a tampered range proof is rejected")?;
+    story.artifacts.insert("range.proof", proof_path);
+    story.artifacts.insert("range.total", total_path);
+    Ok(())
+}

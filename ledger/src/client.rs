@@ -1,0 +1,228 @@
+//! A blocking HTTP client for a ledger node (the API of `docs/api.md`), used by the CLI,
+//! tests and the load test.
+//!
+//! # Security
+//! Nothing the node says is trusted by this module: callers verify checkpoints with the
+//! log's verifier key and entries with inclusion proofs (see [`crate::verify`]).
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::Value;
+
+use crate::entry::Entry;
+use crate::error::LedgerError;
+use crate::merkle::{ConsistencyProof, InclusionProof};
+use crate::store::Receipt;
+
+/// Largest response body read from a node.
+const MAX_RESPONSE: usize = 8 * 1024 * 1024;
+
+/// A client of one node.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::blocking::Client,
+    operator_token: Option<String>,
+}
+
+/// An entry as served by a node.
+#[derive(Debug, Clone)]
+pub struct FetchedEntry {
+    /// Its index.
+    pub index: u64,
+    /// Its canonical bytes.
+    pub bytes: Vec<u8>,
+    /// The decoded entry.
+    pub entry: Entry,
+}
+
+fn http_error(e: reqwest::Error) -> LedgerError {
+    LedgerError::Http(e.to_string())
+}
+
+impl Client {
+    /// A client of the node at `base` (e.g. `http://127.0.0.1:7700`).
+    ///
+    /// # Errors
+    /// [`LedgerError::Http`] when the HTTP client cannot be built.
+    pub fn new(base: &str) -> Result<Self, LedgerError> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(http_error)?;
+        Ok(Client {
+            base: base.trim_end_matches('/').to_owned(),
+            http,
+            operator_token: None,
+        })
+    }
+
+    /// Sends the operator credential with submissions.
+    pub fn with_operator_token(mut self, token: &str) -> Self {
+        self.operator_token = Some(token.trim().to_owned());
+        self
+    }
+
+    /// The node's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn read(&self, response: reqwest::blocking::Response) -> Result<Vec<u8>, LedgerError> {
+        let status = response.status();
+        let bytes = response.bytes().map_err(http_error)?;
+        if bytes.len() > MAX_RESPONSE {
+            return Err(LedgerError::TooLarge {
+                what: "node response",
+                size: bytes.len(),
+                limit: MAX_RESPONSE,
+            });
+        }
+        if !status.is_success() {
+            let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+            let error = parsed.as_ref().and_then(|v| v.get("error"));
+            let code = error
+                .and_then(|e| e.get("code"))
+                .and_then(Value::as_str)
+                .unwrap_or("http");
+            let message = error
+                .and_then(|e| e.get("message"))
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("HTTP {status}"), str::to_owned);
+            return Err(LedgerError::Remote {
+                code: code.to_owned(),
+                message,
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    fn get_json(&self, path: &str) -> Result<Value, LedgerError> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .map_err(http_error)?;
+        let bytes = self.read(response)?;
+        serde_json::from_slice(&bytes).map_err(|e| LedgerError::malformed("node response", e))
+    }
+
+    /// `GET /v1/health`.
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn health(&self) -> Result<Value, LedgerError> {
+        self.get_json("/v1/health")
+    }
+
+    /// `GET /v1/checkpoint`: the signed note (unverified).
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn checkpoint(&self) -> Result<String, LedgerError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/checkpoint", self.base))
+            .send()
+            .map_err(http_error)?;
+        let bytes = self.read(response)?;
+        String::from_utf8(bytes).map_err(|_| LedgerError::malformed("checkpoint", "not UTF-8"))
+    }
+
+    /// `GET /v1/entries/{index}`, decoded and with its bytes checked against its JSON form.
+    ///
+    /// # Errors
+    /// Transport and node errors, undecodable entries.
+    pub fn entry(&self, index: u64) -> Result<FetchedEntry, LedgerError> {
+        let value = self.get_json(&format!("/v1/entries/{index}"))?;
+        Self::fetched(&value)
+    }
+
+    fn fetched(value: &Value) -> Result<FetchedEntry, LedgerError> {
+        let index = value
+            .get("index")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| LedgerError::malformed("node response", "missing \"index\""))?;
+        let bytes = value
+            .get("bytes")
+            .and_then(Value::as_str)
+            .and_then(|b| B64.decode(b).ok())
+            .ok_or_else(|| LedgerError::malformed("node response", "missing base64 \"bytes\""))?;
+        let entry = Entry::from_bytes(&bytes)?;
+        Ok(FetchedEntry {
+            index,
+            bytes,
+            entry,
+        })
+    }
+
+    /// `GET /v1/statements/{id}`.
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn statement(&self, id: &[u8; 32]) -> Result<FetchedEntry, LedgerError> {
+        let value = self.get_json(&format!("/v1/statements/{}", hex::encode(id)))?;
+        Self::fetched(&value)
+    }
+
+    /// `GET /v1/parties/{key}`.
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn party(&self, key: &[u8; 32]) -> Result<FetchedEntry, LedgerError> {
+        let value = self.get_json(&format!("/v1/parties/{}", hex::encode(key)))?;
+        Self::fetched(&value)
+    }
+
+    /// `GET /v1/proofs/inclusion?index=&size=`.
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, LedgerError> {
+        let value = self.get_json(&format!("/v1/proofs/inclusion?index={index}&size={size}"))?;
+        serde_json::from_value(value).map_err(|e| LedgerError::malformed("inclusion proof", e))
+    }
+
+    /// `GET /v1/proofs/consistency?first=&second=`.
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn consistency_proof(
+        &self,
+        first: u64,
+        second: u64,
+    ) -> Result<ConsistencyProof, LedgerError> {
+        let value = self.get_json(&format!(
+            "/v1/proofs/consistency?first={first}&second={second}"
+        ))?;
+        serde_json::from_value(value).map_err(|e| LedgerError::malformed("consistency proof", e))
+    }
+
+    /// `POST /v1/entries` with an entry.
+    ///
+    /// # Errors
+    /// Transport errors and the node's refusal ([`LedgerError::Remote`] with its code).
+    pub fn submit(&self, entry: &Entry) -> Result<Receipt, LedgerError> {
+        self.submit_raw(entry.to_json().to_string().into_bytes())
+    }
+
+    /// `POST /v1/entries` with a raw body (for tests of bad input).
+    ///
+    /// # Errors
+    /// Transport errors and the node's refusal.
+    pub fn submit_raw(&self, body: Vec<u8>) -> Result<Receipt, LedgerError> {
+        let mut request = self
+            .http
+            .post(format!("{}/v1/entries", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = &self.operator_token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().map_err(http_error)?;
+        let bytes = self.read(response)?;
+        serde_json::from_slice(&bytes).map_err(|e| LedgerError::malformed("receipt", e))
+    }
+}

@@ -1,0 +1,191 @@
+//! Key files of a ledger directory: the checkpoint signing key (`log.key`, 0600), its
+//! published verifier key (`log.pub`) and the operator credential (`operator.key`, 0600).
+//!
+//! # Layout
+//! `log.key`: JSON `{"version": 1, "kind": "conclave.ledger.log-key", "signer_key":
+//! "PRIVATE+KEY+<origin>+<hex id>+<base64>"}` (the signer key in signed-note form).
+//! `operator.key`: JSON `{"version": 1, "kind": "conclave.ledger.operator", "token": "<64 hex>"}`.
+//! `log.pub`: one line, the signed-note verifier key `<origin>+<hex id>+<base64>`.
+//!
+//! # Security
+//! Secret files are created 0600 before any byte is written, and refused when readable by
+//! others. Tokens and key text are zeroized after use.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use rand_core::CryptoRngCore;
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::error::LedgerError;
+use crate::note::{NoteSigner, NoteVerifier};
+
+/// The operator credential: 32 random bytes, as hex.
+pub struct OperatorToken(Zeroizing<String>);
+
+impl std::fmt::Debug for OperatorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OperatorToken(<redacted>)")
+    }
+}
+
+impl OperatorToken {
+    /// A fresh token from the caller's CSPRNG.
+    pub fn generate(rng: &mut impl CryptoRngCore) -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *bytes);
+        OperatorToken(Zeroizing::new(hex::encode(*bytes)))
+    }
+
+    /// The token text (secret).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Writes a file readable only by its owner (0600 on Unix), synced to disk.
+///
+/// # Errors
+/// [`LedgerError::Io`].
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| LedgerError::io(path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(|e| LedgerError::io(path, e))?;
+    }
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| LedgerError::io(path, e))
+}
+
+/// Writes a public file.
+///
+/// # Errors
+/// [`LedgerError::Io`].
+pub fn write_public(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+    fs::write(path, bytes).map_err(|e| LedgerError::io(path, e))
+}
+
+fn read_secret(path: &Path) -> Result<Zeroizing<String>, LedgerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)
+            .map_err(|e| LedgerError::io(path, e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(LedgerError::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "secret file is readable by others (mode {:o}); run `chmod 600 {}`",
+                        mode & 0o777,
+                        path.display()
+                    ),
+                ),
+            ));
+        }
+    }
+    let text = fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
+    Ok(Zeroizing::new(text))
+}
+
+fn parse_versioned(text: &str, kind: &str, what: &'static str) -> Result<Value, LedgerError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| LedgerError::malformed(what, e))?;
+    let version = value.get("version").and_then(Value::as_u64).unwrap_or(0);
+    if version != 1 {
+        return Err(LedgerError::UnsupportedVersion {
+            what,
+            found: version,
+            supported: 1,
+        });
+    }
+    if value.get("kind").and_then(Value::as_str) != Some(kind) {
+        return Err(LedgerError::malformed(
+            what,
+            format!("\"kind\" must be {kind:?}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Writes `log.key`.
+///
+/// # Errors
+/// [`LedgerError::Io`].
+pub fn write_log_key(path: &Path, signer: &NoteSigner) -> Result<(), LedgerError> {
+    let text = Zeroizing::new(
+        json!({
+            "version": 1,
+            "kind": "conclave.ledger.log-key",
+            "signer_key": &*signer.to_private_text(),
+        })
+        .to_string(),
+    );
+    write_secret(path, text.as_bytes())
+}
+
+/// Reads `log.key`.
+///
+/// # Errors
+/// [`LedgerError::Io`] (including too-open permissions), malformed files.
+pub fn read_log_key(path: &Path) -> Result<NoteSigner, LedgerError> {
+    let text = read_secret(path)?;
+    let value = parse_versioned(&text, "conclave.ledger.log-key", "log key file")?;
+    let key = value
+        .get("signer_key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| LedgerError::malformed("log key file", "missing \"signer_key\""))?;
+    NoteSigner::parse(key)
+}
+
+/// Writes `operator.key`.
+///
+/// # Errors
+/// [`LedgerError::Io`].
+pub fn write_operator_token(path: &Path, token: &OperatorToken) -> Result<(), LedgerError> {
+    let text = Zeroizing::new(
+        json!({ "version": 1, "kind": "conclave.ledger.operator", "token": token.expose() })
+            .to_string(),
+    );
+    write_secret(path, text.as_bytes())
+}
+
+/// Reads `operator.key`.
+///
+/// # Errors
+/// [`LedgerError::Io`] (including too-open permissions), malformed files.
+pub fn read_operator_token(path: &Path) -> Result<OperatorToken, LedgerError> {
+    let text = read_secret(path)?;
+    let value = parse_versioned(&text, "conclave.ledger.operator", "operator key file")?;
+    let token = value
+        .get("token")
+        .and_then(Value::as_str)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| {
+            LedgerError::malformed("operator key file", "\"token\" must be 64 hex digits")
+        })?;
+    Ok(OperatorToken(Zeroizing::new(token.to_owned())))
+}
+
+/// Reads a verifier key file (`log.pub`, one line).
+///
+/// # Errors
+/// [`LedgerError::Io`], [`LedgerError::Checkpoint`] for a malformed key.
+pub fn read_verifier_key(path: &Path) -> Result<NoteVerifier, LedgerError> {
+    let text = fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
+    NoteVerifier::parse(text.trim())
+}

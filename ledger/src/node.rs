@@ -1,0 +1,501 @@
+//! The HTTP node: axum on tokio, loopback by default. Routes, bodies and error codes are
+//! documented in `docs/api.md`.
+//!
+//! Submissions go through one committer thread that drains every waiting submission into a
+//! batch, verifies it (Groth16 proofs with the batch verifier) and commits it in one durable
+//! transaction, then answers each client. Reads are served concurrently from the in-memory
+//! tree and redb read transactions.
+//!
+//! # Security
+//! Registering statements and parties needs `Authorization: Bearer <operator token>`.
+//! Request bodies are capped ([`NodeConfig::max_body`]); every error is JSON
+//! `{"error": {"code": "...", "message": "..."}}` with a stable code.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::entry::Entry;
+use crate::error::LedgerError;
+use crate::store::{Ledger, Receipt};
+
+/// Node settings.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// Most submissions verified and committed together.
+    pub max_batch: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            max_body: 1024 * 1024,
+            max_batch: 512,
+        }
+    }
+}
+
+type Job = (Entry, bool, oneshot::Sender<Result<Receipt, LedgerError>>);
+
+#[derive(Clone)]
+struct AppState {
+    ledger: Arc<Ledger>,
+    jobs: mpsc::Sender<Job>,
+}
+
+/// An HTTP error: status, stable code, message.
+struct ApiError {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(error: LedgerError) -> Self {
+        let code = error.code().to_owned();
+        let status = match code.as_str() {
+            "malformed" | "unsupported_version" | "unknown_kind" | "out_of_range" | "too_large" => {
+                StatusCode::BAD_REQUEST
+            }
+            "proof_invalid" | "signature_invalid" | "unknown_statement" | "unknown_party" => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            "unauthorized" => StatusCode::UNAUTHORIZED,
+            "not_found" => StatusCode::NOT_FOUND,
+            "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body exceeds the node's limit",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            rejection.body_text(),
+        )
+    }
+}
+
+fn path_error(rejection: PathRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        rejection.body_text(),
+    )
+}
+
+fn query_error(rejection: QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        rejection.body_text(),
+    )
+}
+
+/// Builds the router and starts the committer thread for `ledger`.
+pub fn router(ledger: Arc<Ledger>, config: &NodeConfig) -> Router {
+    let (jobs, receiver) = mpsc::channel::<Job>(4096);
+    let committer = Arc::clone(&ledger);
+    let max_batch = config.max_batch.max(1);
+    // If the thread cannot start, submissions answer `unavailable`.
+    let _committer = std::thread::Builder::new()
+        .name("ledger-committer".into())
+        .spawn(move || commit_loop(&committer, receiver, max_batch));
+    let state = AppState { ledger, jobs };
+    Router::new()
+        .route("/v1/entries", post(submit))
+        .route("/v1/entries/{index}", get(get_entry))
+        .route("/v1/checkpoint", get(get_checkpoint))
+        .route("/v1/proofs/inclusion", get(get_inclusion))
+        .route("/v1/proofs/consistency", get(get_consistency))
+        .route("/v1/statements/{id}", get(get_statement))
+        .route("/v1/parties/{key}", get(get_party))
+        .route("/v1/health", get(health))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such route; see docs/api.md",
+            )
+        })
+        .layer(DefaultBodyLimit::max(config.max_body))
+        .with_state(state)
+}
+
+fn commit_loop(ledger: &Ledger, mut receiver: mpsc::Receiver<Job>, max_batch: usize) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < max_batch {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut replies = Vec::with_capacity(jobs.len());
+        let mut batch = Vec::with_capacity(jobs.len());
+        for (entry, operator, reply) in jobs {
+            batch.push((entry, operator));
+            replies.push(reply);
+        }
+        for (reply, outcome) in replies.into_iter().zip(ledger.append_batch(batch)) {
+            // A client that went away no longer needs its answer.
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(body_error)?;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
+    let operator = match bearer(&headers) {
+        Some(token) => {
+            if !state.ledger.is_operator(token) {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "the bearer token is not the operator credential",
+                ));
+            }
+            true
+        }
+        None => false,
+    };
+    let entry = tokio::task::spawn_blocking(move || Entry::from_json(&value))
+        .await
+        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
+    if entry.operator_only() && !operator {
+        return Err(LedgerError::Unauthorized.into());
+    }
+    let (reply, answer) = oneshot::channel();
+    state
+        .jobs
+        .send((entry, operator, reply))
+        .await
+        .map_err(|_| ApiError::from(LedgerError::Unavailable))?;
+    let receipt = answer
+        .await
+        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
+    let status = if receipt.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(receipt)).into_response())
+}
+
+async fn get_entry(
+    State(state): State<AppState>,
+    index: Result<Path<u64>, PathRejection>,
+) -> ApiResult<Json<Value>> {
+    let Path(index) = index.map_err(path_error)?;
+    let ledger = Arc::clone(&state.ledger);
+    let stored = tokio::task::spawn_blocking(move || ledger.entry(index))
+        .await
+        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
+    Ok(Json(json!({
+        "index": stored.index,
+        "kind": stored.entry.kind(),
+        "leaf_hash": crate::merkle::leaf_hash(&stored.bytes),
+        "bytes": B64.encode(&stored.bytes),
+        "entry": stored.entry.to_json(),
+    })))
+}
+
+async fn get_checkpoint(State(state): State<AppState>) -> Response {
+    let checkpoint = state.ledger.checkpoint();
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        checkpoint.note,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct InclusionQuery {
+    index: u64,
+    size: Option<u64>,
+}
+
+async fn get_inclusion(
+    State(state): State<AppState>,
+    query: Result<Query<InclusionQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(query) = query.map_err(query_error)?;
+    let size = query.size.unwrap_or_else(|| state.ledger.size());
+    let proof = state.ledger.inclusion_proof(query.index, size)?;
+    Ok(Json(json!(proof)))
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    first: u64,
+    second: Option<u64>,
+}
+
+async fn get_consistency(
+    State(state): State<AppState>,
+    query: Result<Query<ConsistencyQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(query) = query.map_err(query_error)?;
+    let second = query.second.unwrap_or_else(|| state.ledger.size());
+    let proof = state.ledger.consistency_proof(query.first, second)?;
+    Ok(Json(json!(proof)))
+}
+
+async fn get_statement(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Value>> {
+    let Path(id) = id.map_err(path_error)?;
+    let id: [u8; 32] = hex::decode(&id)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "a statement id is 64 hex digits",
+            )
+        })?;
+    let ledger = Arc::clone(&state.ledger);
+    let stored = tokio::task::spawn_blocking(move || ledger.statement(&id))
+        .await
+        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
+    Ok(Json(json!({
+        "id": hex::encode(id),
+        "index": stored.index,
+        "leaf_hash": crate::merkle::leaf_hash(&stored.bytes),
+        "bytes": B64.encode(&stored.bytes),
+        "entry": stored.entry.to_json(),
+    })))
+}
+
+async fn get_party(
+    State(state): State<AppState>,
+    key: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Value>> {
+    let Path(key) = key.map_err(path_error)?;
+    let key: [u8; 32] = hex::decode(&key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "a party key is 64 hex digits",
+            )
+        })?;
+    let ledger = Arc::clone(&state.ledger);
+    let stored = tokio::task::spawn_blocking(move || ledger.party(&key))
+        .await
+        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
+    Ok(Json(json!({
+        "public_key": hex::encode(key),
+        "index": stored.index,
+        "leaf_hash": crate::merkle::leaf_hash(&stored.bytes),
+        "bytes": B64.encode(&stored.bytes),
+        "entry": stored.entry.to_json(),
+    })))
+}
+
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    let checkpoint = state.ledger.checkpoint();
+    Json(json!({
+        "ok": true,
+        "origin": state.ledger.origin(),
+        "tree_size": checkpoint.size,
+        "root": checkpoint.root,
+        "verifier_key": state.ledger.verifier().to_string(),
+    }))
+}
+
+/// Serves `ledger` on `listener` until `shutdown` resolves.
+///
+/// # Errors
+/// [`LedgerError::Io`] when the server fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    ledger: Arc<Ledger>,
+    config: NodeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), LedgerError> {
+    let app = router(ledger, &config);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| LedgerError::io(std::path::Path::new("<http server>"), e))
+}
+
+/// Runs a node on a multi-threaded tokio runtime, blocking the calling thread until the
+/// process is interrupted (Ctrl-C). `ready` is called with the bound address.
+///
+/// # Errors
+/// [`LedgerError::Io`] when the address cannot be bound or the server fails.
+pub fn serve_blocking(
+    ledger: Arc<Ledger>,
+    listen: SocketAddr,
+    config: NodeConfig,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), LedgerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LedgerError::io(std::path::Path::new("<tokio runtime>"), e))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| LedgerError::io(std::path::Path::new(&listen.to_string()), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| LedgerError::io(std::path::Path::new(&listen.to_string()), e))?;
+        ready(addr);
+        let shutdown = async {
+            // If the signal handler cannot be installed, run until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        serve(listener, ledger, config, shutdown).await
+    })
+}
+
+/// A node running on a background thread (for tests, benchmarks and the demo); it stops
+/// when dropped.
+pub struct BackgroundNode {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for BackgroundNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BackgroundNode({})", self.addr)
+    }
+}
+
+impl BackgroundNode {
+    /// Starts serving `ledger` on `listen` (use port 0 for any free port).
+    ///
+    /// # Errors
+    /// [`LedgerError::Io`] when the runtime cannot start or the address cannot be bound.
+    pub fn start(
+        ledger: Arc<Ledger>,
+        listen: SocketAddr,
+        config: NodeConfig,
+    ) -> Result<Self, LedgerError> {
+        let io = |e: std::io::Error| LedgerError::io(std::path::Path::new(&listen.to_string()), e);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(io)?;
+        let std_listener = std::net::TcpListener::bind(listen).map_err(io)?;
+        std_listener.set_nonblocking(true).map_err(io)?;
+        let addr = std_listener.local_addr().map_err(io)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("ledger-node".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    if let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) {
+                        let shutdown = async {
+                            let _ = stopped.await;
+                        };
+                        // Errors end the node; the owner notices failing requests.
+                        let _ = serve(listener, ledger, config, shutdown).await;
+                    }
+                });
+            })
+            .map_err(io)?;
+        Ok(BackgroundNode {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for BackgroundNode {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,829 @@
+//! The log itself: verify-on-append, durable storage in redb, signed checkpoints, the
+//! self-check on open and the full audit.
+//!
+//! # Layout of a ledger directory
+//! - `ledger.redb` — the redb database: table `entries` (u64 index → canonical entry bytes)
+//!   and table `meta` (format version, origin, SHA-256 of the operator credential, the
+//!   latest signed checkpoint).
+//! - `log.key` (0600) — the checkpoint signing key; `log.pub` — its signed-note verifier key.
+//! - `operator.key` (0600) — the operator credential needed to register statements and parties.
+//!
+//! # Guarantees
+//! - An entry is acknowledged only after the redb transaction holding it (and the
+//!   checkpoint that covers it) committed with `Durability::Immediate`.
+//! - A batch is verified first (Groth16 proofs per statement with the batch verifier),
+//!   then the accepted entries are committed in one transaction.
+//! - Exact duplicates are not appended twice: the existing index is returned.
+//! - Every checkpoint the log signs extends the previous one: before signing, the log
+//!   checks the RFC 9162 consistency proof between them.
+//! - On open, the tree is rebuilt from the stored entries and must match the stored signed
+//!   checkpoint; otherwise the log refuses to start and says what is wrong.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use rand_core::CryptoRngCore;
+use redb::{Database, ReadableDatabase, TableDefinition};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::entry::{Entry, Registration, Registry, Statement, StatementKey, ENTRY_VERSION};
+use crate::error::LedgerError;
+use crate::keys::{self, OperatorToken};
+use crate::merkle::{ConsistencyProof, Hash, InclusionProof, MerkleTree};
+use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
+
+const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Format version of the database layout.
+pub const STORE_VERSION: &str = "conclave.ledger.v1";
+/// File names inside a ledger directory.
+pub mod files {
+    /// The database.
+    pub const DATABASE: &str = "ledger.redb";
+    /// The checkpoint signing key (secret).
+    pub const LOG_KEY: &str = "log.key";
+    /// The published verifier key.
+    pub const LOG_PUB: &str = "log.pub";
+    /// The operator credential (secret).
+    pub const OPERATOR_KEY: &str = "operator.key";
+}
+
+/// What the log answers to an accepted (or duplicate) submission.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Receipt {
+    /// Index of the entry in the log.
+    pub index: u64,
+    /// Its kind.
+    pub kind: String,
+    /// Its Merkle leaf hash.
+    pub leaf_hash: Hash,
+    /// Whether the entry was already in the log (nothing was appended).
+    pub duplicate: bool,
+    /// The signed checkpoint the proof refers to.
+    pub checkpoint: String,
+    /// Inclusion proof of the entry in that checkpoint's tree.
+    pub inclusion: InclusionProof,
+}
+
+/// The latest signed checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedCheckpoint {
+    /// Tree size.
+    pub size: u64,
+    /// Tree head.
+    pub root: Hash,
+    /// The signed note.
+    pub note: String,
+}
+
+/// An entry read back from the log.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    /// Its index.
+    pub index: u64,
+    /// Its canonical bytes.
+    pub bytes: Vec<u8>,
+    /// The decoded entry.
+    pub entry: Entry,
+}
+
+/// Result of [`Ledger::audit`].
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// Count per kind.
+    pub kinds: std::collections::BTreeMap<String, u64>,
+    /// The recomputed tree head.
+    pub root: Hash,
+}
+
+/// Secrets and public values created by [`Ledger::init`].
+pub struct InitOutput {
+    /// The log's verifier key (signed-note form), also written to `log.pub`.
+    pub verifier_key: String,
+}
+
+struct State {
+    tree: MerkleTree,
+    /// Entries visible to readers (the tree may hold a batch being committed beyond it).
+    committed: u64,
+    checkpoint: SignedCheckpoint,
+    leaves: HashMap<Hash, u64>,
+    statements: HashMap<[u8; 32], (u64, Arc<StatementKey>)>,
+    parties: HashMap<[u8; 32], u64>,
+}
+
+/// An open ledger. Share it between threads behind an `Arc`.
+pub struct Ledger {
+    db: Database,
+    dir: PathBuf,
+    signer: NoteSigner,
+    operator_hash: [u8; 32],
+    state: RwLock<State>,
+    writer: Mutex<()>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("dir", &self.dir)
+            .field("origin", &self.signer.name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.trim().as_bytes()).into()
+}
+
+impl Ledger {
+    /// Creates a new ledger in `dir`: database, checkpoint key, operator credential.
+    ///
+    /// # Errors
+    /// [`LedgerError::AlreadyInitialized`] when `dir` already has a ledger; I/O and
+    /// storage errors; [`LedgerError::Checkpoint`] for an origin that cannot be a key name.
+    pub fn init(
+        dir: &Path,
+        origin: &str,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<InitOutput, LedgerError> {
+        let db_path = dir.join(files::DATABASE);
+        if db_path.exists() {
+            return Err(LedgerError::AlreadyInitialized {
+                path: dir.display().to_string(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|e| LedgerError::io(dir, e))?;
+        let signer = NoteSigner::generate(origin, rng)?;
+        let token = OperatorToken::generate(rng);
+        keys::write_log_key(&dir.join(files::LOG_KEY), &signer)?;
+        keys::write_operator_token(&dir.join(files::OPERATOR_KEY), &token)?;
+        let verifier_key = signer.verifier().to_string();
+        keys::write_public(
+            &dir.join(files::LOG_PUB),
+            format!("{verifier_key}\n").as_bytes(),
+        )?;
+
+        let db = Database::create(&db_path)?;
+        let empty = Checkpoint {
+            origin: origin.to_owned(),
+            size: 0,
+            root: MerkleTree::new().root(),
+        };
+        let note = empty.sign(&signer)?;
+        let txn = db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            meta.insert("format", STORE_VERSION.as_bytes())?;
+            meta.insert("origin", origin.as_bytes())?;
+            meta.insert("operator_sha256", token_hash(token.expose()).as_slice())?;
+            meta.insert("checkpoint", note.as_bytes())?;
+            txn.open_table(ENTRIES)?;
+        }
+        txn.commit()?;
+        Ok(InitOutput { verifier_key })
+    }
+
+    /// Opens the ledger in `dir`, rebuilding the tree and checking it against the stored
+    /// signed checkpoint.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotInitialized`], [`LedgerError::InUse`] (another process has it
+    /// open), [`LedgerError::Corrupt`] naming the inconsistency, I/O and storage errors.
+    pub fn open(dir: &Path) -> Result<Self, LedgerError> {
+        let db_path = dir.join(files::DATABASE);
+        if !db_path.exists() {
+            return Err(LedgerError::NotInitialized {
+                path: dir.display().to_string(),
+            });
+        }
+        let corrupt = |what: String| LedgerError::Corrupt {
+            path: db_path.display().to_string(),
+            what,
+        };
+        let db = match Database::open(&db_path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(LedgerError::InUse {
+                    path: db_path.display().to_string(),
+                })
+            }
+            Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(what))) => {
+                return Err(corrupt(format!("database file: {what}")))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let signer = keys::read_log_key(&dir.join(files::LOG_KEY))?;
+
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let get = |key: &str| -> Result<Vec<u8>, LedgerError> {
+            meta.get(key)?
+                .map(|v| v.value().to_vec())
+                .ok_or_else(|| corrupt(format!("metadata field {key:?} is missing")))
+        };
+        let format = get("format")?;
+        if format != STORE_VERSION.as_bytes() {
+            return Err(LedgerError::UnsupportedVersion {
+                what: "ledger database",
+                found: 0,
+                supported: 1,
+            });
+        }
+        let origin =
+            String::from_utf8(get("origin")?).map_err(|_| corrupt("origin is not UTF-8".into()))?;
+        if origin != signer.name() {
+            return Err(corrupt(format!(
+                "log.key is for {:?} but the database is {origin:?}",
+                signer.name()
+            )));
+        }
+        let operator_hash: [u8; 32] = get("operator_sha256")?
+            .try_into()
+            .map_err(|_| corrupt("operator credential hash is not 32 bytes".into()))?;
+        let note = String::from_utf8(get("checkpoint")?)
+            .map_err(|_| corrupt("checkpoint is not UTF-8".into()))?;
+        let checkpoint = Checkpoint::open(&note, &signer.verifier())
+            .map_err(|e| corrupt(format!("stored checkpoint does not verify: {e}")))?;
+
+        let mut state = State {
+            tree: MerkleTree::new(),
+            committed: 0,
+            checkpoint: SignedCheckpoint {
+                size: checkpoint.size,
+                root: checkpoint.root,
+                note,
+            },
+            leaves: HashMap::new(),
+            statements: HashMap::new(),
+            parties: HashMap::new(),
+        };
+        let entries = txn.open_table(ENTRIES)?;
+        for item in entries.range(0u64..)? {
+            let (key, value) = item?;
+            let index = key.value();
+            if index != state.tree.size() {
+                return Err(corrupt(format!(
+                    "entry {} is missing (found entry {index} next)",
+                    state.tree.size()
+                )));
+            }
+            let bytes = value.value();
+            let leaf = crate::merkle::leaf_hash(bytes);
+            if bytes.len() < 2 || bytes[0] != ENTRY_VERSION {
+                return Err(corrupt(format!("entry {index} has an unknown format")));
+            }
+            // Registrations are decoded now (later entries depend on them); other kinds
+            // are hashed here and fully re-verified by `audit`.
+            if bytes[1] == <Statement as crate::entry::EntryKind>::TAG
+                || bytes[1] == <crate::entry::Party as crate::entry::EntryKind>::TAG
+            {
+                let entry = Entry::from_bytes(bytes)
+                    .map_err(|e| corrupt(format!("entry {index} does not decode: {e}")))?;
+                state.register(&entry, index);
+            }
+            if state.leaves.insert(leaf, index).is_some() {
+                return Err(corrupt(format!("entry {index} is a duplicate")));
+            }
+            state.tree.push(leaf);
+        }
+        let size = state.tree.size();
+        if size != checkpoint.size {
+            return Err(corrupt(format!(
+                "the signed checkpoint covers {} entries but {size} are stored",
+                checkpoint.size
+            )));
+        }
+        if state.tree.root() != checkpoint.root {
+            return Err(corrupt(
+                "the stored entries do not hash to the signed checkpoint's root".into(),
+            ));
+        }
+        state.committed = size;
+        drop(entries);
+        drop(meta);
+        drop(txn);
+        Ok(Ledger {
+            db,
+            dir: dir.to_path_buf(),
+            signer,
+            operator_hash,
+            state: RwLock::new(state),
+            writer: Mutex::new(()),
+        })
+    }
+
+    fn read_state(&self) -> RwLockReadGuard<'_, State> {
+        // A poisoned lock means a panic mid-update; the tree is rebuilt on restart.
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_state(&self) -> RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The log's origin (its key name).
+    pub fn origin(&self) -> &str {
+        self.signer.name()
+    }
+
+    /// The log's verifier key.
+    pub fn verifier(&self) -> NoteVerifier {
+        self.signer.verifier()
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Number of entries.
+    pub fn size(&self) -> u64 {
+        self.read_state().committed
+    }
+
+    /// Whether `token` is the operator credential (constant-time comparison of hashes).
+    pub fn is_operator(&self, token: &str) -> bool {
+        bool::from(token_hash(token).ct_eq(&self.operator_hash))
+    }
+
+    /// The latest signed checkpoint.
+    pub fn checkpoint(&self) -> SignedCheckpoint {
+        self.read_state().checkpoint.clone()
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size` entries.
+    ///
+    /// # Errors
+    /// [`LedgerError::Proof`] when `index`/`size` are outside the log.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, LedgerError> {
+        let state = self.read_state();
+        if size > state.committed {
+            return Err(crate::ProofError::SizeBeyondTree {
+                size,
+                tree_size: state.committed,
+            }
+            .into());
+        }
+        Ok(state.tree.inclusion_proof(index, size)?)
+    }
+
+    /// Consistency proof between the trees of `first` and `second` entries.
+    ///
+    /// # Errors
+    /// [`LedgerError::Proof`] when the sizes are out of order or beyond the log.
+    pub fn consistency_proof(
+        &self,
+        first: u64,
+        second: u64,
+    ) -> Result<ConsistencyProof, LedgerError> {
+        let state = self.read_state();
+        if second > state.committed {
+            return Err(crate::ProofError::SizeBeyondTree {
+                size: second,
+                tree_size: state.committed,
+            }
+            .into());
+        }
+        Ok(state.tree.consistency_proof(first, second)?)
+    }
+
+    /// The canonical bytes of entry `index`.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`] past the end; storage errors.
+    pub fn entry_bytes(&self, index: u64) -> Result<Vec<u8>, LedgerError> {
+        let committed = self.size();
+        let not_found = || LedgerError::NotFound {
+            what: format!("entry {index} (the log has {committed} entries)"),
+        };
+        if index >= committed {
+            return Err(not_found());
+        }
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ENTRIES)?;
+        let value = table.get(index)?.ok_or_else(not_found)?;
+        Ok(value.value().to_vec())
+    }
+
+    /// Entry `index`, decoded.
+    ///
+    /// # Errors
+    /// As [`Ledger::entry_bytes`], plus decoding errors.
+    pub fn entry(&self, index: u64) -> Result<StoredEntry, LedgerError> {
+        let bytes = self.entry_bytes(index)?;
+        let entry = Entry::from_bytes(&bytes)?;
+        Ok(StoredEntry {
+            index,
+            bytes,
+            entry,
+        })
+    }
+
+    /// The index of the `statement` entry registering `id`, and the entry.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`] when no such statement is registered.
+    pub fn statement(&self, id: &[u8; 32]) -> Result<StoredEntry, LedgerError> {
+        let index = self
+            .read_state()
+            .statements
+            .get(id)
+            .map(|(index, _)| *index)
+            .ok_or_else(|| LedgerError::NotFound {
+                what: format!("statement {}", hex::encode(id)),
+            })?;
+        self.entry(index)
+    }
+
+    /// The index of the `party` entry registering `key`, and the entry.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`] when no such party is registered.
+    pub fn party(&self, key: &[u8; 32]) -> Result<StoredEntry, LedgerError> {
+        let index =
+            self.read_state()
+                .parties
+                .get(key)
+                .copied()
+                .ok_or_else(|| LedgerError::NotFound {
+                    what: format!("party {}", hex::encode(key)),
+                })?;
+        self.entry(index)
+    }
+
+    /// Appends one entry (see [`Ledger::append_batch`]).
+    ///
+    /// # Errors
+    /// Why the entry was refused.
+    pub fn append(&self, entry: Entry, operator: bool) -> Result<Receipt, LedgerError> {
+        self.append_batch(vec![(entry, operator)])
+            .pop()
+            .unwrap_or(Err(LedgerError::Unavailable))
+    }
+
+    /// Verifies a batch of submissions and appends the valid ones in one durable
+    /// transaction. `operator` says whether each submitter presented the operator
+    /// credential. Returns one outcome per submission, in order.
+    pub fn append_batch(&self, batch: Vec<(Entry, bool)>) -> Vec<Result<Receipt, LedgerError>> {
+        let _writer = self.lock_writer();
+        let mut outcomes: Vec<Option<Result<Receipt, LedgerError>>> =
+            batch.iter().map(|_| None).collect();
+        let leaves: Vec<Hash> = batch.iter().map(|(entry, _)| entry.leaf_hash()).collect();
+
+        // 1. Authorisation and duplicates (against the log and within the batch).
+        let mut pending: Vec<usize> = Vec::new();
+        let mut first_in_batch: HashMap<Hash, usize> = HashMap::new();
+        let mut same_as: Vec<Option<usize>> = batch.iter().map(|_| None).collect();
+        {
+            let state = self.read_state();
+            for (i, (entry, operator)) in batch.iter().enumerate() {
+                if entry.operator_only() && !operator {
+                    outcomes[i] = Some(Err(LedgerError::Unauthorized));
+                } else if let Some(&index) = state.leaves.get(&leaves[i]) {
+                    outcomes[i] = Some(self.receipt_locked(&state, index, entry.kind(), true));
+                } else if let Some(&first) = first_in_batch.get(&leaves[i]) {
+                    same_as[i] = Some(first);
+                } else {
+                    first_in_batch.insert(leaves[i], i);
+                    pending.push(i);
+                }
+            }
+        }
+
+        // 2. Verification: registrations first (later entries may use them), then the
+        //    rest as a batch.
+        let mut overlay = Overlay {
+            ledger: self,
+            statements: HashMap::new(),
+            parties: HashMap::new(),
+        };
+        let mut accepted: Vec<usize> = Vec::new();
+        let (registrations, others): (Vec<usize>, Vec<usize>) = pending
+            .into_iter()
+            .partition(|&i| batch[i].0.registration().is_some());
+        for i in registrations {
+            let entry = &batch[i].0;
+            match entry.verify(&overlay) {
+                Ok(()) => {
+                    match (entry.registration(), entry) {
+                        (Some(Registration::Statement(id)), Entry::Statement(s)) => {
+                            overlay.statements.insert(id, s.key());
+                        }
+                        (Some(Registration::Party(key)), _) => {
+                            overlay.parties.insert(key, ());
+                        }
+                        _ => {}
+                    }
+                    accepted.push(i);
+                }
+                Err(e) => outcomes[i] = Some(Err(e)),
+            }
+        }
+        let refs: Vec<&Entry> = others.iter().map(|&i| &batch[i].0).collect();
+        for (&i, result) in others.iter().zip(Entry::verify_all(&refs, &overlay)) {
+            match result {
+                Ok(()) => accepted.push(i),
+                Err(e) => outcomes[i] = Some(Err(e)),
+            }
+        }
+        accepted.sort_unstable();
+
+        // 3. Commit the accepted entries and the new checkpoint in one transaction.
+        if !accepted.is_empty() {
+            match self.commit(&batch, &leaves, &accepted) {
+                Ok(()) => {
+                    let state = self.read_state();
+                    for &i in &accepted {
+                        let index = state.leaves.get(&leaves[i]).copied().unwrap_or(0);
+                        outcomes[i] =
+                            Some(self.receipt_locked(&state, index, batch[i].0.kind(), false));
+                    }
+                }
+                Err(e) => {
+                    for &i in &accepted {
+                        outcomes[i] = Some(Err(LedgerError::Remote {
+                            code: e.code().to_owned(),
+                            message: format!("commit failed, nothing was appended: {e}"),
+                        }));
+                    }
+                }
+            }
+        }
+
+        // 4. In-batch duplicates share the outcome of their first occurrence.
+        let state = self.read_state();
+        for i in 0..batch.len() {
+            if let Some(first) = same_as[i] {
+                outcomes[i] = Some(match &outcomes[first] {
+                    Some(Ok(receipt)) => {
+                        self.receipt_locked(&state, receipt.index, &receipt.kind, true)
+                    }
+                    Some(Err(e)) => Err(LedgerError::Remote {
+                        code: e.code().to_owned(),
+                        message: format!("identical to another submission in the batch: {e}"),
+                    }),
+                    None => Err(LedgerError::Unavailable),
+                });
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Err(LedgerError::Unavailable)))
+            .collect()
+    }
+
+    fn commit(
+        &self,
+        batch: &[(Entry, bool)],
+        leaves: &[Hash],
+        accepted: &[usize],
+    ) -> Result<(), LedgerError> {
+        let mut state = self.write_state();
+        let old_size = state.committed;
+        let old_root = state.checkpoint.root;
+        for &i in accepted {
+            state.tree.push(leaves[i]);
+        }
+        let new_size = state.tree.size();
+        let new_root = state.tree.root();
+        // Never sign a checkpoint that does not extend the previous one.
+        let guard = state
+            .tree
+            .consistency_proof(old_size, new_size)
+            .map_err(LedgerError::from)
+            .and_then(|proof| {
+                proof
+                    .verify(&old_root, &new_root)
+                    .map_err(LedgerError::from)
+            });
+        // Readers keep seeing `committed` entries while the transaction runs.
+        drop(state);
+        let result = guard.and_then(|()| {
+            let checkpoint = Checkpoint {
+                origin: self.origin().to_owned(),
+                size: new_size,
+                root: new_root,
+            };
+            let note = checkpoint.sign(&self.signer)?;
+            let txn = self.db.begin_write()?;
+            {
+                let mut entries = txn.open_table(ENTRIES)?;
+                for (offset, &i) in accepted.iter().enumerate() {
+                    let bytes = batch[i].0.to_bytes();
+                    entries.insert(old_size + offset as u64, bytes.as_slice())?;
+                }
+                let mut meta = txn.open_table(META)?;
+                meta.insert("checkpoint", note.as_bytes())?;
+            }
+            txn.commit()?;
+            Ok(note)
+        });
+        let mut state = self.write_state();
+        match result {
+            Ok(note) => {
+                for (offset, &i) in accepted.iter().enumerate() {
+                    let index = old_size + offset as u64;
+                    state.leaves.insert(leaves[i], index);
+                    state.register(&batch[i].0, index);
+                }
+                state.committed = new_size;
+                state.checkpoint = SignedCheckpoint {
+                    size: new_size,
+                    root: new_root,
+                    note,
+                };
+                Ok(())
+            }
+            Err(e) => {
+                state.tree.truncate(old_size);
+                Err(e)
+            }
+        }
+    }
+
+    fn receipt_locked(
+        &self,
+        state: &State,
+        index: u64,
+        kind: &str,
+        duplicate: bool,
+    ) -> Result<Receipt, LedgerError> {
+        let checkpoint = state.checkpoint.clone();
+        let inclusion = state.tree.inclusion_proof(index, checkpoint.size)?;
+        let leaf_hash = state
+            .tree
+            .leaf(index)
+            .ok_or_else(|| LedgerError::NotFound {
+                what: format!("entry {index}"),
+            })?;
+        Ok(Receipt {
+            index,
+            kind: kind.to_owned(),
+            leaf_hash,
+            duplicate,
+            checkpoint: checkpoint.note,
+            inclusion,
+        })
+    }
+
+    /// Recomputes everything: decodes every entry, re-verifies every proof and signature
+    /// against the registrations that preceded it, rebuilds the tree and checks it against
+    /// the signed checkpoint.
+    ///
+    /// # Errors
+    /// [`LedgerError::Corrupt`] naming the first entry that fails, storage errors.
+    pub fn audit(&self) -> Result<AuditReport, LedgerError> {
+        let checkpoint = self.checkpoint();
+        let corrupt = |what: String| LedgerError::Corrupt {
+            path: self.dir.join(files::DATABASE).display().to_string(),
+            what,
+        };
+        let mut registry = AuditRegistry::default();
+        let mut tree = MerkleTree::new();
+        let mut kinds = std::collections::BTreeMap::new();
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ENTRIES)?;
+        let mut chunk: Vec<(u64, Entry)> = Vec::new();
+        let flush = |chunk: &mut Vec<(u64, Entry)>,
+                     registry: &AuditRegistry|
+         -> Result<(), LedgerError> {
+            let refs: Vec<&Entry> = chunk.iter().map(|(_, e)| e).collect();
+            for ((index, _), result) in chunk.iter().zip(Entry::verify_all(&refs, registry)) {
+                result.map_err(|e| corrupt(format!("entry {index} no longer verifies: {e}")))?;
+            }
+            chunk.clear();
+            Ok(())
+        };
+        for item in table.range(0u64..checkpoint.size)? {
+            let (key, value) = item?;
+            let index = key.value();
+            if index != tree.size() {
+                return Err(corrupt(format!("entry {} is missing", tree.size())));
+            }
+            let bytes = value.value();
+            let entry = Entry::from_bytes(bytes)
+                .map_err(|e| corrupt(format!("entry {index} does not decode: {e}")))?;
+            *kinds.entry(entry.kind().to_owned()).or_insert(0u64) += 1;
+            tree.push(crate::merkle::leaf_hash(bytes));
+            if entry.registration().is_some() {
+                flush(&mut chunk, &registry)?;
+                entry
+                    .verify(&registry)
+                    .map_err(|e| corrupt(format!("entry {index} no longer verifies: {e}")))?;
+                registry.add(&entry);
+            } else {
+                chunk.push((index, entry));
+                if chunk.len() >= 256 {
+                    flush(&mut chunk, &registry)?;
+                }
+            }
+        }
+        flush(&mut chunk, &registry)?;
+        if tree.size() != checkpoint.size || tree.root() != checkpoint.root {
+            return Err(corrupt(
+                "the entries do not hash to the signed checkpoint".into(),
+            ));
+        }
+        Checkpoint::open(&checkpoint.note, &self.verifier())
+            .map_err(|e| corrupt(format!("the checkpoint signature does not verify: {e}")))?;
+        Ok(AuditReport {
+            entries: tree.size(),
+            kinds,
+            root: tree.root(),
+        })
+    }
+}
+
+impl State {
+    fn register(&mut self, entry: &Entry, index: u64) {
+        match entry {
+            Entry::Statement(s) => {
+                self.statements.entry(s.id()).or_insert((index, s.key()));
+            }
+            Entry::Party(p) => {
+                self.parties.entry(p.public_key).or_insert(index);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The log's registrations plus those accepted earlier in the same batch.
+struct Overlay<'l> {
+    ledger: &'l Ledger,
+    statements: HashMap<[u8; 32], Arc<StatementKey>>,
+    parties: HashMap<[u8; 32], ()>,
+}
+
+impl Registry for Overlay<'_> {
+    fn party_registered(&self, key: &[u8; 32]) -> Result<bool, LedgerError> {
+        Ok(self.parties.contains_key(key) || self.ledger.read_state().parties.contains_key(key))
+    }
+
+    fn statement(&self, id: &[u8; 32]) -> Result<Option<Arc<StatementKey>>, LedgerError> {
+        if let Some(key) = self.statements.get(id) {
+            return Ok(Some(Arc::clone(key)));
+        }
+        Ok(self
+            .ledger
+            .read_state()
+            .statements
+            .get(id)
+            .map(|(_, key)| Arc::clone(key)))
+    }
+}
+
+/// Registrations seen so far while auditing from the start.
+#[derive(Default)]
+struct AuditRegistry {
+    statements: HashMap<[u8; 32], Arc<StatementKey>>,
+    parties: HashMap<[u8; 32], ()>,
+}
+
+impl AuditRegistry {
+    fn add(&mut self, entry: &Entry) {
+        match entry {
+            Entry::Statement(s) => {
+                self.statements.entry(s.id()).or_insert_with(|| s.key());
+            }
+            Entry::Party(p) => {
+                self.parties.insert(p.public_key, ());
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Registry for AuditRegistry {
+    fn party_registered(&self, key: &[u8; 32]) -> Result<bool, LedgerError> {
+        Ok(self.parties.contains_key(key))
+    }
+
+    fn statement(&self, id: &[u8; 32]) -> Result<Option<Arc<StatementKey>>, LedgerError> {
+        Ok(self.statements.get(id).cloned())
+    }
+}
+
+/// Reads the operator credential file of a ledger directory (checking its permissions).
+///
+/// # Errors
+/// I/O errors and malformed files.
+pub fn read_operator_token(path: &Path) -> Result<Zeroizing<String>, LedgerError> {
+    keys::read_operator_token(path).map(|t| Zeroizing::new(t.expose().to_owned()))
+}

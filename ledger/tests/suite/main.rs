@@ -1,0 +1,7 @@
+//! Public-API tests of `conclave-ledger`, in one test binary (one link instead of four).
+#![allow(clippy::unwrap_used)]
+
+mod crash;
+mod http_api;
+mod merkle_vectors;
+mod signed_note_vectors;
