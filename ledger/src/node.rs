@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::entry::Entry;
 use crate::error::LedgerError;
-use crate::store::{Ledger, Receipt};
+use crate::store::{Ledger, Receipt, StoredEntry};
 
 /// Node settings.
 #[derive(Debug, Clone)]
@@ -310,51 +310,43 @@ async fn get_statement(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Path(id) = id.map_err(path_error)?;
-    let id: [u8; 32] = hex::decode(&id)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "a statement id is 64 hex digits",
-            )
-        })?;
+    let id = hex_path_key(id, "a statement id is 64 hex digits")?;
     let ledger = Arc::clone(&state.ledger);
-    let stored = tokio::task::spawn_blocking(move || ledger.statement(&id))
-        .await
-        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
-    Ok(Json(json!({
-        "id": hex::encode(id),
-        "index": stored.index,
-        "leaf_hash": crate::merkle::leaf_hash(&stored.bytes),
-        "bytes": B64.encode(&stored.bytes),
-        "entry": stored.entry.to_json(),
-    })))
+    registered_entry_json("id", id, move || ledger.statement(&id)).await
 }
 
 async fn get_party(
     State(state): State<AppState>,
     key: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Path(key) = key.map_err(path_error)?;
-    let key: [u8; 32] = hex::decode(&key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "a party key is 64 hex digits",
-            )
-        })?;
+    let key = hex_path_key(key, "a party key is 64 hex digits")?;
     let ledger = Arc::clone(&state.ledger);
-    let stored = tokio::task::spawn_blocking(move || ledger.party(&key))
+    registered_entry_json("public_key", key, move || ledger.party(&key)).await
+}
+
+/// A 32-byte key or id from a hex path segment (`400 bad_request` with `hint` otherwise).
+fn hex_path_key(
+    segment: Result<Path<String>, PathRejection>,
+    hint: &'static str,
+) -> ApiResult<[u8; 32]> {
+    let Path(segment) = segment.map_err(path_error)?;
+    hex::decode(&segment)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", hint))
+}
+
+/// Looks up a registration entry off the async runtime and renders it, keyed by `name`.
+async fn registered_entry_json(
+    name: &'static str,
+    key: [u8; 32],
+    lookup: impl FnOnce() -> Result<StoredEntry, LedgerError> + Send + 'static,
+) -> ApiResult<Json<Value>> {
+    let stored = tokio::task::spawn_blocking(lookup)
         .await
         .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
     Ok(Json(json!({
-        "public_key": hex::encode(key),
+        name: hex::encode(key),
         "index": stored.index,
         "leaf_hash": crate::merkle::leaf_hash(&stored.bytes),
         "bytes": B64.encode(&stored.bytes),

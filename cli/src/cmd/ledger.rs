@@ -388,12 +388,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             out.report(
                 &format!(
                     "inclusion of entry {index} in tree of {size}:\n{}",
-                    proof
-                        .hashes
-                        .iter()
-                        .map(|h| format!("  {}", h.to_hex()))
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    hash_lines(&proof.hashes)
                 ),
                 json!({ "ok": true, "proof": proof }),
             )?;
@@ -412,12 +407,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             out.report(
                 &format!(
                     "consistency of tree {first} with tree {second}:\n{}",
-                    proof
-                        .hashes
-                        .iter()
-                        .map(|h| format!("  {}", h.to_hex()))
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    hash_lines(&proof.hashes)
                 ),
                 json!({ "ok": true, "proof": proof }),
             )?;
@@ -570,4 +560,13 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         std::time::Duration::ZERO,
     )?;
     Ok(())
+}
+
+/// One indented hex hash per line, for printing a Merkle proof.
+fn hash_lines(hashes: &[conclave_ledger::merkle::Hash]) -> String {
+    hashes
+        .iter()
+        .map(|h| format!("  {}", h.to_hex()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
