@@ -4,33 +4,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use conclave_circuits::groth16::{prove, setup};
 use conclave_circuits::{Bounds, Direction, Opening, Statement};
 use rand::SeedableRng;
 use serde_json::Value;
 
-fn conclave(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conclave"))
-        .args(args)
-        .output()
-        .expect("run conclave")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exit code")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
+mod common;
+use common::{code, conclave, json};
 
 /// Writes a verifying key, a valid proof and a forged proof (valid points, wrong statement).
 fn zk_files(dir: &Path) {
