@@ -33,6 +33,9 @@ enum Command {
     /// Bulletproofs range proofs on Pedersen commitments (no trusted setup).
     #[command(subcommand)]
     Range(cmd::range::Command),
+    /// Secret-sharing MPC between party processes over TLS 1.3: stats and joint scores.
+    #[command(subcommand)]
+    Mpc(cmd::mpc::Command),
     /// The verifiable ledger: an append-only Merkle log that verifies proofs before anchoring them.
     #[command(subcommand)]
     Ledger(cmd::ledger::Command),
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Zk(command) => cmd::zk::run(command, &out),
         Command::Range(command) => cmd::range::run(command, &out),
+        Command::Mpc(command) => cmd::mpc::run(command, &out),
         Command::Ledger(command) => cmd::ledger::run(command, &out),
         Command::Demo(args) => cmd::demo::run(args, &out),
     };

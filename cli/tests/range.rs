@@ -3,31 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn conclave(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_conclave"))
-        .args(args)
-        .output()
-        .expect("the conclave binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
-}
+mod common;
+use common::{code, conclave, json, stderr, stdout};
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -47,7 +25,7 @@ fn commit(dir: &Path, name: &str, value: u64) -> (PathBuf, PathBuf) {
         "--commitment",
         p(&commitment),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     (opening, commitment)
 }
 
@@ -64,7 +42,7 @@ fn commit_writes_a_secret_opening_and_prints_the_commitment() {
         "--out",
         p(&opening),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let out = json(&run);
     assert_eq!(out["ok"], true);
     let hex = out["commitment"].as_str().unwrap();
@@ -80,8 +58,12 @@ fn commit_writes_a_secret_opening_and_prints_the_commitment() {
         std::fs::set_permissions(&opening, std::fs::Permissions::from_mode(0o644)).unwrap();
         let out = dir.path().join("p.json");
         let run = conclave(&["range", "prove", "--opening", p(&opening), "--out", p(&out)]);
-        assert_eq!(run.code, 2);
-        assert!(run.stderr.contains("readable by others"), "{}", run.stderr);
+        assert_eq!(code(&run), 2);
+        assert!(
+            stderr(&run).contains("readable by others"),
+            "{}",
+            stderr(&run)
+        );
     }
     // Human output prints the commitment too.
     let run = conclave(&[
@@ -92,8 +74,8 @@ fn commit_writes_a_secret_opening_and_prints_the_commitment() {
         "--out",
         p(&dir.path().join("o2.json")),
     ]);
-    assert_eq!(run.code, 0);
-    assert!(run.stdout.starts_with("commitment "));
+    assert_eq!(code(&run), 0);
+    assert!(stdout(&run).starts_with("commitment "));
 }
 
 #[test]
@@ -114,7 +96,7 @@ fn total_debt_flow_through_the_cli() {
         "--out",
         p(&total),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let summed = json(&run)["commitment"].as_str().unwrap().to_owned();
     let total_opening = d.join("total-opening.json");
     let run = conclave(&[
@@ -128,7 +110,7 @@ fn total_debt_flow_through_the_cli() {
         "--out",
         p(&total_opening),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     assert_eq!(
         json(&run)["commitment"].as_str().unwrap(),
         summed,
@@ -151,7 +133,7 @@ fn total_debt_flow_through_the_cli() {
         "--out",
         p(&proof),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let run = conclave(&[
         "--json",
         "range",
@@ -163,7 +145,7 @@ fn total_debt_flow_through_the_cli() {
         "--max",
         "50000",
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let out = json(&run);
     assert_eq!(out["valid"], true);
     assert_eq!(out["proofs"][0]["statement"]["max"], 50000);
@@ -183,16 +165,16 @@ fn total_debt_flow_through_the_cli() {
         "--commitment",
         p(&ca),
     ]);
-    assert_eq!(run.code, 2);
+    assert_eq!(code(&run), 2);
     assert!(
-        run.stderr.contains("p.json") && run.stderr.contains("not"),
+        stderr(&run).contains("p.json") && stderr(&run).contains("not"),
         "{}",
-        run.stderr
+        stderr(&run)
     );
     // A weaker bound than the verifier asks for: exit 2.
     let run = conclave(&["range", "verify", "--proof", p(&proof), "--max", "40000"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("≤ 50000"), "{}", run.stderr);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("≤ 50000"), "{}", stderr(&run));
     // A limit below the total cannot be proved.
     let run = conclave(&[
         "range",
@@ -204,12 +186,12 @@ fn total_debt_flow_through_the_cli() {
         "--out",
         p(&d.join("x.json")),
     ]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("outside"), "{}", run.stderr);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("outside"), "{}", stderr(&run));
     // `add` without --openings refuses opening files with a hint.
     let run = conclave(&["range", "add", p(&oa), "--out", p(&d.join("y.json"))]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--openings"), "{}", run.stderr);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("--openings"), "{}", stderr(&run));
 }
 
 #[test]
@@ -230,10 +212,10 @@ fn single_and_aggregated_proofs() {
         "--out",
         p(&single),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let run = conclave(&["range", "verify", "--proof", p(&single)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("valid"));
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert!(stdout(&run).contains("valid"));
     // 70,000 does not fit in 16 bits.
     let run = conclave(&[
         "range",
@@ -245,8 +227,8 @@ fn single_and_aggregated_proofs() {
         "--out",
         p(&d.join("x")),
     ]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("16 bits"), "{}", run.stderr);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("16 bits"), "{}", stderr(&run));
 
     let agg = d.join("agg.json");
     let run = conclave(&[
@@ -260,9 +242,9 @@ fn single_and_aggregated_proofs() {
         "--out",
         p(&agg),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let run = conclave(&["--json", "range", "verify", "--proof", p(&agg)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     assert_eq!(
         json(&run)["proofs"][0]["statement"]["commitments"]
             .as_array()
@@ -283,8 +265,8 @@ fn single_and_aggregated_proofs() {
         "--out",
         p(&d.join("x")),
     ]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("power of two"), "{}", run.stderr);
+    assert_eq!(code(&run), 2);
+    assert!(stderr(&run).contains("power of two"), "{}", stderr(&run));
     // Unsupported bit sizes.
     for bits in ["12", "0", "128"] {
         let run = conclave(&[
@@ -297,11 +279,11 @@ fn single_and_aggregated_proofs() {
             "--out",
             p(&d.join("x")),
         ]);
-        assert_eq!(run.code, 2, "bits {bits}");
+        assert_eq!(code(&run), 2, "bits {bits}");
         assert!(
-            run.stderr.contains("unsupported bit size"),
+            stderr(&run).contains("unsupported bit size"),
             "{}",
-            run.stderr
+            stderr(&run)
         );
     }
 }
@@ -323,14 +305,17 @@ fn bad_and_tampered_proof_files() {
         "--out",
         p(&good),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     let bytes = std::fs::read(&good).unwrap();
     let write = |name: &str, bytes: &[u8]| {
         let path = d.join(name);
         std::fs::write(&path, bytes).unwrap();
         path
     };
-    assert_eq!(conclave(&["range", "verify", "--proof", p(&good)]).code, 0);
+    assert_eq!(
+        code(&conclave(&["range", "verify", "--proof", p(&good)])),
+        0
+    );
 
     // Tampered but well-formed (low byte of the inner-product scalar `a`): invalid, exit 1.
     let mut tampered = bytes.clone();
@@ -338,7 +323,7 @@ fn bad_and_tampered_proof_files() {
     tampered[at] ^= 1;
     let bad = write("tampered.bin", &tampered);
     let run = conclave(&["--json", "range", "verify", "--proof", p(&bad)]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
     assert_eq!(json(&run)["valid"], false);
 
     // Truncated, trailing bytes, non-canonical point, unknown version: exit 2 naming the file.
@@ -362,9 +347,9 @@ fn bad_and_tampered_proof_files() {
         (&empty, "truncated"),
     ] {
         let run = conclave(&["range", "verify", "--proof", p(path)]);
-        assert_eq!(run.code, 2, "{}: {}", path.display(), run.stderr);
-        assert!(run.stderr.contains(p(path)), "{}", run.stderr);
-        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+        assert_eq!(code(&run), 2, "{}: {}", path.display(), stderr(&run));
+        assert!(stderr(&run).contains(p(path)), "{}", stderr(&run));
+        assert!(stderr(&run).contains(needle), "{needle}: {}", stderr(&run));
     }
     let run = conclave(&[
         "--json",
@@ -373,7 +358,7 @@ fn bad_and_tampered_proof_files() {
         "--proof",
         p(&d.join("missing.json")),
     ]);
-    assert_eq!(run.code, 2);
+    assert_eq!(code(&run), 2);
     assert_eq!(json(&run)["ok"], false);
 
     // A batch with one bad proof fails with exit 1 and names it.
@@ -390,17 +375,17 @@ fn bad_and_tampered_proof_files() {
             "--out",
             p(&path),
         ]);
-        assert_eq!(run.code, 0);
+        assert_eq!(code(&run), 0);
         files.push(path);
     }
     let mut args = vec!["--json", "range", "verify", "--proof"];
     args.extend(files.iter().map(|f| p(f)));
     let run = conclave(&args);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
     assert_eq!(json(&run)["mode"], "batch");
     args.push(p(&bad));
     let run = conclave(&args);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
     let out = json(&run);
     assert_eq!(out["failed"].as_array().unwrap().len(), 1);
     assert!(out["failed"][0].as_str().unwrap().ends_with("tampered.bin"));

@@ -7,12 +7,6 @@
 
 use crate::error::LedgerError;
 
-/// Domain-separation tags, defined in one place.
-pub mod tags {
-    /// Prefix of the bytes a party signs for a `result` record (brief: shared contract).
-    pub const RESULT_SIGNATURE: &[u8] = b"conclave-result-v1";
-}
-
 /// Appends canonical fields to a buffer.
 #[derive(Debug, Default)]
 pub struct Writer {

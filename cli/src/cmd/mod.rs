@@ -2,5 +2,6 @@
 
 pub mod demo;
 pub mod ledger;
+pub mod mpc;
 pub mod range;
 pub mod zk;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// Runs `conclave args…` in the current directory.
 pub fn conclave(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conclave"))
+    command()
         .args(args)
         .output()
         .expect("the conclave binary runs")
@@ -17,7 +17,7 @@ pub fn conclave(args: &[&str]) -> Output {
 
 /// Runs `conclave args…` in `dir` (relative paths in `args` resolve there).
 pub fn conclave_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conclave"))
+    command()
         .current_dir(dir)
         .args(args)
         .output()
@@ -32,6 +32,27 @@ pub fn code(output: &Output) -> i32 {
 /// What the command printed on stderr.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// What the command printed on stdout.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A `conclave` command to add arguments to (for spawning or piping).
+pub fn command() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_conclave"))
+}
+
+/// Panics with the exit status and both streams unless the command succeeded.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
 }
 
 /// stdout parsed as one JSON object (panics with both streams when it is not).

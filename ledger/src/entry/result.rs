@@ -11,31 +11,17 @@
 //! body is kept byte for byte, never re-serialised.
 
 use ed25519_dalek::{Signature, VerifyingKey};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{EntryKind, Registration, Registry};
-use crate::encoding::{tags, Reader, Writer};
+use crate::encoding::{Reader, Writer};
 use crate::error::LedgerError;
 
 const MAX_BODY: usize = 64 * 1024;
 const MAX_SIGNATURES: usize = 64;
 const WHAT: &str = "result entry";
 
-/// The parsed body of a result record.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ResultBody {
-    /// Hex SHA-256 of the canonical computation description.
-    pub computation_id: String,
-    /// Human description.
-    pub description: String,
-    /// Commitments or hashes of the inputs.
-    pub input_commitments: Vec<String>,
-    /// The outputs, any JSON.
-    pub outputs: Value,
-    /// Hex Ed25519 keys of the parties that must sign.
-    pub parties: Vec<String>,
-}
+pub use conclave_record::{signing_message, ResultBody};
 
 /// One party signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,15 +39,6 @@ pub struct ResultRecord {
     pub body: String,
     /// Signatures, sorted by public key.
     pub signatures: Vec<PartySignature>,
-}
-
-/// The bytes a party signs: `"conclave-result-v1" ‖ 0x00 ‖ body`.
-pub fn signing_message(body: &str) -> Vec<u8> {
-    let mut message = Vec::with_capacity(tags::RESULT_SIGNATURE.len() + 1 + body.len());
-    message.extend_from_slice(tags::RESULT_SIGNATURE);
-    message.push(0x00);
-    message.extend_from_slice(body.as_bytes());
-    message
 }
 
 fn hex_array<const N: usize>(text: &str, what: &str) -> Result<[u8; N], LedgerError> {

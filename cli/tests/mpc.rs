@@ -1,22 +1,12 @@
 //! `conclave mpc …` end to end: real processes over TLS on loopback.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn conclave() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_conclave"))
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod common;
+use common::{assert_success as ok, command as conclave};
 
 fn free_base_port(n: u16) -> u16 {
     loop {

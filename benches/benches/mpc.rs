@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the MPC engine: three parties in one process over in-memory
 //! channels (protocol cost without TLS; `conclave mpc bench` measures real processes).
+#![allow(missing_docs)]
 
 use std::time::Duration;
 

@@ -658,7 +658,7 @@ fn demo(
     // Vertically partitioned score: bank 1 has incomes, bank 2 debts, bank 3 payment history.
     let applicants = 50usize;
     let columns = [("income", 1u32), ("debt", 2), ("late_payments", 3)];
-    let weights = [0.004, -0.01, -0.5];
+    let weights = [0.004f64, -0.01, -0.5];
     let mut features = vec![vec![0.0f64; 3]; applicants];
     for (a, row) in features.iter_mut().enumerate() {
         row[0] = 200.0 + ((a * 37) % 500) as f64;

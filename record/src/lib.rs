@@ -1,5 +1,6 @@
-//! Signed result records (`conclave.result`), the format the ledger's `result` entry
-//! anchors; defined by the shared contract in the project brief and docs/formats.
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 //!
 //! Each signature is Ed25519 (RFC 8032, `ed25519-dalek` `verify_strict`) over
 //! `b"conclave-result-v1" || 0x00 || body`, where `body` is the exact UTF-8 text of the
@@ -8,7 +9,14 @@
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+/// Why a record cannot be built or does not verify.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The record is malformed or a signature does not verify; the message says which.
+    #[error("result record invalid: {0}")]
+    InvalidRecord(String),
+}
 
 /// Version of the record format.
 pub const RECORD_VERSION: u32 = 1;

@@ -174,13 +174,16 @@ fn io_error(party: PartyId, e: &std::io::Error) -> Error {
 
 type Incoming = Result<(u8, Vec<u8>), Error>;
 
+/// The queue feeding one peer's writer thread: (frame kind, payload).
+type Outgoing = SyncSender<(u8, Vec<u8>)>;
+
 /// A connected party: implements [`Transport`] over TLS 1.3.
 pub struct TcpTransport {
     me: PartyId,
     n: usize,
     round_timeout: Duration,
     round: u64,
-    writers: Vec<Option<SyncSender<(u8, Vec<u8>)>>>,
+    writers: Vec<Option<Outgoing>>,
     writer_threads: Vec<JoinHandle<()>>,
     readers: Vec<Option<Receiver<Incoming>>>,
 }
@@ -621,7 +624,7 @@ pub fn connect(
         readers[party.index()] = Some(rx);
         std::thread::spawn(move || reader_loop(a.stream, party, max, tx));
     }
-    let mut writers: Vec<Option<SyncSender<(u8, Vec<u8>)>>> = (0..n).map(|_| None).collect();
+    let mut writers: Vec<Option<Outgoing>> = (0..n).map(|_| None).collect();
     let mut writer_threads = Vec::new();
     for (j, stream) in outgoing.into_iter().enumerate() {
         if let Some(stream) = stream {

@@ -115,9 +115,9 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: String,
     },
-    /// A result record that does not verify.
-    #[error("result record invalid: {0}")]
-    InvalidRecord(String),
+    /// A result record that cannot be built or does not verify.
+    #[error(transparent)]
+    Record(#[from] conclave_record::Error),
     /// Key or certificate generation failed.
     #[error("key generation failed: {0}")]
     KeyGen(String),

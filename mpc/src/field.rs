@@ -151,7 +151,7 @@ impl Fp {
         let mut acc = Fp::ONE;
         while e > 0 {
             if e & 1 == 1 {
-                acc = acc * base;
+                acc *= base;
             }
             base = base.square();
             e >>= 1;

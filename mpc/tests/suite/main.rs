@@ -1,0 +1,6 @@
+//! Public-API tests of `conclave-mpc`, in one test binary (one link instead of three).
+#![allow(clippy::unwrap_used)]
+
+mod engine;
+mod field;
+mod net;
