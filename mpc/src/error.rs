@@ -75,6 +75,8 @@ pub enum Error {
     PeerAborted {
         /// The party that sent the abort.
         party: PartyId,
+        /// The party it blamed, if any (e.g. the one that vanished).
+        culprit: Option<PartyId>,
         /// Its reason.
         reason: String,
     },
@@ -146,10 +148,42 @@ impl Error {
             Error::PeerMisbehaved { party, .. }
             | Error::PeerDisconnected { party, .. }
             | Error::Timeout { party, .. }
-            | Error::PeerAborted { party, .. }
+            | Error::PeerAborted {
+                culprit: None,
+                party,
+                ..
+            }
             | Error::ConnectFailed { party, .. }
             | Error::Tls { party, .. } => Some(*party),
+            Error::PeerAborted {
+                culprit: Some(culprit),
+                ..
+            } => Some(*culprit),
             _ => None,
+        }
+    }
+
+    /// The payload of an abort message telling peers that we stop because of `self`.
+    ///
+    /// # Layout
+    /// `culprit:u32 LE (0 when nobody is blamed) ‖ reason (UTF-8)`.
+    pub fn abort_payload(&self) -> Vec<u8> {
+        let culprit = self.culprit().map_or(0, |p| p.0);
+        let mut payload = culprit.to_le_bytes().to_vec();
+        payload.extend_from_slice(self.to_string().as_bytes());
+        payload
+    }
+
+    /// The error a party reports on receiving abort `payload` from `party`.
+    pub fn from_abort_payload(party: PartyId, payload: &[u8]) -> Error {
+        let (culprit, reason) = match payload.split_first_chunk::<4>() {
+            Some((id, reason)) => (u32::from_le_bytes(*id), reason),
+            None => (0, payload),
+        };
+        Error::PeerAborted {
+            party,
+            culprit: (culprit != 0).then_some(PartyId(culprit)),
+            reason: String::from_utf8_lossy(reason).into_owned(),
         }
     }
 }

@@ -677,11 +677,8 @@ impl Transport for TcpTransport {
             let party = PartyId::from_index(j);
             let wait = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
-                Ok(Ok((KIND_ABORT, reason))) => {
-                    return Err(Error::PeerAborted {
-                        party,
-                        reason: String::from_utf8_lossy(&reason).into_owned(),
-                    })
+                Ok(Ok((KIND_ABORT, payload))) => {
+                    return Err(Error::from_abort_payload(party, &payload))
                 }
                 Ok(Ok((_, frame))) => *slot = frame,
                 Ok(Err(e)) => return Err(e),
@@ -704,9 +701,9 @@ impl Transport for TcpTransport {
     }
 
     fn abort(&mut self, error: &Error) {
-        let reason = error.to_string().into_bytes();
+        let payload = error.abort_payload();
         for tx in self.writers.iter().flatten() {
-            let _ = tx.try_send((KIND_ABORT, reason.clone()));
+            let _ = tx.try_send((KIND_ABORT, payload.clone()));
         }
     }
 }

@@ -38,7 +38,7 @@ pub mod memory {
 
     enum Message {
         Frame(Vec<u8>),
-        Abort(String),
+        Abort(Vec<u8>),
     }
 
     /// One party's end of an in-memory network.
@@ -94,13 +94,11 @@ pub mod memory {
                     "one outgoing frame per party expected",
                 ));
             }
+            // A peer that is gone is reported when we read from it (after any abort it
+            // sent first), as over TCP, so everyone names the same culprit.
             for (j, frame) in outgoing.into_iter().enumerate() {
                 if let Some(tx) = &self.senders[j] {
-                    tx.send(Message::Frame(frame))
-                        .map_err(|_| Error::PeerDisconnected {
-                            party: PartyId::from_index(j),
-                            reason: "channel closed".into(),
-                        })?;
+                    let _ = tx.send(Message::Frame(frame));
                 }
             }
             let mut incoming = vec![Vec::new(); self.n];
@@ -111,7 +109,9 @@ pub mod memory {
                 let party = PartyId::from_index(j);
                 match rx.recv_timeout(self.timeout) {
                     Ok(Message::Frame(frame)) => *slot = frame,
-                    Ok(Message::Abort(reason)) => return Err(Error::PeerAborted { party, reason }),
+                    Ok(Message::Abort(payload)) => {
+                        return Err(Error::from_abort_payload(party, &payload))
+                    }
                     Err(RecvTimeoutError::Timeout) => {
                         return Err(Error::Timeout {
                             party,
@@ -131,7 +131,7 @@ pub mod memory {
 
         fn abort(&mut self, error: &Error) {
             for tx in self.senders.iter().flatten() {
-                let _ = tx.send(Message::Abort(error.to_string()));
+                let _ = tx.send(Message::Abort(error.abort_payload()));
             }
         }
     }

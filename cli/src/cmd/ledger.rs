@@ -559,6 +559,55 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         ),
         std::time::Duration::ZERO,
     )?;
+    anchor_demo_result(story, &operator, &public)?;
+    Ok(())
+}
+
+/// Anchors the signed results of the earlier MPC/HE chapters: the operator registers the
+/// signing parties, the node checks every signature before appending, and a record whose
+/// body was altered after signing is refused.
+fn anchor_demo_result(story: &mut Story, operator: &Client, public: &Client) -> anyhow::Result<()> {
+    for (artifact, who) in [("mpc.result", "bank"), ("he.result", "trustee")] {
+        let Some(path) = story.artifacts.get(artifact).cloned() else {
+            continue;
+        };
+        let value: Value = serde_json::from_slice(&fsio::read(&path)?)
+            .with_context(|| format!("{}: not JSON", path.display()))?;
+        let record = ResultRecord::from_record_json(&value)?;
+        let body = record.parsed_body()?;
+        story.step(
+            &format!(
+                "operator registers the {} {who} signing keys",
+                body.parties.len()
+            ),
+            || {
+                for (i, key) in body.parties.iter().enumerate() {
+                    operator.submit(&Party::from_hex(key, &format!("{who} {}", i + 1))?.into())?;
+                }
+                Ok(())
+            },
+        )?;
+        let receipt = story.step(
+            &format!("the signed {artifact} record is verified and anchored"),
+            || Ok(public.submit(&record.clone().into())?),
+        )?;
+        story.expect(!receipt.duplicate, "the result record is new to the ledger")?;
+        let mut forged = value.clone();
+        forged["body"] = Value::String(record.body.replacen(
+            "\"outputs\":{",
+            "\"outputs\":{\"forged\":1,",
+            1,
+        ));
+        let refused = story.step("a record altered after signing is refused", || {
+            Ok(public
+                .submit(&ResultRecord::from_record_json(&forged)?.into())
+                .is_err())
+        })?;
+        story.expect(
+            refused,
+            "the ledger refuses a result whose signatures do not match",
+        )?;
+    }
     Ok(())
 }
 
