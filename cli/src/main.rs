@@ -36,6 +36,9 @@ enum Command {
     /// Secret-sharing MPC between party processes over TLS 1.3: stats and joint scores.
     #[command(subcommand)]
     Mpc(cmd::mpc::Command),
+    /// Homomorphic encryption: TFHE scoring of encrypted features, threshold-decrypted totals.
+    #[command(subcommand)]
+    He(cmd::he::Command),
     /// The verifiable ledger: an append-only Merkle log that verifies proofs before anchoring them.
     #[command(subcommand)]
     Ledger(cmd::ledger::Command),
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Zk(command) => cmd::zk::run(command, &out),
         Command::Range(command) => cmd::range::run(command, &out),
         Command::Mpc(command) => cmd::mpc::run(command, &out),
+        Command::He(command) => cmd::he::run(command, &out),
         Command::Ledger(command) => cmd::ledger::run(command, &out),
         Command::Demo(args) => cmd::demo::run(args, &out),
     };

@@ -101,6 +101,29 @@ fn parse_key(text: &str) -> Result<VerifyingKey, Error> {
 }
 
 impl ResultRecord {
+    /// Builds a record of `body` signed by each of `signers` (in that order).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] if the outputs cannot be serialised.
+    pub fn sign(body: &ResultBody, signers: &[&SigningKey]) -> Result<ResultRecord, Error> {
+        let text = body_text(body)?;
+        let signatures = signers.iter().map(|key| sign(key, &text)).collect();
+        Ok(ResultRecord {
+            version: RECORD_VERSION,
+            kind: RECORD_KIND.into(),
+            body: text,
+            signatures,
+        })
+    }
+
+    /// The record as pretty-printed JSON bytes (what `--out` files hold).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Only strings and integers: serialisation cannot fail.
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a record always serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+
     /// Verifies the record: version and kind, body parses, every key in `parties` has
     /// exactly one signature that verifies (`verify_strict`), and no other signatures.
     ///

@@ -100,6 +100,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     crate::cmd::zk::demo_chapter(&mut story)?;
     crate::cmd::range::demo_chapter(&mut story)?;
     crate::cmd::mpc::demo_chapter(&mut story)?;
+    crate::cmd::he::demo_chapter(&mut story)?;
     crate::cmd::ledger::demo_chapter(&mut story)?;
 
     let total = story.started.elapsed();

@@ -24,8 +24,8 @@
 //! feature, a chain of additions, one comparison (high-level API).
 
 use rayon::prelude::*;
-use tfhe::integer::{BooleanBlock, RadixCiphertext, ServerKey};
 use tfhe::integer::ciphertext::IntegerCiphertext;
+use tfhe::integer::{BooleanBlock, RadixCiphertext, ServerKey};
 use tfhe::prelude::*;
 use tfhe::{FheBool, FheUint16};
 
@@ -49,7 +49,11 @@ pub fn evaluate_optimised(
     let out_blocks = (model.score_bits / 2) as usize;
     if features.len() != model.weights.len() {
         return Err(Error::BadFeatures {
-            reason: format!("{} ciphertexts for {} weights", features.len(), model.weights.len()),
+            reason: format!(
+                "{} ciphertexts for {} weights",
+                features.len(),
+                model.weights.len()
+            ),
         });
     }
     if let Some(i) = features.iter().position(|f| f.blocks().len() != in_blocks) {
@@ -79,7 +83,9 @@ pub fn evaluate_optimised(
                 .into_par_iter()
                 .filter(|q| 2 * m + q < out_blocks)
                 .map(|q| {
-                    let lut = short.generate_lookup_table(|v| ((u128::from(v) * u128::from(w)) >> (2 * q)) as u64 & 3);
+                    let lut = short.generate_lookup_table(|v| {
+                        ((u128::from(v) * u128::from(w)) >> (2 * q)) as u64 & 3
+                    });
                     (2 * m + q, short.apply_lookup_table(&packed, &lut))
                 })
                 .collect();

@@ -46,13 +46,22 @@ impl LinearModel {
         check_header("model", self.version, MODEL_VERSION, &self.kind, KIND_MODEL)?;
         let bad = |reason: String| Err(Error::BadModel { reason });
         if !matches!(self.feature_bits, 8 | 16) {
-            return bad(format!("feature_bits is {}, must be 8 or 16", self.feature_bits));
+            return bad(format!(
+                "feature_bits is {}, must be 8 or 16",
+                self.feature_bits
+            ));
         }
         if !matches!(self.score_bits, 8 | 16 | 32) {
-            return bad(format!("score_bits is {}, must be 8, 16 or 32", self.score_bits));
+            return bad(format!(
+                "score_bits is {}, must be 8, 16 or 32",
+                self.score_bits
+            ));
         }
         if self.weights.is_empty() || self.weights.len() > MAX_FEATURES {
-            return bad(format!("{} weights; need 1..={MAX_FEATURES}", self.weights.len()));
+            return bad(format!(
+                "{} weights; need 1..={MAX_FEATURES}",
+                self.weights.len()
+            ));
         }
         let max = self.max_score();
         if max >= 1u128 << self.score_bits {
@@ -64,7 +73,10 @@ impl LinearModel {
             ));
         }
         if u128::from(self.threshold) >= 1u128 << self.score_bits {
-            return bad(format!("threshold {} does not fit in {} bits", self.threshold, self.score_bits));
+            return bad(format!(
+                "threshold {} does not fit in {} bits",
+                self.threshold, self.score_bits
+            ));
         }
         Ok(())
     }
@@ -72,9 +84,9 @@ impl LinearModel {
     /// Largest score any feature vector can produce.
     pub fn max_score(&self) -> u128 {
         let x_max = (1u128 << self.feature_bits) - 1;
-        self.weights
-            .iter()
-            .fold(u128::from(self.bias), |acc, &w| acc.saturating_add(u128::from(w).saturating_mul(x_max)))
+        self.weights.iter().fold(u128::from(self.bias), |acc, &w| {
+            acc.saturating_add(u128::from(w).saturating_mul(x_max))
+        })
     }
 
     /// Plaintext reference evaluation.
@@ -87,7 +99,9 @@ impl LinearModel {
             .weights
             .iter()
             .zip(features)
-            .fold(u128::from(self.bias), |acc, (&w, &x)| acc + u128::from(w) * u128::from(x));
+            .fold(u128::from(self.bias), |acc, (&w, &x)| {
+                acc + u128::from(w) * u128::from(x)
+            });
         let score = u64::try_from(score).map_err(|_| Error::BadModel {
             reason: "score overflows 64 bits".into(),
         })?;
@@ -101,7 +115,11 @@ impl LinearModel {
     pub fn check_features(&self, features: &[u64]) -> Result<()> {
         if features.len() != self.weights.len() {
             return Err(Error::BadFeatures {
-                reason: format!("{} values, the model has {} weights", features.len(), self.weights.len()),
+                reason: format!(
+                    "{} values, the model has {} weights",
+                    features.len(),
+                    self.weights.len()
+                ),
             });
         }
         check_widths(features, self.feature_bits)
@@ -119,7 +137,10 @@ impl LinearModel {
 
     /// SHA-256 of the canonical JSON (identifies the model in outputs).
     pub fn hash(&self) -> [u8; 32] {
-        crate::encoding::hash256(b"conclave-he/v1/model", &[&serde_json::to_vec(self).unwrap_or_default()])
+        crate::encoding::hash256(
+            b"conclave-he/v1/model",
+            &[&serde_json::to_vec(self).unwrap_or_default()],
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 //! sample sizes (TFHE operations take seconds).
 //!
 //! Run: `cargo bench -p conclave-benches --bench he`
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -42,14 +43,19 @@ fn tfhe(c: &mut Criterion) {
         values: VALUES.to_vec(),
     };
     let mut group = c.benchmark_group("he_tfhe");
-    group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("keygen_client_and_compressed_server", |b| {
         b.iter(|| black_box(scoring::generate_keys(&mut rng).expect("keygen")))
     });
     let (ck, sk) = scoring::generate_keys(&mut rng).expect("keygen");
     let expanded = sk.expand().expect("expand");
     let hl = sk.high_level();
-    group.bench_function("server_key_decompress", |b| b.iter(|| black_box(sk.expand().expect("expand"))));
+    group.bench_function("server_key_decompress", |b| {
+        b.iter(|| black_box(sk.expand().expect("expand")))
+    });
     group.bench_function("encrypt_8xFheUint8_compressed_list", |b| {
         b.iter(|| black_box(EncryptedFeatures::encrypt(&ck, &features).expect("encrypt")))
     });
@@ -59,13 +65,23 @@ fn tfhe(c: &mut Criterion) {
     let (want_score, want_decision) = model.evaluate(&VALUES).expect("plain");
     // Same answer from both evaluators before timing them.
     let (ns, nd) = evaluate_naive(&hl, &model, &naive_in).expect("naive");
-    assert_eq!((scoring::decrypt_u16(&ck, &ns), scoring::decrypt_bool(&ck, &nd)), (want_score, want_decision));
+    assert_eq!(
+        (
+            scoring::decrypt_u16(&ck, &ns),
+            scoring::decrypt_bool(&ck, &nd)
+        ),
+        (want_score, want_decision)
+    );
     let ours = scoring::score(&expanded, &model, &input).expect("score");
-    assert_eq!(scoring::decrypt(&ck, &ours).expect("decrypt"), (want_score, want_decision));
+    assert_eq!(
+        scoring::decrypt(&ck, &ours).expect("decrypt"),
+        (want_score, want_decision)
+    );
 
-    group.bench_function(BenchmarkId::new("score_8_features", "naive_FheUint16"), |b| {
-        b.iter(|| black_box(evaluate_naive(&hl, &model, &naive_in).expect("naive")))
-    });
+    group.bench_function(
+        BenchmarkId::new("score_8_features", "naive_FheUint16"),
+        |b| b.iter(|| black_box(evaluate_naive(&hl, &model, &naive_in).expect("naive"))),
+    );
     group.bench_function(BenchmarkId::new("score_8_features", "optimised"), |b| {
         b.iter(|| black_box(evaluate_optimised(&expanded.key, &model, &radix).expect("ours")))
     });
@@ -114,8 +130,14 @@ fn dkg(n: u32, t: u32) -> (Vec<TrusteeKey>, JointPublicKey) {
     let (r1, m1): (Vec<_>, Vec<_>) = (1..=n)
         .map(|i| Trustee::start(params, TrusteeIndex(i), &mut rng).expect("start"))
         .unzip();
-    let (r2, m2): (Vec<_>, Vec<_>) = r1.into_iter().map(|s| s.deal(&m1, &mut rng).expect("deal")).unzip();
-    let keys: Vec<_> = r2.into_iter().map(|s| s.finish(&m2).expect("finish").0).collect();
+    let (r2, m2): (Vec<_>, Vec<_>) = r1
+        .into_iter()
+        .map(|s| s.deal(&m1, &mut rng).expect("deal"))
+        .unzip();
+    let keys: Vec<_> = r2
+        .into_iter()
+        .map(|s| s.finish(&m2).expect("finish").0)
+        .collect();
     let pk = keys[0].public_key().clone();
     (keys, pk)
 }
@@ -123,16 +145,31 @@ fn dkg(n: u32, t: u32) -> (Vec<TrusteeKey>, JointPublicKey) {
 fn elgamal(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(9);
     let mut group = c.benchmark_group("he_elgamal");
-    group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    group.bench_function("dkg_3_of_5_all_parties", |b| b.iter(|| black_box(dkg(5, 3))));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("dkg_3_of_5_all_parties", |b| {
+        b.iter(|| black_box(dkg(5, 3)))
+    });
     let (keys, pk) = dkg(5, 3);
-    group.bench_function("encrypt", |b| b.iter(|| black_box(Ciphertext::encrypt(&pk, 123_456, &mut rng))));
-    let cts: Vec<Ciphertext> = (0..1000u64).map(|v| Ciphertext::encrypt(&pk, v * 1_000_003, &mut rng)).collect();
-    group.bench_function("add_2", |b| b.iter(|| black_box(Ciphertext::sum(&cts[..2]).expect("sum"))));
-    group.bench_function("aggregate_1000", |b| b.iter(|| black_box(Ciphertext::sum(&cts).expect("sum"))));
+    group.bench_function("encrypt", |b| {
+        b.iter(|| black_box(Ciphertext::encrypt(&pk, 123_456, &mut rng)))
+    });
+    let cts: Vec<Ciphertext> = (0..1000u64)
+        .map(|v| Ciphertext::encrypt(&pk, v * 1_000_003, &mut rng))
+        .collect();
+    group.bench_function("add_2", |b| {
+        b.iter(|| black_box(Ciphertext::sum(&cts[..2]).expect("sum")))
+    });
+    group.bench_function("aggregate_1000", |b| {
+        b.iter(|| black_box(Ciphertext::sum(&cts).expect("sum")))
+    });
     let total = Ciphertext::sum(&cts).expect("sum");
     group.bench_function("partial_decrypt", |b| {
-        b.iter(|| black_box(PartialDecryption::create(&keys[0], &total, &mut rng).expect("partial")))
+        b.iter(|| {
+            black_box(PartialDecryption::create(&keys[0], &total, &mut rng).expect("partial"))
+        })
     });
     let partials: Vec<_> = keys[..3]
         .iter()
@@ -141,7 +178,11 @@ fn elgamal(c: &mut Criterion) {
     let table_path = std::env::temp_dir().join("conclave-bench-dlog-20.bin");
     let t0 = std::time::Instant::now();
     let table = DlogTable::load_or_build(&table_path, 20).expect("table");
-    eprintln!("TABLE 2^20 load_or_build {:.2} s ({})", t0.elapsed().as_secs_f64(), table_path.display());
+    eprintln!(
+        "TABLE 2^20 load_or_build {:.2} s ({})",
+        t0.elapsed().as_secs_f64(),
+        table_path.display()
+    );
     let expected: u64 = (0..1000u64).map(|v| v * 1_000_003).sum();
     group.bench_function("combine_3_of_5_verify_and_decode_total_2^29", |b| {
         b.iter(|| {
@@ -152,12 +193,16 @@ fn elgamal(c: &mut Criterion) {
     });
     for bits in [32u32, 40] {
         let v = (1u64 << bits) - 1; // worst case: the last giant step
-        let point = curve25519_dalek::scalar::Scalar::from(v) * curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
-        group.bench_function(BenchmarkId::new("decode_worst_case_total", format!("2^{bits}")), |b| {
-            b.iter(|| {
-                assert_eq!(table.vartime_decode(&point, bits).expect("decode"), v);
-            })
-        });
+        let point = curve25519_dalek::scalar::Scalar::from(v)
+            * curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+        group.bench_function(
+            BenchmarkId::new("decode_worst_case_total", format!("2^{bits}")),
+            |b| {
+                b.iter(|| {
+                    assert_eq!(table.vartime_decode(&point, bits).expect("decode"), v);
+                })
+            },
+        );
     }
     group.finish();
 }

@@ -275,8 +275,7 @@ fn result_record_verifies_and_detects_tampering() {
         .collect();
     let out = combine(&pk, &ct, &partials, &table(), 16).expect("combine");
     let record = result_record(&pk, &ct, &partials, &out, &keys[1]).expect("record");
-    record.verify().expect("verifies");
-    let body = record.body().expect("body");
+    let body = record.verify().expect("verifies");
     assert_eq!(body.outputs["total"], 11);
     assert_eq!(body.input_commitments.len(), 2);
     let mut tampered = record.clone();
@@ -299,7 +298,8 @@ fn decodes_large_totals_with_a_small_table() {
         .iter()
         .map(|k| PartialDecryption::create(k, &ct, &mut r).expect("p"))
         .collect();
-    let (point, used, _) = combine_point(&pk, &ct, &partials).expect("point");
+    let combined = combine_point(&pk, &ct, &partials).expect("point");
+    let (point, used) = (combined.point, combined.used);
     assert_eq!(used, vec![1, 2]);
     assert_eq!(table().vartime_decode(&point, 25).expect("decode"), v);
     assert!(matches!(

@@ -75,7 +75,12 @@ pub struct Envelope {
 
 impl std::fmt::Debug for Envelope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Envelope {{ kind: {:?}, sections: {} }}", self.kind, self.sections.len())
+        write!(
+            f,
+            "Envelope {{ kind: {:?}, sections: {} }}",
+            self.kind,
+            self.sections.len()
+        )
     }
 }
 
@@ -113,7 +118,11 @@ impl Envelope {
                 limit,
             });
         }
-        let mut r = Reader { bytes, pos: 0, what };
+        let mut r = Reader {
+            bytes,
+            pos: 0,
+            what,
+        };
         if r.take(8)? != MAGIC {
             return Err(Error::Malformed {
                 what,
@@ -228,7 +237,10 @@ mod tests {
             Err(Error::WrongKind { .. })
         ));
         for cut in [0, 7, 12, 20, bytes.len() - 1] {
-            assert!(Envelope::from_bytes(&bytes[..cut], EnvelopeKind::Features).is_err(), "cut {cut}");
+            assert!(
+                Envelope::from_bytes(&bytes[..cut], EnvelopeKind::Features).is_err(),
+                "cut {cut}"
+            );
         }
         let mut trailing = bytes.clone();
         trailing.push(0);

@@ -200,6 +200,17 @@ pub struct Combined {
     pub rejected: Vec<(u32, String)>,
 }
 
+/// The outcome of [`combine_point`]: `v·G` and which trustees were used or rejected.
+#[derive(Debug, Clone)]
+pub struct CombinedPoint {
+    /// `v·G` for the encrypted total `v`.
+    pub point: RistrettoPoint,
+    /// Trustees whose partial decryptions were used.
+    pub used: Vec<u32>,
+    /// Trustees whose partial decryptions were rejected, with the reason.
+    pub rejected: Vec<(u32, String)>,
+}
+
 /// Verifies partial decryptions, excludes invalid ones, and with t valid ones recovers
 /// `v·G`.
 ///
@@ -209,7 +220,7 @@ pub fn combine_point(
     pk: &JointPublicKey,
     ct: &Ciphertext,
     partials: &[PartialDecryption],
-) -> Result<(RistrettoPoint, Vec<u32>, Vec<(u32, String)>)> {
+) -> Result<CombinedPoint> {
     ct.check_key(pk)?;
     let mut seen = BTreeSet::new();
     let mut valid: Vec<(u32, RistrettoPoint)> = Vec::new();
@@ -237,7 +248,11 @@ pub fn combine_point(
         .fold(RistrettoPoint::identity(), |acc, (i, d)| {
             acc + lagrange_at_zero(*i, &set) * d
         });
-    Ok((ct.b - mask, set, rejected))
+    Ok(CombinedPoint {
+        point: ct.b - mask,
+        used: set,
+        rejected,
+    })
 }
 
 /// [`combine_point`], then decode the total with the discrete-log table over
@@ -252,7 +267,11 @@ pub fn combine(
     table: &DlogTable,
     range_bits: u32,
 ) -> Result<Combined> {
-    let (point, used, rejected) = combine_point(pk, ct, partials)?;
+    let CombinedPoint {
+        point,
+        used,
+        rejected,
+    } = combine_point(pk, ct, partials)?;
     let total = table.vartime_decode(&point, range_bits)?;
     Ok(Combined {
         total,
@@ -267,7 +286,7 @@ pub fn combine(
 /// re-verify) and the rejected trustees. Signed by `signer` (one of the trustees).
 ///
 /// # Errors
-/// [`Error::BadRecord`] if serialization fails.
+/// [`Error::Record`] if serialization fails.
 pub fn result_record(
     pk: &JointPublicKey,
     ct: &Ciphertext,
@@ -309,5 +328,8 @@ pub fn result_record(
         }),
         parties: vec![hex::encode(signer.signing_key().verifying_key().as_bytes())],
     };
-    crate::record::ResultRecord::sign(&body, &[signer.signing_key()])
+    Ok(crate::record::ResultRecord::sign(
+        &body,
+        &[signer.signing_key()],
+    )?)
 }

@@ -147,12 +147,9 @@ pub enum Error {
         /// tfhe's message.
         reason: String,
     },
-    /// A result record signature is missing or invalid.
-    #[error("result record: {reason}")]
-    BadRecord {
-        /// What is wrong.
-        reason: String,
-    },
+    /// A result record cannot be built or does not verify.
+    #[error(transparent)]
+    Record(#[from] conclave_record::Error),
     /// I/O failure while reading or writing a cache file.
     #[error("{path}: {source}")]
     Io {

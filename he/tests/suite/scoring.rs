@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use conclave_he::scoring::eval::{evaluate_naive, evaluate_optimised};
 use conclave_he::scoring::model::{Features, LinearModel, KIND_FEATURES, KIND_MODEL};
 use conclave_he::scoring::{
-    decrypt, decrypt_bool, decrypt_u16, encrypt_u16, generate_keys, score, ClientKeyBundle, EncryptedFeatures,
-    EncryptedScore, ServerKeyBundle,
+    decrypt, decrypt_bool, decrypt_u16, encrypt_u16, generate_keys, score, ClientKeyBundle,
+    EncryptedFeatures, EncryptedScore, ServerKeyBundle,
 };
 use conclave_he::Error;
 use rand_chacha::ChaCha20Rng;
@@ -27,7 +27,13 @@ fn keys() -> &'static Keys {
     })
 }
 
-fn model(weights: Vec<u64>, bias: u64, threshold: u64, feature_bits: u32, score_bits: u32) -> LinearModel {
+fn model(
+    weights: Vec<u64>,
+    bias: u64,
+    threshold: u64,
+    feature_bits: u32,
+    score_bits: u32,
+) -> LinearModel {
     LinearModel {
         version: 1,
         kind: KIND_MODEL.into(),
@@ -52,7 +58,8 @@ fn features(bits: u32, values: Vec<u64>) -> Features {
 fn tfhe_score_equals_plaintext_on_random_inputs_through_files() {
     let k = keys();
     // Files round-trip: keys are (de)serialized with tfhe safe serialization.
-    let client = ClientKeyBundle::from_bytes(&k.client.to_secret_bytes().expect("ck bytes")).expect("ck");
+    let client =
+        ClientKeyBundle::from_bytes(&k.client.to_secret_bytes().expect("ck bytes")).expect("ck");
     let server = ServerKeyBundle::from_bytes(&k.server.to_bytes().expect("sk bytes")).expect("sk");
     let expanded = server.expand().expect("expand");
     let mut rng = ChaCha20Rng::seed_from_u64(2);
@@ -61,12 +68,22 @@ fn tfhe_score_equals_plaintext_on_random_inputs_through_files() {
     for _ in 0..2 {
         let values: Vec<u64> = (0..3).map(|_| rng.next_u64() % 256).collect();
         let f = features(8, values.clone());
-        let bytes = EncryptedFeatures::encrypt(&client, &f).expect("encrypt").to_bytes().expect("bytes");
+        let bytes = EncryptedFeatures::encrypt(&client, &f)
+            .expect("encrypt")
+            .to_bytes()
+            .expect("bytes");
         let input = EncryptedFeatures::from_bytes(&bytes).expect("features");
-        let result = score(&expanded, &m, &input).expect("score").to_bytes().expect("bytes");
+        let result = score(&expanded, &m, &input)
+            .expect("score")
+            .to_bytes()
+            .expect("bytes");
         let result = EncryptedScore::from_bytes(&result, &client).expect("result");
         assert_eq!(result.model_hash(), m.hash());
-        assert_eq!(decrypt(&client, &result).expect("decrypt"), m.evaluate(&values).expect("plain"), "{values:?}");
+        assert_eq!(
+            decrypt(&client, &result).expect("decrypt"),
+            m.evaluate(&values).expect("plain"),
+            "{values:?}"
+        );
     }
     // Edge: all-maximal features hit the largest score exactly (no overflow), 8-bit score width.
     let small = model(vec![1], 0, 255, 8, 8);
@@ -88,7 +105,13 @@ fn optimised_equals_naive_baseline() {
     let input = EncryptedFeatures::encrypt(&k.client, &f).expect("encrypt");
     let ours = score(&expanded, &m, &input).expect("score");
     let want = m.evaluate(&values).expect("plain");
-    assert_eq!((decrypt_u16(&k.client, &naive_score), decrypt_bool(&k.client, &naive_dec)), want);
+    assert_eq!(
+        (
+            decrypt_u16(&k.client, &naive_score),
+            decrypt_bool(&k.client, &naive_dec)
+        ),
+        want
+    );
     assert_eq!(decrypt(&k.client, &ours).expect("decrypt"), want);
     // The optimised evaluator refuses mismatched inputs instead of computing garbage.
     let radix = input.expand(&expanded).expect("expand");
@@ -107,33 +130,57 @@ fn bad_inputs_give_clear_errors() {
         Err(Error::BadModel { reason }) => assert!(reason.contains("overflow"), "{reason}"),
         other => panic!("expected BadModel, got {other:?}"),
     }
-    assert!(model(vec![1], 0, 0, 12, 16).validate().is_err(), "feature width");
-    assert!(model(vec![1], 0, 1 << 16, 8, 16).validate().is_err(), "threshold width");
+    assert!(
+        model(vec![1], 0, 0, 12, 16).validate().is_err(),
+        "feature width"
+    );
+    assert!(
+        model(vec![1], 0, 1 << 16, 8, 16).validate().is_err(),
+        "threshold width"
+    );
     assert!(LinearModel::from_json(b"{\"version\":1}").is_err());
     // Features that do not fit their width.
-    assert!(Features::from_json(br#"{"version":1,"kind":"conclave.he.features","bits":8,"values":[256]}"#).is_err());
+    assert!(Features::from_json(
+        br#"{"version":1,"kind":"conclave.he.features","bits":8,"values":[256]}"#
+    )
+    .is_err());
     assert!(EncryptedFeatures::encrypt(&k.client, &features(8, vec![256])).is_err());
 
     let f = features(8, vec![1, 2]);
-    let bytes = EncryptedFeatures::encrypt(&k.client, &f).expect("encrypt").to_bytes().expect("bytes");
+    let bytes = EncryptedFeatures::encrypt(&k.client, &f)
+        .expect("encrypt")
+        .to_bytes()
+        .expect("bytes");
     // Truncated and trailing-garbage files.
     for cut in [10, bytes.len() / 2, bytes.len() - 1] {
-        assert!(EncryptedFeatures::from_bytes(&bytes[..cut]).is_err(), "cut {cut}");
+        assert!(
+            EncryptedFeatures::from_bytes(&bytes[..cut]).is_err(),
+            "cut {cut}"
+        );
     }
     let mut longer = bytes.clone();
     longer.extend_from_slice(b"xx");
     assert!(EncryptedFeatures::from_bytes(&longer).is_err());
     // Oversized file.
     let huge = vec![0u8; (64 << 20) + 1];
-    assert!(matches!(EncryptedFeatures::from_bytes(&huge), Err(Error::TooLarge { .. })));
+    assert!(matches!(
+        EncryptedFeatures::from_bytes(&huge),
+        Err(Error::TooLarge { .. })
+    ));
     // A flipped byte inside the tfhe payload is caught by tfhe's checks or ours.
     let mut flipped = bytes.clone();
     let n = flipped.len();
     flipped[n - 5] ^= 0xff;
     let _ = EncryptedFeatures::from_bytes(&flipped); // must not panic
-    // A features file given as a key.
-    assert!(matches!(ServerKeyBundle::from_bytes(&bytes), Err(Error::WrongKind { .. })));
-    assert!(matches!(ClientKeyBundle::from_bytes(&bytes), Err(Error::WrongKind { .. })));
+                                                     // A features file given as a key.
+    assert!(matches!(
+        ServerKeyBundle::from_bytes(&bytes),
+        Err(Error::WrongKind { .. })
+    ));
+    assert!(matches!(
+        ClientKeyBundle::from_bytes(&bytes),
+        Err(Error::WrongKind { .. })
+    ));
 
     // Model / input mismatch.
     let expanded = k.server.expand().expect("expand");
@@ -148,7 +195,8 @@ fn bad_inputs_give_clear_errors() {
     ));
 
     // A ciphertext under another key: rejected by the evaluator and by the decryptor.
-    let (other_client, other_server) = generate_keys(&mut ChaCha20Rng::seed_from_u64(3)).expect("keygen 2");
+    let (other_client, other_server) =
+        generate_keys(&mut ChaCha20Rng::seed_from_u64(3)).expect("keygen 2");
     let foreign = EncryptedFeatures::encrypt(&other_client, &f).expect("encrypt");
     assert!(matches!(
         score(&expanded, &model(vec![1, 2], 0, 0, 8, 16), &foreign),

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use conclave_he::scoring::model::{Features, LinearModel};
-use conclave_he::scoring::{self, ClientKeyBundle, EncryptedFeatures, EncryptedScore, ServerKeyBundle};
+use conclave_he::scoring::{
+    self, ClientKeyBundle, EncryptedFeatures, EncryptedScore, ServerKeyBundle,
+};
 use conclave_he::threshold::decrypt::{self as tdecrypt, PartialDecryption};
 use conclave_he::threshold::dkg::{Round1Message, Round2Message, Trustee, TrusteeState};
 use conclave_he::threshold::dlog::{DlogTable, DEFAULT_BABY_BITS};
@@ -163,7 +165,8 @@ fn load_client_key(path: &Path) -> anyhow::Result<ClientKeyBundle> {
 }
 
 fn load_state(path: &Path) -> anyhow::Result<TrusteeState> {
-    TrusteeState::from_secret_bytes(&read_secret(path)?).with_context(|| format!("{}", path.display()))
+    TrusteeState::from_secret_bytes(&read_secret(path)?)
+        .with_context(|| format!("{}", path.display()))
 }
 
 fn load_pk(path: &Path) -> anyhow::Result<JointPublicKey> {
@@ -186,7 +189,9 @@ fn default_table_path(bits: u32) -> PathBuf {
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
         Command::Keygen { out: dir } => {
-            let (keys, took) = out.step("generating TFHE keys", || scoring::generate_keys(&mut OsRng));
+            let (keys, took) = out.step("generating TFHE keys", || {
+                scoring::generate_keys(&mut OsRng)
+            });
             let (ck, sk) = keys?;
             let client_path = dir.join("client.key");
             let server_path = dir.join("server.key");
@@ -207,10 +212,17 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Encrypt { key, features, out: out_path } => {
+        Command::Encrypt {
+            key,
+            features,
+            out: out_path,
+        } => {
             let ck = load_client_key(&key)?;
-            let f = Features::from_json(&fsio::read(&features)?).with_context(|| format!("{}", features.display()))?;
-            let (ct, took) = out.step("encrypting features", || EncryptedFeatures::encrypt(&ck, &f));
+            let f = Features::from_json(&fsio::read(&features)?)
+                .with_context(|| format!("{}", features.display()))?;
+            let (ct, took) = out.step("encrypting features", || {
+                EncryptedFeatures::encrypt(&ck, &f)
+            });
             let bytes = ct?.to_bytes()?;
             fsio::write_public(&out_path, &bytes)?;
             out.report(
@@ -219,14 +231,23 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Score { server_key, model, input, out: out_path } => {
+        Command::Score {
+            server_key,
+            model,
+            input,
+            out: out_path,
+        } => {
             let sk = ServerKeyBundle::from_bytes(&fsio::read(&server_key)?)
                 .with_context(|| format!("{}", server_key.display()))?;
-            let m = LinearModel::from_json(&fsio::read(&model)?).with_context(|| format!("{}", model.display()))?;
-            let ct = EncryptedFeatures::from_bytes(&fsio::read(&input)?).with_context(|| format!("{}", input.display()))?;
+            let m = LinearModel::from_json(&fsio::read(&model)?)
+                .with_context(|| format!("{}", model.display()))?;
+            let ct = EncryptedFeatures::from_bytes(&fsio::read(&input)?)
+                .with_context(|| format!("{}", input.display()))?;
             let (expanded, t_expand) = out.step("decompressing server key", || sk.expand());
             let expanded = expanded?;
-            let (result, took) = out.step("scoring on encrypted features", || scoring::score(&expanded, &m, &ct));
+            let (result, took) = out.step("scoring on encrypted features", || {
+                scoring::score(&expanded, &m, &ct)
+            });
             let result = result.with_context(|| format!("{}", input.display()))?;
             let bytes = result.to_bytes()?;
             fsio::write_public(&out_path, &bytes)?;
@@ -238,7 +259,8 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         }
         Command::Decrypt { key, input } => {
             let ck = load_client_key(&key)?;
-            let result = EncryptedScore::from_bytes(&fsio::read(&input)?, &ck).with_context(|| format!("{}", input.display()))?;
+            let result = EncryptedScore::from_bytes(&fsio::read(&input)?, &ck)
+                .with_context(|| format!("{}", input.display()))?;
             let (score, approved) = scoring::decrypt(&ck, &result)?;
             out.report(
                 &format!("score {score}, decision: {}", if approved { "approve" } else { "decline" }),
@@ -246,10 +268,22 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::TrusteeKeygen { round, state, index, trustees, threshold, inputs, out: out_path } => {
-            trustee_keygen(out, round, &state, index, trustees, threshold, &inputs, &out_path)
-        }
-        Command::EncryptValue { public_key, value, out: out_path } => {
+        Command::TrusteeKeygen {
+            round,
+            state,
+            index,
+            trustees,
+            threshold,
+            inputs,
+            out: out_path,
+        } => trustee_keygen(
+            out, round, &state, index, trustees, threshold, &inputs, &out_path,
+        ),
+        Command::EncryptValue {
+            public_key,
+            value,
+            out: out_path,
+        } => {
             let pk = load_pk(&public_key)?;
             let ct = Ciphertext::encrypt(&pk, value, &mut OsRng);
             fsio::write_public(&out_path, &ct.to_json())?;
@@ -259,13 +293,18 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Aggregate { public_key, input, out: out_path } => {
+        Command::Aggregate {
+            public_key,
+            input,
+            out: out_path,
+        } => {
             let pk = load_pk(&public_key)?;
             let cts = input
                 .iter()
                 .map(|p| {
                     let ct = load_ct(p)?;
-                    ct.check_key(&pk).with_context(|| format!("{}", p.display()))?;
+                    ct.check_key(&pk)
+                        .with_context(|| format!("{}", p.display()))?;
                     Ok(ct)
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
@@ -277,34 +316,67 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::PartialDecrypt { state, input, out: out_path } => {
+        Command::PartialDecrypt {
+            state,
+            input,
+            out: out_path,
+        } => {
             let TrusteeState::Done(key) = load_state(&state)? else {
-                bail!("{}: key generation is not finished (run round 3 first)", state.display());
+                bail!(
+                    "{}: key generation is not finished (run round 3 first)",
+                    state.display()
+                );
             };
             let ct = load_ct(&input)?;
-            let pd = PartialDecryption::create(&key, &ct, &mut OsRng).with_context(|| format!("{}", input.display()))?;
+            let pd = PartialDecryption::create(&key, &ct, &mut OsRng)
+                .with_context(|| format!("{}", input.display()))?;
             fsio::write_public(&out_path, &pd.to_json())?;
             out.report(
-                &format!("Trustee {} wrote a partial decryption to {}", key.index().0, out_path.display()),
+                &format!(
+                    "Trustee {} wrote a partial decryption to {}",
+                    key.index().0,
+                    out_path.display()
+                ),
                 json!({"ok": true, "out": out_path, "trustee": key.index().0}),
             )?;
             Ok(Verdict::Success)
         }
-        Command::Combine { public_key, input, partials, state, out: out_path, table, table_bits, range_bits } => {
+        Command::Combine {
+            public_key,
+            input,
+            partials,
+            state,
+            out: out_path,
+            table,
+            table_bits,
+            range_bits,
+        } => {
             let pk = load_pk(&public_key)?;
             let ct = load_ct(&input)?;
             let TrusteeState::Done(signer) = load_state(&state)? else {
-                bail!("{}: key generation is not finished (run round 3 first)", state.display());
+                bail!(
+                    "{}: key generation is not finished (run round 3 first)",
+                    state.display()
+                );
             };
             if signer.public_key() != &pk {
-                bail!("{}: this trustee belongs to another key than {}", state.display(), public_key.display());
+                bail!(
+                    "{}: this trustee belongs to another key than {}",
+                    state.display(),
+                    public_key.display()
+                );
             }
             let pds = partials
                 .iter()
-                .map(|p| PartialDecryption::from_json(&fsio::read(p)?).with_context(|| format!("{}", p.display())))
+                .map(|p| {
+                    PartialDecryption::from_json(&fsio::read(p)?)
+                        .with_context(|| format!("{}", p.display()))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let table_path = table.unwrap_or_else(|| default_table_path(table_bits));
-            let (table, t_table) = out.step("loading discrete-log table", || DlogTable::load_or_build(&table_path, table_bits));
+            let (table, t_table) = out.step("loading discrete-log table", || {
+                DlogTable::load_or_build(&table_path, table_bits)
+            });
             let table = table?;
             let (combined, t_combine) = out.step("combining partial decryptions", || {
                 tdecrypt::combine(&pk, &ct, &pds, &table, range_bits)
@@ -312,7 +384,10 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             let combined = match combined {
                 Ok(c) => c,
                 Err(e @ HeError::NotEnoughShares { .. }) => {
-                    out.report(&format!("cannot decrypt: {e}"), json!({"ok": false, "error": e.to_string()}))?;
+                    out.report(
+                        &format!("cannot decrypt: {e}"),
+                        json!({"ok": false, "error": e.to_string()}),
+                    )?;
                     return Ok(Verdict::Invalid);
                 }
                 Err(e) => return Err(e).with_context(|| format!("{}", input.display())),
@@ -331,7 +406,9 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 out_path.display()
             );
             for (i, r) in &combined.rejected {
-                human.push_str(&format!("\nrejected partial decryption of trustee {i}: {r}"));
+                human.push_str(&format!(
+                    "\nrejected partial decryption of trustee {i}: {r}"
+                ));
             }
             out.report(
                 &human,
@@ -364,33 +441,51 @@ fn trustee_keygen(
             fsio::write_secret(state, &TrusteeState::Round1(s).to_secret_bytes())?;
             fsio::write_public(out_path, &msg.to_json())?;
             out.report(
-                &format!("Trustee {index} of {n} (threshold {t}): round-1 message {}", out_path.display()),
+                &format!(
+                    "Trustee {index} of {n} (threshold {t}): round-1 message {}",
+                    out_path.display()
+                ),
                 json!({"ok": true, "round": 1, "out": out_path}),
             )?;
         }
         2 => {
             let TrusteeState::Round1(s) = load_state(state)? else {
-                bail!("{}: not at round 1 (each round runs once, in order)", state.display());
+                bail!(
+                    "{}: not at round 1 (each round runs once, in order)",
+                    state.display()
+                );
             };
             let msgs = inputs
                 .iter()
-                .map(|p| Round1Message::from_json(&fsio::read(p)?).with_context(|| format!("{}", p.display())))
+                .map(|p| {
+                    Round1Message::from_json(&fsio::read(p)?)
+                        .with_context(|| format!("{}", p.display()))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (s, msg) = s.deal(&msgs, &mut OsRng)?;
             fsio::write_secret(state, &TrusteeState::Round2(s).to_secret_bytes())?;
             fsio::write_public(out_path, &msg.to_json())?;
             out.report(
-                &format!("Round-2 message (commitments and encrypted shares) {}", out_path.display()),
+                &format!(
+                    "Round-2 message (commitments and encrypted shares) {}",
+                    out_path.display()
+                ),
                 json!({"ok": true, "round": 2, "out": out_path}),
             )?;
         }
         3 => {
             let TrusteeState::Round2(s) = load_state(state)? else {
-                bail!("{}: not at round 2 (each round runs once, in order)", state.display());
+                bail!(
+                    "{}: not at round 2 (each round runs once, in order)",
+                    state.display()
+                );
             };
             let msgs = inputs
                 .iter()
-                .map(|p| Round2Message::from_json(&fsio::read(p)?).with_context(|| format!("{}", p.display())))
+                .map(|p| {
+                    Round2Message::from_json(&fsio::read(p)?)
+                        .with_context(|| format!("{}", p.display()))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (key, pk) = s.finish(&msgs)?;
             fsio::write_secret(state, &TrusteeState::Done(key).to_secret_bytes())?;
@@ -435,17 +530,23 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         }
         Ok((states, msgs))
     })?;
-    let keys = story.step("each verifies its shares; joint key, no one holds it", || {
-        r2.into_iter()
-            .map(|s| s.finish(&msgs2).map(|(k, _)| k))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(anyhow::Error::from)
-    })?;
+    let keys = story.step(
+        "each verifies its shares; joint key, no one holds it",
+        || {
+            r2.into_iter()
+                .map(|s| s.finish(&msgs2).map(|(k, _)| k))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::from)
+        },
+    )?;
     let pk = keys[0].public_key().clone();
     let balances: Vec<u64> = (0..200).map(|i| 1_000 + (i * 7_919) % 50_000).collect();
     let expected: u64 = balances.iter().sum();
     let cts = story.step("200 branches encrypt their balances", || {
-        Ok(balances.iter().map(|&v| Ciphertext::encrypt(&pk, v, &mut OsRng)).collect::<Vec<_>>())
+        Ok(balances
+            .iter()
+            .map(|&v| Ciphertext::encrypt(&pk, v, &mut OsRng))
+            .collect::<Vec<_>>())
     })?;
     let total = story.step("anyone adds the ciphertexts", || Ok(Ciphertext::sum(&cts)?))?;
     let mut partials = story.step("trustees 1 and 3 partially decrypt, with proofs", || {
@@ -459,20 +560,37 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     forged.trustee = 2;
     partials.insert(1, forged);
     let table_path = story.path("dlog-16.bin");
-    let combined = story.step("combine: forged share from trustee 2 rejected; total decoded", || {
-        let table = DlogTable::load_or_build(&table_path, 16)?;
-        Ok(tdecrypt::combine(&pk, &total, &partials, &table, 32)?)
-    })?;
-    story.expect(combined.total == expected, "threshold total equals the plaintext sum")?;
-    story.expect(combined.rejected.iter().any(|(i, _)| *i == 2), "trustee 2's forged share is named")?;
+    let combined = story.step(
+        "combine: forged share from trustee 2 rejected; total decoded",
+        || {
+            let table = DlogTable::load_or_build(&table_path, 16)?;
+            Ok(tdecrypt::combine(&pk, &total, &partials, &table, 32)?)
+        },
+    )?;
+    story.expect(
+        combined.total == expected,
+        "threshold total equals the plaintext sum",
+    )?;
+    story.expect(
+        combined.rejected.iter().any(|(i, _)| *i == 2),
+        "trustee 2's forged share is named",
+    )?;
     let record = tdecrypt::result_record(&pk, &total, &partials, &combined, &keys[0])?;
     let record_path = story.path("he-total.result.json");
     fsio::write_public(&record_path, &record.to_json())?;
     story.artifacts.insert("he.result", record_path);
-    story.tell(&format!("total = {} (matches the plaintext sum); signed result record", combined.total), Default::default())?;
+    story.tell(
+        &format!(
+            "total = {} (matches the plaintext sum); signed result record",
+            combined.total
+        ),
+        Default::default(),
+    )?;
 
     story.chapter("Homomorphic encryption: scoring encrypted credit data (TFHE)")?;
-    let (ck, sk) = story.step("applicant generates TFHE keys", || Ok(scoring::generate_keys(&mut OsRng)?))?;
+    let (ck, sk) = story.step("applicant generates TFHE keys", || {
+        Ok(scoring::generate_keys(&mut OsRng)?)
+    })?;
     let model = LinearModel {
         version: 1,
         kind: conclave_he::scoring::model::KIND_MODEL.into(),
@@ -502,9 +620,15 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         Ok(scoring::decrypt(&ck, &r)?)
     })?;
     let (want_score, want_decision) = model.evaluate(&features.values)?;
-    story.expect(score == want_score && approved == want_decision, "TFHE score equals the plaintext model")?;
+    story.expect(
+        score == want_score && approved == want_decision,
+        "TFHE score equals the plaintext model",
+    )?;
     story.tell(
-        &format!("score {score}, {}", if approved { "approved" } else { "declined" }),
+        &format!(
+            "score {score}, {}",
+            if approved { "approved" } else { "declined" }
+        ),
         Default::default(),
     )?;
     Ok(())

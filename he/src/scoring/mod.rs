@@ -36,13 +36,14 @@ use tfhe::integer::RadixCiphertext;
 use tfhe::prelude::*;
 use tfhe::safe_serialization::{safe_deserialize, safe_deserialize_conformant, safe_serialize};
 use tfhe::shortint::parameters::{
-    COMP_PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128, PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128,
+    COMP_PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128,
+    PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128,
 };
 use tfhe::{
     ClientKey, CompressedCiphertextList, CompressedServerKey, Config, ConfigBuilder, FheTypes,
-    FheUint16, FheUint16Id, FheUint2, FheUint2Id, FheUint32, FheUint32Id, FheUint8, FheUint8Id,
-    FheUint16ConformanceParams, FheUint2ConformanceParams, FheUint32ConformanceParams,
-    FheUint8ConformanceParams, ReRandomizationMetadata,
+    FheUint16, FheUint16ConformanceParams, FheUint16Id, FheUint2, FheUint2ConformanceParams,
+    FheUint2Id, FheUint32, FheUint32ConformanceParams, FheUint32Id, FheUint8,
+    FheUint8ConformanceParams, FheUint8Id, ReRandomizationMetadata,
 };
 use zeroize::Zeroizing;
 
@@ -67,13 +68,21 @@ fn tfhe_err(e: impl fmt::Display) -> Error {
     }
 }
 
-fn ser<T: serde::Serialize + tfhe::Versionize + tfhe::named::Named>(obj: &T, limit: u64) -> Result<Vec<u8>> {
+fn ser<T: serde::Serialize + tfhe::Versionize + tfhe::named::Named>(
+    obj: &T,
+    limit: u64,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     safe_serialize(obj, &mut out, limit).map_err(tfhe_err)?;
     Ok(out)
 }
 
-fn check_meta(what: &'static str, meta: &serde_json::Value, key: &str, expected: &str) -> Result<()> {
+fn check_meta(
+    what: &'static str,
+    meta: &serde_json::Value,
+    key: &str,
+    expected: &str,
+) -> Result<()> {
     match meta.get(key).and_then(|v| v.as_str()) {
         Some(v) if v == expected => Ok(()),
         other => Err(Error::Malformed {
@@ -114,7 +123,11 @@ pub struct ClientKeyBundle {
 
 impl fmt::Debug for ClientKeyBundle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ClientKeyBundle {{ key_id: {}, .. (secret redacted) }}", hex::encode(self.key_id))
+        write!(
+            f,
+            "ClientKeyBundle {{ key_id: {}, .. (secret redacted) }}",
+            hex::encode(self.key_id)
+        )
     }
 }
 
@@ -127,7 +140,11 @@ pub struct ServerKeyBundle {
 
 impl fmt::Debug for ServerKeyBundle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ServerKeyBundle {{ key_id: {} }}", hex::encode(self.key_id))
+        write!(
+            f,
+            "ServerKeyBundle {{ key_id: {} }}",
+            hex::encode(self.key_id)
+        )
     }
 }
 
@@ -139,7 +156,9 @@ impl fmt::Debug for ServerKeyBundle {
 /// # Errors
 /// [`Error::Tfhe`] if the server key lacks a compression key (cannot happen with
 /// [`config`]).
-pub fn generate_keys<R: RngCore + CryptoRng>(rng: &mut R) -> Result<(ClientKeyBundle, ServerKeyBundle)> {
+pub fn generate_keys<R: RngCore + CryptoRng>(
+    rng: &mut R,
+) -> Result<(ClientKeyBundle, ServerKeyBundle)> {
     let mut key_id = [0u8; 32];
     rng.fill_bytes(&mut key_id);
     let mut client = ClientKey::generate(config());
@@ -156,7 +175,10 @@ pub fn generate_keys<R: RngCore + CryptoRng>(rng: &mut R) -> Result<(ClientKeyBu
             client,
             compression,
         },
-        ServerKeyBundle { key_id, key: server },
+        ServerKeyBundle {
+            key_id,
+            key: server,
+        },
     ))
 }
 
@@ -203,24 +225,30 @@ impl ClientKeyBundle {
         let kind = EnvelopeKind::ClientKey;
         let env = Envelope::from_bytes(bytes, kind)?;
         check_meta(kind.name(), &env.meta, "parameters", PARAMETER_SET)?;
-        let [client, compression] = <[Vec<u8>; 2]>::try_from(env.sections).map_err(|_| Error::Malformed {
-            what: kind.name(),
-            reason: "expected 2 sections".into(),
-        })?;
+        let [client, compression] =
+            <[Vec<u8>; 2]>::try_from(env.sections).map_err(|_| Error::Malformed {
+                what: kind.name(),
+                reason: "expected 2 sections".into(),
+            })?;
         let client = Zeroizing::new(client);
-        let client: ClientKey = safe_deserialize(client.as_slice(), kind.limit()).map_err(|reason| {
-            Error::TfheDeserialize {
-                what: "client key",
-                reason,
-            }
-        })?;
+        let client: ClientKey =
+            safe_deserialize(client.as_slice(), kind.limit()).map_err(|reason| {
+                Error::TfheDeserialize {
+                    what: "client key",
+                    reason,
+                }
+            })?;
         let compression: CompressedCompressionKey =
-            safe_deserialize(compression.as_slice(), kind.limit()).map_err(|reason| Error::TfheDeserialize {
-                what: "compression key",
-                reason,
+            safe_deserialize(compression.as_slice(), kind.limit()).map_err(|reason| {
+                Error::TfheDeserialize {
+                    what: "compression key",
+                    reason,
+                }
             })?;
         if client.computation_parameters()
-            != tfhe::shortint::AtomicPatternParameters::from(PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128)
+            != tfhe::shortint::AtomicPatternParameters::from(
+                PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128,
+            )
         {
             return Err(Error::Malformed {
                 what: kind.name(),
@@ -275,12 +303,11 @@ impl ServerKeyBundle {
             reason: "expected 1 section".into(),
         })?;
         let key: CompressedServerKey =
-            safe_deserialize_conformant(section.as_slice(), kind.limit(), &config().into()).map_err(
-                |reason| Error::TfheDeserialize {
+            safe_deserialize_conformant(section.as_slice(), kind.limit(), &config().into())
+                .map_err(|reason| Error::TfheDeserialize {
                     what: "server key",
                     reason,
-                },
-            )?;
+                })?;
         check_key_id("server key", key.tag().data(), &env.key_id)?;
         Ok(Self {
             key_id: env.key_id,
@@ -299,7 +326,8 @@ impl ServerKeyBundle {
         Ok(ExpandedServerKey {
             key_id: self.key_id,
             key,
-            decompression: decompression.ok_or_else(|| tfhe_err("server key has no decompression key"))?,
+            decompression: decompression
+                .ok_or_else(|| tfhe_err("server key has no decompression key"))?,
         })
     }
 
@@ -319,7 +347,11 @@ pub struct ExpandedServerKey {
 
 impl fmt::Debug for ExpandedServerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ExpandedServerKey {{ key_id: {} }}", hex::encode(self.key_id))
+        write!(
+            f,
+            "ExpandedServerKey {{ key_id: {} }}",
+            hex::encode(self.key_id)
+        )
     }
 }
 
@@ -333,7 +365,12 @@ pub struct EncryptedFeatures {
 
 impl fmt::Debug for EncryptedFeatures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EncryptedFeatures {{ count: {}, bits: {} }}", self.len(), self.bits)
+        write!(
+            f,
+            "EncryptedFeatures {{ count: {}, bits: {} }}",
+            self.len(),
+            self.bits
+        )
     }
 }
 
@@ -416,8 +453,8 @@ impl EncryptedFeatures {
         })?;
         // tfhe has no conformance parameters for compressed lists; we check the
         // header/size here and every element's type below.
-        let list: CompressedCiphertextList =
-            safe_deserialize(section.as_slice(), kind.limit()).map_err(|reason| Error::TfheDeserialize {
+        let list: CompressedCiphertextList = safe_deserialize(section.as_slice(), kind.limit())
+            .map_err(|reason| Error::TfheDeserialize {
                 what: "encrypted features",
                 reason,
             })?;
@@ -441,7 +478,10 @@ impl EncryptedFeatures {
             if list.get_kind_of(i) != Some(expected_type) {
                 return Err(Error::Malformed {
                     what: kind.name(),
-                    reason: format!("value {i} is {:?}, expected {expected_type:?}", list.get_kind_of(i)),
+                    reason: format!(
+                        "value {i} is {:?}, expected {expected_type:?}",
+                        list.get_kind_of(i)
+                    ),
                 });
             }
         }
@@ -488,7 +528,11 @@ enum ScoreCiphertext {
 
 impl fmt::Debug for EncryptedScore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EncryptedScore {{ model: {} }}", hex::encode(self.model_hash))
+        write!(
+            f,
+            "EncryptedScore {{ model: {} }}",
+            hex::encode(self.model_hash)
+        )
     }
 }
 
@@ -498,7 +542,11 @@ impl fmt::Debug for EncryptedScore {
 /// # Errors
 /// [`Error::BadModel`]/[`Error::BadFeatures`] if the input does not fit the model,
 /// [`Error::KeyMismatch`] if the features are under another key.
-pub fn score(key: &ExpandedServerKey, model: &LinearModel, input: &EncryptedFeatures) -> Result<EncryptedScore> {
+pub fn score(
+    key: &ExpandedServerKey,
+    model: &LinearModel,
+    input: &EncryptedFeatures,
+) -> Result<EncryptedScore> {
     model.validate()?;
     if input.len() != model.weights.len() || input.bits != model.feature_bits {
         return Err(Error::BadFeatures {
@@ -517,9 +565,24 @@ pub fn score(key: &ExpandedServerKey, model: &LinearModel, input: &EncryptedFeat
     let decision: RadixCiphertext = decision.into_radix(1, &key.key);
     let meta = ReRandomizationMetadata::default;
     let score = match model.score_bits {
-        8 => ScoreCiphertext::U8(FheUint8::from_raw_parts(score, FheUint8Id, tag.clone(), meta())),
-        16 => ScoreCiphertext::U16(FheUint16::from_raw_parts(score, FheUint16Id, tag.clone(), meta())),
-        _ => ScoreCiphertext::U32(FheUint32::from_raw_parts(score, FheUint32Id, tag.clone(), meta())),
+        8 => ScoreCiphertext::U8(FheUint8::from_raw_parts(
+            score,
+            FheUint8Id,
+            tag.clone(),
+            meta(),
+        )),
+        16 => ScoreCiphertext::U16(FheUint16::from_raw_parts(
+            score,
+            FheUint16Id,
+            tag.clone(),
+            meta(),
+        )),
+        _ => ScoreCiphertext::U32(FheUint32::from_raw_parts(
+            score,
+            FheUint32Id,
+            tag.clone(),
+            meta(),
+        )),
     };
     Ok(EncryptedScore {
         key_id: input.key_id,
@@ -580,10 +643,11 @@ impl EncryptedScore {
                 reason: "metadata `model` missing".into(),
             })
             .and_then(|h| crate::encoding::bytes32_from_hex("model hash", h))?;
-        let [score, decision] = <[Vec<u8>; 2]>::try_from(env.sections).map_err(|_| Error::Malformed {
-            what: kind.name(),
-            reason: "expected 2 sections".into(),
-        })?;
+        let [score, decision] =
+            <[Vec<u8>; 2]>::try_from(env.sections).map_err(|_| Error::Malformed {
+                what: kind.name(),
+                reason: "expected 2 sections".into(),
+            })?;
         let params = ck.client.computation_parameters();
         let de = |reason| Error::TfheDeserialize {
             what: "encrypted score",
@@ -591,16 +655,28 @@ impl EncryptedScore {
         };
         let score = match bits {
             8 => ScoreCiphertext::U8(
-                safe_deserialize_conformant(score.as_slice(), limit, &FheUint8ConformanceParams::from(params))
-                    .map_err(de)?,
+                safe_deserialize_conformant(
+                    score.as_slice(),
+                    limit,
+                    &FheUint8ConformanceParams::from(params),
+                )
+                .map_err(de)?,
             ),
             16 => ScoreCiphertext::U16(
-                safe_deserialize_conformant(score.as_slice(), limit, &FheUint16ConformanceParams::from(params))
-                    .map_err(de)?,
+                safe_deserialize_conformant(
+                    score.as_slice(),
+                    limit,
+                    &FheUint16ConformanceParams::from(params),
+                )
+                .map_err(de)?,
             ),
             32 => ScoreCiphertext::U32(
-                safe_deserialize_conformant(score.as_slice(), limit, &FheUint32ConformanceParams::from(params))
-                    .map_err(de)?,
+                safe_deserialize_conformant(
+                    score.as_slice(),
+                    limit,
+                    &FheUint32ConformanceParams::from(params),
+                )
+                .map_err(de)?,
             ),
             other => {
                 return Err(Error::Malformed {
@@ -609,9 +685,12 @@ impl EncryptedScore {
                 })
             }
         };
-        let decision: FheUint2 =
-            safe_deserialize_conformant(decision.as_slice(), limit, &FheUint2ConformanceParams::from(params))
-                .map_err(de)?;
+        let decision: FheUint2 = safe_deserialize_conformant(
+            decision.as_slice(),
+            limit,
+            &FheUint2ConformanceParams::from(params),
+        )
+        .map_err(de)?;
         let tag = match &score {
             ScoreCiphertext::U8(c) => c.tag().data().to_vec(),
             ScoreCiphertext::U16(c) => c.tag().data().to_vec(),
@@ -653,7 +732,10 @@ pub fn decrypt(ck: &ClientKeyBundle, result: &EncryptedScore) -> Result<(u64, bo
 
 /// Encrypts values as `FheUint16` under the client key (for the naive baseline).
 pub fn encrypt_u16(ck: &ClientKeyBundle, values: &[u64]) -> Vec<FheUint16> {
-    values.iter().map(|&v| FheUint16::encrypt(v as u16, &ck.client)).collect()
+    values
+        .iter()
+        .map(|&v| FheUint16::encrypt(v as u16, &ck.client))
+        .collect()
 }
 
 /// Decrypts an `FheUint16` (for the naive baseline).
