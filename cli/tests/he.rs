@@ -1,6 +1,6 @@
 //! End-to-end tests of `conclave he …` through the real binary: exit codes 0/1/2 and outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 mod common;
@@ -226,11 +226,12 @@ fn threshold_flow_through_the_cli() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("bad.ct"));
 }
 
+#[cfg(feature = "tfhe")]
 #[test]
 fn tfhe_flow_through_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let alice: PathBuf = d.join("alice");
+    let alice: std::path::PathBuf = d.join("alice");
     ok(&["he", "keygen", "--out", &alice.display().to_string()]);
     let ck = p(&alice, "client.key");
     let sk = p(&alice, "server.key");

@@ -61,13 +61,12 @@ impl ServerCertVerifier for PinnedServer {
         _ocsp: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if intermediates.is_empty() && end_entity.as_ref() == self.expected.as_ref() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
+        check_pinned(
+            std::slice::from_ref(&self.expected),
+            end_entity,
+            intermediates,
+        )
+        .map(|()| ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -93,6 +92,21 @@ impl ServerCertVerifier for PinnedServer {
     }
 }
 
+/// Accepts exactly one of the `pinned` certificates, presented without intermediates.
+fn check_pinned(
+    pinned: &[CertificateDer<'static>],
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+) -> Result<(), rustls::Error> {
+    if intermediates.is_empty() && pinned.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
+        Ok(())
+    } else {
+        Err(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::ApplicationVerificationFailure,
+        ))
+    }
+}
+
 /// Listener side: the client must present one of the pinned party certificates.
 #[derive(Debug)]
 struct PinnedClients {
@@ -111,18 +125,8 @@ impl ClientCertVerifier for PinnedClients {
         intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        if intermediates.is_empty()
-            && self
-                .allowed
-                .iter()
-                .any(|c| c.as_ref() == end_entity.as_ref())
-        {
-            Ok(ClientCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
+        check_pinned(&self.allowed, end_entity, intermediates)
+            .map(|()| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(

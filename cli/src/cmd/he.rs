@@ -1,11 +1,14 @@
 //! `conclave he …`: TFHE scoring of encrypted features, and threshold-decryptable
 //! additive encryption (exponential ElGamal over Ristretto255) — thin wrappers over
-//! `conclave_he`.
+//! `conclave_he`. The TFHE commands (`keygen`, `encrypt`, `score`, `decrypt`) exist in
+//! builds with `--features tfhe` (TFHE-rs takes about an hour to compile on 2 cores).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+#[cfg(feature = "tfhe")]
 use conclave_he::scoring::model::{Features, LinearModel};
+#[cfg(feature = "tfhe")]
 use conclave_he::scoring::{
     self, ClientKeyBundle, EncryptedFeatures, EncryptedScore, ServerKeyBundle,
 };
@@ -25,12 +28,14 @@ use crate::output::{millis, Output, Verdict};
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Generate a TFHE client key (0600) and compressed server key into a directory.
+    #[cfg(feature = "tfhe")]
     Keygen {
         /// Output directory (gets client.key and server.key).
         #[arg(long)]
         out: PathBuf,
     },
     /// Encrypt a feature vector (JSON) as a TFHE compressed ciphertext list.
+    #[cfg(feature = "tfhe")]
     Encrypt {
         /// Client key file.
         #[arg(long)]
@@ -43,6 +48,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Evaluate a linear model on encrypted features (server side).
+    #[cfg(feature = "tfhe")]
     Score {
         /// Compressed server key file.
         #[arg(long)]
@@ -58,6 +64,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Decrypt an encrypted score and decision.
+    #[cfg(feature = "tfhe")]
     Decrypt {
         /// Client key file.
         #[arg(long)]
@@ -160,6 +167,7 @@ fn read_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     fsio::read(path)
 }
 
+#[cfg(feature = "tfhe")]
 fn load_client_key(path: &Path) -> anyhow::Result<ClientKeyBundle> {
     ClientKeyBundle::from_bytes(&read_secret(path)?).with_context(|| format!("{}", path.display()))
 }
@@ -188,6 +196,7 @@ fn default_table_path(bits: u32) -> PathBuf {
 /// Runs an `he` command.
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
+        #[cfg(feature = "tfhe")]
         Command::Keygen { out: dir } => {
             let (keys, took) = out.step("generating TFHE keys", || {
                 scoring::generate_keys(&mut OsRng)
@@ -212,6 +221,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
+        #[cfg(feature = "tfhe")]
         Command::Encrypt {
             key,
             features,
@@ -231,6 +241,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
+        #[cfg(feature = "tfhe")]
         Command::Score {
             server_key,
             model,
@@ -257,6 +268,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
+        #[cfg(feature = "tfhe")]
         Command::Decrypt { key, input } => {
             let ck = load_client_key(&key)?;
             let result = EncryptedScore::from_bytes(&fsio::read(&input)?, &ck)
@@ -587,6 +599,21 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         Default::default(),
     )?;
 
+    tfhe_demo_chapter(story)
+}
+
+/// Without TFHE support the scoring chapter says how to get it.
+#[cfg(not(feature = "tfhe"))]
+fn tfhe_demo_chapter(story: &mut Story) -> anyhow::Result<()> {
+    story.tell(
+        "(TFHE scoring chapter: build with `--features conclave-cli/tfhe`)",
+        std::time::Duration::ZERO,
+    )
+}
+
+/// The TFHE chapter: a lender scores encrypted features it never sees.
+#[cfg(feature = "tfhe")]
+fn tfhe_demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     story.chapter("Homomorphic encryption: scoring encrypted credit data (TFHE)")?;
     let (ck, sk) = story.step("applicant generates TFHE keys", || {
         Ok(scoring::generate_keys(&mut OsRng)?)

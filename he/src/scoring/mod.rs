@@ -22,6 +22,9 @@
 //! to garbage. tfhe's own `ClientKey` does not zeroize its buffers on drop; our
 //! serialized copies do.
 
+/// The TFHE-rs crate these types wrap (for callers that measure or convert raw objects).
+pub use tfhe;
+
 pub mod envelope;
 pub mod eval;
 pub mod model;
