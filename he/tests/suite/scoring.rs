@@ -97,11 +97,12 @@ fn optimised_equals_naive_baseline() {
     let k = keys();
     let hl = k.server.high_level();
     let expanded = k.server.expand().expect("expand");
-    let m = model(vec![3, 11], 5, 1_000, 16, 16);
-    let values = vec![300u64, 77];
+    // 8-bit features: 255·14 + 5 fits the naive baseline's 16-bit score.
+    let m = model(vec![3, 11], 5, 1_000, 8, 16);
+    let values = vec![200u64, 77];
     let naive_in = encrypt_u16(&k.client, &values);
     let (naive_score, naive_dec) = evaluate_naive(&hl, &m, &naive_in).expect("naive");
-    let f = features(16, values.clone());
+    let f = features(8, values.clone());
     let input = EncryptedFeatures::encrypt(&k.client, &f).expect("encrypt");
     let ours = score(&expanded, &m, &input).expect("score");
     let want = m.evaluate(&values).expect("plain");
@@ -116,7 +117,7 @@ fn optimised_equals_naive_baseline() {
     // The optimised evaluator refuses mismatched inputs instead of computing garbage.
     let radix = input.expand(&expanded).expect("expand");
     assert!(matches!(
-        evaluate_optimised(&expanded.key, &model(vec![1, 2, 3], 0, 0, 16, 16), &radix),
+        evaluate_optimised(&expanded.key, &model(vec![1, 2, 3], 0, 0, 8, 16), &radix),
         Err(Error::BadFeatures { .. })
     ));
 }
@@ -190,7 +191,7 @@ fn bad_inputs_give_clear_errors() {
         Err(Error::BadFeatures { .. })
     ));
     assert!(matches!(
-        score(&expanded, &model(vec![1, 2], 0, 0, 16, 16), &input),
+        score(&expanded, &model(vec![1, 2], 0, 0, 16, 32), &input),
         Err(Error::BadFeatures { .. })
     ));
 
