@@ -7,9 +7,11 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use conclave_he::scoring::eval::{evaluate_naive, evaluate_optimised};
+use conclave_he::scoring::eval::{
+    evaluate_naive, evaluate_optimised, partial_products, sum_with_bias,
+};
 use conclave_he::scoring::model::{Features, LinearModel, KIND_FEATURES, KIND_MODEL};
 use conclave_he::scoring::tfhe;
 use conclave_he::scoring::{self, encrypt_u16, EncryptedFeatures, EncryptedScore};
@@ -30,6 +32,57 @@ fn model8() -> LinearModel {
 }
 
 const VALUES: [u64; 8] = [210, 45, 180, 90, 33, 250, 17, 128];
+
+/// Process CPU time (user + system) in seconds, from `/proc/self/stat` (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    // After the command name: state is field 3, utime 14 and stime 15 (clock ticks).
+    let ticks = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<f64>().ok());
+    (ticks(14).unwrap_or(0.0) + ticks(15).unwrap_or(0.0)) / 100.0
+}
+
+/// One timed run of each phase of the optimised evaluation, with the CPU time it used
+/// (so the use of both cores shows), and the cost of one bootstrap alone and of 16 in
+/// parallel. Printed as `PHASES …`.
+fn phases(
+    key: &tfhe::integer::ServerKey,
+    model: &LinearModel,
+    radix: &[tfhe::integer::RadixCiphertext],
+) {
+    fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+        let (wall, cpu) = (Instant::now(), cpu_seconds());
+        let out = f();
+        (out, wall.elapsed().as_secs_f64(), cpu_seconds() - cpu)
+    }
+    use rayon::prelude::*;
+    use tfhe::integer::ciphertext::IntegerCiphertext;
+    let (terms, products_wall, products_cpu) =
+        timed(|| partial_products(key, model, radix).expect("products"));
+    let digit_blocks: usize = terms
+        .iter()
+        .map(|t| t.blocks().iter().filter(|b| !b.is_trivial()).count())
+        .sum();
+    let (score, sum_wall, sum_cpu) = timed(|| sum_with_bias(key, model, terms).expect("sum"));
+    let (_, ge_wall, ge_cpu) = timed(|| key.scalar_ge_parallelized(&score, model.threshold));
+    let short: &tfhe::shortint::ServerKey = key.as_ref();
+    let block = &radix[0].blocks()[0];
+    let lut = short.generate_lookup_table(|v| v ^ 1);
+    let (_, one_wall, _) = timed(|| short.apply_lookup_table(block, &lut));
+    let (_, par_wall, par_cpu) = timed(|| {
+        (0..16)
+            .into_par_iter()
+            .map(|_| short.apply_lookup_table(block, &lut))
+            .collect::<Vec<_>>()
+    });
+    eprintln!(
+        "PHASES partial_products={products_wall:.2}s(cpu {products_cpu:.2}s, {digit_blocks} digit blocks) \
+         sum={sum_wall:.2}s(cpu {sum_cpu:.2}s) decision={ge_wall:.2}s(cpu {ge_cpu:.2}s) \
+         one_pbs={one_wall:.3}s sixteen_pbs_parallel={par_wall:.2}s(cpu {par_cpu:.2}s)"
+    );
+}
 
 fn tfhe(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(42);
@@ -75,6 +128,8 @@ fn tfhe(c: &mut Criterion) {
         scoring::decrypt(&ck, &ours).expect("decrypt"),
         (want_score, want_decision)
     );
+
+    phases(&expanded.key, &model, &radix);
 
     group.bench_function(
         BenchmarkId::new("score_8_features", "naive_FheUint16"),

@@ -150,14 +150,38 @@ fn load(url: &str, entries: &[Entry], clients: usize) -> Duration {
     start.elapsed()
 }
 
+/// A load pattern against a node URL, returning the time it took.
+type LoadRun<'a> = dyn Fn(&str) -> Duration + 'a;
+
+/// Anchors every entry from one client in `POST /v1/entries/batch` requests of `size`.
+fn load_batched(url: &str, entries: &[Entry], size: usize) -> Duration {
+    let client = Client::new(url).expect("client");
+    let start = Instant::now();
+    for chunk in entries.chunks(size) {
+        for outcome in client.submit_batch(chunk).expect("batch") {
+            assert!(!outcome.expect("anchored").duplicate);
+        }
+    }
+    start.elapsed()
+}
+
 fn node(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(12);
     let (statement, entries) = proofs(512, &mut rng);
     let mut group = c.benchmark_group("ledger/node_groth16");
     group.sample_size(10);
     group.throughput(Throughput::Elements(entries.len() as u64));
-    for clients in [1usize, 32] {
-        group.bench_function(BenchmarkId::new("clients", clients), |b| {
+    // One entry per request, from 1 and 32 clients; and one client sending
+    // `POST /v1/entries/batch` requests of 64 entries.
+    let runs: [(&str, usize, &LoadRun); 3] = [
+        ("clients", 1, &|url| load(url, &entries, 1)),
+        ("clients", 32, &|url| load(url, &entries, 32)),
+        ("one_client_batches_of", 64, &|url| {
+            load_batched(url, &entries, 64)
+        }),
+    ];
+    for (name, parameter, run) in runs {
+        group.bench_function(BenchmarkId::new(name, parameter), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
@@ -171,7 +195,7 @@ fn node(c: &mut Criterion) {
                         NodeConfig::default(),
                     )
                     .expect("node");
-                    total += load(&node.url(), &entries, clients);
+                    total += run(&node.url());
                 }
                 total
             })

@@ -24,6 +24,13 @@ fn zk_files(dir: &Path) {
     let other = prove(&pk, &opening, Bounds::Threshold(600), &mut rng).unwrap();
     std::fs::write(dir.join("threshold.vk"), vk.to_bytes()).unwrap();
     std::fs::write(dir.join("proof.json"), good.to_json()).unwrap();
+    let second = prove(
+        &pk,
+        &Opening::random(700, &mut rng),
+        Bounds::Threshold(650),
+        &mut rng,
+    );
+    std::fs::write(dir.join("second.json"), second.unwrap().to_json()).unwrap();
     // The 650 claim with the group elements of the 600 proof: decodes, does not verify.
     let (a, b) = (good.to_bytes(), other.to_bytes());
     let mut forged = a[..a.len() - 128].to_vec();
@@ -106,6 +113,21 @@ fn embedded_ledger_commands() {
         data_s,
     ]);
     assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stdout));
+    // Several files: one batch, one outcome each; the refused one makes the exit code 1.
+    let out = conclave(&[
+        "--json",
+        "ledger",
+        "submit",
+        &d("proof.json"),
+        &d("forged.proof"),
+        "--data",
+        data_s,
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let results = json(&out)["results"].clone();
+    assert_eq!(results[0]["receipt"]["index"], 1);
+    assert_eq!(results[0]["receipt"]["duplicate"], true);
+    assert_eq!(results[1]["code"], "proof_invalid");
     std::fs::write(dir.join("garbage.json"), b"{\"hello\": 1}").unwrap();
     assert_eq!(
         code(&conclave(&[
@@ -284,6 +306,28 @@ fn node_commands() {
         ])),
         1
     );
+    // A batch through the node: new, forged, already anchored.
+    let out = conclave(&[
+        "--json",
+        "ledger",
+        "submit",
+        &d("second.json"),
+        &d("forged.proof"),
+        &d("proof.json"),
+        "--node",
+        &url,
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let results = json(&out)["results"].clone();
+    assert_eq!(
+        (
+            &results[0]["receipt"]["index"],
+            &results[0]["receipt"]["duplicate"]
+        ),
+        (&Value::from(2), &Value::from(false))
+    );
+    assert_eq!(results[1]["code"], "proof_invalid");
+    assert_eq!(results[2]["receipt"]["index"], 1);
     let out = conclave(&[
         "--json",
         "ledger",
@@ -297,7 +341,7 @@ fn node_commands() {
     ]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let out = conclave(&["--json", "ledger", "checkpoint", "--node", &url]);
-    assert_eq!(json(&out)["size"], 2);
+    assert_eq!(json(&out)["size"], 3);
     // The node holds the database: embedded access is refused with a clear error.
     let out = conclave(&["ledger", "get", "0", "--data", data_s]);
     assert_eq!(code(&out), 2);

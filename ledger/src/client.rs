@@ -38,6 +38,15 @@ pub struct FetchedEntry {
     pub entry: Entry,
 }
 
+/// A node's `{"code", "message"}` error object as [`LedgerError::Remote`].
+fn remote_error(error: Option<&Value>, no_message: impl FnOnce() -> String) -> LedgerError {
+    let field = |name| error.and_then(|e| e.get(name)).and_then(Value::as_str);
+    LedgerError::Remote {
+        code: field("code").unwrap_or("http").to_owned(),
+        message: field("message").map_or_else(no_message, str::to_owned),
+    }
+}
+
 fn http_error(e: reqwest::Error) -> LedgerError {
     LedgerError::Http(e.to_string())
 }
@@ -83,18 +92,7 @@ impl Client {
         if !status.is_success() {
             let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
             let error = parsed.as_ref().and_then(|v| v.get("error"));
-            let code = error
-                .and_then(|e| e.get("code"))
-                .and_then(Value::as_str)
-                .unwrap_or("http");
-            let message = error
-                .and_then(|e| e.get("message"))
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("HTTP {status}"), str::to_owned);
-            return Err(LedgerError::Remote {
-                code: code.to_owned(),
-                message,
-            });
+            return Err(remote_error(error, || format!("HTTP {status}")));
         }
         Ok(bytes.to_vec())
     }
@@ -213,16 +211,60 @@ impl Client {
     /// # Errors
     /// Transport errors and the node's refusal.
     pub fn submit_raw(&self, body: Vec<u8>) -> Result<Receipt, LedgerError> {
+        let bytes = self.post("/v1/entries", body)?;
+        serde_json::from_slice(&bytes).map_err(|e| LedgerError::malformed("receipt", e))
+    }
+
+    /// `POST /v1/entries/batch`: submits `entries` in one request; they are verified and
+    /// committed together. One outcome per entry, in order; a refused entry carries the
+    /// node's code ([`LedgerError::Remote`]).
+    ///
+    /// # Errors
+    /// Transport errors and refusals of the whole request (body too large, too many
+    /// entries).
+    pub fn submit_batch(
+        &self,
+        entries: &[Entry],
+    ) -> Result<Vec<Result<Receipt, LedgerError>>, LedgerError> {
+        let body = serde_json::json!({
+            "entries": entries.iter().map(Entry::to_json).collect::<Vec<_>>()
+        });
+        let bytes = self.post("/v1/entries/batch", body.to_string().into_bytes())?;
+        let answer: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| LedgerError::malformed("batch answer", e))?;
+        let results = answer
+            .get("results")
+            .and_then(Value::as_array)
+            .filter(|results| results.len() == entries.len())
+            .ok_or_else(|| {
+                LedgerError::malformed("batch answer", "not one result per submitted entry")
+            })?;
+        results
+            .iter()
+            .map(
+                |result| match (result.get("receipt"), result.get("error")) {
+                    (Some(receipt), None) => Ok(Ok(serde_json::from_value(receipt.clone())
+                        .map_err(|e| LedgerError::malformed("receipt", e))?)),
+                    (None, Some(error)) => Ok(Err(remote_error(Some(error), String::new))),
+                    _ => Err(LedgerError::malformed(
+                        "batch answer",
+                        "a result is neither a receipt nor an error",
+                    )),
+                },
+            )
+            .collect()
+    }
+
+    fn post(&self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, LedgerError> {
         let mut request = self
             .http
-            .post(format!("{}/v1/entries", self.base))
+            .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
             .body(body);
         if let Some(token) = &self.operator_token {
             request = request.bearer_auth(token);
         }
         let response = request.send().map_err(http_error)?;
-        let bytes = self.read(response)?;
-        serde_json::from_slice(&bytes).map_err(|e| LedgerError::malformed("receipt", e))
+        self.read(response)
     }
 }

@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -38,6 +39,8 @@ pub struct NodeConfig {
     pub max_body: usize,
     /// Most submissions verified and committed together.
     pub max_batch: usize,
+    /// Most entries in one `POST /v1/entries/batch` request.
+    pub max_batch_request: usize,
 }
 
 impl Default for NodeConfig {
@@ -45,16 +48,25 @@ impl Default for NodeConfig {
         NodeConfig {
             max_body: 1024 * 1024,
             max_batch: 512,
+            max_batch_request: 1024,
         }
     }
 }
 
-type Job = (Entry, bool, oneshot::Sender<Result<Receipt, LedgerError>>);
+type Outcomes = Vec<Result<Receipt, LedgerError>>;
+
+/// Entries from one request (with whether it carried the operator credential), answered
+/// together once committed.
+struct Job {
+    entries: Vec<(Entry, bool)>,
+    reply: oneshot::Sender<Outcomes>,
+}
 
 #[derive(Clone)]
 struct AppState {
     ledger: Arc<Ledger>,
     jobs: mpsc::Sender<Job>,
+    max_batch_request: usize,
 }
 
 /// An HTTP error: status, stable code, message.
@@ -147,9 +159,14 @@ pub fn router(ledger: Arc<Ledger>, config: &NodeConfig) -> Router {
     let _committer = std::thread::Builder::new()
         .name("ledger-committer".into())
         .spawn(move || commit_loop(&committer, receiver, max_batch));
-    let state = AppState { ledger, jobs };
+    let state = AppState {
+        ledger,
+        jobs,
+        max_batch_request: config.max_batch_request.max(1),
+    };
     Router::new()
         .route("/v1/entries", post(submit))
+        .route("/v1/entries/batch", post(submit_batch))
         .route("/v1/entries/{index}", get(get_entry))
         .route("/v1/checkpoint", get(get_checkpoint))
         .route("/v1/proofs/inclusion", get(get_inclusion))
@@ -170,22 +187,28 @@ pub fn router(ledger: Arc<Ledger>, config: &NodeConfig) -> Router {
 
 fn commit_loop(ledger: &Ledger, mut receiver: mpsc::Receiver<Job>, max_batch: usize) {
     while let Some(first) = receiver.blocking_recv() {
+        // Everything already waiting joins this batch (one request's entries stay together).
         let mut jobs = vec![first];
-        while jobs.len() < max_batch {
+        let mut queued = jobs[0].entries.len();
+        while queued < max_batch {
             match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(job) => {
+                    queued += job.entries.len();
+                    jobs.push(job);
+                }
                 Err(_) => break,
             }
         }
+        let mut batch = Vec::with_capacity(queued);
         let mut replies = Vec::with_capacity(jobs.len());
-        let mut batch = Vec::with_capacity(jobs.len());
-        for (entry, operator, reply) in jobs {
-            batch.push((entry, operator));
-            replies.push(reply);
+        for job in jobs {
+            replies.push((job.reply, job.entries.len()));
+            batch.extend(job.entries);
         }
-        for (reply, outcome) in replies.into_iter().zip(ledger.append_batch(batch)) {
+        let mut outcomes = ledger.append_batch(batch).into_iter();
+        for (reply, count) in replies {
             // A client that went away no longer needs its answer.
-            let _ = reply.send(outcome);
+            let _ = reply.send(outcomes.by_ref().take(count).collect());
         }
     }
 }
@@ -198,53 +221,137 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
-async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+/// Whether the request carries the operator credential; a wrong token is refused.
+fn operator_of(state: &AppState, headers: &HeaderMap) -> ApiResult<bool> {
+    match bearer(headers) {
+        Some(token) if state.ledger.is_operator(token) => Ok(true),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the bearer token is not the operator credential",
+        )),
+        None => Ok(false),
+    }
+}
+
+/// A submission's JSON body and whether it carries the operator credential.
+fn submission(
+    state: &AppState,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
+) -> ApiResult<(Value, bool)> {
     let body = body.map_err(body_error)?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+    let value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             format!("the body is not JSON: {e}"),
         )
     })?;
-    let operator = match bearer(&headers) {
-        Some(token) => {
-            if !state.ledger.is_operator(token) {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "the bearer token is not the operator credential",
-                ));
+    Ok((value, operator_of(state, headers)?))
+}
+
+/// Hands decoded entries to the committer and waits for their commit: one outcome per
+/// entry, in order. Entries that need the operator credential and lack it are refused
+/// here without reaching the committer.
+async fn commit_entries(
+    state: &AppState,
+    entries: Vec<Result<Entry, LedgerError>>,
+    operator: bool,
+) -> Result<Outcomes, LedgerError> {
+    let mut outcomes: Vec<Option<Result<Receipt, LedgerError>>> = Vec::new();
+    let mut accepted = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) if entry.operator_only() && !operator => {
+                outcomes.push(Some(Err(LedgerError::Unauthorized)));
             }
-            true
+            Ok(entry) => {
+                outcomes.push(None);
+                accepted.push((entry, operator));
+            }
+            Err(e) => outcomes.push(Some(Err(e))),
         }
-        None => false,
-    };
+    }
+    let mut committed = Vec::new().into_iter();
+    if !accepted.is_empty() {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            entries: accepted,
+            reply,
+        };
+        state
+            .jobs
+            .send(job)
+            .await
+            .map_err(|_| LedgerError::Unavailable)?;
+        committed = answer
+            .await
+            .map_err(|_| LedgerError::Unavailable)?
+            .into_iter();
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| committed.next().unwrap_or(Err(LedgerError::Unavailable))))
+        .collect())
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let (value, operator) = submission(&state, &headers, body)?;
     let entry = tokio::task::spawn_blocking(move || Entry::from_json(&value))
         .await
         .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
-    if entry.operator_only() && !operator {
-        return Err(LedgerError::Unauthorized.into());
-    }
-    let (reply, answer) = oneshot::channel();
-    state
-        .jobs
-        .send((entry, operator, reply))
-        .await
-        .map_err(|_| ApiError::from(LedgerError::Unavailable))?;
-    let receipt = answer
-        .await
-        .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
+    let receipt = commit_entries(&state, vec![Ok(entry)], operator)
+        .await?
+        .pop()
+        .unwrap_or(Err(LedgerError::Unavailable))?;
     let status = if receipt.duplicate {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
     Ok((status, Json(receipt)).into_response())
+}
+
+/// `POST /v1/entries/batch`: `{"entries": [...]}`, each entry as for `POST /v1/entries`.
+/// All are queued together, so they are verified as one batch and committed in as few
+/// transactions as the node's batch limit allows. Each entry gets its own outcome, in
+/// order: `{"receipt": {...}}` or `{"error": {"code", "message"}}`.
+async fn submit_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let (value, operator) = submission(&state, &headers, body)?;
+    let Some(Value::Array(items)) = value.get("entries").cloned() else {
+        return Err(LedgerError::malformed("batch", "expected {\"entries\": [...]}").into());
+    };
+    if items.len() > state.max_batch_request {
+        return Err(LedgerError::TooLarge {
+            what: "batch (entries)",
+            size: items.len(),
+            limit: state.max_batch_request,
+        }
+        .into());
+    }
+    let decoded =
+        // Decoding checks every point (G2 subgroup checks dominate): on all cores.
+        tokio::task::spawn_blocking(move || items.par_iter().map(Entry::from_json).collect::<Vec<_>>())
+            .await
+            .map_err(|_| ApiError::from(LedgerError::Unavailable))?;
+    let results: Vec<Value> = commit_entries(&state, decoded, operator)
+        .await?
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(receipt) => json!({ "receipt": receipt }),
+            Err(e) => json!({ "error": { "code": e.code(), "message": e.to_string() } }),
+        })
+        .collect();
+    Ok(Json(json!({ "results": results })).into_response())
 }
 
 async fn get_entry(

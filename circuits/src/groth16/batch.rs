@@ -14,7 +14,7 @@
 //! # Security
 //! The scalars must be unpredictable to whoever made the proofs: pass a CSPRNG.
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::Zero;
@@ -23,6 +23,8 @@ use rayon::prelude::*;
 
 use super::{check_applicable, verify, Proof, VerifyingKey};
 use crate::ZkError;
+
+type G2Prepared = <Bn254 as Pairing>::G2Prepared;
 
 /// Verifies all `proofs` under `key` at once.
 ///
@@ -75,7 +77,13 @@ fn combined_check(key: &VerifyingKey, proofs: &[Proof], scalars: &[Fr]) -> bool 
         .map(|(proof, r)| proof.proof.a * r)
         .collect();
     let mut g1: Vec<G1Affine> = G1Projective::normalize_batch(&scaled_a);
-    let mut g2: Vec<G2Affine> = proofs.iter().map(|proof| proof.proof.b).collect();
+    // Line coefficients for every Bᵢ, computed on all cores (arkworks' multi-pairing
+    // prepares its G2 arguments one after the other); −γ and −δ come prepared with the
+    // processed key.
+    let mut g2: Vec<G2Prepared> = proofs
+        .par_iter()
+        .map(|proof| G2Prepared::from(proof.proof.b))
+        .collect();
 
     let scalar_sum: Fr = scalars.iter().sum();
     // Σᵢ rᵢ·Lᵢ = (Σrᵢ)·IC₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·ICⱼ.
@@ -93,8 +101,12 @@ fn combined_check(key: &VerifyingKey, proofs: &[Proof], scalars: &[Fr]) -> bool 
     let c_acc = G1Projective::msm_unchecked(&c_points, scalars);
     let alpha_acc = vk.alpha_g1 * scalar_sum;
 
-    let tail = G1Projective::normalize_batch(&[-alpha_acc, -inputs_acc, -c_acc]);
+    let tail = G1Projective::normalize_batch(&[-alpha_acc, inputs_acc, c_acc]);
     g1.extend(tail);
-    g2.extend([vk.beta_g2, vk.gamma_g2, vk.delta_g2]);
+    g2.extend([
+        G2Prepared::from(vk.beta_g2),
+        key.prepared.gamma_g2_neg_pc.clone(),
+        key.prepared.delta_g2_neg_pc.clone(),
+    ]);
     Bn254::multi_pairing(g1, g2).is_zero()
 }

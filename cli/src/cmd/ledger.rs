@@ -81,10 +81,12 @@ pub enum Command {
         operator_key: Option<PathBuf>,
     },
     /// Submit a proof (Groth16 or range proof) or a signed result record; prints the index
-    /// and the inclusion proof.
+    /// and the inclusion proof. Several files go in one batch (verified together, one
+    /// request to a node); each gets its own outcome.
     Submit {
-        /// The file to anchor.
-        file: PathBuf,
+        /// The file(s) to anchor.
+        #[arg(required = true, num_args = 1..)]
+        file: Vec<PathBuf>,
         #[command(flatten)]
         target: Target,
     },
@@ -161,6 +163,18 @@ impl Log {
         }
     }
 
+    fn submit_batch(
+        &self,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Result<Receipt, LedgerError>>, LedgerError> {
+        match self {
+            Log::Local(ledger) => {
+                Ok(ledger.append_batch(entries.into_iter().map(|entry| (entry, true)).collect()))
+            }
+            Log::Remote(client) => client.submit_batch(&entries),
+        }
+    }
+
     fn submit(&self, entry: Entry, operator_token: Option<&str>) -> Result<Receipt, LedgerError> {
         match self {
             Log::Local(ledger) => ledger.append(entry, true),
@@ -224,6 +238,44 @@ fn receipt_report(out: &Output, receipt: &Receipt) -> anyhow::Result<Verdict> {
     );
     out.report(&human, json!({ "ok": true, "receipt": receipt }))?;
     Ok(Verdict::Success)
+}
+
+/// One line per submitted file; `Invalid` (exit 1) if the ledger refused any of them.
+fn batch_report(
+    out: &Output,
+    files: &[PathBuf],
+    outcomes: Vec<Result<Receipt, LedgerError>>,
+) -> anyhow::Result<Verdict> {
+    let mut lines = Vec::new();
+    let mut results = Vec::new();
+    for (path, outcome) in files.iter().zip(outcomes) {
+        match outcome {
+            Ok(receipt) => {
+                lines.push(format!(
+                    "{}: {} {} entry at index {}",
+                    path.display(),
+                    if receipt.duplicate {
+                        "already anchored:"
+                    } else {
+                        "anchored"
+                    },
+                    receipt.kind,
+                    receipt.index
+                ));
+                results.push(json!({ "file": path, "ok": true, "receipt": receipt }));
+            }
+            // Reported in place: the other files may already be anchored.
+            Err(e) => {
+                lines.push(format!("{}: REFUSED ({}): {e}", path.display(), e.code()));
+                results.push(
+                    json!({ "file": path, "ok": false, "code": e.code(), "error": e.to_string() }),
+                );
+            }
+        }
+    }
+    let ok = results.iter().all(|r| r["ok"] == true);
+    out.report(&lines.join("\n"), json!({ "ok": ok, "results": results }))?;
+    Ok(Verdict::from_valid(ok))
 }
 
 /// Reads a file to anchor: a `conclave.result` record or a Groth16 proof JSON.
@@ -337,16 +389,23 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             }
         }
         Command::Submit { file, target } => {
-            let entry = entry_from_file(&file)?;
             let log = Log::connect(&target)?;
-            match log.submit(entry, None) {
-                Ok(receipt) => receipt_report(out, &receipt),
-                Err(e) => refusal(
-                    out,
-                    e,
-                    &format!("{}: refused by the ledger", file.display()),
-                ),
+            if let [file] = file.as_slice() {
+                let entry = entry_from_file(file)?;
+                return match log.submit(entry, None) {
+                    Ok(receipt) => receipt_report(out, &receipt),
+                    Err(e) => refusal(
+                        out,
+                        e,
+                        &format!("{}: refused by the ledger", file.display()),
+                    ),
+                };
             }
+            let entries = file
+                .iter()
+                .map(|path| entry_from_file(path))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            batch_report(out, &file, log.submit_batch(entries)?)
         }
         Command::Get { index, target } => {
             let log = Log::connect(&target)?;

@@ -565,7 +565,8 @@ pub fn score(
     let features = input.expand(key)?;
     let (score, decision) = eval::evaluate_optimised(&key.key, model, &features)?;
     let tag = input.list.tag().clone();
-    let decision: RadixCiphertext = decision.into_radix(1, &key.key);
+    let score = eval::into_transport_form(score)?;
+    let decision = eval::into_transport_form(decision.into_radix(1, &key.key))?;
     let meta = ReRandomizationMetadata::default;
     let score = match model.score_bits {
         8 => ScoreCiphertext::U8(FheUint8::from_raw_parts(

@@ -63,10 +63,12 @@ fn tfhe_score_equals_plaintext_on_random_inputs_through_files() {
     let server = ServerKeyBundle::from_bytes(&k.server.to_bytes().expect("sk bytes")).expect("sk");
     let expanded = server.expand().expect("expand");
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let m = model(vec![7, 0, 200], 13, 20_000, 8, 16);
+    // Two weights pair up (3·(150+90) → 5 digits), 7 goes alone (many-lookup-table
+    // bootstrap, 3 digits), the zero weight drops out.
+    let m = model(vec![7, 0, 150, 90], 13, 20_000, 8, 16);
     m.validate().expect("model");
     for _ in 0..2 {
-        let values: Vec<u64> = (0..3).map(|_| rng.next_u64() % 256).collect();
+        let values: Vec<u64> = (0..4).map(|_| rng.next_u64() % 256).collect();
         let f = features(8, values.clone());
         let bytes = EncryptedFeatures::encrypt(&client, &f)
             .expect("encrypt")
@@ -90,6 +92,11 @@ fn tfhe_score_equals_plaintext_on_random_inputs_through_files() {
     let input = EncryptedFeatures::encrypt(&client, &features(8, vec![255])).expect("encrypt");
     let out = score(&expanded, &small, &input).expect("score");
     assert_eq!(decrypt(&client, &out).expect("decrypt"), (255, true));
+    // A lone weight with 5 digits (3·250 = 750): two many-lookup-table bootstraps per block.
+    let lone = model(vec![250], 0, 63_751, 8, 16);
+    let input = EncryptedFeatures::encrypt(&client, &features(8, vec![255])).expect("encrypt");
+    let out = score(&expanded, &lone, &input).expect("score");
+    assert_eq!(decrypt(&client, &out).expect("decrypt"), (63_750, false));
 }
 
 #[test]

@@ -227,3 +227,134 @@ fn receipts_prove_inclusion_and_checkpoints_stay_consistent() {
     let health = f.public.health().unwrap();
     assert_eq!(health["tree_size"], json!(10));
 }
+
+/// A registered threshold statement and `n` valid proofs for it, as entries' JSON.
+fn groth16_entries(f: &Fixture, n: usize) -> Vec<Value> {
+    use conclave_circuits::commitment::Opening;
+    use conclave_circuits::groth16::{prove, setup};
+    use conclave_circuits::statement::{Bounds, Direction, Statement as Shape};
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let shape = Shape::threshold(32, Direction::AtLeast).unwrap();
+    let (pk, vk) = setup(shape, &mut rng).unwrap();
+    let statement = conclave_ledger::entry::Statement::new(vk.to_bytes(), "batch").unwrap();
+    f.operator.submit(&statement.into()).unwrap();
+    (0..n)
+        .map(|i| {
+            let opening = Opening::random(600 + i as u64, &mut rng);
+            let proof = prove(&pk, &opening, Bounds::Threshold(500), &mut rng).unwrap();
+            let proof: Value = serde_json::from_str(&proof.to_json()).unwrap();
+            json!({ "kind": "groth16", "proof": proof })
+        })
+        .collect()
+}
+
+fn entry(value: &Value) -> Entry {
+    Entry::from_json(value).unwrap()
+}
+
+#[test]
+fn a_batch_request_gives_each_entry_its_own_outcome() {
+    let f = fixture();
+    let proofs = groth16_entries(&f, 4);
+    // Proof points of #1 under the public inputs of #2: well formed, does not verify.
+    let mut forged = proofs[2].clone();
+    forged["proof"]["proof"] = proofs[1]["proof"]["proof"].clone();
+    let stranger = Entry::from(Party::new(key(9).verifying_key().to_bytes(), "x").unwrap());
+    let before = f.ledger.size();
+
+    let batch = [
+        entry(&proofs[0]),
+        entry(&forged),
+        entry(&proofs[1]),
+        stranger,          // needs the operator
+        entry(&proofs[0]), // same as the first: one append, same index
+        entry(&proofs[3]),
+    ];
+    let outcomes = f.public.submit_batch(&batch).unwrap();
+    assert_eq!(outcomes.len(), batch.len());
+    let indices: Vec<Option<u64>> = outcomes
+        .iter()
+        .map(|o| o.as_ref().ok().map(|r| r.index))
+        .collect();
+    assert_eq!(
+        indices,
+        vec![
+            Some(before),
+            None,
+            Some(before + 1),
+            None,
+            Some(before),
+            Some(before + 2)
+        ]
+    );
+    let codes: Vec<&str> = outcomes
+        .iter()
+        .map(|o| o.as_ref().err().map_or("", LedgerError::code))
+        .collect();
+    assert_eq!(codes, ["", "proof_invalid", "", "unauthorized", "", ""]);
+    assert_eq!(f.ledger.size(), before + 3);
+    // Every receipt proves inclusion under a checkpoint the log's key signed.
+    let verifier = f.ledger.verifier();
+    for (submitted, outcome) in batch.iter().zip(&outcomes) {
+        let Ok(receipt) = outcome else { continue };
+        let checkpoint =
+            conclave_ledger::note::Checkpoint::open(&receipt.checkpoint, &verifier).unwrap();
+        receipt
+            .inclusion
+            .verify(&submitted.leaf_hash(), &checkpoint.root)
+            .unwrap();
+        assert_eq!(
+            verify_entry(&f.public, &verifier, receipt.index)
+                .unwrap()
+                .kind,
+            "groth16"
+        );
+    }
+    // Submitting the same batch again appends nothing.
+    let again = f.public.submit_batch(&batch).unwrap();
+    assert!(again.iter().flatten().all(|r| r.duplicate));
+    assert_eq!(f.ledger.size(), before + 3);
+}
+
+#[test]
+fn a_bad_batch_request_is_refused_whole() {
+    let f = fixture();
+    let before = f.ledger.checkpoint();
+    let post = |body: &str| {
+        let response = reqwest::blocking::Client::new()
+            .post(format!("{}/v1/entries/batch", f.node.url()))
+            .body(body.to_owned())
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().unwrap())
+    };
+    let refusal = |body: &str| {
+        let (status, value) = post(body);
+        (
+            status,
+            value["error"]["code"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(refusal("{not json"), (400, "malformed_json".into()));
+    assert_eq!(refusal(r#"{"entries": 3}"#), (400, "malformed".into()));
+    assert_eq!(refusal("[]"), (400, "malformed".into()));
+    let too_many = json!({ "entries": vec![json!({}); 1025] }).to_string();
+    assert_eq!(refusal(&too_many), (400, "too_large".into()));
+    let huge = json!({ "entries": [{"kind": "party", "name": "x".repeat(100 * 1024)}] });
+    assert_eq!(refusal(&huge.to_string()).0, 413);
+    // Entries that do not decode are refused one by one, in place.
+    let (status, value) =
+        post(r#"{"entries": [{"kind": "teapot"}, {"version": 2, "kind": "party"}]}"#);
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = value["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["error"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["unknown_kind", "unsupported_version"]);
+    assert!(f.public.submit_batch(&[]).unwrap().is_empty());
+    let after = f.ledger.checkpoint();
+    assert_eq!((after.size, after.root), (before.size, before.root));
+}
