@@ -76,7 +76,7 @@ fn elgamal(c: &mut Criterion) {
         table_path.display()
     );
     let expected: u64 = (0..1000u64).map(|v| v * 1_000_003).sum();
-    group.bench_function("combine_3_of_5_verify_and_decode_total_2^29", |b| {
+    group.bench_function("combine_3_of_5_verify_and_decode_total_about_2^39", |b| {
         b.iter(|| {
             let out = combine(&pk, &total, &partials, &table, 40).expect("combine");
             assert_eq!(out.total, expected);
