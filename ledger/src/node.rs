@@ -327,7 +327,11 @@ async fn submit_batch(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let (value, operator) = submission(&state, &headers, body)?;
-    let Some(Value::Array(items)) = value.get("entries").cloned() else {
+    let entries = match value {
+        Value::Object(mut fields) => fields.remove("entries"),
+        _ => None,
+    };
+    let Some(Value::Array(items)) = entries else {
         return Err(LedgerError::malformed("batch", "expected {\"entries\": [...]}").into());
     };
     if items.len() > state.max_batch_request {
