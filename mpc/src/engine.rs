@@ -15,10 +15,11 @@
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
-use crate::field::Fp;
+use crate::field::{batch_inverse_sqrt_of_square, Fp};
 use crate::protocol::{Audience, Context, Input, Open, RandomSharings};
+use crate::prss::{Prss, PrssSetup};
 use crate::shamir::{Params, PartyId, ShareVec};
 use crate::transport::{Frames, Transport};
 use crate::Error;
@@ -32,11 +33,29 @@ pub struct Traffic {
     pub bytes_sent: u64,
 }
 
+/// Where the engine's random sharings (and double sharings for multiplication) come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RandomnessSource {
+    /// Pseudo-random secret sharing ([`crate::prss`]): one key round, then local.
+    Prss,
+    /// Damgård–Nielsen: one round of communication per batch ([`RandomSharings`]).
+    DamgardNielsen,
+}
+
+/// Shares of the same random values at degree `t` and at degree `2t`.
+type DoubleSharings = (Zeroizing<Vec<Fp>>, Zeroizing<Vec<Fp>>);
+
+/// Elements per exchange: longer vectors are opened in chunks of this many (1 MiB frames).
+pub const CHUNK_ELEMENTS: usize = 1 << 16;
+
 /// One party's protocol engine.
 pub struct Engine<T: Transport> {
     transport: T,
     ctx: Context,
     rng: ChaCha20Rng,
+    source: RandomnessSource,
+    /// PRSS keys, distributed on first use.
+    prss: Option<Prss>,
     /// Preprocessed double sharings (degree t, degree 2t) of the same random values.
     doubles_t: Vec<Fp>,
     doubles_2t: Vec<Fp>,
@@ -73,10 +92,17 @@ impl<T: Transport> Engine<T> {
         rng.fill_bytes(&mut seed);
         let engine_rng = ChaCha20Rng::from_seed(seed);
         seed.zeroize();
+        let source = if Prss::worthwhile(params.n(), params.t()) {
+            RandomnessSource::Prss
+        } else {
+            RandomnessSource::DamgardNielsen
+        };
         Ok(Engine {
             transport,
             ctx,
             rng: engine_rng,
+            source,
+            prss: None,
             doubles_t: Vec::new(),
             doubles_2t: Vec::new(),
             traffic: Traffic::default(),
@@ -93,6 +119,16 @@ impl<T: Transport> Engine<T> {
         self.ctx.params()
     }
 
+    /// Where random sharings come from (PRSS up to 7 parties, Damgård–Nielsen beyond).
+    pub fn randomness_source(&self) -> RandomnessSource {
+        self.source
+    }
+
+    /// Chooses where random sharings come from; every party must choose the same.
+    pub fn set_randomness_source(&mut self, source: RandomnessSource) {
+        self.source = source;
+    }
+
     /// Communication so far.
     pub fn traffic(&self) -> Traffic {
         self.traffic
@@ -106,6 +142,11 @@ impl<T: Transport> Engine<T> {
     /// Runs one round; on error tells the peers (best effort) and returns the error.
     fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
         self.traffic.rounds += 1;
+        self.send_receive(outgoing)
+    }
+
+    /// One exchange of frames, not counted as a round (a round may take several).
+    fn send_receive(&mut self, outgoing: Frames) -> Result<Frames, Error> {
         self.traffic.bytes_sent += outgoing.iter().map(|f| f.len() as u64).sum::<u64>();
         self.transport.exchange(outgoing)
     }
@@ -217,14 +258,36 @@ impl<T: Transport> Engine<T> {
         self.open_with(x.values(), self.params().t(), Audience::One(receiver))
     }
 
+    /// Opens `shares` in one round: vectors longer than [`CHUNK_ELEMENTS`] are sent as
+    /// several exchanges of one chunk each, so frames and buffers stay small and warm.
     fn open_with(
         &mut self,
         shares: &[Fp],
         degree: usize,
         audience: Audience,
     ) -> Result<Option<Vec<Fp>>, Error> {
+        self.traffic.rounds += 1;
+        if shares.len() <= CHUNK_ELEMENTS {
+            return self.open_chunk(shares, degree, audience);
+        }
+        let mut out: Option<Vec<Fp>> = None;
+        for chunk in shares.chunks(CHUNK_ELEMENTS) {
+            if let Some(values) = self.open_chunk(chunk, degree, audience)? {
+                out.get_or_insert_with(|| Vec::with_capacity(shares.len()))
+                    .extend(values);
+            }
+        }
+        Ok(out)
+    }
+
+    fn open_chunk(
+        &mut self,
+        shares: &[Fp],
+        degree: usize,
+        audience: Audience,
+    ) -> Result<Option<Vec<Fp>>, Error> {
         let (pending, outgoing) = Open::start(&self.ctx, shares, degree, audience);
-        let incoming = self.exchange(outgoing)?;
+        let incoming = self.send_receive(outgoing)?;
         pending.finish(&self.ctx, &incoming)
     }
 
@@ -339,7 +402,8 @@ impl<T: Transport> Engine<T> {
 
     // ----- Multiplication ------------------------------------------------------------
 
-    /// Generates `count` double sharings ahead of time (one round for any count).
+    /// Generates `count` double sharings ahead of time: locally with PRSS (after a
+    /// one-time key round), or in one Damgård–Nielsen round for any count.
     ///
     /// # Errors
     /// Transport errors, malformed frames.
@@ -347,16 +411,34 @@ impl<T: Transport> Engine<T> {
         if count == 0 {
             return Ok(());
         }
-        let t = self.params().t();
-        let (pending, outgoing) =
-            RandomSharings::start(&self.ctx, count, &[t, 2 * t], &mut self.rng);
-        let incoming = self.exchange(outgoing)?;
-        let mut out = pending.finish(&self.ctx, &incoming)?;
-        let r2t = out.pop().unwrap_or_default();
-        let rt = out.pop().unwrap_or_default();
+        let (rt, r2t) = match self.source {
+            RandomnessSource::Prss => self.prss()?.double(count)?,
+            RandomnessSource::DamgardNielsen => {
+                let t = self.params().t();
+                let (pending, outgoing) =
+                    RandomSharings::start(&self.ctx, count, &[t, 2 * t], &mut self.rng);
+                let incoming = self.exchange(outgoing)?;
+                let mut out = pending.finish(&self.ctx, &incoming)?;
+                let r2t = out.pop().unwrap_or_default();
+                let rt = out.pop().unwrap_or_default();
+                (rt, r2t)
+            }
+        };
         self.doubles_t.extend(rt);
         self.doubles_2t.extend(r2t);
         Ok(())
+    }
+
+    /// The PRSS keys, distributed in one round the first time they are needed.
+    fn prss(&mut self) -> Result<&mut Prss, Error> {
+        if self.prss.is_none() {
+            let (pending, outgoing) = PrssSetup::start(&self.ctx, &mut self.rng);
+            let incoming = self.exchange(outgoing)?;
+            self.prss = Some(pending.finish(&self.ctx, &incoming)?);
+        }
+        self.prss
+            .as_mut()
+            .ok_or(Error::InvalidParameters("PRSS keys missing"))
     }
 
     /// Number of preprocessed double sharings left.
@@ -377,27 +459,51 @@ impl<T: Transport> Engine<T> {
             });
         }
         let len = a.len();
-        if self.doubles_t.len() < len {
+        if len == 0 {
+            return Ok(self.wrap(Vec::new()));
+        }
+        if self.source == RandomnessSource::DamgardNielsen && self.doubles_t.len() < len {
+            // One round for the whole vector rather than one per chunk.
             self.preprocess(len - self.doubles_t.len())?;
         }
-        let at = self.doubles_t.len() - len;
-        let mut rt: Vec<Fp> = self.doubles_t.split_off(at);
-        let mut r2t: Vec<Fp> = self.doubles_2t.split_off(at);
-        // Degree-2t sharing of ab + r, opened to everyone (Damgård–Nielsen).
-        let mut masked: Vec<Fp> = a
-            .values()
-            .iter()
-            .zip(b.values())
-            .zip(&r2t)
-            .map(|((x, y), r)| *x * *y + *r)
-            .collect();
-        r2t.zeroize();
-        let opened = self.open_with(&masked, 2 * self.params().t(), Audience::All);
-        masked.zeroize();
-        let opened = opened?.unwrap_or_default();
-        let out = opened.iter().zip(&rt).map(|(d, r)| *d - *r).collect();
-        rt.zeroize();
+        self.traffic.rounds += 1;
+        let mut out = Vec::with_capacity(len);
+        let degree = 2 * self.params().t();
+        // Chunk by chunk: a degree-2t sharing of ab + r, opened to everyone, minus the
+        // degree-t sharing of r (Damgård–Nielsen degree reduction).
+        for start in (0..len).step_by(CHUNK_ELEMENTS) {
+            let end = (start + CHUNK_ELEMENTS).min(len);
+            let (rt, r2t) = self.take_doubles(end - start)?;
+            let masked: Zeroizing<Vec<Fp>> = Zeroizing::new(
+                a.values()[start..end]
+                    .iter()
+                    .zip(&b.values()[start..end])
+                    .zip(r2t.iter())
+                    .map(|((x, y), r)| *x * *y + *r)
+                    .collect(),
+            );
+            let opened = self
+                .open_chunk(&masked, degree, Audience::All)?
+                .unwrap_or_default();
+            out.extend(opened.iter().zip(rt.iter()).map(|(d, r)| *d - *r));
+        }
         Ok(self.wrap(out))
+    }
+
+    /// `count` double sharings from the end of the pool, topping it up first when short
+    /// (locally with PRSS, so a long multiplication never holds more than a chunk).
+    fn take_doubles(&mut self, count: usize) -> Result<DoubleSharings, Error> {
+        if self.doubles_t.len() < count {
+            self.preprocess(count - self.doubles_t.len())?;
+        }
+        let at = self.doubles_t.len() - count;
+        let rt = Zeroizing::new(self.doubles_t[at..].to_vec());
+        let r2t = Zeroizing::new(self.doubles_2t[at..].to_vec());
+        self.doubles_t[at..].zeroize();
+        self.doubles_2t[at..].zeroize();
+        self.doubles_t.truncate(at);
+        self.doubles_2t.truncate(at);
+        Ok((rt, r2t))
     }
 
     /// `a²` element-wise.
@@ -415,11 +521,18 @@ impl<T: Transport> Engine<T> {
     /// # Errors
     /// Transport errors.
     pub fn random(&mut self, count: usize) -> Result<ShareVec, Error> {
-        let t = self.params().t();
-        let (pending, outgoing) = RandomSharings::start(&self.ctx, count, &[t], &mut self.rng);
-        let incoming = self.exchange(outgoing)?;
-        let mut out = pending.finish(&self.ctx, &incoming)?;
-        Ok(self.wrap(out.pop().unwrap_or_default()))
+        let values = match self.source {
+            RandomnessSource::Prss => self.prss()?.random(count)?,
+            RandomnessSource::DamgardNielsen => {
+                let t = self.params().t();
+                let (pending, outgoing) =
+                    RandomSharings::start(&self.ctx, count, &[t], &mut self.rng);
+                let incoming = self.exchange(outgoing)?;
+                let mut out = pending.finish(&self.ctx, &incoming)?;
+                out.pop().unwrap_or_default()
+            }
+        };
+        Ok(self.wrap(values))
     }
 
     /// `count` sharings of uniformly random bits: square a random sharing, open the
@@ -439,7 +552,7 @@ impl<T: Transport> Engine<T> {
                 .open_with(&squares, 2 * self.params().t(), Audience::All)?
                 .unwrap_or_default();
             // u^(-1/2) of each public square directly (no inversion needed); u = 0 is dropped.
-            let roots: Vec<Fp> = u.iter().map(|x| x.inverse_sqrt_of_square()).collect();
+            let roots = batch_inverse_sqrt_of_square(&u);
             for ((share, uk), v) in r.values().iter().zip(&u).zip(&roots) {
                 if *uk != Fp::ZERO {
                     bits.push((*share * *v + Fp::ONE) * half);

@@ -11,8 +11,6 @@
 //! Operations are constant time except [`Fp::from_canonical_bytes`] and the `vartime_`
 //! functions, whose timing depends only on public data.
 
-use zeroize::Zeroize;
-
 /// The modulus p = 2^127 − 1.
 pub const MODULUS: u128 = (1u128 << 127) - 1;
 
@@ -29,11 +27,8 @@ impl std::fmt::Debug for Fp {
     }
 }
 
-impl Zeroize for Fp {
-    fn zeroize(&mut self) {
-        self.0.zeroize();
-    }
-}
+// Zeroizing writes `Fp::default()` (zero); also gives slices of elements `zeroize()`.
+impl zeroize::DefaultIsZeroes for Fp {}
 
 #[inline(always)]
 fn reduce_once(x: u128) -> u128 {
@@ -76,6 +71,73 @@ fn mul_mod(x: u128, y: u128) -> u128 {
     let a = (hi << 1) | (lo >> 127);
     let b = lo & MODULUS;
     reduce_once(a + b)
+}
+
+/// `x²` modulo p: as [`mul_mod`] with the two cross products computed once.
+#[inline(always)]
+fn square_mod(x: u128) -> u128 {
+    const M64: u128 = u64::MAX as u128;
+    let (a0, a1) = (x & M64, x >> 64);
+    let p00 = a0 * a0;
+    let cross = a0 * a1; // < 2^127 because a1 < 2^63
+    let p11 = a1 * a1;
+    // 2·cross < 2^128: no overflow.
+    let cross2 = cross << 1;
+    let mid = (p00 >> 64) + (cross2 & M64);
+    let lo = (p00 & M64) | (mid << 64);
+    let hi = p11 + (cross2 >> 64) + (mid >> 64);
+    let a = (hi << 1) | (lo >> 127);
+    let b = lo & MODULUS;
+    reduce_once(a + b)
+}
+
+/// `x^(2^k − 1)` for `L` independent values in lockstep, so the CPU overlaps the `L`
+/// dependency chains (the same addition chain as [`Fp::pow_2k_minus_1`]).
+fn pow_2k_minus_1_lanes<const L: usize>(x: [Fp; L], k: u32) -> [Fp; L] {
+    match k {
+        0 => [Fp::ONE; L],
+        1 => x,
+        _ if k % 2 == 0 => {
+            let half = pow_2k_minus_1_lanes(x, k / 2);
+            let mut y = half;
+            for _ in 0..k / 2 {
+                for lane in y.iter_mut() {
+                    *lane = lane.square();
+                }
+            }
+            for (lane, h) in y.iter_mut().zip(half) {
+                *lane *= h;
+            }
+            y
+        }
+        _ => {
+            let mut y = pow_2k_minus_1_lanes(x, k - 1);
+            for (lane, xl) in y.iter_mut().zip(x) {
+                *lane = lane.square() * xl;
+            }
+            y
+        }
+    }
+}
+
+/// [`Fp::inverse_sqrt_of_square`] of every element of `values`, eight at a time in
+/// lockstep and chunks in parallel (rayon).
+pub fn batch_inverse_sqrt_of_square(values: &[Fp]) -> Vec<Fp> {
+    use rayon::prelude::*;
+    const LANES: usize = 8;
+    let mut out = values.to_vec();
+    out.par_chunks_mut(1 << 12).for_each(|chunk| {
+        let mut lanes = chunk.chunks_exact_mut(LANES);
+        for group in &mut lanes {
+            let mut x = [Fp::ZERO; LANES];
+            x.copy_from_slice(group);
+            group.copy_from_slice(&pow_2k_minus_1_lanes(x, 125));
+        }
+        for v in lanes.into_remainder() {
+            *v = v.inverse_sqrt_of_square();
+        }
+    });
+    out
 }
 
 impl Fp {
@@ -125,7 +187,7 @@ impl Fp {
     /// `self²`.
     #[inline(always)]
     pub fn square(self) -> Fp {
-        Fp(mul_mod(self.0, self.0))
+        Fp(square_mod(self.0))
     }
 
     /// `self^(2^k − 1)` by an addition chain of about `k` squarings (public exponent).
@@ -293,6 +355,15 @@ mod tests {
         let u = x.square();
         let v = u.inverse_sqrt_of_square();
         assert_eq!(v * v * u, Fp::ONE);
+        // The lockstep batch (8 lanes plus a remainder) agrees with the scalar chain.
+        let squares: Vec<Fp> = (1..=19u128)
+            .map(|k| Fp::new(k * 0x9e37_79b9_7f4a_7c15).square())
+            .collect();
+        let batch = batch_inverse_sqrt_of_square(&squares);
+        for (u, v) in squares.iter().zip(&batch) {
+            assert_eq!(*v, u.inverse_sqrt_of_square());
+            assert_eq!(*v * *v * *u, Fp::ONE);
+        }
         assert!(Fp::from_canonical_bytes(MODULUS.to_le_bytes()).is_none());
         let mut vals = vec![Fp::new(3), Fp::ZERO, Fp::new(7)];
         batch_invert(&mut vals);

@@ -153,19 +153,20 @@ impl Open {
         degree: usize,
         audience: Audience,
     ) -> (OpenPending, Frames) {
-        let frame = encode(shares);
-        let outgoing = (0..ctx.n())
-            .map(|j| {
-                let to = PartyId::from_index(j);
-                let send =
-                    to != ctx.me && (audience == Audience::All || audience == Audience::One(to));
-                if send {
-                    frame.clone()
-                } else {
-                    Vec::new()
-                }
+        let receivers: Vec<usize> = (0..ctx.n())
+            .filter(|j| {
+                let to = PartyId::from_index(*j);
+                to != ctx.me && (audience == Audience::All || audience == Audience::One(to))
             })
             .collect();
+        let mut outgoing: Frames = vec![Vec::new(); ctx.n()];
+        if let Some((last, others)) = receivers.split_last() {
+            let frame = encode(shares);
+            for j in others {
+                outgoing[*j] = frame.clone();
+            }
+            outgoing[*last] = frame;
+        }
         (
             OpenPending {
                 mine: shares.to_vec(),
@@ -182,7 +183,7 @@ impl OpenPending {
     ///
     /// # Errors
     /// Malformed frames, inconsistent shares (naming the party when possible).
-    pub fn finish(self, ctx: &Context, incoming: &Frames) -> Result<Option<Vec<Fp>>, Error> {
+    pub fn finish(mut self, ctx: &Context, incoming: &Frames) -> Result<Option<Vec<Fp>>, Error> {
         let receives = match self.audience {
             Audience::All => true,
             Audience::One(p) => p == ctx.me,
@@ -204,7 +205,7 @@ impl OpenPending {
         for (j, frame) in incoming.iter().enumerate() {
             let from = PartyId::from_index(j);
             if from == ctx.me {
-                columns.push(self.mine.clone());
+                columns.push(std::mem::take(&mut self.mine));
             } else {
                 columns.push(decode(from, frame, len)?);
             }

@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
+use conclave_mpc::engine::CHUNK_ELEMENTS;
 use conclave_mpc::field::Fp;
 use conclave_mpc::shamir::{self, Params, PartyId};
 use conclave_mpc::transport::memory::{self, MemoryTransport};
 use conclave_mpc::transport::{Frames, Transport};
-use conclave_mpc::{Engine, Error};
+use conclave_mpc::{Engine, Error, RandomnessSource};
 use proptest::prelude::*;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -89,16 +90,18 @@ fn small_value() -> impl Strategy<Value = i64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8, .. ProptestConfig::default() })]
 
     #[test]
     fn arithmetic_and_comparisons_match_plaintext(
         n in prop_oneof![Just(3usize), Just(5usize), Just(7usize)],
+        source in prop_oneof![Just(RandomnessSource::Prss), Just(RandomnessSource::DamgardNielsen)],
         pairs in proptest::collection::vec((small_value(), small_value()), 1..12),
     ) {
         let a: Vec<i64> = pairs.iter().map(|p| p.0).collect();
         let b: Vec<i64> = pairs.iter().map(|p| p.1).collect();
         let out = all_equal(run(net(n), |e| {
+            e.set_randomness_source(source);
             let (x, y) = two_inputs(e, &a, &b)?;
             let sum = e.add(&x, &y)?;
             let prod = e.mul(&x, &y)?;
@@ -200,6 +203,116 @@ fn a_million_multiplications_is_one_round_trip() {
         Ok(after - before)
     }));
     assert_eq!(rounds, 1);
+}
+
+#[test]
+fn random_sharings_are_consistent_fresh_and_bits_are_bits() {
+    for n in [3, 5, 7] {
+        for source in [RandomnessSource::Prss, RandomnessSource::DamgardNielsen] {
+            let (first, second, bits) = all_equal(run(net(n), |e| {
+                e.set_randomness_source(source);
+                // Opening checks that every party's share lies on one degree-t polynomial.
+                let r1 = e.random(64)?;
+                let r2 = e.random(64)?;
+                let b = e.random_bits(64)?;
+                Ok((e.open(&r1)?, e.open(&r2)?, e.open(&b)?))
+            }));
+            let mut all = first.clone();
+            all.extend(&second);
+            all.sort_by_key(|v| v.to_u128());
+            all.dedup();
+            assert_eq!(
+                all.len(),
+                128,
+                "n = {n}, {source:?}: repeated random values"
+            );
+            assert!(bits.iter().all(|b| *b == Fp::ZERO || *b == Fp::ONE));
+            assert!(bits.contains(&Fp::ZERO) && bits.contains(&Fp::ONE));
+        }
+    }
+}
+
+#[test]
+fn long_vectors_are_opened_in_chunks_within_one_round() {
+    let len = CHUNK_ELEMENTS + 7;
+    let xs: Vec<i64> = (0..len as i64)
+        .map(|i| i * 7919 % 100_003 - 50_000)
+        .collect();
+    let ys: Vec<i64> = (0..len as i64)
+        .map(|i| i * 104_729 % 99_991 - 49_000)
+        .collect();
+    let cmp = 2_200; // 2,200 × 31 bit pairs > one chunk in the first merge level
+    let (products, rounds, lt) = all_equal(run(net(3), |e| {
+        let (x, y) = two_inputs(e, &xs, &ys)?;
+        e.preprocess(1)?; // distributes the PRSS keys (a one-time round)
+        let before = e.traffic().rounds;
+        let p = e.mul(&x, &y)?;
+        let rounds = e.traffic().rounds - before;
+        let (cx, cy) = (e.slice(&x, 0..cmp)?, e.slice(&y, 0..cmp)?);
+        let lt = e.lt(&cx, &cy, BITS)?;
+        Ok((e.open_signed(&p)?, rounds, e.open_signed(&lt)?))
+    }));
+    assert_eq!(rounds, 1, "one protocol round however many exchanges");
+    for k in 0..len {
+        assert_eq!(products[k], i128::from(xs[k]) * i128::from(ys[k]));
+    }
+    for k in 0..cmp {
+        assert_eq!(lt[k], i128::from(xs[k] < ys[k]));
+    }
+}
+
+#[test]
+fn nine_parties_use_damgard_nielsen_and_still_multiply() {
+    let out = all_equal(run(net(9), |e| {
+        assert_eq!(e.randomness_source(), RandomnessSource::DamgardNielsen);
+        let (x, y) = two_inputs(e, &[-3, 12_345], &[7, -2])?;
+        let p = e.mul(&x, &y)?;
+        e.open_signed(&p)
+    }));
+    assert_eq!(out, vec![-21, -24_690]);
+    let sources = all_equal(run(net(3), |e| Ok(e.randomness_source())));
+    assert_eq!(sources, RandomnessSource::Prss);
+}
+
+#[test]
+fn malformed_prss_keys_are_refused_naming_the_sender() {
+    struct ShortKeys<T>(T);
+    impl<T: Transport> Transport for ShortKeys<T> {
+        fn me(&self) -> PartyId {
+            self.0.me()
+        }
+        fn parties(&self) -> usize {
+            self.0.parties()
+        }
+        fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
+            for f in outgoing.iter_mut() {
+                f.truncate(f.len().saturating_sub(1));
+            }
+            self.0.exchange(outgoing)
+        }
+    }
+    let transports: Vec<Either<MemoryTransport, ShortKeys<MemoryTransport>>> = net(3)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if i == 0 {
+                Either::Liar(ShortKeys(t))
+            } else {
+                Either::Honest(t)
+            }
+        })
+        .collect();
+    // The first random sharing distributes the PRSS keys; party 1 deals keys to both others.
+    let results = run(transports, |e| e.random(4));
+    for r in &results[1..] {
+        match r {
+            Err(Error::PeerMisbehaved { party, reason }) => {
+                assert_eq!(*party, PartyId(1));
+                assert!(reason.contains("PRSS keys"), "{reason}");
+            }
+            other => panic!("expected a malformed-key error, got {other:?}"),
+        }
+    }
 }
 
 #[test]

@@ -40,6 +40,12 @@ proptest! {
     }
 
     #[test]
+    fn square_matches_bigint(a in element()) {
+        let expected = to_u128(&((big(a) * big(a)) % p()));
+        prop_assert_eq!(Fp::new(a).square().to_u128(), expected);
+    }
+
+    #[test]
     fn add_sub_match_bigint(a in element(), b in element()) {
         prop_assert_eq!((Fp::new(a) + Fp::new(b)).to_u128(), to_u128(&((big(a) + big(b)) % p())));
         prop_assert_eq!((Fp::new(a) - Fp::new(b)).to_u128(), to_u128(&((big(a) + p() - big(b)) % p())));

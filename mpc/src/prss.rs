@@ -1,0 +1,363 @@
+//! Pseudo-random secret sharing (PRSS): random degree-`t` sharings and degree-`2t`
+//! sharings of zero that every party derives locally, after one key-distribution round
+//! (Cramer, Damgård and Ishai, "Share conversion, pseudorandom secret-sharing and
+//! applications to secure computation", TCC 2005, §3–4).
+//!
+//! For every set `A` of `t` parties (a largest set the adversary may corrupt) the
+//! `n − t` parties outside `A` share a 256-bit key `k_A`. The polynomial
+//! `f_A(x) = Π_{j∈A} (j − x)/j` has degree `t`, `f_A(0) = 1` and vanishes on `A`. With
+//! `r_A` drawn from the PRF keyed by `k_A`, party `i`'s share of the random secret
+//! `Σ_A r_A` is `Σ_{A ∌ i} r_A · f_A(i)`: a degree-`t` sharing whose secret the corrupted
+//! parties cannot predict, because the set `A` that contains all of them has a key they
+//! never saw. A degree-`2t` sharing of zero adds, per set, `Σ_{l=1..t} s_{A,l} · i^l · f_A(i)`
+//! (degree `2t`, zero at 0). A double sharing — the same random secret at degrees `t` and
+//! `2t`, what Damgård–Nielsen multiplication consumes — is the first plus the second.
+//!
+//! # PRF
+//! ChaCha20 (RustCrypto `chacha20`) keyed with `k_A`; draw number `d` uses the 96-bit
+//! nonce `d` (little-endian), so every draw reads a fresh stream and all holders of a
+//! key read the same bytes as long as they make the same calls in the same order (the
+//! engine's operations are deterministic and identical at every party). A field element
+//! is 16 keystream bytes with the top bit cleared and reduced mod `p` (statistical
+//! distance `2^−127` from uniform).
+//!
+//! # Cost
+//! One round to distribute keys, then `C(n−1, t)·(1 + t)` keystream elements per double
+//! sharing and no communication. That beats Damgård–Nielsen's `2(n−1)/(n−t)` sent
+//! elements per sharing while the number of sets is small; [`Prss::worthwhile`] decides
+//! (up to 7 parties).
+//!
+//! # Security
+//! Computational (ChaCha20 is a PRF), semi-honest: a dealer of a key who deviates can
+//! bias nothing it could not bias by choosing its own Damgård–Nielsen contribution.
+//! Keys and keystream buffers are zeroized.
+
+use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+use chacha20::ChaCha20;
+use rand_core::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::field::{Fp, ELEMENT_BYTES, MODULUS};
+use crate::protocol::Context;
+use crate::shamir::PartyId;
+use crate::transport::Frames;
+use crate::Error;
+
+/// Bytes of one set key.
+const KEY_BYTES: usize = 32;
+
+/// Largest `C(n−1, t)·(1 + t)` (keystream elements per double sharing at one party) for
+/// which PRSS is used: 80 at n = 7, 350 at n = 9.
+const MAX_ELEMENTS_PER_DOUBLE: usize = 100;
+
+/// Elements generated per parallel task.
+const CHUNK: usize = 1 << 13;
+
+/// Every `t`-subset of the 0-based party indices `0..n`, in lexicographic order.
+fn subsets(n: usize, t: usize) -> Vec<Vec<usize>> {
+    fn extend(
+        start: usize,
+        n: usize,
+        t: usize,
+        current: &mut Vec<usize>,
+        out: &mut Vec<Vec<usize>>,
+    ) {
+        if current.len() == t {
+            out.push(current.clone());
+            return;
+        }
+        for i in start..n {
+            current.push(i);
+            extend(i + 1, n, t, current, out);
+            current.pop();
+        }
+    }
+    let mut out = Vec::new();
+    extend(0, n, t, &mut Vec::with_capacity(t), &mut out);
+    out
+}
+
+/// The party that deals `A`'s key: the lowest-numbered party outside `A`.
+fn dealer_of(set: &[usize], n: usize) -> usize {
+    (0..n).find(|i| !set.contains(i)).unwrap_or(0)
+}
+
+/// One key this party holds and the public coefficients it weighs that key's draws with.
+struct SetKey {
+    key: Zeroizing<[u8; KEY_BYTES]>,
+    /// `f_A(me)`.
+    share_coeff: Fp,
+    /// `me^l · f_A(me)` for `l = 1..=t`.
+    zero_coeffs: Vec<Fp>,
+}
+
+impl SetKey {
+    fn new(key: [u8; KEY_BYTES], set: &[usize], me: PartyId, t: usize) -> SetKey {
+        let x = me.point();
+        let mut f = Fp::ONE;
+        for j in set {
+            let pj = PartyId::from_index(*j).point();
+            // pj ≠ 0, so the inverse exists.
+            f *= (pj - x) * pj.inverse().unwrap_or(Fp::ZERO);
+        }
+        let mut zero_coeffs = Vec::with_capacity(t);
+        let mut power = x;
+        for _ in 0..t {
+            zero_coeffs.push(power * f);
+            power *= x;
+        }
+        SetKey {
+            key: Zeroizing::new(key),
+            share_coeff: f,
+            zero_coeffs,
+        }
+    }
+
+    /// The keystream of draw `draw`, from element `first` on, into `buf`.
+    fn keystream(&self, draw: u64, first: usize, buf: &mut [u8]) {
+        let mut nonce = [0u8; 12];
+        nonce[..8].copy_from_slice(&draw.to_le_bytes());
+        let mut cipher = ChaCha20::new(&(*self.key).into(), &nonce.into());
+        cipher.seek((first * ELEMENT_BYTES) as u64);
+        cipher.write_keystream(buf);
+    }
+}
+
+/// Reads keystream element `k` of `buf`.
+#[inline(always)]
+fn element(buf: &[u8], k: usize) -> Fp {
+    let mut bytes = [0u8; ELEMENT_BYTES];
+    bytes.copy_from_slice(&buf[k * ELEMENT_BYTES..(k + 1) * ELEMENT_BYTES]);
+    Fp::new(u128::from_le_bytes(bytes) & MODULUS)
+}
+
+/// This party's PRSS keys: generates shares of random values with no communication.
+pub struct Prss {
+    keys: Vec<SetKey>,
+    t: usize,
+    draws: u64,
+}
+
+impl std::fmt::Debug for Prss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prss")
+            .field("keys", &self.keys.len())
+            .field("draws", &self.draws)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prss {
+    /// Whether PRSS is cheaper than Damgård–Nielsen for `n` parties and threshold `t`.
+    pub fn worthwhile(n: usize, t: usize) -> bool {
+        let mut sets = 1usize; // C(n−1, t)
+        for k in 0..t {
+            sets = sets * (n - 1 - k) / (k + 1);
+        }
+        sets.saturating_mul(1 + t) <= MAX_ELEMENTS_PER_DOUBLE
+    }
+
+    /// Shares of `count` fresh random secrets, degree `t`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha20 stream.
+    pub fn random(&mut self, count: usize) -> Result<Vec<Fp>, Error> {
+        let mut out = vec![Fp::ZERO; count];
+        self.generate(
+            count,
+            1,
+            |key, stream, chunk_t, _| {
+                for (k, slot) in chunk_t.iter_mut().enumerate() {
+                    *slot += key.share_coeff * element(stream, k);
+                }
+            },
+            &mut out,
+            &mut [],
+        )?;
+        Ok(out)
+    }
+
+    /// Shares of `count` fresh random secrets at degree `t` and, of the same secrets,
+    /// at degree `2t` (double sharings).
+    ///
+    /// # Errors
+    /// As [`Prss::random`].
+    pub fn double(&mut self, count: usize) -> Result<(Vec<Fp>, Vec<Fp>), Error> {
+        let mut rt = vec![Fp::ZERO; count];
+        let mut r2t = vec![Fp::ZERO; count];
+        let per = 1 + self.t;
+        self.generate(
+            count,
+            per,
+            |key, stream, chunk_t, chunk_2t| {
+                for (k, (st, s2t)) in chunk_t.iter_mut().zip(chunk_2t.iter_mut()).enumerate() {
+                    let base = k * per;
+                    let r = key.share_coeff * element(stream, base);
+                    let mut zero = Fp::ZERO;
+                    for (l, c) in key.zero_coeffs.iter().enumerate() {
+                        zero += *c * element(stream, base + 1 + l);
+                    }
+                    *st += r;
+                    *s2t += r + zero;
+                }
+            },
+            &mut rt,
+            &mut r2t,
+        )?;
+        Ok((rt, r2t))
+    }
+
+    /// Runs `accumulate(key, keystream, out_t chunk, out_2t chunk)` for every key over
+    /// chunks of the outputs in parallel; `per` keystream elements per output.
+    fn generate(
+        &mut self,
+        count: usize,
+        per: usize,
+        accumulate: impl Fn(&SetKey, &[u8], &mut [Fp], &mut [Fp]) + Sync,
+        out_t: &mut [Fp],
+        out_2t: &mut [Fp],
+    ) -> Result<(), Error> {
+        // ChaCha20 (IETF) has a 32-bit block counter: 2^38 bytes per nonce.
+        if (count as u128) * (per as u128) * (ELEMENT_BYTES as u128) >= 1u128 << 38 {
+            return Err(Error::InvalidParameters(
+                "too many random sharings requested at once",
+            ));
+        }
+        let draw = self.draws;
+        self.draws += 1;
+        let keys = &self.keys;
+        let task = |c: usize, chunk_t: &mut [Fp], chunk_2t: &mut [Fp]| {
+            let mut buf = Zeroizing::new(vec![0u8; chunk_t.len() * per * ELEMENT_BYTES]);
+            for key in keys {
+                key.keystream(draw, c * CHUNK * per, &mut buf);
+                accumulate(key, &buf, chunk_t, chunk_2t);
+            }
+        };
+        if out_2t.is_empty() {
+            out_t
+                .par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(c, chunk)| task(c, chunk, &mut []));
+        } else {
+            out_t
+                .par_chunks_mut(CHUNK)
+                .zip(out_2t.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(c, (a, b))| task(c, a, b));
+        }
+        Ok(())
+    }
+}
+
+/// Key distribution round (typestate start).
+pub struct PrssSetup;
+
+/// Key distribution whose keys have been sent.
+pub struct PrssSetupPending {
+    /// Keys this party dealt, per set index.
+    dealt: Vec<(usize, Zeroizing<[u8; KEY_BYTES]>)>,
+}
+
+impl PrssSetup {
+    /// Deals a key for every set whose dealer this party is and sends it to the other
+    /// parties outside the set.
+    ///
+    /// # Layout
+    /// The frame to party `j` is the concatenation, in lexicographic set order, of the
+    /// 32-byte keys of the sets this party deals and `j` holds.
+    pub fn start<R: RngCore + CryptoRng + ?Sized>(
+        ctx: &Context,
+        rng: &mut R,
+    ) -> (PrssSetupPending, Frames) {
+        let (n, t) = (ctx.params().n(), ctx.params().t());
+        let me = ctx.me().index();
+        let mut outgoing: Frames = vec![Vec::new(); n];
+        let mut dealt = Vec::new();
+        for (index, set) in subsets(n, t).iter().enumerate() {
+            if dealer_of(set, n) != me {
+                continue;
+            }
+            let mut key = Zeroizing::new([0u8; KEY_BYTES]);
+            rng.fill_bytes(key.as_mut());
+            for (j, frame) in outgoing.iter_mut().enumerate() {
+                if j != me && !set.contains(&j) {
+                    frame.extend_from_slice(key.as_ref());
+                }
+            }
+            dealt.push((index, key));
+        }
+        (PrssSetupPending { dealt }, outgoing)
+    }
+}
+
+impl PrssSetupPending {
+    /// Collects the keys dealt by the others.
+    ///
+    /// # Errors
+    /// [`Error::PeerMisbehaved`] for a frame of the wrong length.
+    pub fn finish(mut self, ctx: &Context, incoming: &Frames) -> Result<Prss, Error> {
+        let (n, t) = (ctx.params().n(), ctx.params().t());
+        let me = ctx.me().index();
+        let sets = subsets(n, t);
+        let mut cursor = vec![0usize; n];
+        let mut expected = vec![0usize; n];
+        for set in &sets {
+            let dealer = dealer_of(set, n);
+            if dealer != me && !set.contains(&me) {
+                expected[dealer] += KEY_BYTES;
+            }
+        }
+        for (j, frame) in incoming.iter().enumerate() {
+            if j != me && frame.len() != expected[j] {
+                return Err(Error::misbehaved(
+                    PartyId::from_index(j),
+                    format!(
+                        "malformed frame: {} bytes of PRSS keys where {} were expected",
+                        frame.len(),
+                        expected[j]
+                    ),
+                ));
+            }
+        }
+        let mut keys = Vec::new();
+        for (index, set) in sets.iter().enumerate() {
+            if set.contains(&me) {
+                continue;
+            }
+            let dealer = dealer_of(set, n);
+            let mut key = [0u8; KEY_BYTES];
+            if dealer == me {
+                let position = self.dealt.iter().position(|(i, _)| *i == index);
+                if let Some(p) = position {
+                    key.copy_from_slice(self.dealt.swap_remove(p).1.as_ref());
+                }
+            } else {
+                let at = cursor[dealer];
+                key.copy_from_slice(&incoming[dealer][at..at + KEY_BYTES]);
+                cursor[dealer] = at + KEY_BYTES;
+            }
+            keys.push(SetKey::new(key, set, ctx.me(), t));
+            key.zeroize();
+        }
+        Ok(Prss { keys, t, draws: 0 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsets_and_dealers() {
+        assert_eq!(subsets(3, 1), vec![vec![0], vec![1], vec![2]]);
+        assert_eq!(subsets(5, 2).len(), 10);
+        assert_eq!(subsets(7, 3).len(), 35);
+        assert_eq!(dealer_of(&[0], 3), 1);
+        assert_eq!(dealer_of(&[1, 2], 5), 0);
+        assert!(Prss::worthwhile(3, 1));
+        assert!(Prss::worthwhile(5, 2));
+        assert!(Prss::worthwhile(7, 3));
+        assert!(!Prss::worthwhile(9, 4));
+    }
+}
