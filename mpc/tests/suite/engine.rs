@@ -276,32 +276,7 @@ fn nine_parties_use_damgard_nielsen_and_still_multiply() {
 
 #[test]
 fn malformed_prss_keys_are_refused_naming_the_sender() {
-    struct ShortKeys<T>(T);
-    impl<T: Transport> Transport for ShortKeys<T> {
-        fn me(&self) -> PartyId {
-            self.0.me()
-        }
-        fn parties(&self) -> usize {
-            self.0.parties()
-        }
-        fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
-            for f in outgoing.iter_mut() {
-                f.truncate(f.len().saturating_sub(1));
-            }
-            self.0.exchange(outgoing)
-        }
-    }
-    let transports: Vec<Either<MemoryTransport, ShortKeys<MemoryTransport>>> = net(3)
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            if i == 0 {
-                Either::Liar(ShortKeys(t))
-            } else {
-                Either::Honest(t)
-            }
-        })
-        .collect();
+    let transports = with_truncator(3, 1, 1);
     // The first random sharing distributes the PRSS keys; party 1 deals keys to both others.
     let results = run(transports, |e| e.random(4));
     for r in &results[1..] {
@@ -410,6 +385,46 @@ fn with_liar(
         .collect()
 }
 
+/// A transport that cuts the last `bytes` bytes off every frame it sends.
+struct Truncate<T> {
+    inner: T,
+    bytes: usize,
+}
+
+impl<T: Transport> Transport for Truncate<T> {
+    fn me(&self) -> PartyId {
+        self.inner.me()
+    }
+    fn parties(&self) -> usize {
+        self.inner.parties()
+    }
+    fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
+        for f in outgoing.iter_mut() {
+            f.truncate(f.len().saturating_sub(self.bytes));
+        }
+        self.inner.exchange(outgoing)
+    }
+}
+
+/// `n` parties where party `liar` truncates every frame by `bytes`.
+fn with_truncator(
+    n: usize,
+    liar: usize,
+    bytes: usize,
+) -> Vec<Either<MemoryTransport, Truncate<MemoryTransport>>> {
+    net(n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if i + 1 == liar {
+                Either::Liar(Truncate { inner: t, bytes })
+            } else {
+                Either::Honest(t)
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn tampered_share_at_opening_names_the_liar_with_five_parties() {
     // Rounds: 0 = input, 1 = open (the liar's share is altered there).
@@ -448,29 +463,7 @@ fn tampered_share_at_opening_is_detected_with_three_parties() {
 
 #[test]
 fn malformed_frame_is_refused_naming_the_sender() {
-    struct Truncate<T>(T);
-    impl<T: Transport> Transport for Truncate<T> {
-        fn me(&self) -> PartyId {
-            self.0.me()
-        }
-        fn parties(&self) -> usize {
-            self.0.parties()
-        }
-        fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
-            for f in outgoing.iter_mut() {
-                f.truncate(f.len().saturating_sub(3));
-            }
-            self.0.exchange(outgoing)
-        }
-    }
-    let mut transports: Vec<Either<MemoryTransport, Truncate<MemoryTransport>>> = Vec::new();
-    for (i, t) in net(3).into_iter().enumerate() {
-        transports.push(if i == 1 {
-            Either::Liar(Truncate(t))
-        } else {
-            Either::Honest(t)
-        });
-    }
+    let transports = with_truncator(3, 2, 3);
     let results = run(transports, |e| {
         let x = e.input_from(PartyId(2), 2, &fp(&[1, 2]))?;
         e.open(&x)
