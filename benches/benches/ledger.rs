@@ -130,19 +130,26 @@ fn appends(c: &mut Criterion) {
     group.finish();
 }
 
-/// Anchors every entry through the node with `clients` concurrent HTTP clients.
-fn load(url: &str, entries: &[Entry], clients: usize) -> Duration {
+/// Anchors every entry through the node from `clients` concurrent HTTP clients, each
+/// sending its share of the entries in requests of `per_request` entries
+/// (`POST /v1/entries` for one, `POST /v1/entries/batch` for more).
+fn load(url: &str, entries: &[Entry], clients: usize, per_request: usize) -> Duration {
     let per_client: Vec<Vec<Entry>> = (0..clients)
         .map(|c| entries.iter().skip(c).step_by(clients).cloned().collect())
         .collect();
     let start = Instant::now();
     std::thread::scope(|scope| {
-        for chunk in per_client {
+        for mine in per_client {
             let client = Client::new(url).expect("client");
             scope.spawn(move || {
-                for entry in chunk {
-                    let receipt = client.submit(&entry).expect("anchored");
-                    assert!(!receipt.duplicate);
+                for chunk in mine.chunks(per_request) {
+                    if let [entry] = chunk {
+                        assert!(!client.submit(entry).expect("anchored").duplicate);
+                        continue;
+                    }
+                    for outcome in client.submit_batch(chunk).expect("batch") {
+                        assert!(!outcome.expect("anchored").duplicate);
+                    }
                 }
             });
         }
@@ -153,31 +160,26 @@ fn load(url: &str, entries: &[Entry], clients: usize) -> Duration {
 /// A load pattern against a node URL, returning the time it took.
 type LoadRun<'a> = dyn Fn(&str) -> Duration + 'a;
 
-/// Anchors every entry from one client in `POST /v1/entries/batch` requests of `size`.
-fn load_batched(url: &str, entries: &[Entry], size: usize) -> Duration {
-    let client = Client::new(url).expect("client");
-    let start = Instant::now();
-    for chunk in entries.chunks(size) {
-        for outcome in client.submit_batch(chunk).expect("batch") {
-            assert!(!outcome.expect("anchored").duplicate);
-        }
-    }
-    start.elapsed()
-}
-
 fn node(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(12);
     let (statement, entries) = proofs(512, &mut rng);
     let mut group = c.benchmark_group("ledger/node_groth16");
     group.sample_size(10);
     group.throughput(Throughput::Elements(entries.len() as u64));
-    // One entry per request, from 1 and 32 clients; and one client sending
-    // `POST /v1/entries/batch` requests of 64 entries.
-    let runs: [(&str, usize, &LoadRun); 3] = [
-        ("clients", 1, &|url| load(url, &entries, 1)),
-        ("clients", 32, &|url| load(url, &entries, 32)),
+    // One entry per request, from 1 and 32 clients; batch requests
+    // (`POST /v1/entries/batch`) of 64 from one client, of 16 from 32 clients, and all 512
+    // in one request.
+    let runs: [(&str, usize, &LoadRun); 5] = [
+        ("clients", 1, &|url| load(url, &entries, 1, 1)),
+        ("clients", 32, &|url| load(url, &entries, 32, 1)),
         ("one_client_batches_of", 64, &|url| {
-            load_batched(url, &entries, 64)
+            load(url, &entries, 1, 64)
+        }),
+        ("one_client_batches_of", 512, &|url| {
+            load(url, &entries, 1, 512)
+        }),
+        ("32_clients_batches_of", 16, &|url| {
+            load(url, &entries, 32, 16)
         }),
     ];
     for (name, parameter, run) in runs {

@@ -4,6 +4,7 @@
 
 pub mod bulletproof;
 pub mod commitment;
+pub mod curve;
 pub mod domain;
 mod error;
 pub mod field;

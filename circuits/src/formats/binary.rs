@@ -1,8 +1,9 @@
 //! The compact binary forms of keys and proofs.
 
-use ark_bn254::Fr;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_bn254::{Bn254, Fr};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 
+use super::points::{checked_g1, checked_g2};
 use super::{is_json, FORMAT_VERSION};
 use crate::domain::BINARY_MAGIC;
 use crate::groth16::{Proof, ProvingKey, StatementId, VerifyingKey};
@@ -90,6 +91,23 @@ fn read_header(expected: ObjectKind, bytes: &[u8]) -> Result<(Statement, &[u8]),
 
 fn decode<T: CanonicalDeserialize>(what: &'static str, reader: &mut &[u8]) -> Result<T, ZkError> {
     T::deserialize_compressed(reader).map_err(|source| ZkError::Decode { what, source })
+}
+
+/// The three compressed proof points. Decompression only yields points on their curves;
+/// G1 has cofactor 1 and G2 membership uses the fast test of [`crate::curve`] instead of
+/// arkworks' default check (the most expensive step of decoding a proof).
+fn decode_proof_points(reader: &mut &[u8]) -> Result<ark_groth16::Proof<Bn254>, ZkError> {
+    let proof: ark_groth16::Proof<Bn254> =
+        CanonicalDeserialize::deserialize_with_mode(&mut *reader, Compress::Yes, Validate::No)
+            .map_err(|source| ZkError::Decode {
+                what: "proof",
+                source,
+            })?;
+    Ok(ark_groth16::Proof {
+        a: checked_g1("proof.A", proof.a)?,
+        b: checked_g2("proof.B", proof.b)?,
+        c: checked_g1("proof.C", proof.c)?,
+    })
 }
 
 fn finish(what: &'static str, rest: &[u8]) -> Result<(), ZkError> {
@@ -229,7 +247,7 @@ impl Proof {
         let public_inputs = (0..count)
             .map(|_| decode::<Fr>("proof public input", &mut rest))
             .collect::<Result<Vec<_>, _>>()?;
-        let proof = decode("proof", &mut rest)?;
+        let proof = decode_proof_points(&mut rest)?;
         finish("proof", rest)?;
         Ok(Proof {
             statement,

@@ -3,12 +3,13 @@
 //!
 //! # Security
 //! Decoders check that coordinates are canonical, that the point is on the curve and
-//! that it lies in the prime-order subgroup (G2 has a large cofactor).
+//! that it lies in the prime-order subgroup (G2 has a large cofactor; see [`crate::curve`]).
 
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{One, Zero};
 
+use crate::curve::g2_in_subgroup_assuming_on_curve;
 use crate::field::{parse_field, to_decimal_in as field_to_decimal};
 use crate::ZkError;
 
@@ -75,17 +76,22 @@ pub(crate) fn g2_from_strings(what: &str, coords: &[Vec<String>]) -> Result<G2Af
     if !z.is_one() {
         return Err(malformed());
     }
-    let point = G2Affine::new_unchecked(x, y);
+    checked_g2(what, G2Affine::new_unchecked(x, y))
+}
+
+/// `point` if it is on the twist curve and in G2 (the fast membership test of
+/// [`crate::curve`]).
+pub(crate) fn checked_g2(what: &str, point: G2Affine) -> Result<G2Affine, ZkError> {
     if !point.is_on_curve() {
         return Err(ZkError::NotOnCurve { what: what.into() });
     }
-    if !point.is_in_correct_subgroup_assuming_on_curve() {
+    if !g2_in_subgroup_assuming_on_curve(&point) {
         return Err(ZkError::NotInSubgroup { what: what.into() });
     }
     Ok(point)
 }
 
-fn checked_g1(what: &str, point: G1Affine) -> Result<G1Affine, ZkError> {
+pub(crate) fn checked_g1(what: &str, point: G1Affine) -> Result<G1Affine, ZkError> {
     if !point.is_on_curve() {
         return Err(ZkError::NotOnCurve { what: what.into() });
     }

@@ -6,6 +6,7 @@
 //! an error that says so rather than a silent "invalid".
 
 mod batch;
+mod pairing;
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, PreparedVerifyingKey};

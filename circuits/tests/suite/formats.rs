@@ -105,6 +105,53 @@ fn binary_probe_table() {
     assert!(VerifyingKey::from_bytes(&[vk_bytes.clone(), vec![1]].concat()).is_err());
 }
 
+/// A binary proof whose B is a valid twist point outside G2 (and one whose A is the
+/// infinity-free encoding of an x with no curve point) is refused, naming the point.
+#[test]
+fn binary_proof_points_outside_their_groups_are_named() {
+    use ark_bn254::{Fq, Fq2, G2Affine};
+    use ark_ff::{One, UniformRand};
+    use ark_serialize::CanonicalSerialize;
+
+    let (_, vk, proof) = fixture();
+    let good = proof.to_bytes();
+    let points_start = good.len() - 128;
+    let mut rng = ChaCha20Rng::seed_from_u64(23);
+    let outside = loop {
+        let x = Fq2::new(Fq::rand(&mut rng), Fq::rand(&mut rng));
+        if let Some(point) = G2Affine::get_point_from_x_unchecked(x, true) {
+            break point;
+        }
+    };
+    assert!(outside.is_on_curve());
+    let mut b_bytes = Vec::new();
+    outside.serialize_compressed(&mut b_bytes).unwrap();
+    let mut bytes = good.clone();
+    bytes[points_start + 32..points_start + 96].copy_from_slice(&b_bytes);
+    match Proof::from_bytes(&bytes) {
+        Err(ZkError::NotInSubgroup { what }) => assert_eq!(what, "proof.B"),
+        other => panic!("expected B outside the subgroup, got {other:?}"),
+    }
+
+    // x = 1 gives x³ + 3 = 4 = 2², so look for an x with no square root instead.
+    let mut x = Fq::one();
+    let off_curve_x = loop {
+        if ark_bn254::G1Affine::get_point_from_x_unchecked(x, true).is_none() {
+            break x;
+        }
+        x += Fq::one();
+    };
+    let mut a_bytes = Vec::new();
+    off_curve_x.serialize_compressed(&mut a_bytes).unwrap();
+    let mut bytes = good.clone();
+    bytes[points_start..points_start + 32].copy_from_slice(&a_bytes);
+    assert!(matches!(
+        Proof::from_bytes(&bytes),
+        Err(ZkError::Decode { what: "proof", .. })
+    ));
+    assert!(groth16::verify(&vk, &Proof::from_bytes(&good).unwrap()).is_ok());
+}
+
 #[test]
 fn json_probe_table() {
     let (_, vk, proof) = fixture();
