@@ -9,9 +9,10 @@
 //! top bit of `a + 2^(k−1)`.
 //!
 //! # Security
-//! The high part of `r` is the sum of values below `2^(k−m+σ)` dealt by parties
-//! `1..=t+1`, σ = [`STATISTICAL_SECURITY`] + 1, so the opened `c` is within statistical
-//! distance `2^−40` of independent of `a`. Inputs must lie in `[−2^(k−1), 2^(k−1))`;
+//! The high part of `r` is a sum of values below `2^(k−m+σ)`, σ =
+//! [`STATISTICAL_SECURITY`] + 1, at least one of which no `t` parties know (dealt by
+//! parties `1..=t+1`, or PRSS summands — see [`Engine::random_bounded`]), so the opened
+//! `c` is within statistical distance `2^−40` of independent of `a`. Inputs must lie in `[−2^(k−1), 2^(k−1))`;
 //! values outside that range give wrong results (the jobs validate their inputs).
 
 use crate::engine::Engine;

@@ -48,6 +48,11 @@ type DoubleSharings = (Zeroizing<Vec<Fp>>, Zeroizing<Vec<Fp>>);
 /// Elements per exchange: longer vectors are opened in chunks of this many (1 MiB frames).
 pub const CHUNK_ELEMENTS: usize = 1 << 16;
 
+/// Most PRSS sets for which [`Engine::random_bits`] XORs per-set bits (`sets − 1`
+/// multiplications per bit) instead of taking square roots (an opening plus a 127-bit
+/// exponentiation per bit, which costs about as much as three multiplications).
+pub const MAX_XOR_SETS: usize = 4;
+
 /// One party's protocol engine.
 pub struct Engine<T: Transport> {
     transport: T,
@@ -535,13 +540,51 @@ impl<T: Transport> Engine<T> {
         Ok(self.wrap(values))
     }
 
+    /// `count` sharings of uniformly random bits. With PRSS and at most
+    /// [`MAX_XOR_SETS`] sets (3 parties: 3 sets; 4 parties: 4) the XOR of the per-set
+    /// PRSS bits ([`Prss::set_bits`]) in a tree of `x ⊕ y = x + y − 2xy`: `sets − 1`
+    /// multiplications per bit in two rounds, no exponentiation. Otherwise a square root:
+    /// see [`Engine::random_bits_by_square_root`].
+    ///
+    /// # Errors
+    /// Transport errors, inconsistent openings.
+    pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
+        if self.source == RandomnessSource::Prss && self.prss()?.sets() <= MAX_XOR_SETS {
+            return self.random_bits_by_xor(count);
+        }
+        self.random_bits_by_square_root(count)
+    }
+
+    fn random_bits_by_xor(&mut self, count: usize) -> Result<ShareVec, Error> {
+        let per_set = self.prss()?.set_bits(count)?;
+        let mut level: Vec<ShareVec> = per_set.into_iter().map(|b| self.wrap(b)).collect();
+        while level.len() > 1 {
+            let leftover = (level.len() % 2 == 1).then(|| level.pop()).flatten();
+            let lefts: Vec<&ShareVec> = level.iter().step_by(2).collect();
+            let rights: Vec<&ShareVec> = level.iter().skip(1).step_by(2).collect();
+            let (left, right) = (self.concat(&lefts), self.concat(&rights));
+            let products = self.mul(&left, &right)?;
+            // x ⊕ y = x + y − 2xy for every pair at once.
+            let sums = self.add(&left, &right)?;
+            let xors = self.sub(&sums, &self.mul_public(&products, Fp::new(2)))?;
+            let mut next: Vec<ShareVec> = (0..lefts.len())
+                .map(|p| self.slice(&xors, p * count..(p + 1) * count))
+                .collect::<Result<_, _>>()?;
+            next.extend(leftover);
+            level = next;
+        }
+        level
+            .pop()
+            .ok_or(Error::InvalidParameters("PRSS has no sets"))
+    }
+
     /// `count` sharings of uniformly random bits: square a random sharing, open the
     /// square `u` (degree 2t, no degree reduction needed), and set
     /// `b = (r · u^(−1/2) + 1) / 2` (Damgård et al., TCC 2006, §3.1 "random bits").
     ///
     /// # Errors
     /// Transport errors, inconsistent openings.
-    pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
+    pub fn random_bits_by_square_root(&mut self, count: usize) -> Result<ShareVec, Error> {
         let mut bits: Vec<Fp> = Vec::with_capacity(count);
         let half = Fp::new(2).inverse().unwrap_or(Fp::ONE);
         while bits.len() < count {
@@ -562,9 +605,11 @@ impl<T: Transport> Engine<T> {
         Ok(self.wrap(bits))
     }
 
-    /// Shares of random integers below `2^bits` as the sum of values dealt by parties
-    /// `1..=t+1` (at least one of them honest, so the sum is statistically hidden);
-    /// the result is below `(t+1) · 2^bits`.
+    /// Shares of random integers that are sums of values below `2^bits`, at least one of
+    /// them unknown to any `t` parties (so the sum is statistically hidden); the result
+    /// is below `2^(bits + b)` where `b` is the bit length of `t + 1`. With PRSS and
+    /// fewer than `2^b` sets (3 parties) the summands are PRSS values
+    /// ([`Prss::bounded`]) and nothing is sent; otherwise parties `1..=t+1` deal one each.
     ///
     /// # Errors
     /// Transport errors; [`Error::InvalidParameters`] for `bits > 100`.
@@ -575,6 +620,11 @@ impl<T: Transport> Engine<T> {
             ));
         }
         let t = self.params().t();
+        let summand_bound = 1usize << (usize::BITS - (t + 1).leading_zeros());
+        if self.source == RandomnessSource::Prss && self.prss()?.sets() < summand_bound {
+            let values = self.prss()?.bounded(count, bits)?;
+            return Ok(self.wrap(values));
+        }
         let n = self.params().n();
         let dealer = self.me().index() <= t;
         let lens: Vec<usize> = (0..n).map(|j| if j <= t { count } else { 0 }).collect();

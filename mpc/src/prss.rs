@@ -13,6 +13,12 @@
 //! (degree `2t`, zero at 0). A double sharing — the same random secret at degrees `t` and
 //! `2t`, what Damgård–Nielsen multiplication consumes — is the first plus the second.
 //!
+//! The same keys give two more kinds of randomness without communication: integers
+//! `Σ_A r_A` with every `r_A` below a power of two ([`Prss::bounded`], the statistical
+//! masks of comparisons), and per-set bits `b_A` shared as `b_A · f_A(i)`
+//! ([`Prss::set_bits`]), whose XOR — `C(n, t) − 1` multiplications — is a random shared
+//! bit no `t` parties know.
+//!
 //! # PRF
 //! ChaCha20 (RustCrypto `chacha20`) keyed with `k_A`; draw number `d` uses the 96-bit
 //! nonce `d` (little-endian), so every draw reads a fresh stream and all holders of a
@@ -54,6 +60,9 @@ const MAX_ELEMENTS_PER_DOUBLE: usize = 100;
 /// Elements generated per parallel task.
 const CHUNK: usize = 1 << 13;
 
+/// Keystream bytes produced at a time within a task.
+const STREAM_BLOCK_BYTES: usize = 4096;
+
 /// Every `t`-subset of the 0-based party indices `0..n`, in lexicographic order.
 fn subsets(n: usize, t: usize) -> Vec<Vec<usize>> {
     fn extend(
@@ -86,6 +95,8 @@ fn dealer_of(set: &[usize], n: usize) -> usize {
 /// One key this party holds and the public coefficients it weighs that key's draws with.
 struct SetKey {
     key: Zeroizing<[u8; KEY_BYTES]>,
+    /// Position of the set `A` among all `t`-subsets (lexicographic).
+    set_index: usize,
     /// `f_A(me)`.
     share_coeff: Fp,
     /// `me^l · f_A(me)` for `l = 1..=t`.
@@ -93,7 +104,7 @@ struct SetKey {
 }
 
 impl SetKey {
-    fn new(key: [u8; KEY_BYTES], set: &[usize], me: PartyId, t: usize) -> SetKey {
+    fn new(key: [u8; KEY_BYTES], set_index: usize, set: &[usize], me: PartyId, t: usize) -> SetKey {
         let x = me.point();
         let mut f = Fp::ONE;
         for j in set {
@@ -109,33 +120,47 @@ impl SetKey {
         }
         SetKey {
             key: Zeroizing::new(key),
+            set_index,
             share_coeff: f,
             zero_coeffs,
         }
     }
 
-    /// The keystream of draw `draw`, from element `first` on, into `buf`.
-    fn keystream(&self, draw: u64, first: usize, buf: &mut [u8]) {
+    /// The keystream of draw `draw`, positioned at element `first`.
+    fn stream(&self, draw: u64, first: usize) -> ChaCha20 {
         let mut nonce = [0u8; 12];
         nonce[..8].copy_from_slice(&draw.to_le_bytes());
         let mut cipher = ChaCha20::new(&(*self.key).into(), &nonce.into());
         cipher.seek((first * ELEMENT_BYTES) as u64);
-        cipher.write_keystream(buf);
+        cipher
+    }
+
+    /// The keystream of draw `draw`, from element `first` on, into `buf`.
+    fn keystream(&self, draw: u64, first: usize, buf: &mut [u8]) {
+        self.stream(draw, first).write_keystream(buf);
     }
 }
 
-/// Reads keystream element `k` of `buf`.
+/// Reads keystream element `k` of `buf` as an integer.
 #[inline(always)]
-fn element(buf: &[u8], k: usize) -> Fp {
+fn raw_element(buf: &[u8], k: usize) -> u128 {
     let mut bytes = [0u8; ELEMENT_BYTES];
     bytes.copy_from_slice(&buf[k * ELEMENT_BYTES..(k + 1) * ELEMENT_BYTES]);
-    Fp::new(u128::from_le_bytes(bytes) & MODULUS)
+    u128::from_le_bytes(bytes)
+}
+
+/// Reads keystream element `k` of `buf` as a field element.
+#[inline(always)]
+fn element(buf: &[u8], k: usize) -> Fp {
+    Fp::new(raw_element(buf, k) & MODULUS)
 }
 
 /// This party's PRSS keys: generates shares of random values with no communication.
 pub struct Prss {
     keys: Vec<SetKey>,
     t: usize,
+    /// `C(n, t)`: the number of sets, held or not.
+    sets: usize,
     draws: u64,
 }
 
@@ -163,18 +188,76 @@ impl Prss {
     /// # Errors
     /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha20 stream.
     pub fn random(&mut self, count: usize) -> Result<Vec<Fp>, Error> {
+        self.sum_over_sets(count, MODULUS)
+    }
+
+    /// `C(n, t)`, the number of sets `A`: how many pseudo-random summands make up each
+    /// secret of [`Prss::bounded`], and how many bits [`Prss::set_bits`] returns per bit.
+    pub fn sets(&self) -> usize {
+        self.sets
+    }
+
+    /// Degree-`t` shares of `count` random integers `Σ_A r_A` with every `r_A` uniform
+    /// below `2^bits` (`bits ≤ 126`): each result is below `sets() · 2^bits`, and any `t`
+    /// parties miss at least one summand, which hides the others statistically when the
+    /// caller leaves enough mask bits (the same argument as values dealt by `t + 1`
+    /// parties, with no communication).
+    ///
+    /// # Errors
+    /// As [`Prss::random`]; [`Error::InvalidParameters`] for `bits > 126`.
+    pub fn bounded(&mut self, count: usize, bits: u32) -> Result<Vec<Fp>, Error> {
+        if bits > 126 {
+            return Err(Error::InvalidParameters(
+                "PRSS bounded values have at most 126 bits",
+            ));
+        }
+        self.sum_over_sets(count, (1u128 << bits) - 1)
+    }
+
+    /// Shares of `Σ_A (r_A & mask)`, `r_A` one keystream element of set `A`'s key.
+    fn sum_over_sets(&mut self, count: usize, mask: u128) -> Result<Vec<Fp>, Error> {
         let mut out = vec![Fp::ZERO; count];
         self.generate(
             count,
             1,
             |key, stream, chunk_t, _| {
                 for (k, slot) in chunk_t.iter_mut().enumerate() {
-                    *slot += key.share_coeff * element(stream, k);
+                    *slot += key.share_coeff * Fp::new(raw_element(stream, k) & mask);
                 }
             },
             &mut out,
             &mut [],
         )?;
+        Ok(out)
+    }
+
+    /// For every set `A` (in lexicographic order, [`Prss::sets`] of them), degree-`t`
+    /// shares of `count` pseudo-random bits `b_A` that the parties outside `A` know:
+    /// `b_A · f_A(i)` at party `i`, zero for the sets containing this party. Any `t`
+    /// parties miss the bits of at least one set, so the XOR over all sets is a random
+    /// bit none of them knows.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha20 stream.
+    pub fn set_bits(&mut self, count: usize) -> Result<Vec<Vec<Fp>>, Error> {
+        let bytes = count.div_ceil(8);
+        if bytes as u128 >= 1u128 << 38 {
+            return Err(Error::InvalidParameters(
+                "too many random bits requested at once",
+            ));
+        }
+        let draw = self.draws;
+        self.draws += 1;
+        let mut out = vec![vec![Fp::ZERO; count]; self.sets];
+        let mut stream = Zeroizing::new(vec![0u8; bytes]);
+        for key in &self.keys {
+            key.keystream(draw, 0, &mut stream);
+            for (k, share) in out[key.set_index].iter_mut().enumerate() {
+                if (stream[k / 8] >> (k % 8)) & 1 == 1 {
+                    *share = key.share_coeff;
+                }
+            }
+        }
         Ok(out)
     }
 
@@ -227,11 +310,25 @@ impl Prss {
         let draw = self.draws;
         self.draws += 1;
         let keys = &self.keys;
+        // Keystream goes through one small stack buffer per task (zeroized once at the
+        // end) rather than a buffer the size of the chunk: no large allocation, no page
+        // faults, little to wipe.
+        let block = (STREAM_BLOCK_BYTES / (per * ELEMENT_BYTES)).max(1);
         let task = |c: usize, chunk_t: &mut [Fp], chunk_2t: &mut [Fp]| {
-            let mut buf = Zeroizing::new(vec![0u8; chunk_t.len() * per * ELEMENT_BYTES]);
+            let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
             for key in keys {
-                key.keystream(draw, c * CHUNK * per, &mut buf);
-                accumulate(key, &buf, chunk_t, chunk_2t);
+                let mut stream = key.stream(draw, c * CHUNK * per);
+                for start in (0..chunk_t.len()).step_by(block) {
+                    let end = (start + block).min(chunk_t.len());
+                    let bytes = &mut buf[..(end - start) * per * ELEMENT_BYTES];
+                    stream.write_keystream(bytes);
+                    let part_2t = if chunk_2t.is_empty() {
+                        &mut []
+                    } else {
+                        &mut chunk_2t[start..end]
+                    };
+                    accumulate(key, bytes, &mut chunk_t[start..end], part_2t);
+                }
             }
         };
         if out_2t.is_empty() {
@@ -337,10 +434,15 @@ impl PrssSetupPending {
                 key.copy_from_slice(&incoming[dealer][at..at + KEY_BYTES]);
                 cursor[dealer] = at + KEY_BYTES;
             }
-            keys.push(SetKey::new(key, set, ctx.me(), t));
+            keys.push(SetKey::new(key, index, set, ctx.me(), t));
             key.zeroize();
         }
-        Ok(Prss { keys, t, draws: 0 })
+        Ok(Prss {
+            keys,
+            t,
+            sets: sets.len(),
+            draws: 0,
+        })
     }
 }
 

@@ -207,7 +207,8 @@ fn a_million_multiplications_is_one_round_trip() {
 
 #[test]
 fn random_sharings_are_consistent_fresh_and_bits_are_bits() {
-    for n in [3, 5, 7] {
+    // 3 and 4 parties make PRSS bits by XOR of per-set bits, 5 and 7 by square roots.
+    for n in [3, 4, 5, 7] {
         for source in [RandomnessSource::Prss, RandomnessSource::DamgardNielsen] {
             let (first, second, bits) = all_equal(run(net(n), |e| {
                 e.set_randomness_source(source);
@@ -228,6 +229,47 @@ fn random_sharings_are_consistent_fresh_and_bits_are_bits() {
             );
             assert!(bits.iter().all(|b| *b == Fp::ZERO || *b == Fp::ONE));
             assert!(bits.contains(&Fp::ZERO) && bits.contains(&Fp::ONE));
+        }
+    }
+}
+
+/// Comparison masks: sums of summands below `2^SUMMAND_BITS` (PRSS summands with 3
+/// parties, dealt ones otherwise) stay below `2^(SUMMAND_BITS + 2)` (t = 1 and t = 2),
+/// are consistent degree-t sharings, vary, and are sums (some exceed one summand's range).
+#[test]
+fn bounded_random_values_are_sums_below_their_bound() {
+    const SUMMAND_BITS: u32 = 20;
+    for n in [3, 5] {
+        for source in [RandomnessSource::Prss, RandomnessSource::DamgardNielsen] {
+            let results: Vec<(Vec<Fp>, u64)> = run(net(n), |e| {
+                e.set_randomness_source(source);
+                e.preprocess(1)?; // PRSS keys, so only the values' own traffic counts
+                let before = e.traffic().bytes_sent;
+                let r = e.random_bounded(512, SUMMAND_BITS)?;
+                let sent = e.traffic().bytes_sent - before;
+                Ok((e.open(&r)?, sent))
+            })
+            .into_iter()
+            .map(|r| r.expect("party failed"))
+            .collect();
+            let values: Vec<u128> = results[0].0.iter().map(|v| v.to_u128()).collect();
+            assert!(results.iter().all(|(v, _)| *v == results[0].0));
+            let label = format!("n = {n}, {source:?}");
+            assert!(
+                values.iter().all(|v| *v < 1 << (SUMMAND_BITS + 2)),
+                "{label}"
+            );
+            assert!(values.iter().any(|v| *v >= 1 << SUMMAND_BITS), "{label}");
+            let mut distinct = values.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert!(distinct.len() > 500, "{label}: values repeat");
+            let sent: u64 = results.iter().map(|(_, sent)| sent).sum();
+            if n == 3 && source == RandomnessSource::Prss {
+                assert_eq!(sent, 0, "PRSS summands need no communication");
+            } else {
+                assert!(sent > 0, "{label}: summands are dealt");
+            }
         }
     }
 }
