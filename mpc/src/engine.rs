@@ -2,8 +2,8 @@
 //! [`Transport`] and offers vectorised arithmetic on secret-shared values.
 //!
 //! Every operation works on whole vectors, so a million multiplications cost one
-//! round of communication (plus one round of preprocessing that [`Engine::preprocess`]
-//! can run ahead of time). Linear operations are local. Comparisons and truncation live
+//! round of communication (with Damgård–Nielsen randomness, plus one round of
+//! preprocessing that [`Engine::preprocess`] can run ahead of time). Linear operations are local. Comparisons and truncation live
 //! in [`crate::compare`].
 //!
 //! # Security
@@ -20,7 +20,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::field::{batch_inverse_sqrt_of_square, Fp};
 use crate::protocol::{Audience, Context, Input, Open, RandomSharings};
 use crate::prss::{Prss, PrssSetup};
-use crate::shamir::{Params, PartyId, ShareVec};
+use crate::shamir::{lagrange_coefficients, Params, PartyId, ShareVec};
 use crate::transport::{Frames, Transport};
 use crate::Error;
 
@@ -451,8 +451,11 @@ impl<T: Transport> Engine<T> {
         self.doubles_t.len()
     }
 
-    /// `a · b` element-wise: one round (plus one preprocessing round when the pool of
-    /// double sharings is short).
+    /// `a · b` element-wise, one round. Degree reduction consumes preprocessed double
+    /// sharings (Damgård–Nielsen: open `ab + r` at degree `2t`, subtract `r`) when the
+    /// pool holds enough; otherwise, with PRSS and `n = 2t + 1`, every party reshares its
+    /// local product instead ([`Engine::reshare_products`], no randomness to prepare),
+    /// and with Damgård–Nielsen randomness the pool is first filled (one more round).
     ///
     /// # Errors
     /// Length mismatch, transport errors, malformed frames.
@@ -467,7 +470,11 @@ impl<T: Transport> Engine<T> {
         if len == 0 {
             return Ok(self.wrap(Vec::new()));
         }
-        if self.source == RandomnessSource::DamgardNielsen && self.doubles_t.len() < len {
+        let pool_short = self.doubles_t.len() < len;
+        let resharing = pool_short
+            && self.source == RandomnessSource::Prss
+            && self.params().n() == 2 * self.params().t() + 1;
+        if self.source == RandomnessSource::DamgardNielsen && pool_short {
             // One round for the whole vector rather than one per chunk.
             self.preprocess(len - self.doubles_t.len())?;
         }
@@ -475,9 +482,15 @@ impl<T: Transport> Engine<T> {
         let mut out = Vec::with_capacity(len);
         let degree = 2 * self.params().t();
         // Chunk by chunk: a degree-2t sharing of ab + r, opened to everyone, minus the
-        // degree-t sharing of r (Damgård–Nielsen degree reduction).
+        // degree-t sharing of r (Damgård–Nielsen degree reduction), or resharing.
         for start in (0..len).step_by(CHUNK_ELEMENTS) {
             let end = (start + CHUNK_ELEMENTS).min(len);
+            if resharing {
+                let reduced =
+                    self.reshare_products(&a.values()[start..end], &b.values()[start..end])?;
+                out.extend_from_slice(&reduced);
+                continue;
+            }
             let (rt, r2t) = self.take_doubles(end - start)?;
             let masked: Zeroizing<Vec<Fp>> = Zeroizing::new(
                 a.values()[start..end]
@@ -493,6 +506,34 @@ impl<T: Transport> Engine<T> {
             out.extend(opened.iter().zip(rt.iter()).map(|(d, r)| *d - *r));
         }
         Ok(self.wrap(out))
+    }
+
+    /// Degree reduction by resharing (Gennaro, Rabin and Rabin, PODC 1998): the local
+    /// products `aᵢ·bᵢ` are the points of a degree-`2t` polynomial whose value at 0 is
+    /// `ab`; every party shares its product with a fresh degree-`t` polynomial (as an
+    /// input, so a malformed frame names its sender), and the Lagrange combination at 0
+    /// of the `n = 2t + 1` shares received is a degree-`t` share of `ab`. Any `t`
+    /// parties see `t` shares of each honest party's product: nothing.
+    fn reshare_products(&mut self, a: &[Fp], b: &[Fp]) -> Result<Zeroizing<Vec<Fp>>, Error> {
+        let products: Zeroizing<Vec<Fp>> =
+            Zeroizing::new(a.iter().zip(b).map(|(x, y)| *x * *y).collect());
+        let lens = vec![products.len(); self.params().n()];
+        let (pending, outgoing) = Input::start(&self.ctx, &lens, &products, &mut self.rng)?;
+        let incoming = self.send_receive(outgoing)?;
+        let columns: Vec<Zeroizing<Vec<Fp>>> = pending
+            .finish(&self.ctx, &incoming)?
+            .into_iter()
+            .map(Zeroizing::new)
+            .collect();
+        let points: Vec<Fp> = self.params().parties().map(PartyId::point).collect();
+        let weights = lagrange_coefficients(&points, Fp::ZERO)?;
+        let mut out = Zeroizing::new(vec![Fp::ZERO; products.len()]);
+        for (column, weight) in columns.iter().zip(&weights) {
+            for (o, share) in out.iter_mut().zip(column.iter()) {
+                *o += *weight * *share;
+            }
+        }
+        Ok(out)
     }
 
     /// `count` double sharings from the end of the pool, topping it up first when short

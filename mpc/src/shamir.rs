@@ -106,6 +106,7 @@ impl Params {
 }
 
 /// Evaluates the polynomial with `coeffs` (lowest degree first) at `x` (Horner).
+#[inline]
 pub fn evaluate(coeffs: &[Fp], x: Fp) -> Fp {
     coeffs.iter().rev().fold(Fp::ZERO, |acc, c| acc * x + *c)
 }
@@ -142,16 +143,37 @@ pub fn share_into<R: RngCore + CryptoRng + ?Sized>(
     rng: &mut R,
     out: &mut [Fp],
 ) {
-    let mut coeffs = Vec::with_capacity(degree + 1);
-    coeffs.push(secret);
-    for _ in 0..degree {
-        coeffs.push(Fp::random(rng));
+    // Coefficients on the stack for the usual thresholds (this runs once per shared
+    // value: inputs and every resharing multiplication).
+    let mut stack = [Fp::ZERO; STACK_COEFFICIENTS];
+    let mut heap = Vec::new();
+    let coeffs: &mut [Fp] = if degree < STACK_COEFFICIENTS {
+        &mut stack[..=degree]
+    } else {
+        heap.resize(degree + 1, Fp::ZERO);
+        &mut heap
+    };
+    coeffs[0] = secret;
+    for c in coeffs[1..].iter_mut() {
+        *c = Fp::random(rng);
     }
-    for (i, slot) in out.iter_mut().enumerate().take(n) {
-        *slot = evaluate(&coeffs, Fp::new(i as u128 + 1));
+    for (i, slot) in out.iter_mut().take(n).enumerate() {
+        *slot = evaluate_at_small(coeffs, i as u64 + 1);
     }
     coeffs.zeroize();
 }
+
+/// Horner's rule at a small integer point (a party's evaluation point).
+#[inline(always)]
+fn evaluate_at_small(coeffs: &[Fp], x: u64) -> Fp {
+    let (last, rest) = coeffs
+        .split_last()
+        .map_or((Fp::ZERO, &[][..]), |(l, r)| (*l, r));
+    rest.iter().rev().fold(last, |acc, c| acc.mul_small(x) + *c)
+}
+
+/// Polynomials of degree below this keep their coefficients on the stack in [`share_into`].
+const STACK_COEFFICIENTS: usize = 8;
 
 /// One party's shares of a vector of secrets: what a data owner sends to that party
 /// (the client-input model) and what the engine computes on.

@@ -274,6 +274,40 @@ fn bounded_random_values_are_sums_below_their_bound() {
     }
 }
 
+/// With PRSS and n = 2t + 1 a multiplication reshares the local products; with a
+/// preprocessed pool it consumes double sharings instead. Both give the plaintext
+/// products in one round, and resharing leaves the pool alone.
+#[test]
+fn multiplication_by_resharing_and_from_the_pool_agree() {
+    let xs: Vec<i64> = (0..300).map(|i| i * 7919 % 20_011 - 10_000).collect();
+    let ys: Vec<i64> = (0..300).map(|i| i * 104_729 % 19_997 - 9_000).collect();
+    for n in [3, 5] {
+        let (reshared, pooled, rounds, left) = all_equal(run(net(n), |e| {
+            let (x, y) = two_inputs(e, &xs, &ys)?;
+            e.preprocess(1)?; // distributes the PRSS keys, leaves one double sharing
+            let before = e.traffic().rounds;
+            let reshared = e.mul(&x, &y)?;
+            let rounds = e.traffic().rounds - before;
+            let left = e.preprocessed();
+            e.preprocess(xs.len())?;
+            let pooled = e.mul(&x, &y)?;
+            Ok((
+                e.open_signed(&reshared)?,
+                e.open_signed(&pooled)?,
+                rounds,
+                left,
+            ))
+        }));
+        for k in 0..xs.len() {
+            let want = i128::from(xs[k]) * i128::from(ys[k]);
+            assert_eq!(reshared[k], want, "n = {n}, resharing, element {k}");
+            assert_eq!(pooled[k], want, "n = {n}, pool, element {k}");
+        }
+        assert_eq!(rounds, 1, "n = {n}");
+        assert_eq!(left, 1, "n = {n}: resharing must not consume the pool");
+    }
+}
+
 #[test]
 fn long_vectors_are_opened_in_chunks_within_one_round() {
     let len = CHUNK_ELEMENTS + 7;

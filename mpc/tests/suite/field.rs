@@ -40,6 +40,15 @@ proptest! {
     }
 
     #[test]
+    fn mul_small_matches_bigint(
+        a in element(),
+        k in prop_oneof![any::<u64>(), Just(0u64), Just(1u64), Just(u64::MAX)],
+    ) {
+        let expected = to_u128(&((big(a) * BigUint::from(k)) % p()));
+        prop_assert_eq!(Fp::new(a).mul_small(k).to_u128(), expected);
+    }
+
+    #[test]
     fn square_matches_bigint(a in element()) {
         let expected = to_u128(&((big(a) * big(a)) % p()));
         prop_assert_eq!(Fp::new(a).square().to_u128(), expected);
