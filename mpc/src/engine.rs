@@ -3,8 +3,8 @@
 //!
 //! Every operation works on whole vectors, so a million multiplications cost one
 //! round of communication (with Damgård–Nielsen randomness, plus one round of
-//! preprocessing that [`Engine::preprocess`] can run ahead of time). Linear operations are local. Comparisons and truncation live
-//! in [`crate::compare`].
+//! preprocessing that [`Engine::preprocess`] can run ahead of time). Linear operations
+//! are local. Comparisons and truncation live in [`crate::compare`].
 //!
 //! # Security
 //! Honest majority (`t < n/2` corrupted parties), semi-honest security; openings check
