@@ -279,9 +279,8 @@ impl Fp {
     /// A uniformly random element (rejection sampling on 127 random bits).
     pub fn random<R: rand_core::RngCore + ?Sized>(rng: &mut R) -> Fp {
         loop {
-            let mut bytes = [0u8; 16];
-            rng.fill_bytes(&mut bytes);
-            let x = u128::from_le_bytes(bytes) & MODULUS;
+            // Two word draws: cheaper than `fill_bytes` through the block RNG's byte path.
+            let x = ((u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64())) & MODULUS;
             if x != MODULUS {
                 return Fp(x);
             }
