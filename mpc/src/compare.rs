@@ -15,7 +15,7 @@
 //! `c` is within statistical distance `2^−40` of independent of `a`. Inputs must lie in `[−2^(k−1), 2^(k−1))`;
 //! values outside that range give wrong results (the jobs validate their inputs).
 
-use crate::engine::Engine;
+use crate::engine::{mask_summand_bits, Engine};
 use crate::field::Fp;
 use crate::shamir::ShareVec;
 use crate::transport::Transport;
@@ -31,8 +31,7 @@ const MASK_BITS: u32 = STATISTICAL_SECURITY + 1;
 /// Largest bit width accepted by [`Engine::ltz`] etc. for the given threshold: the
 /// masked value must stay below p = 2^127 − 1.
 pub fn max_bits(t: usize) -> u32 {
-    let dealer_bits = usize::BITS - (t + 1).leading_zeros();
-    126 - MASK_BITS - dealer_bits - 1
+    126 - MASK_BITS - mask_summand_bits(t) - 1
 }
 
 /// Encodes a real number as a fixed-point integer with `f` fractional bits (rounded).

@@ -53,6 +53,13 @@ pub const CHUNK_ELEMENTS: usize = 1 << 16;
 /// exponentiation per bit, which costs about as much as three multiplications).
 pub const MAX_XOR_SETS: usize = 4;
 
+/// How many bits a sum of [`Engine::random_bounded`] summands may exceed one summand by:
+/// the bit length of `t + 1` (the dealers' count; PRSS summands are used only when there
+/// are fewer than `2^b` of them).
+pub(crate) fn mask_summand_bits(t: usize) -> u32 {
+    usize::BITS - (t + 1).leading_zeros()
+}
+
 /// One party's protocol engine.
 pub struct Engine<T: Transport> {
     transport: T,
@@ -648,8 +655,8 @@ impl<T: Transport> Engine<T> {
 
     /// Shares of random integers that are sums of values below `2^bits`, at least one of
     /// them unknown to any `t` parties (so the sum is statistically hidden); the result
-    /// is below `2^(bits + b)` where `b` is the bit length of `t + 1`. With PRSS and
-    /// fewer than `2^b` sets (3 parties) the summands are PRSS values
+    /// is below `2^(bits + b)` with `b` the bit length of `t + 1` ([`mask_summand_bits`]).
+    /// With PRSS and fewer than `2^b` sets (3 parties) the summands are PRSS values
     /// ([`Prss::bounded`]) and nothing is sent; otherwise parties `1..=t+1` deal one each.
     ///
     /// # Errors
@@ -661,8 +668,9 @@ impl<T: Transport> Engine<T> {
             ));
         }
         let t = self.params().t();
-        let summand_bound = 1usize << (usize::BITS - (t + 1).leading_zeros());
-        if self.source == RandomnessSource::Prss && self.prss()?.sets() < summand_bound {
+        if self.source == RandomnessSource::Prss
+            && self.prss()?.sets() < 1usize << mask_summand_bits(t)
+        {
             let values = self.prss()?.bounded(count, bits)?;
             return Ok(self.wrap(values));
         }

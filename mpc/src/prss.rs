@@ -134,11 +134,6 @@ impl SetKey {
         cipher.seek((first * ELEMENT_BYTES) as u64);
         cipher
     }
-
-    /// The keystream of draw `draw`, from element `first` on, into `buf`.
-    fn keystream(&self, draw: u64, first: usize, buf: &mut [u8]) {
-        self.stream(draw, first).write_keystream(buf);
-    }
 }
 
 /// Reads keystream element `k` of `buf` as an integer.
@@ -251,7 +246,7 @@ impl Prss {
         let mut out = vec![vec![Fp::ZERO; count]; self.sets];
         let mut stream = Zeroizing::new(vec![0u8; bytes]);
         for key in &self.keys {
-            key.keystream(draw, 0, &mut stream);
+            key.stream(draw, 0).write_keystream(&mut stream);
             for (k, share) in out[key.set_index].iter_mut().enumerate() {
                 if (stream[k / 8] >> (k % 8)) & 1 == 1 {
                     *share = key.share_coeff;

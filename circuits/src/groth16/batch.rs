@@ -115,7 +115,6 @@ fn combined_check(key: &VerifyingKey, proofs: &[Proof], batch_scalars: &[BatchSc
         .map(|(proof, r)| r.times(&proof.proof.a))
         .collect();
     let scalars: Vec<Fr> = batch_scalars.iter().map(|r| r.to_field()).collect();
-    let scalars = scalars.as_slice();
     let mut g1: Vec<G1Affine> = G1Projective::normalize_batch(&scaled_a);
     // Line coefficients for every Bᵢ, computed on all cores (arkworks' multi-pairing
     // prepares its G2 arguments one after the other); −γ and −δ come prepared with the
@@ -132,13 +131,13 @@ fn combined_check(key: &VerifyingKey, proofs: &[Proof], batch_scalars: &[BatchSc
     input_scalars.extend((0..input_count).map(|j| {
         proofs
             .iter()
-            .zip(scalars)
+            .zip(&scalars)
             .map(|(proof, r)| proof.public_inputs[j] * r)
             .sum::<Fr>()
     }));
     let inputs_acc = G1Projective::msm_unchecked(&vk.gamma_abc_g1, &input_scalars);
     let c_points: Vec<G1Affine> = proofs.iter().map(|proof| proof.proof.c).collect();
-    let c_acc = G1Projective::msm_unchecked(&c_points, scalars);
+    let c_acc = G1Projective::msm_unchecked(&c_points, &scalars);
     let alpha_acc = vk.alpha_g1 * scalar_sum;
 
     let tail = G1Projective::normalize_batch(&[-alpha_acc, inputs_acc, c_acc]);
