@@ -25,6 +25,9 @@ use crate::Error;
 /// distributions of each opened masked value is at most `2^−STATISTICAL_SECURITY`.
 pub const STATISTICAL_SECURITY: u32 = 40;
 
+/// Elements per batch of [`Engine::mod2m`] (and so of every comparison and truncation).
+pub const COMPARISON_BATCH: usize = 2048;
+
 /// Extra mask bits: σ = s + 1 gives distance ≤ 2^(1 − σ) = 2^−s.
 const MASK_BITS: u32 = STATISTICAL_SECURITY + 1;
 
@@ -63,6 +66,11 @@ impl<T: Transport> Engine<T> {
 
     /// `a mod 2^m` for signed `k`-bit `a` (result in `[0, 2^m)`), `1 ≤ m < k`.
     ///
+    /// Vectors longer than [`COMPARISON_BATCH`] elements run as consecutive batches:
+    /// each batch costs its own handful of rounds, but its `m`-fold bit vectors stay a
+    /// few MiB, in cache and in memory the allocator reuses (fresh pages cost a fault
+    /// each, which dominated long comparisons on the VM).
+    ///
     /// # Errors
     /// Invalid widths, transport and opening errors.
     pub fn mod2m(&mut self, a: &ShareVec, k: u32, m: u32) -> Result<ShareVec, Error> {
@@ -70,6 +78,19 @@ impl<T: Transport> Engine<T> {
         if m == 0 || m >= k {
             return Err(Error::InvalidParameters("mod2m needs 1 <= m < k"));
         }
+        if a.len() <= COMPARISON_BATCH {
+            return self.mod2m_batch(a, k, m);
+        }
+        let mut out = Vec::with_capacity(a.len());
+        for start in (0..a.len()).step_by(COMPARISON_BATCH) {
+            let end = (start + COMPARISON_BATCH).min(a.len());
+            let part = self.slice(a, start..end)?;
+            out.extend_from_slice(self.mod2m_batch(&part, k, m)?.values());
+        }
+        Ok(self.adopt(out))
+    }
+
+    fn mod2m_batch(&mut self, a: &ShareVec, k: u32, m: u32) -> Result<ShareVec, Error> {
         let len = a.len();
         let mu = m as usize;
         let bits = self.random_bits(len * mu)?;
@@ -113,23 +134,24 @@ impl<T: Transport> Engine<T> {
     /// Per bit, `gt_i = [r_i > c_i]` and `eq_i = [r_i = c_i]` are linear (c is public).
     /// A binary tree merges neighbours, high over low: `gt = gt_hi + eq_hi · gt_lo`
     /// (the two terms exclude each other, so OR is a sum) and `eq = eq_hi · eq_lo`;
-    /// the lowest node of a level never needs its `eq`. `⌈log2 m⌉` rounds and
-    /// `m − 1 + (pairs above the lowest)` multiplications — 57 for `m = 32`.
+    /// the lowest node of a level never needs its `eq`, and a `gt` known to be zero
+    /// (bit `c_i = 1`, or a node whose bits of `c` are all ones) needs no product.
+    /// `⌈log2 m⌉` rounds and at most `m − 1 + (pairs above the lowest)` multiplications
+    /// — 57 for `m = 32`, about 46 on average over `c`.
     fn bit_lt_public(&mut self, c: &[u128], bits: &ShareVec, m: usize) -> Result<ShareVec, Error> {
         let b = bits.values();
         let len = c.len();
         let mut gt: Vec<Fp> = Vec::with_capacity(len * m);
         let mut eq: Vec<Fp> = Vec::with_capacity(len * m);
+        // Whether gt is publicly zero (then eq_hi · gt_lo is zero too).
+        let mut gt_zero: Vec<bool> = Vec::with_capacity(len * m);
         for (el, ce) in c.iter().enumerate() {
             for i in 0..m {
                 let r = b[el * m + i];
-                if (ce >> i) & 1 == 0 {
-                    gt.push(r);
-                    eq.push(Fp::ONE - r);
-                } else {
-                    gt.push(Fp::ZERO);
-                    eq.push(r);
-                }
+                let c_bit = (ce >> i) & 1 == 1;
+                gt.push(if c_bit { Fp::ZERO } else { r });
+                eq.push(if c_bit { r } else { Fp::ONE - r });
+                gt_zero.push(c_bit);
             }
         }
         let mut width = m;
@@ -142,8 +164,10 @@ impl<T: Transport> Engine<T> {
                 let base = el * width;
                 for j in 0..pairs {
                     let (lo, hi) = (base + 2 * j, base + 2 * j + 1);
-                    left.push(eq[hi]);
-                    right.push(gt[lo]);
+                    if !gt_zero[lo] {
+                        left.push(eq[hi]);
+                        right.push(gt[lo]);
+                    }
                     if j > 0 {
                         left.push(eq[hi]);
                         right.push(eq[lo]);
@@ -152,31 +176,40 @@ impl<T: Transport> Engine<T> {
             }
             let (left, right) = (self.adopt(left), self.adopt(right));
             let prod = self.mul(&left, &right)?;
-            let p = prod.values();
+            let mut products = prod.values().iter();
+            let mut next_product = || {
+                products
+                    .next()
+                    .copied()
+                    .ok_or(Error::InvalidParameters("comparison tree out of step"))
+            };
             let next = pairs + carry;
             let mut next_gt = Vec::with_capacity(len * next);
             let mut next_eq = Vec::with_capacity(len * next);
-            let mut k = 0;
+            let mut next_zero = Vec::with_capacity(len * next);
             for el in 0..len {
                 let base = el * width;
                 for j in 0..pairs {
-                    next_gt.push(gt[base + 2 * j + 1] + p[k]);
-                    k += 1;
-                    if j > 0 {
-                        next_eq.push(p[k]);
-                        k += 1;
+                    let (lo, hi) = (base + 2 * j, base + 2 * j + 1);
+                    let carried = if gt_zero[lo] {
+                        Fp::ZERO
                     } else {
-                        // The lowest node only ever merges as `lo`: its eq is never read.
-                        next_eq.push(Fp::ZERO);
-                    }
+                        next_product()?
+                    };
+                    next_gt.push(gt[hi] + carried);
+                    next_zero.push(gt_zero[hi] && gt_zero[lo]);
+                    // The lowest node only ever merges as `lo`: its eq is never read.
+                    next_eq.push(if j > 0 { next_product()? } else { Fp::ZERO });
                 }
                 if carry == 1 {
                     next_gt.push(gt[base + width - 1]);
                     next_eq.push(eq[base + width - 1]);
+                    next_zero.push(gt_zero[base + width - 1]);
                 }
             }
             gt = next_gt;
             eq = next_eq;
+            gt_zero = next_zero;
             width = next;
         }
         Ok(self.adopt(gt))

@@ -18,9 +18,11 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::field::{batch_inverse_sqrt_of_square, Fp};
+use crate::prf_input::{pad_lengths, PrfInput};
 use crate::protocol::{Audience, Context, Input, Open, RandomSharings};
 use crate::prss::{Prss, PrssSetup};
-use crate::shamir::{lagrange_coefficients, Params, PartyId, ShareVec};
+use crate::reshare::{stream_partners, Reshare};
+use crate::shamir::{Params, PartyId, ShareVec};
 use crate::transport::{Frames, Transport};
 use crate::Error;
 
@@ -47,11 +49,6 @@ type DoubleSharings = (Zeroizing<Vec<Fp>>, Zeroizing<Vec<Fp>>);
 
 /// Elements per exchange: longer vectors are opened in chunks of this many (1 MiB frames).
 pub const CHUNK_ELEMENTS: usize = 1 << 16;
-
-/// Most PRSS sets for which [`Engine::random_bits`] XORs per-set bits (`sets − 1`
-/// multiplications per bit) instead of taking square roots (an opening plus a 127-bit
-/// exponentiation per bit, which costs about as much as three multiplications).
-pub const MAX_XOR_SETS: usize = 4;
 
 /// How many bits a sum of [`Engine::random_bounded`] summands may exceed one summand by:
 /// the bit length of `t + 1` (the dealers' count; PRSS summands are used only when there
@@ -180,10 +177,36 @@ impl<T: Transport> Engine<T> {
     /// # Errors
     /// Length mismatches, transport errors, malformed frames.
     pub fn input(&mut self, lens: &[usize], mine: &[Fp]) -> Result<Vec<ShareVec>, Error> {
+        self.traffic.rounds += 1;
+        let columns = self.input_columns(lens, mine)?;
+        Ok(columns
+            .into_iter()
+            .map(|mut c| self.wrap(std::mem::take(&mut *c)))
+            .collect())
+    }
+
+    /// One exchange in which every party deals `lens[me]` values; this party's shares of
+    /// each dealer's values. With PRSS keys, `t` of every value's shares come from
+    /// pairwise keys and are not sent ([`PrfInput`]); otherwise [`Input`] sends them all.
+    fn input_columns(
+        &mut self,
+        lens: &[usize],
+        mine: &[Fp],
+    ) -> Result<Vec<Zeroizing<Vec<Fp>>>, Error> {
+        if self.source == RandomnessSource::Prss {
+            let pad_lens = pad_lengths(&self.ctx, lens)?;
+            let pads = self.prss()?.pairwise(&pad_lens)?;
+            let (pending, outgoing) = PrfInput::start(&self.ctx, lens, mine, pads)?;
+            let incoming = self.send_receive(outgoing)?;
+            return pending.finish(&self.ctx, &incoming);
+        }
         let (pending, outgoing) = Input::start(&self.ctx, lens, mine, &mut self.rng)?;
-        let incoming = self.exchange(outgoing)?;
-        let columns = pending.finish(&self.ctx, &incoming)?;
-        Ok(columns.into_iter().map(|c| self.wrap(c)).collect())
+        let incoming = self.send_receive(outgoing)?;
+        Ok(pending
+            .finish(&self.ctx, &incoming)?
+            .into_iter()
+            .map(Zeroizing::new)
+            .collect())
     }
 
     /// Party `owner` shares `len` values (`values` is read only by the owner).
@@ -518,29 +541,17 @@ impl<T: Transport> Engine<T> {
     /// Degree reduction by resharing (Gennaro, Rabin and Rabin, PODC 1998): the local
     /// products `aᵢ·bᵢ` are the points of a degree-`2t` polynomial whose value at 0 is
     /// `ab`; every party shares its product with a fresh degree-`t` polynomial (as an
-    /// input, so a malformed frame names its sender), and the Lagrange combination at 0
-    /// of the `n = 2t + 1` shares received is a degree-`t` share of `ab`. Any `t`
-    /// parties see `t` shares of each honest party's product: nothing.
+    /// input, so a malformed frame names its sender; `t` shares of each come from
+    /// pairwise keys, so every party sends only `t` elements per product), and the
+    /// Lagrange combination at 0 of the `n = 2t + 1` shares received is a degree-`t`
+    /// share of `ab`. Any `t` parties see `t` shares of each honest party's product:
+    /// nothing.
     fn reshare_products(&mut self, a: &[Fp], b: &[Fp]) -> Result<Zeroizing<Vec<Fp>>, Error> {
-        let products: Zeroizing<Vec<Fp>> =
-            Zeroizing::new(a.iter().zip(b).map(|(x, y)| *x * *y).collect());
-        let lens = vec![products.len(); self.params().n()];
-        let (pending, outgoing) = Input::start(&self.ctx, &lens, &products, &mut self.rng)?;
+        let partners = stream_partners(&self.ctx);
+        let streams = self.prss()?.pair_streams(&partners)?;
+        let (pending, outgoing) = Reshare::start(&self.ctx, a, b, streams)?;
         let incoming = self.send_receive(outgoing)?;
-        let columns: Vec<Zeroizing<Vec<Fp>>> = pending
-            .finish(&self.ctx, &incoming)?
-            .into_iter()
-            .map(Zeroizing::new)
-            .collect();
-        let points: Vec<Fp> = self.params().parties().map(PartyId::point).collect();
-        let weights = lagrange_coefficients(&points, Fp::ZERO)?;
-        let mut out = Zeroizing::new(vec![Fp::ZERO; products.len()]);
-        for (column, weight) in columns.iter().zip(&weights) {
-            for (o, share) in out.iter_mut().zip(column.iter()) {
-                *o += *weight * *share;
-            }
-        }
-        Ok(out)
+        pending.finish(&self.ctx, &incoming)
     }
 
     /// `count` double sharings from the end of the pool, topping it up first when short
@@ -588,42 +599,61 @@ impl<T: Transport> Engine<T> {
         Ok(self.wrap(values))
     }
 
-    /// `count` sharings of uniformly random bits. With PRSS and at most
-    /// [`MAX_XOR_SETS`] sets (3 parties: 3 sets; 4 parties: 4) the XOR of the per-set
-    /// PRSS bits ([`Prss::set_bits`]) in a tree of `x ⊕ y = x + y − 2xy`: `sets − 1`
-    /// multiplications per bit in two rounds, no exponentiation. Otherwise a square root:
-    /// see [`Engine::random_bits_by_square_root`].
+    /// `count` sharings of uniformly random bits. With PRSS and `t = 1` (3 or 4 parties)
+    /// by XOR of per-set PRSS bits, see [`Engine::random_bits_by_xor`]; otherwise by a
+    /// square root, see [`Engine::random_bits_by_square_root`].
     ///
     /// # Errors
     /// Transport errors, inconsistent openings.
     pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
-        if self.source == RandomnessSource::Prss && self.prss()?.sets() <= MAX_XOR_SETS {
+        if self.source == RandomnessSource::Prss && self.params().t() == 1 {
             return self.random_bits_by_xor(count);
         }
         self.random_bits_by_square_root(count)
     }
 
+    /// Random bits for `t = 1`: the sets are the single parties `{d}`, and the bit
+    /// `b_{d}` of set `{d}` is known to everyone but `d`. Bit `k` is dealt by party
+    /// `d = k mod n`, which knows every set bit except its own: it inputs their XOR `u`
+    /// ([`Engine::input_columns`]: one element sent per value with 3 parties), and the
+    /// result is `u ⊕ b_{d} = u + b − 2ub` with `b` shared from PRSS — one input and one
+    /// multiplication per bit in two rounds (the XOR tree over all sets needed
+    /// `n − 1` multiplications). No single party knows both `u` and `b_{d}`.
+    ///
+    /// # Errors
+    /// Transport errors, malformed frames.
     fn random_bits_by_xor(&mut self, count: usize) -> Result<ShareVec, Error> {
-        let per_set = self.prss()?.set_bits(count)?;
-        let mut level: Vec<ShareVec> = per_set.into_iter().map(|b| self.wrap(b)).collect();
-        while level.len() > 1 {
-            let leftover = (level.len() % 2 == 1).then(|| level.pop()).flatten();
-            let lefts: Vec<&ShareVec> = level.iter().step_by(2).collect();
-            let rights: Vec<&ShareVec> = level.iter().skip(1).step_by(2).collect();
-            let (left, right) = (self.concat(&lefts), self.concat(&rights));
-            let products = self.mul(&left, &right)?;
-            // x ⊕ y = x + y − 2xy for every pair at once.
-            let sums = self.add(&left, &right)?;
-            let xors = self.sub(&sums, &self.mul_public(&products, Fp::new(2)))?;
-            let mut next: Vec<ShareVec> = (0..lefts.len())
-                .map(|p| self.slice(&xors, p * count..(p + 1) * count))
-                .collect::<Result<_, _>>()?;
-            next.extend(leftover);
-            level = next;
-        }
-        level
-            .pop()
-            .ok_or(Error::InvalidParameters("PRSS has no sets"))
+        let (n, me) = (self.params().n(), self.me().index());
+        let prss = self.prss()?;
+        let sets: Vec<usize> = (0..n)
+            .map(|d| {
+                prss.singleton_set(d)
+                    .ok_or(Error::InvalidParameters("XOR bits need t = 1"))
+            })
+            .collect::<Result<_, _>>()?;
+        let bits = prss.set_bits(count)?;
+        let lens: Vec<usize> = (0..n).map(|d| (count + n - 1 - d) / n).collect();
+        let mine: Zeroizing<Vec<Fp>> = Zeroizing::new(
+            (me..count)
+                .step_by(n)
+                .map(|k| {
+                    let odd = sets
+                        .iter()
+                        .filter_map(|set| bits.bit(*set, k))
+                        .fold(false, |acc, b| acc ^ b);
+                    Fp::new(u128::from(odd))
+                })
+                .collect(),
+        );
+        self.traffic.rounds += 1;
+        let dealt = self.input_columns(&lens, &mine)?;
+        let u: Vec<Fp> = (0..count).map(|k| dealt[k % n][k / n]).collect();
+        let b: Vec<Fp> = (0..count).map(|k| bits.share(sets[k % n], k)).collect();
+        let (u, b) = (self.wrap(u), self.wrap(b));
+        let ub = self.mul(&u, &b)?;
+        // u ⊕ b = u + b − 2ub.
+        let sum = self.add(&u, &b)?;
+        self.sub(&sum, &self.mul_public(&ub, Fp::new(2)))
     }
 
     /// `count` sharings of uniformly random bits: square a random sharing, open the

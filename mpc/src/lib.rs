@@ -9,8 +9,10 @@ mod error;
 pub mod field;
 pub mod jobs;
 pub mod net;
+pub mod prf_input;
 pub mod protocol;
 pub mod prss;
+pub mod reshare;
 /// Signed result records (`conclave.result`), shared with the HE crate and the ledger.
 pub use conclave_record as record;
 pub mod shamir;

@@ -13,7 +13,11 @@
 //!   sharings of one secret at several degrees (double sharings: degrees `t` and `2t`),
 //!   extracting `n − t` outputs from `n` contributions with a Vandermonde matrix.
 //! - Multiplication ([`crate::engine::Engine::mul`]) opens `xy + r` at degree `2t` and
-//!   subtracts the degree-`t` share of `r` (Damgård–Nielsen degree reduction).
+//!   subtracts the degree-`t` share of `r` (Damgård–Nielsen degree reduction), or
+//!   reshares the products ([`crate::reshare`]).
+//!
+//! With PRSS keys, inputs use [`crate::prf_input`] instead of [`Input`]: `t` shares of
+//! every value come from pairwise keys and are not sent.
 //!
 //! # Layout of a frame
 //! Concatenated canonical field elements ([`Fp::to_bytes`], 16 bytes each); the number
@@ -41,6 +45,22 @@ pub fn encode(values: &[Fp]) -> Vec<u8> {
 /// # Errors
 /// [`Error::PeerMisbehaved`] for a wrong length or a non-canonical element.
 pub fn decode(party: PartyId, frame: &[u8], expected: usize) -> Result<Vec<Fp>, Error> {
+    let mut out = Vec::with_capacity(expected);
+    decode_each(party, frame, expected, |_, v| out.push(v))?;
+    Ok(out)
+}
+
+/// Checks that a frame from `party` holds exactly `expected` canonical elements and
+/// hands each to `each(position, element)` in order, without collecting them.
+///
+/// # Errors
+/// As [`decode`]; `each` has seen the elements before the first bad one.
+pub fn decode_each(
+    party: PartyId,
+    frame: &[u8],
+    expected: usize,
+    mut each: impl FnMut(usize, Fp),
+) -> Result<(), Error> {
     if frame.len() != expected * ELEMENT_BYTES {
         return Err(Error::misbehaved(
             party,
@@ -51,20 +71,18 @@ pub fn decode(party: PartyId, frame: &[u8], expected: usize) -> Result<Vec<Fp>, 
             ),
         ));
     }
-    frame
-        .chunks_exact(ELEMENT_BYTES)
-        .enumerate()
-        .map(|(k, chunk)| {
-            let mut bytes = [0u8; ELEMENT_BYTES];
-            bytes.copy_from_slice(chunk);
-            Fp::from_canonical_bytes(bytes).ok_or_else(|| {
-                Error::misbehaved(
-                    party,
-                    format!("malformed frame: element #{k} is not below p"),
-                )
-            })
-        })
-        .collect()
+    for (k, chunk) in frame.chunks_exact(ELEMENT_BYTES).enumerate() {
+        let mut bytes = [0u8; ELEMENT_BYTES];
+        bytes.copy_from_slice(chunk);
+        let value = Fp::from_canonical_bytes(bytes).ok_or_else(|| {
+            Error::misbehaved(
+                party,
+                format!("malformed frame: element #{k} is not below p"),
+            )
+        })?;
+        each(k, value);
+    }
+    Ok(())
 }
 
 /// Who learns an opened value.
@@ -430,4 +448,25 @@ impl RandomPending {
         }
         Ok(out)
     }
+}
+
+/// Delivers frames in memory for sans-IO tests: what party `to` receives when party `i`
+/// sent `sent[i]`, after `tamper(from, to, frame)`.
+#[cfg(test)]
+pub(crate) fn deliver(
+    sent: &[Frames],
+    to: usize,
+    tamper: &impl Fn(usize, usize, &mut Vec<u8>),
+) -> Frames {
+    (0..sent.len())
+        .map(|from| {
+            let mut frame = if from == to {
+                Vec::new()
+            } else {
+                sent[from][to].clone()
+            };
+            tamper(from, to, &mut frame);
+            frame
+        })
+        .collect()
 }

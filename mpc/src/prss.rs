@@ -16,8 +16,10 @@
 //! The same keys give two more kinds of randomness without communication: integers
 //! `Σ_A r_A` with every `r_A` below a power of two ([`Prss::bounded`], the statistical
 //! masks of comparisons), and per-set bits `b_A` shared as `b_A · f_A(i)`
-//! ([`Prss::set_bits`]), whose XOR — `C(n, t) − 1` multiplications — is a random shared
-//! bit no `t` parties know.
+//! ([`Prss::set_bits`]), whose XOR is a random shared bit no `t` parties know.
+//!
+//! The setup round also gives every pair of parties a key of its own
+//! ([`Prss::pairwise`]): pseudo-random shares for [`crate::prf_input`].
 //!
 //! # PRF
 //! ChaCha20 (RustCrypto `chacha20`) keyed with `k_A`; draw number `d` uses the 96-bit
@@ -128,11 +130,28 @@ impl SetKey {
 
     /// The keystream of draw `draw`, positioned at element `first`.
     fn stream(&self, draw: u64, first: usize) -> ChaCha20 {
-        let mut nonce = [0u8; 12];
-        nonce[..8].copy_from_slice(&draw.to_le_bytes());
-        let mut cipher = ChaCha20::new(&(*self.key).into(), &nonce.into());
-        cipher.seek((first * ELEMENT_BYTES) as u64);
-        cipher
+        keystream(&self.key, draw, first)
+    }
+}
+
+/// The ChaCha20 keystream of `key` for draw `draw`, positioned at element `first`.
+fn keystream(key: &[u8; KEY_BYTES], draw: u64, first: usize) -> ChaCha20 {
+    let mut nonce = [0u8; 12];
+    nonce[..8].copy_from_slice(&draw.to_le_bytes());
+    let mut cipher = ChaCha20::new(&(*key).into(), &nonce.into());
+    cipher.seek((first * ELEMENT_BYTES) as u64);
+    cipher
+}
+
+/// Fills `out` with field elements read from `stream`, through a small stack buffer.
+fn fill_elements(stream: &mut ChaCha20, out: &mut [Fp]) {
+    let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
+    for part in out.chunks_mut(STREAM_BLOCK_BYTES / ELEMENT_BYTES) {
+        let bytes = &mut buf[..part.len() * ELEMENT_BYTES];
+        stream.write_keystream(bytes);
+        for (k, slot) in part.iter_mut().enumerate() {
+            *slot = element(bytes, k);
+        }
     }
 }
 
@@ -153,6 +172,8 @@ fn element(buf: &[u8], k: usize) -> Fp {
 /// This party's PRSS keys: generates shares of random values with no communication.
 pub struct Prss {
     keys: Vec<SetKey>,
+    /// Keys shared with one other party each, by 0-based party index (`None` for self).
+    pair_keys: Vec<Option<Zeroizing<[u8; KEY_BYTES]>>>,
     t: usize,
     /// `C(n, t)`: the number of sets, held or not.
     sets: usize,
@@ -226,15 +247,14 @@ impl Prss {
         Ok(out)
     }
 
-    /// For every set `A` (in lexicographic order, [`Prss::sets`] of them), degree-`t`
-    /// shares of `count` pseudo-random bits `b_A` that the parties outside `A` know:
-    /// `b_A · f_A(i)` at party `i`, zero for the sets containing this party. Any `t`
-    /// parties miss the bits of at least one set, so the XOR over all sets is a random
-    /// bit none of them knows.
+    /// For every set `A` whose key this party holds, `count` pseudo-random bits `b_A`
+    /// that exactly the parties outside `A` know; [`SetBits::share`] gives this party's
+    /// degree-`t` share `b_A · f_A(i)` of each. Any `t` parties miss the bits of at least
+    /// one set, so the XOR over all sets is a random bit none of them knows.
     ///
     /// # Errors
     /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha20 stream.
-    pub fn set_bits(&mut self, count: usize) -> Result<Vec<Vec<Fp>>, Error> {
+    pub fn set_bits(&mut self, count: usize) -> Result<SetBits, Error> {
         let bytes = count.div_ceil(8);
         if bytes as u128 >= 1u128 << 38 {
             return Err(Error::InvalidParameters(
@@ -243,17 +263,78 @@ impl Prss {
         }
         let draw = self.draws;
         self.draws += 1;
-        let mut out = vec![vec![Fp::ZERO; count]; self.sets];
-        let mut stream = Zeroizing::new(vec![0u8; bytes]);
+        let mut held: Vec<Option<HeldBits>> = (0..self.sets).map(|_| None).collect();
         for key in &self.keys {
+            let mut stream = Zeroizing::new(vec![0u8; bytes]);
             key.stream(draw, 0).write_keystream(&mut stream);
-            for (k, share) in out[key.set_index].iter_mut().enumerate() {
-                if (stream[k / 8] >> (k % 8)) & 1 == 1 {
-                    *share = key.share_coeff;
-                }
-            }
+            held[key.set_index] = Some(HeldBits {
+                share_coeff: key.share_coeff,
+                bits: stream,
+            });
+        }
+        Ok(SetBits { held })
+    }
+
+    /// The index of the set `{party}` (0-based party index) when sets are single parties
+    /// (`t = 1`): sets are ordered lexicographically, so it is the party's own index.
+    pub fn singleton_set(&self, party: usize) -> Option<usize> {
+        (self.t == 1 && party < self.sets).then_some(party)
+    }
+
+    /// Pseudo-random field elements this party shares with one other party each:
+    /// `lens[j]` elements from the key shared with party `j` (0-based; `lens[me]` must be
+    /// 0), all from one draw. Party `j` reads the same elements when it asks for
+    /// `lens[me]` from this party in the same call. Used by [`crate::prf_input`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] for a wrong number of lengths, a draw longer than
+    /// the ChaCha20 stream, or elements requested from this party itself.
+    pub fn pairwise(&mut self, lens: &[usize]) -> Result<Vec<Zeroizing<Vec<Fp>>>, Error> {
+        if lens.len() != self.pair_keys.len() {
+            return Err(Error::InvalidParameters("one pairwise length per party"));
+        }
+        if lens
+            .iter()
+            .any(|len| (*len as u128) * (ELEMENT_BYTES as u128) >= 1u128 << 38)
+        {
+            return Err(Error::InvalidParameters(
+                "too many pairwise elements requested at once",
+            ));
+        }
+        let partners: Vec<usize> = (0..lens.len()).filter(|j| lens[*j] > 0).collect();
+        let mut streams = self.pair_streams(&partners)?;
+        let mut out: Vec<Zeroizing<Vec<Fp>>> = lens
+            .iter()
+            .map(|len| Zeroizing::new(vec![Fp::ZERO; *len]))
+            .collect();
+        for (index, j) in partners.iter().enumerate() {
+            streams.fill(index, &mut out[*j])?;
         }
         Ok(out)
+    }
+
+    /// The keystreams of one draw from the keys this party shares with each of
+    /// `parties` (0-based indices): the other party of each pair reads the same stream
+    /// when it asks for this party in the same call. A draw holds at most 2^34 elements
+    /// per stream (the caller keeps to far less).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] for this party itself or an index out of range.
+    pub fn pair_streams(&mut self, parties: &[usize]) -> Result<PairStreams, Error> {
+        let draw = self.draws;
+        self.draws += 1;
+        let streams = parties
+            .iter()
+            .map(|j| {
+                let key = self.pair_keys.get(*j).and_then(Option::as_ref).ok_or(
+                    Error::InvalidParameters(
+                        "no pairwise key with this party (itself or out of range)",
+                    ),
+                )?;
+                Ok(keystream(key, draw, 0))
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(PairStreams { streams })
     }
 
     /// Shares of `count` fresh random secrets at degree `t` and, of the same secrets,
@@ -342,6 +423,57 @@ impl Prss {
     }
 }
 
+/// Keystreams shared with some other parties, from one draw ([`Prss::pair_streams`]).
+pub struct PairStreams {
+    streams: Vec<ChaCha20>,
+}
+
+impl PairStreams {
+    /// Fills `out` with the next elements of the stream shared with the `index`-th party
+    /// of the list given to [`Prss::pair_streams`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] when `index` is not below the length of that list.
+    pub fn fill(&mut self, index: usize, out: &mut [Fp]) -> Result<(), Error> {
+        let stream = self
+            .streams
+            .get_mut(index)
+            .ok_or(Error::InvalidParameters("no such pairwise stream"))?;
+        fill_elements(stream, out);
+        Ok(())
+    }
+}
+
+/// One set's bits as its key holders read them.
+struct HeldBits {
+    share_coeff: Fp,
+    /// Bit `k` is bit `k % 8` of byte `k / 8`.
+    bits: Zeroizing<Vec<u8>>,
+}
+
+/// Per-set pseudo-random bits from one draw ([`Prss::set_bits`]).
+pub struct SetBits {
+    /// By set index; `None` for the sets this party belongs to (it has no key).
+    held: Vec<Option<HeldBits>>,
+}
+
+impl SetBits {
+    /// Bit `k` of set `set`, if this party holds the set's key.
+    pub fn bit(&self, set: usize, k: usize) -> Option<bool> {
+        let held = self.held.get(set)?.as_ref()?;
+        Some((held.bits[k / 8] >> (k % 8)) & 1 == 1)
+    }
+
+    /// This party's degree-`t` share of bit `k` of set `set`: `b_A · f_A(i)`, zero for
+    /// the sets it belongs to.
+    pub fn share(&self, set: usize, k: usize) -> Fp {
+        match self.held.get(set).and_then(Option::as_ref) {
+            Some(held) if (held.bits[k / 8] >> (k % 8)) & 1 == 1 => held.share_coeff,
+            _ => Fp::ZERO,
+        }
+    }
+}
+
 /// Key distribution round (typestate start).
 pub struct PrssSetup;
 
@@ -349,15 +481,20 @@ pub struct PrssSetup;
 pub struct PrssSetupPending {
     /// Keys this party dealt, per set index.
     dealt: Vec<(usize, Zeroizing<[u8; KEY_BYTES]>)>,
+    /// Pairwise keys this party dealt (to every higher-numbered party), by party index.
+    dealt_pairs: Vec<Option<Zeroizing<[u8; KEY_BYTES]>>>,
 }
 
 impl PrssSetup {
     /// Deals a key for every set whose dealer this party is and sends it to the other
     /// parties outside the set.
     ///
+    /// Also deals a pairwise key to every higher-numbered party.
+    ///
     /// # Layout
     /// The frame to party `j` is the concatenation, in lexicographic set order, of the
-    /// 32-byte keys of the sets this party deals and `j` holds.
+    /// 32-byte keys of the sets this party deals and `j` holds, followed by the 32-byte
+    /// pairwise key when `j` is numbered higher than this party.
     pub fn start<R: RngCore + CryptoRng + ?Sized>(
         ctx: &Context,
         rng: &mut R,
@@ -379,7 +516,14 @@ impl PrssSetup {
             }
             dealt.push((index, key));
         }
-        (PrssSetupPending { dealt }, outgoing)
+        let mut dealt_pairs: Vec<Option<Zeroizing<[u8; KEY_BYTES]>>> = vec![None; n];
+        for (j, frame) in outgoing.iter_mut().enumerate().skip(me + 1) {
+            let mut key = Zeroizing::new([0u8; KEY_BYTES]);
+            rng.fill_bytes(key.as_mut());
+            frame.extend_from_slice(key.as_ref());
+            dealt_pairs[j] = Some(key);
+        }
+        (PrssSetupPending { dealt, dealt_pairs }, outgoing)
     }
 }
 
@@ -399,6 +543,10 @@ impl PrssSetupPending {
             if dealer != me && !set.contains(&me) {
                 expected[dealer] += KEY_BYTES;
             }
+        }
+        // Lower-numbered parties each deal this party a pairwise key.
+        for e in expected.iter_mut().take(me) {
+            *e += KEY_BYTES;
         }
         for (j, frame) in incoming.iter().enumerate() {
             if j != me && frame.len() != expected[j] {
@@ -432,8 +580,16 @@ impl PrssSetupPending {
             keys.push(SetKey::new(key, index, set, ctx.me(), t));
             key.zeroize();
         }
+        let mut pair_keys = std::mem::take(&mut self.dealt_pairs);
+        for (j, slot) in pair_keys.iter_mut().enumerate().take(me) {
+            let at = cursor[j];
+            let mut key = Zeroizing::new([0u8; KEY_BYTES]);
+            key.copy_from_slice(&incoming[j][at..at + KEY_BYTES]);
+            *slot = Some(key);
+        }
         Ok(Prss {
             keys,
+            pair_keys,
             t,
             sets: sets.len(),
             draws: 0,

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use conclave_mpc::compare::COMPARISON_BATCH;
 use conclave_mpc::engine::CHUNK_ELEMENTS;
 use conclave_mpc::field::Fp;
 use conclave_mpc::shamir::{self, Params, PartyId};
@@ -282,12 +283,13 @@ fn multiplication_by_resharing_and_from_the_pool_agree() {
     let xs: Vec<i64> = (0..300).map(|i| i * 7919 % 20_011 - 10_000).collect();
     let ys: Vec<i64> = (0..300).map(|i| i * 104_729 % 19_997 - 9_000).collect();
     for n in [3, 5] {
-        let (reshared, pooled, rounds, left) = all_equal(run(net(n), |e| {
+        let (reshared, pooled, rounds, left, sent) = all_equal(run(net(n), |e| {
             let (x, y) = two_inputs(e, &xs, &ys)?;
             e.preprocess(1)?; // distributes the PRSS keys, leaves one double sharing
-            let before = e.traffic().rounds;
+            let before = e.traffic();
             let reshared = e.mul(&x, &y)?;
-            let rounds = e.traffic().rounds - before;
+            let rounds = e.traffic().rounds - before.rounds;
+            let sent = e.traffic().bytes_sent - before.bytes_sent;
             let left = e.preprocessed();
             e.preprocess(xs.len())?;
             let pooled = e.mul(&x, &y)?;
@@ -296,8 +298,16 @@ fn multiplication_by_resharing_and_from_the_pool_agree() {
                 e.open_signed(&pooled)?,
                 rounds,
                 left,
+                sent,
             ))
         }));
+        // t of every product's n − 1 outgoing shares come from pairwise keys.
+        let t = (n - 1) / 2;
+        assert_eq!(
+            sent,
+            (t * xs.len() * 16) as u64,
+            "n = {n}: bytes sent per party"
+        );
         for k in 0..xs.len() {
             let want = i128::from(xs[k]) * i128::from(ys[k]);
             assert_eq!(reshared[k], want, "n = {n}, resharing, element {k}");
@@ -317,7 +327,7 @@ fn long_vectors_are_opened_in_chunks_within_one_round() {
     let ys: Vec<i64> = (0..len as i64)
         .map(|i| i * 104_729 % 99_991 - 49_000)
         .collect();
-    let cmp = 2_200; // 2,200 × 31 bit pairs > one chunk in the first merge level
+    let cmp = COMPARISON_BATCH + 152; // a full comparison batch and a partial one
     let (products, rounds, lt) = all_equal(run(net(3), |e| {
         let (x, y) = two_inputs(e, &xs, &ys)?;
         e.preprocess(1)?; // distributes the PRSS keys (a one-time round)
@@ -503,8 +513,8 @@ fn with_truncator(
 
 #[test]
 fn tampered_share_at_opening_names_the_liar_with_five_parties() {
-    // Rounds: 0 = input, 1 = open (the liar's share is altered there).
-    let results = run(with_liar(5, 4, 1), |e| {
+    // Rounds: 0 = PRSS keys (first use), 1 = input, 2 = open (the liar's share is altered).
+    let results = run(with_liar(5, 4, 2), |e| {
         let x = e.input_from(PartyId(1), 2, &fp(&[10, 20]))?;
         e.open(&x)
     });
@@ -523,7 +533,8 @@ fn tampered_share_at_opening_names_the_liar_with_five_parties() {
 
 #[test]
 fn tampered_share_at_opening_is_detected_with_three_parties() {
-    let results = run(with_liar(3, 3, 1), |e| {
+    // Rounds as above: the liar alters its share at the opening.
+    let results = run(with_liar(3, 3, 2), |e| {
         let x = e.input_from(PartyId(1), 1, &fp(&[42]))?;
         e.open(&x)
     });
@@ -544,13 +555,15 @@ fn malformed_frame_is_refused_naming_the_sender() {
         let x = e.input_from(PartyId(2), 2, &fp(&[1, 2]))?;
         e.open(&x)
     });
+    // The first party to see a short frame stops naming party 2 and tells the others,
+    // who may stop on that message first: every honest party names party 2.
     for i in [0, 2] {
         match &results[i] {
-            Err(Error::PeerMisbehaved { party, reason }) => {
-                assert_eq!(*party, PartyId(2));
-                assert!(reason.contains("malformed"), "{reason}");
+            Err(e) => {
+                assert_eq!(e.culprit(), Some(PartyId(2)), "{e}");
+                assert!(e.to_string().contains("malformed"), "{e}");
             }
-            other => panic!("expected malformed-frame error, got {other:?}"),
+            Ok(_) => panic!("party {} finished despite malformed frames", i + 1),
         }
     }
 }

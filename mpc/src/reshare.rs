@@ -1,0 +1,285 @@
+//! Degree reduction by resharing (Gennaro, Rabin and Rabin, PODC 1998) with pairwise
+//! pseudo-random shares, in one pass over the vectors.
+//!
+//! Each party `i` holds a point `d_i = a_i·b_i` of the degree-`2t` product polynomial
+//! (`n = 2t + 1`). It deals `d_i` as in [`crate::prf_input`]: the shares of the `t`
+//! parties it designates come from pairwise keys, the other `t` are sent. Every party's
+//! new share is `Σ_i λ_i f_i(x_me)` with `λ` the Lagrange coefficients at 0 over all
+//! `n` points; a dealer sends `λ_i f_i(x_k)`, already weighted, so receivers only add. Unlike a [`crate::prf_input::PrfInput`] round followed by the
+//! combination, this builds no per-dealer columns: one pass computes the products, the
+//! outgoing shares and this party's partial sum (own share and keystream-derived
+//! shares, keystream read in 4 KiB blocks), and [`ResharePending::finish`] adds the
+//! received shares while decoding them.
+//!
+//! # Security
+//! As [`crate::prf_input`]: any `t` parties see `t` points of each other party's
+//! degree-`t` polynomial, which say nothing about its product share.
+
+use zeroize::Zeroizing;
+
+use crate::field::{Fp, ELEMENT_BYTES};
+use crate::prf_input::{derived_share_sent, designates};
+use crate::protocol::{decode_each, Context};
+use crate::prss::PairStreams;
+use crate::shamir::{lagrange_coefficients, PartyId};
+use crate::transport::Frames;
+use crate::Error;
+
+/// Elements whose keystream is read at a time (4 KiB per stream).
+const BLOCK: usize = 256;
+
+/// The parties whose pairwise streams a resharing reads, in the order
+/// [`Reshare::start`] expects them: first those this party designates, then those that
+/// designate it. Pass them to [`crate::prss::Prss::pair_streams`].
+pub fn stream_partners(ctx: &Context) -> Vec<usize> {
+    let (n, t) = (ctx.params().n(), ctx.params().t());
+    let me = ctx.me().index();
+    let mut partners: Vec<usize> = (0..n).filter(|j| designates(me, *j, n, t)).collect();
+    partners.extend((0..n).filter(|i| designates(*i, me, n, t)));
+    partners
+}
+
+/// Resharing round (typestate start).
+pub struct Reshare;
+
+/// A resharing whose outgoing shares have been sent.
+pub struct ResharePending {
+    /// `λ_me·f_me(x_me) + Σ λ_i·s_{i,me}` per element: everything but the received shares.
+    partial: Zeroizing<Vec<Fp>>,
+    /// Whether party `i`'s frame carries (weighted) shares for this party.
+    receives: Vec<bool>,
+}
+
+impl Reshare {
+    /// Starts reducing the products `a[e]·b[e]` (shares of degree `t` each). `streams`
+    /// must come from [`crate::prss::Prss::pair_streams`] with [`stream_partners`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] unless `n = 2t + 1`; [`Error::LengthMismatch`].
+    pub fn start(
+        ctx: &Context,
+        a: &[Fp],
+        b: &[Fp],
+        mut streams: PairStreams,
+    ) -> Result<(ResharePending, Frames), Error> {
+        let (n, t) = (ctx.params().n(), ctx.params().t());
+        if n != 2 * t + 1 {
+            return Err(Error::InvalidParameters("resharing needs n = 2t + 1"));
+        }
+        if a.len() != b.len() {
+            return Err(Error::LengthMismatch {
+                left: a.len(),
+                right: b.len(),
+            });
+        }
+        let me = ctx.me().index();
+        let point = |j: usize| PartyId::from_index(j).point();
+        let all: Vec<Fp> = (0..n).map(point).collect();
+        let lambda = lagrange_coefficients(&all, Fp::ZERO)?;
+        let designated: Vec<usize> = (0..n).filter(|j| designates(me, *j, n, t)).collect();
+        let designating: Vec<usize> = (0..n).filter(|i| designates(*i, me, n, t)).collect();
+        let mut nodes = vec![Fp::ZERO];
+        nodes.extend(designated.iter().map(|j| point(*j)));
+        // λ_me·f_me(x) = Σ_j λ_me·c_j(x)·(d, s_{me,1}, …, s_{me,t})_j: the receiver of
+        // an outgoing share gets it already weighted, so it only adds.
+        let weighted = |x: Fp| -> Result<Vec<Fp>, Error> {
+            Ok(lagrange_coefficients(&nodes, x)?
+                .into_iter()
+                .map(|c| c * lambda[me])
+                .collect())
+        };
+        let own = weighted(point(me))?;
+        let their_weights: Vec<Fp> = designating.iter().map(|i| lambda[*i]).collect();
+        let receivers: Vec<usize> = (0..n)
+            .filter(|k| *k != me && !designated.contains(k))
+            .collect();
+        let sent: Vec<Vec<Fp>> = receivers
+            .iter()
+            .map(|k| weighted(point(*k)))
+            .collect::<Result<_, _>>()?;
+        let len = a.len();
+        let mut outgoing: Frames = vec![Vec::new(); n];
+        for k in &receivers {
+            outgoing[*k] = vec![0u8; len * ELEMENT_BYTES];
+        }
+        let mut partial = Zeroizing::new(vec![Fp::ZERO; len]);
+        // Per block: products, then t keystreams towards the designated, then t from
+        // the designating parties.
+        let mut block = Zeroizing::new(vec![Fp::ZERO; (1 + 2 * t) * BLOCK]);
+        for start in (0..len).step_by(BLOCK) {
+            let end = (start + BLOCK).min(len);
+            let width = end - start;
+            let (products, pads) = block.split_at_mut(BLOCK);
+            for ((p, x), y) in products.iter_mut().zip(&a[start..end]).zip(&b[start..end]) {
+                *p = *x * *y;
+            }
+            for (s, pad) in pads.chunks_mut(BLOCK).enumerate() {
+                streams.fill(s, &mut pad[..width])?;
+            }
+            // Column j of the block: the products (j = 0), then the keystreams.
+            let column = |j: usize| &block[j * BLOCK..j * BLOCK + width];
+            let out = &mut partial[start..end];
+            for (j, weight) in own.iter().enumerate() {
+                accumulate(out, *weight, column(j));
+            }
+            for (i, weight) in their_weights.iter().enumerate() {
+                accumulate(out, *weight, column(1 + t + i));
+            }
+            for (k, coeffs) in receivers.iter().zip(&sent) {
+                let frame = &mut outgoing[*k][start * ELEMENT_BYTES..end * ELEMENT_BYTES];
+                for (e, bytes) in frame.chunks_exact_mut(ELEMENT_BYTES).enumerate() {
+                    let share = coeffs
+                        .iter()
+                        .enumerate()
+                        .fold(Fp::ZERO, |acc, (j, c)| acc + *c * column(j)[e]);
+                    bytes.copy_from_slice(&share.to_bytes());
+                }
+            }
+        }
+        let receives = (0..n)
+            .map(|i| i != me && !designating.contains(&i))
+            .collect();
+        Ok((ResharePending { partial, receives }, outgoing))
+    }
+}
+
+/// `out[e] += weight · column[e]`.
+fn accumulate(out: &mut [Fp], weight: Fp, column: &[Fp]) {
+    for (o, v) in out.iter_mut().zip(column) {
+        *o += weight * *v;
+    }
+}
+
+impl ResharePending {
+    /// Adds the received shares (their senders weighted them by their Lagrange
+    /// coefficient): this party's degree-`t` shares of the products.
+    ///
+    /// # Errors
+    /// [`Error::PeerMisbehaved`] for a malformed frame, naming its sender.
+    pub fn finish(mut self, ctx: &Context, incoming: &Frames) -> Result<Zeroizing<Vec<Fp>>, Error> {
+        let len = self.partial.len();
+        for (i, frame) in incoming.iter().enumerate() {
+            let from = PartyId::from_index(i);
+            if self.receives.get(i).copied().unwrap_or(false) {
+                let partial = &mut self.partial;
+                decode_each(from, frame, len, |e, share| partial[e] += share)?;
+            } else if from != ctx.me() && !frame.is_empty() {
+                return Err(derived_share_sent(from));
+            }
+        }
+        Ok(self.partial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::deliver;
+    use crate::prss::{Prss, PrssSetup};
+    use crate::shamir::{reconstruct, share, Params, ShareVec};
+    use rand::{rngs::StdRng, SeedableRng};
+
+    fn contexts(n: usize) -> Vec<Context> {
+        let params = Params::honest_majority(n).unwrap();
+        (0..n)
+            .map(|i| Context::new(params, PartyId::from_index(i)).unwrap())
+            .collect()
+    }
+
+    /// PRSS keys for every party, exchanged in memory.
+    fn keys(ctxs: &[Context], rng: &mut StdRng) -> Vec<Prss> {
+        let (pending, sent): (Vec<_>, Vec<Frames>) =
+            ctxs.iter().map(|c| PrssSetup::start(c, rng)).unzip();
+        pending
+            .into_iter()
+            .enumerate()
+            .map(|(j, p)| {
+                let incoming = (0..ctxs.len()).map(|i| sent[i][j].clone()).collect();
+                p.finish(&ctxs[j], &incoming).unwrap()
+            })
+            .collect()
+    }
+
+    /// One resharing of `x·y` (degree-t sharings dealt here); `tamper(from, to, frame)`
+    /// may alter frames in flight.
+    #[allow(clippy::type_complexity)]
+    fn run(
+        n: usize,
+        x: &[Fp],
+        y: &[Fp],
+        tamper: impl Fn(usize, usize, &mut Vec<u8>),
+    ) -> (Vec<Result<Zeroizing<Vec<Fp>>, Error>>, Vec<Frames>) {
+        let mut rng = StdRng::seed_from_u64(n as u64);
+        let ctxs = contexts(n);
+        let mut prss = keys(&ctxs, &mut rng);
+        let params = ctxs[0].params();
+        let (xs, ys) = (share(params, x, &mut rng), share(params, y, &mut rng));
+        let (pending, sent): (Vec<_>, Vec<Frames>) = (0..n)
+            .map(|i| {
+                let streams = prss[i].pair_streams(&stream_partners(&ctxs[i])).unwrap();
+                Reshare::start(&ctxs[i], xs[i].values(), ys[i].values(), streams).unwrap()
+            })
+            .unzip();
+        let results = pending
+            .into_iter()
+            .enumerate()
+            .map(|(j, p)| p.finish(&ctxs[j], &deliver(&sent, j, &tamper)))
+            .collect();
+        (results, sent)
+    }
+
+    #[test]
+    fn products_are_reshared_at_degree_t_sending_t_shares() {
+        let mut rng = StdRng::seed_from_u64(3);
+        // More than one keystream block, not a multiple of it.
+        let x: Vec<Fp> = (0..BLOCK + 77).map(|_| Fp::random(&mut rng)).collect();
+        let y: Vec<Fp> = (0..BLOCK + 77).map(|_| Fp::random(&mut rng)).collect();
+        for n in [3, 5, 7] {
+            let t = (n - 1) / 2;
+            let (results, sent) = run(n, &x, &y, |_, _, _| {});
+            let shares: Vec<ShareVec> = results
+                .into_iter()
+                .enumerate()
+                .map(|(j, r)| ShareVec::new(PartyId::from_index(j), r.unwrap().to_vec()))
+                .collect();
+            // reconstruct checks that all n shares lie on one degree-t polynomial.
+            let params = Params::honest_majority(n).unwrap();
+            let products = reconstruct(params, &shares).unwrap();
+            let want: Vec<Fp> = x.iter().zip(&y).map(|(a, b)| *a * *b).collect();
+            assert_eq!(products, want, "n = {n}");
+            for frames in &sent {
+                assert_eq!(frames.iter().filter(|f| !f.is_empty()).count(), t);
+                assert!(frames
+                    .iter()
+                    .all(|f| f.is_empty() || f.len() == x.len() * 16));
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_frames_name_their_sender() {
+        let x = vec![Fp::new(3); 5];
+        // Party 1 (index 0) designates index 1 and sends to index 2.
+        let (results, _) = run(3, &x, &x, |from, to, frame| {
+            if from == 0 && to == 2 {
+                frame.truncate(frame.len() - 1);
+            }
+        });
+        let err = results[2].as_ref().expect_err("short frame accepted");
+        assert_eq!(err.culprit(), Some(PartyId(1)), "{err}");
+        let (results, _) = run(3, &x, &x, |from, to, frame| {
+            if from == 0 && to == 2 {
+                frame[..16].copy_from_slice(&[0xff; 16]);
+            }
+        });
+        let err = results[2].as_ref().expect_err("element above p accepted");
+        assert!(err.to_string().contains("not below p"), "{err}");
+        let (results, _) = run(3, &x, &x, |from, to, frame| {
+            if from == 0 && to == 1 {
+                frame.extend_from_slice(&[0; 16]);
+            }
+        });
+        let err = results[1].as_ref().expect_err("derived share accepted");
+        assert_eq!(err.culprit(), Some(PartyId(1)), "{err}");
+    }
+}
