@@ -106,6 +106,7 @@ impl Reshare {
         // Per block: products, then t keystreams towards the designated, then t from
         // the designating parties.
         let mut block = Zeroizing::new(vec![Fp::ZERO; (1 + 2 * t) * BLOCK]);
+        let mut outgoing_block = Zeroizing::new([Fp::ZERO; BLOCK]);
         for start in (0..len).step_by(BLOCK) {
             let end = (start + BLOCK).min(len);
             let width = end - start;
@@ -126,12 +127,13 @@ impl Reshare {
                 accumulate(out, *weight, column(1 + t + i));
             }
             for (k, coeffs) in receivers.iter().zip(&sent) {
+                let shares = &mut outgoing_block[..width];
+                shares.fill(Fp::ZERO);
+                for (j, c) in coeffs.iter().enumerate() {
+                    accumulate(shares, *c, column(j));
+                }
                 let frame = &mut outgoing[*k][start * ELEMENT_BYTES..end * ELEMENT_BYTES];
-                for (e, bytes) in frame.chunks_exact_mut(ELEMENT_BYTES).enumerate() {
-                    let share = coeffs
-                        .iter()
-                        .enumerate()
-                        .fold(Fp::ZERO, |acc, (j, c)| acc + *c * column(j)[e]);
+                for (bytes, share) in frame.chunks_exact_mut(ELEMENT_BYTES).zip(shares.iter()) {
                     bytes.copy_from_slice(&share.to_bytes());
                 }
             }
