@@ -188,7 +188,7 @@ impl PrfInputPending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::deliver;
+    use crate::protocol::finish_all;
     use crate::shamir::{reconstruct, Params, ShareVec};
     use rand::{rngs::StdRng, SeedableRng};
 
@@ -227,11 +227,9 @@ mod tests {
             pending.push(p);
             sent.push(frames);
         }
-        let results = pending
-            .into_iter()
-            .enumerate()
-            .map(|(j, p)| p.finish(&ctxs[j], &deliver(&sent, j, &tamper)))
-            .collect();
+        let results = finish_all(pending, &sent, &tamper, |j, p, incoming| {
+            p.finish(&ctxs[j], incoming)
+        });
         (results, sent)
     }
 

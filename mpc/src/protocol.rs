@@ -450,23 +450,32 @@ impl RandomPending {
     }
 }
 
-/// Delivers frames in memory for sans-IO tests: what party `to` receives when party `i`
-/// sent `sent[i]`, after `tamper(from, to, frame)`.
+/// Finishes one sans-IO round of every party in memory (tests): party `to` finishes
+/// `pending[to]` with the frames the others sent it, each after
+/// `tamper(from, to, frame)`.
 #[cfg(test)]
-pub(crate) fn deliver(
+pub(crate) fn finish_all<P, R>(
+    pending: Vec<P>,
     sent: &[Frames],
-    to: usize,
     tamper: &impl Fn(usize, usize, &mut Vec<u8>),
-) -> Frames {
-    (0..sent.len())
-        .map(|from| {
-            let mut frame = if from == to {
-                Vec::new()
-            } else {
-                sent[from][to].clone()
-            };
-            tamper(from, to, &mut frame);
-            frame
+    finish: impl Fn(usize, P, &Frames) -> R,
+) -> Vec<R> {
+    pending
+        .into_iter()
+        .enumerate()
+        .map(|(to, p)| {
+            let incoming: Frames = (0..sent.len())
+                .map(|from| {
+                    let mut frame = if from == to {
+                        Vec::new()
+                    } else {
+                        sent[from][to].clone()
+                    };
+                    tamper(from, to, &mut frame);
+                    frame
+                })
+                .collect();
+            finish(to, p, &incoming)
         })
         .collect()
 }

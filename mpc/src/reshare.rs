@@ -176,7 +176,7 @@ impl ResharePending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::deliver;
+    use crate::protocol::finish_all;
     use crate::prss::{Prss, PrssSetup};
     use crate::shamir::{reconstruct, share, Params, ShareVec};
     use rand::{rngs::StdRng, SeedableRng};
@@ -222,11 +222,9 @@ mod tests {
                 Reshare::start(&ctxs[i], xs[i].values(), ys[i].values(), streams).unwrap()
             })
             .unzip();
-        let results = pending
-            .into_iter()
-            .enumerate()
-            .map(|(j, p)| p.finish(&ctxs[j], &deliver(&sent, j, &tamper)))
-            .collect();
+        let results = finish_all(pending, &sent, &tamper, |j, p, incoming| {
+            p.finish(&ctxs[j], incoming)
+        });
         (results, sent)
     }
 
