@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod common;
-use common::{code, conclave, json, stderr, stdout};
+use crate::common::{code, conclave, json, stderr, stdout};
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()

@@ -8,9 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-mod common;
-use common::conclave_in as conclave;
-use common::{code, json, stderr};
+use crate::common::conclave_in as conclave;
+use crate::common::{code, json, stderr};
 
 /// Commits to 712, sets up 32-bit threshold and range keys, proves >= 650.
 fn scenario() -> tempfile::TempDir {

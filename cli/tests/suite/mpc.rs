@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{assert_success as ok, command as conclave};
+use crate::common::{assert_success as ok, command as conclave};
 
 fn free_base_port(n: u16) -> u16 {
     loop {

@@ -1,6 +1,6 @@
 //! Helpers shared by the binary tests: run the real `conclave`, read its exit code, stderr
 //! and `--json` output.
-#![allow(dead_code)] // each test binary uses a subset
+#![allow(dead_code)] // not every helper is used by every module
 
 use std::path::Path;
 use std::process::{Command, Output};

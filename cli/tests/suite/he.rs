@@ -3,8 +3,7 @@
 use std::path::Path;
 use std::process::Output;
 
-mod common;
-use common::{assert_success, command, json};
+use crate::common::{assert_success, command, json};
 
 /// Runs `conclave` with a private cache directory (the discrete-log table is cached there).
 fn conclave(args: &[&str]) -> Output {

@@ -11,8 +11,7 @@ use conclave_circuits::{Bounds, Direction, Opening, Statement};
 use rand::SeedableRng;
 use serde_json::Value;
 
-mod common;
-use common::{code, conclave, json};
+use crate::common::{code, conclave, json};
 
 /// Writes a verifying key, a valid proof and a forged proof (valid points, wrong statement).
 fn zk_files(dir: &Path) {

@@ -2,8 +2,7 @@
 //! (tampered proofs rejected, the proof anchored once and verified from the ledger alone).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-use common::{code, conclave, json, stderr};
+use crate::common::{code, conclave, json, stderr};
 
 #[test]
 fn the_demo_runs_every_chapter_and_its_checks_hold() {
