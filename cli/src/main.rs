@@ -14,14 +14,6 @@ use clap::{Parser, Subcommand};
 
 use crate::output::{Output, Verdict};
 
-/// jemalloc keeps freed pages for reuse (it returns them to the OS only after seconds of
-/// disuse). With the system allocator, MPC parties that allocate and free multi-MiB
-/// share vectors round after round took a fresh, zeroed page for most pages they
-/// touched (≈ 175,000 page faults for 30,000 comparisons on the 2-core VM, where a
-/// fault costs tens of microseconds); see docs/benchmarks.md.
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 /// Conclave: privacy-preserving computation you can verify.
 #[derive(Parser)]
 #[command(name = "conclave", version, about, long_about = None)]
