@@ -6,6 +6,7 @@
 
 mod cmd;
 mod fsio;
+mod heap;
 mod output;
 
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    heap::keep_freed_memory_mapped();
     let cli = Cli::parse();
     let out = Output::new(cli.json);
     let outcome = match cli.command {

@@ -13,7 +13,7 @@
 //! abort frame carries a UTF-8 reason. Frames above `max_frame_bytes`, unknown kinds or
 //! out-of-order rounds are malformed and stop the computation naming the sender.
 //!
-//! Hello (dialer → listener, once): `version:u8 = 1 || party:u32 LE || config digest (32)`.
+//! Hello (dialer → listener, once): `version:u8 = 2 || party:u32 LE || config digest (32)`.
 //! Answer (listener → dialer): `status:u8 (0 ok, 1 refused) || len:u16 LE || reason`.
 
 use std::io::{ErrorKind, Read, Write};
@@ -36,7 +36,8 @@ use crate::config::{PartyConfig, TlsIdentity};
 use crate::transport::{Frames, Transport};
 use crate::{Error, PartyId};
 
-const HELLO_VERSION: u8 = 1;
+/// 2 since the PRF became ChaCha12: parties of different versions would compute garbage.
+const HELLO_VERSION: u8 = 2;
 const KIND_DATA: u8 = 0;
 const KIND_ABORT: u8 = 1;
 const HEADER: usize = 13;

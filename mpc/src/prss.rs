@@ -22,12 +22,14 @@
 //! ([`Prss::pairwise`]): pseudo-random shares for [`crate::prf_input`].
 //!
 //! # PRF
-//! ChaCha20 (RustCrypto `chacha20`) keyed with `k_A`; draw number `d` uses the 96-bit
-//! nonce `d` (little-endian), so every draw reads a fresh stream and all holders of a
-//! key read the same bytes as long as they make the same calls in the same order (the
-//! engine's operations are deterministic and identical at every party). A field element
-//! is 16 keystream bytes with the top bit cleared and reduced mod `p` (statistical
-//! distance `2^−127` from uniform).
+//! ChaCha12 (the RustCrypto `chacha20` crate's 12-round ChaCha) keyed with `k_A`; draw
+//! number `d` uses the 96-bit nonce `d` (little-endian), so every draw reads a fresh
+//! stream and all holders of a key read the same bytes as long as they make the same
+//! calls in the same order (the engine's operations are deterministic and identical at
+//! every party). A field element is 16 keystream bytes with the top bit cleared and
+//! reduced mod `p` (statistical distance `2^−127` from uniform). Twelve rounds, as in
+//! `rand`'s `StdRng`: the best published attacks reach 7 of ChaCha's rounds, and the
+//! keystream was a quarter of the multiplication's cost at 20 (docs/benchmarks.md).
 //!
 //! # Cost
 //! One round to distribute keys, then `C(n−1, t)·(1 + t)` keystream elements per double
@@ -36,12 +38,15 @@
 //! (up to 7 parties).
 //!
 //! # Security
-//! Computational (ChaCha20 is a PRF), semi-honest: a dealer of a key who deviates can
+//! Computational (ChaCha12 is a PRF), semi-honest: a dealer of a key who deviates can
 //! bias nothing it could not bias by choosing its own Damgård–Nielsen contribution.
 //! Keys and keystream buffers are zeroized.
 
 use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
-use chacha20::ChaCha20;
+use chacha20::ChaCha12;
+
+/// The PRF's stream cipher: ChaCha with 12 rounds (the cipher behind `rand`'s `StdRng`).
+type Keystream = ChaCha12;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
@@ -129,22 +134,22 @@ impl SetKey {
     }
 
     /// The keystream of draw `draw`, positioned at element `first`.
-    fn stream(&self, draw: u64, first: usize) -> ChaCha20 {
+    fn stream(&self, draw: u64, first: usize) -> Keystream {
         keystream(&self.key, draw, first)
     }
 }
 
-/// The ChaCha20 keystream of `key` for draw `draw`, positioned at element `first`.
-fn keystream(key: &[u8; KEY_BYTES], draw: u64, first: usize) -> ChaCha20 {
+/// The keystream of `key` for draw `draw`, positioned at element `first`.
+fn keystream(key: &[u8; KEY_BYTES], draw: u64, first: usize) -> Keystream {
     let mut nonce = [0u8; 12];
     nonce[..8].copy_from_slice(&draw.to_le_bytes());
-    let mut cipher = ChaCha20::new(&(*key).into(), &nonce.into());
+    let mut cipher = Keystream::new(&(*key).into(), &nonce.into());
     cipher.seek((first * ELEMENT_BYTES) as u64);
     cipher
 }
 
 /// Fills `out` with field elements read from `stream`, through a small stack buffer.
-fn fill_elements(stream: &mut ChaCha20, out: &mut [Fp]) {
+fn fill_elements(stream: &mut Keystream, out: &mut [Fp]) {
     let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
     for part in out.chunks_mut(STREAM_BLOCK_BYTES / ELEMENT_BYTES) {
         let bytes = &mut buf[..part.len() * ELEMENT_BYTES];
@@ -202,7 +207,7 @@ impl Prss {
     /// Shares of `count` fresh random secrets, degree `t`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha20 stream.
+    /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha stream.
     pub fn random(&mut self, count: usize) -> Result<Vec<Fp>, Error> {
         self.sum_over_sets(count, MODULUS)
     }
@@ -253,7 +258,7 @@ impl Prss {
     /// one set, so the XOR over all sets is a random bit none of them knows.
     ///
     /// # Errors
-    /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha20 stream.
+    /// [`Error::InvalidParameters`] when one draw would exceed the ChaCha stream.
     pub fn set_bits(&mut self, count: usize) -> Result<SetBits, Error> {
         let bytes = count.div_ceil(8);
         if bytes as u128 >= 1u128 << 38 {
@@ -288,7 +293,7 @@ impl Prss {
     ///
     /// # Errors
     /// [`Error::InvalidParameters`] for a wrong number of lengths, a draw longer than
-    /// the ChaCha20 stream, or elements requested from this party itself.
+    /// the ChaCha stream, or elements requested from this party itself.
     pub fn pairwise(&mut self, lens: &[usize]) -> Result<Vec<Zeroizing<Vec<Fp>>>, Error> {
         if lens.len() != self.pair_keys.len() {
             return Err(Error::InvalidParameters("one pairwise length per party"));
@@ -377,7 +382,7 @@ impl Prss {
         out_t: &mut [Fp],
         out_2t: &mut [Fp],
     ) -> Result<(), Error> {
-        // ChaCha20 (IETF) has a 32-bit block counter: 2^38 bytes per nonce.
+        // ChaCha (IETF nonce) has a 32-bit block counter: 2^38 bytes per nonce.
         if (count as u128) * (per as u128) * (ELEMENT_BYTES as u128) >= 1u128 << 38 {
             return Err(Error::InvalidParameters(
                 "too many random sharings requested at once",
@@ -425,7 +430,7 @@ impl Prss {
 
 /// Keystreams shared with some other parties, from one draw ([`Prss::pair_streams`]).
 pub struct PairStreams {
-    streams: Vec<ChaCha20>,
+    streams: Vec<Keystream>,
 }
 
 impl PairStreams {
