@@ -1,31 +1,48 @@
 //! Helpers shared by the binary tests: run the real `conclave`, read its exit code, stderr
 //! and `--json` output.
-#![allow(dead_code)] // not every helper is used by every module
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// Runs `conclave args…` in the current directory.
-pub fn conclave(args: &[&str]) -> Output {
-    command()
-        .args(args)
-        .output()
-        .expect("the conclave binary runs")
+/// Runs `conclave` in `dir` with the words of `line` (split at whitespace, no quoting:
+/// file names relative to `dir`, without spaces) and asserts its exit code is `want`,
+/// showing both streams otherwise. Returns the output for further checks.
+pub fn expect(dir: &Path, want: i32, line: &str) -> Output {
+    expect_from(command(), dir, want, line)
 }
 
-/// Runs `conclave args…` in `dir` (relative paths in `args` resolve there).
-pub fn conclave_in(dir: &Path, args: &[&str]) -> Output {
-    command()
+/// As [`expect`], starting from `base` (a [`command`] with extra environment, say).
+pub fn expect_from(mut base: Command, dir: &Path, want: i32, line: &str) -> Output {
+    let output = base
         .current_dir(dir)
-        .args(args)
+        .args(line.split_whitespace())
         .output()
-        .expect("the conclave binary runs")
+        .expect("the conclave binary runs");
+    assert_eq!(
+        code(&output),
+        want,
+        "`conclave {line}`\nstdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
+    output
+}
+
+/// As [`expect`] with exit code 2 (bad input), and stderr must contain `needle`.
+pub fn refused(dir: &Path, line: &str, needle: &str) -> Output {
+    let output = expect(dir, 2, line);
+    assert!(
+        stderr(&output).contains(needle),
+        "`conclave {line}` should mention {needle:?}: {}",
+        stderr(&output)
+    );
+    output
 }
 
 /// The exit code (the process must have exited, not been killed).
-pub fn code(output: &Output) -> i32 {
+fn code(output: &Output) -> i32 {
     output.status.code().expect("exited normally")
 }
 

@@ -2,12 +2,11 @@
 //! (tampered proofs rejected, the proof anchored once and verified from the ledger alone).
 #![allow(clippy::unwrap_used)]
 
-use crate::common::{code, conclave, json, stderr};
+use crate::common::{expect, json};
 
 #[test]
 fn the_demo_runs_every_chapter_and_its_checks_hold() {
-    let run = conclave(&["--json", "demo"]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let run = expect(&std::env::temp_dir(), 0, "--json demo");
     let report = json(&run);
     assert_eq!(report["ok"], true);
     let steps: Vec<&str> = report["steps"]

@@ -4,14 +4,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use conclave_circuits::groth16::{prove, setup};
 use conclave_circuits::{Bounds, Direction, Opening, Statement};
 use rand::SeedableRng;
 use serde_json::Value;
 
-use crate::common::{code, conclave, json};
+use crate::common::{command, expect, json, refused};
 
 /// Writes a verifying key, a valid proof and a forged proof (valid points, wrong statement).
 fn zk_files(dir: &Path) {
@@ -43,19 +43,12 @@ fn embedded_ledger_commands() {
     let dir = temp.path();
     zk_files(dir);
     let data = dir.join("ledger");
-    let data_s = data.to_str().unwrap();
-    let d = |p: &str| dir.join(p).to_str().unwrap().to_owned();
 
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "init",
-        "--data",
-        data_s,
-        "--origin",
-        "test.example/log",
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    expect(
+        dir,
+        0,
+        "--json ledger init --data ledger --origin test.example/log",
+    );
     let mode = std::fs::metadata(data.join("operator.key")).unwrap();
     #[cfg(unix)]
     {
@@ -63,152 +56,51 @@ fn embedded_ledger_commands() {
         assert_eq!(mode.permissions().mode() & 0o777, 0o600);
     }
     // Init twice is refused.
-    assert_eq!(
-        code(&conclave(&[
-            "ledger", "init", "--data", data_s, "--origin", "x"
-        ])),
-        2
-    );
+    expect(dir, 2, "ledger init --data ledger --origin x");
 
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "register-statement",
-        "--vk",
-        &d("threshold.vk"),
-        "--data",
-        data_s,
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "submit",
-        &d("proof.json"),
-        "--data",
-        data_s,
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    expect(
+        dir,
+        0,
+        "--json ledger register-statement --vk threshold.vk --data ledger",
+    );
+    let submit = "--json ledger submit --data ledger";
+    let out = expect(dir, 0, &format!("{submit} proof.json"));
     let receipt = json(&out)["receipt"].clone();
     assert_eq!(receipt["index"], 1);
     assert_eq!(receipt["duplicate"], false);
     // Same proof again: same index.
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "submit",
-        &d("proof.json"),
-        "--data",
-        data_s,
-    ]);
+    let out = expect(dir, 0, &format!("{submit} proof.json"));
     assert_eq!(json(&out)["receipt"]["duplicate"], true);
     // A forged proof: invalid (1); garbage: bad input (2).
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "submit",
-        &d("forged.proof"),
-        "--data",
-        data_s,
-    ]);
-    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stdout));
+    expect(dir, 1, &format!("{submit} forged.proof"));
     // Several files: one batch, one outcome each; the refused one makes the exit code 1.
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "submit",
-        &d("proof.json"),
-        &d("forged.proof"),
-        "--data",
-        data_s,
-    ]);
-    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = expect(dir, 1, &format!("{submit} proof.json forged.proof"));
     let results = json(&out)["results"].clone();
     assert_eq!(results[0]["receipt"]["index"], 1);
     assert_eq!(results[0]["receipt"]["duplicate"], true);
     assert_eq!(results[1]["code"], "proof_invalid");
     std::fs::write(dir.join("garbage.json"), b"{\"hello\": 1}").unwrap();
-    assert_eq!(
-        code(&conclave(&[
-            "ledger",
-            "submit",
-            &d("garbage.json"),
-            "--data",
-            data_s
-        ])),
-        2
-    );
+    expect(dir, 2, "ledger submit garbage.json --data ledger");
 
-    let out = conclave(&["--json", "ledger", "get", "1", "--data", data_s]);
+    let out = expect(dir, 0, "--json ledger get 1 --data ledger");
     assert_eq!(json(&out)["entry"]["kind"], "groth16");
-    assert_eq!(
-        code(&conclave(&["ledger", "get", "7", "--data", data_s])),
-        2
-    );
-    let out = conclave(&["--json", "ledger", "checkpoint", "--data", data_s]);
+    expect(dir, 2, "ledger get 7 --data ledger");
+    let out = expect(dir, 0, "--json ledger checkpoint --data ledger");
     assert_eq!(json(&out)["size"], 2);
-    let out = conclave(&["--json", "ledger", "prove-inclusion", "0", "--data", data_s]);
+    let out = expect(dir, 0, "--json ledger prove-inclusion 0 --data ledger");
     assert_eq!(json(&out)["proof"]["tree_size"], 2);
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "prove-consistency",
-        "1",
-        "2",
-        "--data",
-        data_s,
-    ]);
+    let out = expect(dir, 0, "--json ledger prove-consistency 1 2 --data ledger");
     assert_eq!(json(&out)["proof"]["hashes"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        code(&conclave(&[
-            "ledger",
-            "prove-inclusion",
-            "5",
-            "--data",
-            data_s
-        ])),
-        2
-    );
+    expect(dir, 2, "ledger prove-inclusion 5 --data ledger");
 
-    let log_pub = data.join("log.pub");
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "verify",
-        "--entry",
-        "1",
-        "--log-key",
-        log_pub.to_str().unwrap(),
-        "--data",
-        data_s,
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let verify = "--json ledger verify --entry 1 --data ledger --log-key";
+    let out = expect(dir, 0, &format!("{verify} ledger/log.pub"));
     assert_eq!(json(&out)["verified"]["depends_on"], serde_json::json!([0]));
     // Another log's key: the checkpoint signature fails (1).
-    let other = dir.join("other");
-    conclave(&[
-        "ledger",
-        "init",
-        "--data",
-        other.to_str().unwrap(),
-        "--origin",
-        "test.example/log",
-    ]);
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "verify",
-        "--entry",
-        "1",
-        "--log-key",
-        other.join("log.pub").to_str().unwrap(),
-        "--data",
-        data_s,
-    ]);
-    assert_eq!(code(&out), 1);
+    expect(dir, 0, "ledger init --data other --origin test.example/log");
+    expect(dir, 1, &format!("{verify} other/log.pub"));
 
-    let out = conclave(&["--json", "ledger", "audit", "--data", data_s]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = expect(dir, 0, "--json ledger audit --data ledger");
     assert_eq!(json(&out)["report"]["entries"], 2);
 }
 
@@ -225,30 +117,15 @@ fn node_commands() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     zk_files(dir);
-    let data = dir.join("ledger");
-    let data_s = data.to_str().unwrap();
-    let d = |p: &str| dir.join(p).to_str().unwrap().to_owned();
-    assert_eq!(
-        code(&conclave(&[
-            "ledger",
-            "init",
-            "--data",
-            data_s,
-            "--origin",
-            "node.example/log"
-        ])),
-        0
+    expect(
+        dir,
+        0,
+        "ledger init --data ledger --origin node.example/log",
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conclave"))
-        .args([
-            "--json",
-            "ledger",
-            "serve",
-            "--data",
-            data_s,
-            "--listen",
-            "127.0.0.1:0",
-        ])
+    let mut child = command()
+        .current_dir(dir)
+        .args(["--json", "ledger", "serve", "--data", "ledger"])
+        .args(["--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -264,59 +141,22 @@ fn node_commands() {
         .to_owned();
 
     // Registering needs the operator credential.
-    let out = conclave(&[
-        "ledger",
-        "register-statement",
-        "--vk",
-        &d("threshold.vk"),
-        "--node",
-        &url,
-    ]);
-    assert_eq!(code(&out), 2);
-    let key = data.join("operator.key");
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "register-statement",
-        "--vk",
-        &d("threshold.vk"),
-        "--node",
-        &url,
-        "--operator-key",
-        key.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "submit",
-        &d("proof.json"),
-        "--node",
-        &url,
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(
-        code(&conclave(&[
-            "ledger",
-            "submit",
-            &d("forged.proof"),
-            "--node",
-            &url
-        ])),
-        1
+    let register = format!("ledger register-statement --vk threshold.vk --node {url}");
+    expect(dir, 2, &register);
+    expect(
+        dir,
+        0,
+        &format!("--json {register} --operator-key ledger/operator.key"),
     );
+    let submit = format!("--json ledger submit --node {url}");
+    expect(dir, 0, &format!("{submit} proof.json"));
+    expect(dir, 1, &format!("{submit} forged.proof"));
     // A batch through the node: new, forged, already anchored.
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "submit",
-        &d("second.json"),
-        &d("forged.proof"),
-        &d("proof.json"),
-        "--node",
-        &url,
-    ]);
-    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = expect(
+        dir,
+        1,
+        &format!("{submit} second.json forged.proof proof.json"),
+    );
     let results = json(&out)["results"].clone();
     assert_eq!(
         (
@@ -327,23 +167,14 @@ fn node_commands() {
     );
     assert_eq!(results[1]["code"], "proof_invalid");
     assert_eq!(results[2]["receipt"]["index"], 1);
-    let out = conclave(&[
-        "--json",
-        "ledger",
-        "verify",
-        "--entry",
-        "1",
-        "--log-key",
-        data.join("log.pub").to_str().unwrap(),
-        "--node",
-        &url,
-    ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let out = conclave(&["--json", "ledger", "checkpoint", "--node", &url]);
+    expect(
+        dir,
+        0,
+        &format!("--json ledger verify --entry 1 --log-key ledger/log.pub --node {url}"),
+    );
+    let out = expect(dir, 0, &format!("--json ledger checkpoint --node {url}"));
     assert_eq!(json(&out)["size"], 3);
     // The node holds the database: embedded access is refused with a clear error.
-    let out = conclave(&["ledger", "get", "0", "--data", data_s]);
-    assert_eq!(code(&out), 2);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--node"));
+    refused(dir, "ledger get 0 --data ledger", "--node");
     drop(node);
 }

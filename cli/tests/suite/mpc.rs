@@ -1,11 +1,12 @@
-//! `conclave mpc …` end to end: real processes over TLS on loopback.
+//! `conclave mpc …` end to end: real processes over TLS on loopback. Every test works in
+//! its own temporary directory with relative file names.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_success as ok, command as conclave};
+use crate::common::{assert_success as ok, command, expect, stderr};
 
 fn free_base_port(n: u16) -> u16 {
     loop {
@@ -20,27 +21,18 @@ fn free_base_port(n: u16) -> u16 {
     }
 }
 
-/// Writes keys, a 3-party config with short timeouts, a stats job and inputs.
-fn setup(dir: &Path) -> PathBuf {
-    let config = dir.join("parties.toml");
-    let base = free_base_port(3).to_string();
-    ok(&conclave()
-        .args([
-            "mpc",
-            "config",
-            "--parties",
-            "3",
-            "--base-port",
-            &base,
-            "--connect-timeout",
-            "8",
-            "--round-timeout",
-            "8",
-            "--out",
-        ])
-        .arg(&config)
-        .output()
-        .unwrap());
+/// Writes keys, a 3-party config `parties.toml` with short timeouts, a stats job and
+/// inputs into `dir`.
+fn setup(dir: &Path) {
+    let base = free_base_port(3);
+    expect(
+        dir,
+        0,
+        &format!(
+            "mpc config --parties 3 --base-port {base} --connect-timeout 8 --round-timeout 8 \
+             --out parties.toml"
+        ),
+    );
     std::fs::write(
         dir.join("stats.toml"),
         "version = 1\njob = \"stats\"\ndescription = \"test\"\n[stats]\nbits = 32\nthreshold = 650\n",
@@ -49,40 +41,34 @@ fn setup(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("bank1.csv"), "value\n700\n-3\n650\n").unwrap();
     std::fs::write(dir.join("bank2.csv"), "12\n649\n").unwrap();
     std::fs::write(dir.join("bank3.csv"), "value\n2147483647\n-2147483648\n").unwrap();
-    config
 }
 
-fn party(dir: &Path, config: &Path, i: u32, job: &str, input: Option<&str>) -> Child {
-    let mut cmd = conclave();
-    cmd.args([
-        "--json",
-        "mpc",
-        "run",
-        "--party",
-        &i.to_string(),
-        "--config",
-    ])
-    .arg(config)
-    .arg("--job")
-    .arg(dir.join(job))
-    .arg("--out")
-    .arg(dir.join(format!("result{i}.json")))
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    if let Some(input) = input {
-        cmd.arg("--input").arg(dir.join(input));
-    }
-    cmd.spawn().unwrap()
+/// Starts party `i` on `job` in `dir` (writing `result<i>.json`); `extra` adds arguments
+/// such as `--input bank1.csv`.
+fn party(dir: &Path, i: u32, job: &str, extra: &str) -> Child {
+    let line = format!(
+        "--json mpc run --party {i} --config parties.toml --job {job} --out result{i}.json {extra}"
+    );
+    command()
+        .current_dir(dir)
+        .args(line.split_whitespace())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Party `i` alone must stop with exit code 2 and `needle` in its error.
+fn party_refused(dir: &Path, i: u32, job: &str, extra: &str, needle: &str) {
+    let out = party(dir, i, job, extra).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(needle), "{}", stderr(&out));
 }
 
 #[test]
 fn keygen_writes_secret_files_0600() {
     let dir = tempfile::tempdir().unwrap();
-    ok(&conclave()
-        .args(["mpc", "keygen", "--party", "2", "--out"])
-        .arg(dir.path().join("p2"))
-        .output()
-        .unwrap());
+    expect(dir.path(), 0, "mpc keygen --party 2 --out p2");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -101,9 +87,9 @@ fn keygen_writes_secret_files_0600() {
 fn three_processes_compute_stats_and_sign() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let config = setup(d);
+    setup(d);
     let children: Vec<Child> = (1..=3)
-        .map(|i| party(d, &config, i, "stats.toml", Some(&format!("bank{i}.csv"))))
+        .map(|i| party(d, i, "stats.toml", &format!("--input bank{i}.csv")))
         .collect();
     let outputs: Vec<Output> = children
         .into_iter()
@@ -134,63 +120,55 @@ fn three_processes_compute_stats_and_sign() {
 #[test]
 fn unknown_party_id_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let config = setup(dir.path());
-    let out = party(dir.path(), &config, 9, "stats.toml", Some("bank1.csv"))
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--party 9 is not listed"), "{err}");
+    setup(dir.path());
+    party_refused(
+        dir.path(),
+        9,
+        "stats.toml",
+        "--input bank1.csv",
+        "--party 9 is not listed",
+    );
 }
 
 #[test]
 fn certificate_not_pinned_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let config = setup(dir.path());
+    setup(dir.path());
     // Party 3 replaces its keys after the config was written.
-    ok(&conclave()
-        .args(["mpc", "keygen", "--party", "3", "--out"])
-        .arg(dir.path().join("p3"))
-        .output()
-        .unwrap());
-    let out = party(dir.path(), &config, 3, "stats.toml", Some("bank3.csv"))
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not the one"), "{err}");
+    expect(dir.path(), 0, "mpc keygen --party 3 --out p3");
+    party_refused(
+        dir.path(),
+        3,
+        "stats.toml",
+        "--input bank3.csv",
+        "not the one",
+    );
 }
 
 #[test]
 fn bad_job_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let config = setup(dir.path());
+    setup(dir.path());
     std::fs::write(
         dir.path().join("bad.toml"),
         "version = 2\njob = \"stats\"\n",
     )
     .unwrap();
-    let out = party(dir.path(), &config, 1, "bad.toml", Some("bank1.csv"))
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+    party_refused(dir.path(), 1, "bad.toml", "--input bank1.csv", "bad.toml");
 }
 
 #[test]
 fn killed_party_makes_the_others_fail_within_the_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let config = setup(d);
+    setup(d);
     // A big enough job that party 3 dies in the middle of it (or before connecting).
     std::fs::write(
         d.join("bench.toml"),
         "version = 1\njob = \"bench\"\n[bench]\nmultiplications = 2000000\ncomparisons = 100000\nstats_values = 10000\n",
     )
     .unwrap();
-    let mut children: Vec<Child> = (1..=3)
-        .map(|i| party(d, &config, i, "bench.toml", None))
-        .collect();
+    let mut children: Vec<Child> = (1..=3).map(|i| party(d, i, "bench.toml", "")).collect();
     std::thread::sleep(Duration::from_millis(1500));
     children[2].kill().unwrap();
     let _ = children[2].wait();
@@ -198,7 +176,7 @@ fn killed_party_makes_the_others_fail_within_the_timeout() {
     for child in children.drain(..2) {
         let out = child.wait_with_output().unwrap();
         assert!(!out.status.success(), "a party finished without party 3");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(err.contains("party 3"), "error must name party 3: {err}");
     }
     // Connect and round timeouts are 8 s.
@@ -212,19 +190,15 @@ fn killed_party_makes_the_others_fail_within_the_timeout() {
 #[test]
 fn client_shares_are_one_file_per_party() {
     let dir = tempfile::tempdir().unwrap();
-    let config = setup(dir.path());
-    let shares = dir.path().join("shares");
-    ok(&conclave()
-        .args([
-            "mpc", "share", "--value", "712", "--value", "-5", "--config",
-        ])
-        .arg(&config)
-        .arg("--out")
-        .arg(&shares)
-        .output()
-        .unwrap());
+    let d = dir.path();
+    setup(d);
+    expect(
+        d,
+        0,
+        "mpc share --value 712 --value -5 --config parties.toml --out shares",
+    );
     for i in 1..=3 {
-        let text = std::fs::read_to_string(shares.join(format!("share-p{i}.json"))).unwrap();
+        let text = std::fs::read_to_string(d.join(format!("shares/share-p{i}.json"))).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["party"], i);
         assert_eq!(v["shares"].as_array().unwrap().len(), 2);
@@ -232,25 +206,12 @@ fn client_shares_are_one_file_per_party() {
     // The client's values join the stats computation.
     let children: Vec<Child> = (1..=3)
         .map(|i| {
-            let mut cmd = conclave();
-            cmd.args([
-                "--json",
-                "mpc",
-                "run",
-                "--party",
-                &i.to_string(),
-                "--config",
-            ])
-            .arg(&config)
-            .arg("--job")
-            .arg(dir.path().join("stats.toml"))
-            .arg("--input")
-            .arg(dir.path().join(format!("bank{i}.csv")))
-            .arg("--shares")
-            .arg(shares.join(format!("share-p{i}.json")))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-            cmd.spawn().unwrap()
+            party(
+                d,
+                i,
+                "stats.toml",
+                &format!("--input bank{i}.csv --shares shares/share-p{i}.json"),
+            )
         })
         .collect();
     for c in children {

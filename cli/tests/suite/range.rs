@@ -1,51 +1,31 @@
 //! `conclave range …` through the real binary: exit codes 0/1/2, `--json`, secret file
-//! permissions, and the bad-input cases of issue 3.
+//! permissions, and the bad-input cases of issue 3. Every test works in its own
+//! temporary directory with relative file names.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::common::{code, conclave, json, stderr, stdout};
+use crate::common::{expect, json, refused, stderr, stdout};
 
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// Commits to `value`, writing `<name>-opening.json` and `<name>.json`.
-fn commit(dir: &Path, name: &str, value: u64) -> (PathBuf, PathBuf) {
-    let opening = dir.join(format!("{name}-opening.json"));
-    let commitment = dir.join(format!("{name}.json"));
-    let run = conclave(&[
-        "range",
-        "commit",
-        "--value",
-        &value.to_string(),
-        "--out",
-        p(&opening),
-        "--commitment",
-        p(&commitment),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    (opening, commitment)
+/// Commits to `value`, writing `<name>-opening.json` and `<name>.json` in `dir`.
+fn commit(dir: &Path, name: &str, value: u64) {
+    expect(
+        dir,
+        0,
+        &format!("range commit --value {value} --out {name}-opening.json --commitment {name}.json"),
+    );
 }
 
 #[test]
 fn commit_writes_a_secret_opening_and_prints_the_commitment() {
     let dir = tempfile::tempdir().unwrap();
-    let opening = dir.path().join("opening.json");
-    let run = conclave(&[
-        "--json",
-        "range",
-        "commit",
-        "--value",
-        "18000",
-        "--out",
-        p(&opening),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let d = dir.path();
+    let run = expect(d, 0, "--json range commit --value 18000 --out opening.json");
     let out = json(&run);
     assert_eq!(out["ok"], true);
     let hex = out["commitment"].as_str().unwrap();
     assert_eq!(hex.len(), 64);
+    let opening = d.join("opening.json");
     let text = std::fs::read_to_string(&opening).unwrap();
     assert!(text.contains(hex) && text.contains("\"value\": 18000"));
     #[cfg(unix)]
@@ -55,25 +35,14 @@ fn commit_writes_a_secret_opening_and_prints_the_commitment() {
         assert_eq!(mode, 0o600);
         // A secret file others can read is refused.
         std::fs::set_permissions(&opening, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let out = dir.path().join("p.json");
-        let run = conclave(&["range", "prove", "--opening", p(&opening), "--out", p(&out)]);
-        assert_eq!(code(&run), 2);
-        assert!(
-            stderr(&run).contains("readable by others"),
-            "{}",
-            stderr(&run)
+        refused(
+            d,
+            "range prove --opening opening.json --out p.json",
+            "readable by others",
         );
     }
     // Human output prints the commitment too.
-    let run = conclave(&[
-        "range",
-        "commit",
-        "--value",
-        "1",
-        "--out",
-        p(&dir.path().join("o2.json")),
-    ]);
-    assert_eq!(code(&run), 0);
+    let run = expect(d, 0, "range commit --value 1 --out o2.json");
     assert!(stdout(&run).starts_with("commitment "));
 }
 
@@ -81,70 +50,40 @@ fn commit_writes_a_secret_opening_and_prints_the_commitment() {
 fn total_debt_flow_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (oa, ca) = commit(d, "a", 18_000);
-    let (ob, cb) = commit(d, "b", 12_500);
-    let (oc, cc) = commit(d, "c", 9_000);
-    let total = d.join("total.json");
-    let run = conclave(&[
-        "--json",
-        "range",
-        "add",
-        p(&ca),
-        p(&cb),
-        p(&cc),
-        "--out",
-        p(&total),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    commit(d, "a", 18_000);
+    commit(d, "b", 12_500);
+    commit(d, "c", 9_000);
+    let run = expect(
+        d,
+        0,
+        "--json range add a.json b.json c.json --out total.json",
+    );
     let summed = json(&run)["commitment"].as_str().unwrap().to_owned();
-    let total_opening = d.join("total-opening.json");
-    let run = conclave(&[
-        "--json",
-        "range",
-        "add",
-        "--openings",
-        p(&oa),
-        p(&ob),
-        p(&oc),
-        "--out",
-        p(&total_opening),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let run = expect(
+        d,
+        0,
+        "--json range add --openings a-opening.json b-opening.json c-opening.json \
+         --out total-opening.json",
+    );
     assert_eq!(
         json(&run)["commitment"].as_str().unwrap(),
         summed,
         "openings add like commitments"
     );
-    assert!(std::fs::read_to_string(&total_opening)
+    assert!(std::fs::read_to_string(d.join("total-opening.json"))
         .unwrap()
         .contains("\"value\": 39500"));
 
-    let proof = d.join("p.json");
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&total_opening),
-        "--min",
-        "0",
-        "--max",
-        "50000",
-        "--out",
-        p(&proof),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    let run = conclave(&[
-        "--json",
-        "range",
-        "verify",
-        "--proof",
-        p(&proof),
-        "--commitment",
-        p(&total),
-        "--max",
-        "50000",
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    expect(
+        d,
+        0,
+        "range prove --opening total-opening.json --min 0 --max 50000 --out p.json",
+    );
+    let run = expect(
+        d,
+        0,
+        "--json range verify --proof p.json --commitment total.json --max 50000",
+    );
     let out = json(&run);
     assert_eq!(out["valid"], true);
     assert_eq!(out["proofs"][0]["statement"]["max"], 50000);
@@ -156,94 +95,51 @@ fn total_debt_flow_through_the_cli() {
     );
 
     // A proof for another commitment: exit 2, naming the file.
-    let run = conclave(&[
-        "range",
-        "verify",
-        "--proof",
-        p(&proof),
-        "--commitment",
-        p(&ca),
-    ]);
-    assert_eq!(code(&run), 2);
-    assert!(
-        stderr(&run).contains("p.json") && stderr(&run).contains("not"),
-        "{}",
-        stderr(&run)
+    let run = refused(
+        d,
+        "range verify --proof p.json --commitment a.json",
+        "p.json",
     );
+    assert!(stderr(&run).contains("not"), "{}", stderr(&run));
     // A weaker bound than the verifier asks for: exit 2.
-    let run = conclave(&["range", "verify", "--proof", p(&proof), "--max", "40000"]);
-    assert_eq!(code(&run), 2);
-    assert!(stderr(&run).contains("≤ 50000"), "{}", stderr(&run));
+    refused(d, "range verify --proof p.json --max 40000", "≤ 50000");
     // A limit below the total cannot be proved.
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&total_opening),
-        "--max",
-        "39499",
-        "--out",
-        p(&d.join("x.json")),
-    ]);
-    assert_eq!(code(&run), 2);
-    assert!(stderr(&run).contains("outside"), "{}", stderr(&run));
+    refused(
+        d,
+        "range prove --opening total-opening.json --max 39499 --out x.json",
+        "outside",
+    );
     // `add` without --openings refuses opening files with a hint.
-    let run = conclave(&["range", "add", p(&oa), "--out", p(&d.join("y.json"))]);
-    assert_eq!(code(&run), 2);
-    assert!(stderr(&run).contains("--openings"), "{}", stderr(&run));
+    refused(d, "range add a-opening.json --out y.json", "--openings");
 }
 
 #[test]
 fn single_and_aggregated_proofs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (oa, _) = commit(d, "a", 70_000);
-    let (ob, _) = commit(d, "b", 5);
-    let (oc, _) = commit(d, "c", 6);
-    let single = d.join("single.json");
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&oa),
-        "--bits",
-        "32",
-        "--out",
-        p(&single),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    let run = conclave(&["range", "verify", "--proof", p(&single)]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    commit(d, "a", 70_000);
+    commit(d, "b", 5);
+    commit(d, "c", 6);
+    expect(
+        d,
+        0,
+        "range prove --opening a-opening.json --bits 32 --out single.json",
+    );
+    let run = expect(d, 0, "range verify --proof single.json");
     assert!(stdout(&run).contains("valid"));
     // 70,000 does not fit in 16 bits.
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&oa),
-        "--bits",
-        "16",
-        "--out",
-        p(&d.join("x")),
-    ]);
-    assert_eq!(code(&run), 2);
-    assert!(stderr(&run).contains("16 bits"), "{}", stderr(&run));
+    refused(
+        d,
+        "range prove --opening a-opening.json --bits 16 --out x",
+        "16 bits",
+    );
 
-    let agg = d.join("agg.json");
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&oa),
-        p(&ob),
-        "--bits",
-        "32",
-        "--out",
-        p(&agg),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    let run = conclave(&["--json", "range", "verify", "--proof", p(&agg)]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    expect(
+        d,
+        0,
+        "range prove --opening a-opening.json b-opening.json --bits 32 --out agg.json",
+    );
+    let run = expect(d, 0, "--json range verify --proof agg.json");
     assert_eq!(
         json(&run)["proofs"][0]["statement"]["commitments"]
             .as_array()
@@ -252,37 +148,17 @@ fn single_and_aggregated_proofs() {
         2
     );
     // Three values: not a power of two.
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&oa),
-        p(&ob),
-        p(&oc),
-        "--bits",
-        "32",
-        "--out",
-        p(&d.join("x")),
-    ]);
-    assert_eq!(code(&run), 2);
-    assert!(stderr(&run).contains("power of two"), "{}", stderr(&run));
+    refused(
+        d,
+        "range prove --opening a-opening.json b-opening.json c-opening.json --bits 32 --out x",
+        "power of two",
+    );
     // Unsupported bit sizes.
     for bits in ["12", "0", "128"] {
-        let run = conclave(&[
-            "range",
-            "prove",
-            "--opening",
-            p(&oa),
-            "--bits",
-            bits,
-            "--out",
-            p(&d.join("x")),
-        ]);
-        assert_eq!(code(&run), 2, "bits {bits}");
-        assert!(
-            stderr(&run).contains("unsupported bit size"),
-            "{}",
-            stderr(&run)
+        refused(
+            d,
+            &format!("range prove --opening a-opening.json --bits {bits} --out x"),
+            "unsupported bit size",
         );
     }
 }
@@ -291,38 +167,25 @@ fn single_and_aggregated_proofs() {
 fn bad_and_tampered_proof_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (oa, _) = commit(d, "a", 1234);
-    let good = d.join("good.bin");
-    let run = conclave(&[
-        "range",
-        "prove",
-        "--opening",
-        p(&oa),
-        "--bits",
-        "16",
-        "--binary",
-        "--out",
-        p(&good),
-    ]);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
-    let bytes = std::fs::read(&good).unwrap();
-    let write = |name: &str, bytes: &[u8]| {
-        let path = d.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    };
-    assert_eq!(
-        code(&conclave(&["range", "verify", "--proof", p(&good)])),
-        0
+    commit(d, "a", 1234);
+    expect(
+        d,
+        0,
+        "range prove --opening a-opening.json --bits 16 --binary --out good.bin",
     );
+    let bytes = std::fs::read(d.join("good.bin")).unwrap();
+    let write = |name: &'static str, bytes: &[u8]| {
+        std::fs::write(d.join(name), bytes).unwrap();
+        name
+    };
+    expect(d, 0, "range verify --proof good.bin");
 
     // Tampered but well-formed (low byte of the inner-product scalar `a`): invalid, exit 1.
     let mut tampered = bytes.clone();
     let at = tampered.len() - 64;
     tampered[at] ^= 1;
-    let bad = write("tampered.bin", &tampered);
-    let run = conclave(&["--json", "range", "verify", "--proof", p(&bad)]);
-    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    write("tampered.bin", &tampered);
+    let run = expect(d, 1, "--json range verify --proof tampered.bin");
     assert_eq!(json(&run)["valid"], false);
 
     // Truncated, trailing bytes, non-canonical point, unknown version: exit 2 naming the file.
@@ -338,53 +201,31 @@ fn bad_and_tampered_proof_files() {
     v[0] = 7;
     let version = write("version.bin", &v);
     let empty = write("empty.json", b"");
-    for (path, needle) in [
-        (&truncated, "truncated"),
-        (&trailing, "trailing"),
-        (&noncanonical, "canonical"),
-        (&version, "version"),
-        (&empty, "truncated"),
+    for (name, needle) in [
+        (truncated, "truncated"),
+        (trailing, "trailing"),
+        (noncanonical, "canonical"),
+        (version, "version"),
+        (empty, "truncated"),
     ] {
-        let run = conclave(&["range", "verify", "--proof", p(path)]);
-        assert_eq!(code(&run), 2, "{}: {}", path.display(), stderr(&run));
-        assert!(stderr(&run).contains(p(path)), "{}", stderr(&run));
-        assert!(stderr(&run).contains(needle), "{needle}: {}", stderr(&run));
+        let run = refused(d, &format!("range verify --proof {name}"), needle);
+        assert!(stderr(&run).contains(name), "{}", stderr(&run));
     }
-    let run = conclave(&[
-        "--json",
-        "range",
-        "verify",
-        "--proof",
-        p(&d.join("missing.json")),
-    ]);
-    assert_eq!(code(&run), 2);
+    let run = expect(d, 2, "--json range verify --proof missing.json");
     assert_eq!(json(&run)["ok"], false);
 
     // A batch with one bad proof fails with exit 1 and names it.
-    let mut files = Vec::new();
     for i in 0..4 {
-        let path = d.join(format!("p{i}.json"));
-        let run = conclave(&[
-            "range",
-            "prove",
-            "--opening",
-            p(&oa),
-            "--bits",
-            "16",
-            "--out",
-            p(&path),
-        ]);
-        assert_eq!(code(&run), 0);
-        files.push(path);
+        expect(
+            d,
+            0,
+            &format!("range prove --opening a-opening.json --bits 16 --out p{i}.json"),
+        );
     }
-    let mut args = vec!["--json", "range", "verify", "--proof"];
-    args.extend(files.iter().map(|f| p(f)));
-    let run = conclave(&args);
-    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let batch = "--json range verify --proof p0.json p1.json p2.json p3.json";
+    let run = expect(d, 0, batch);
     assert_eq!(json(&run)["mode"], "batch");
-    args.push(p(&bad));
-    let run = conclave(&args);
-    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let run = expect(d, 1, &format!("{batch} tampered.bin"));
     let out = json(&run);
     assert_eq!(out["failed"].as_array().unwrap().len(), 1);
     assert!(out["failed"][0].as_str().unwrap().ends_with("tampered.bin"));

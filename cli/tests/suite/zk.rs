@@ -8,60 +8,27 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::conclave_in as conclave;
-use crate::common::{code, json, stderr};
+use crate::common::{expect, json, refused, stderr};
 
 /// Commits to 712, sets up 32-bit threshold and range keys, proves >= 650.
 fn scenario() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let commit = conclave(
-        d,
-        &[
-            "--json",
-            "zk",
-            "commit",
-            "--value",
-            "712",
-            "--out",
-            "secret.json",
-        ],
-    );
-    assert_eq!(code(&commit), 0, "{}", stderr(&commit));
+    let commit = expect(d, 0, "--json zk commit --value 712 --out secret.json");
     assert!(json(&commit)["commitment"].as_str().unwrap().len() > 10);
     for statement in ["threshold", "range"] {
-        let setup = conclave(
+        expect(
             d,
-            &[
-                "zk",
-                "setup",
-                "--statement",
-                statement,
-                "--bits",
-                "32",
-                "--out",
-                "keys",
-            ],
+            0,
+            &format!("zk setup --statement {statement} --bits 32 --out keys"),
         );
-        assert_eq!(code(&setup), 0, "{}", stderr(&setup));
     }
-    let prove = conclave(
+    let prove = expect(
         d,
-        &[
-            "--json",
-            "zk",
-            "prove",
-            "--pk",
-            "keys/threshold.pk",
-            "--secret",
-            "secret.json",
-            "--threshold",
-            "650",
-            "--out",
-            "proof.json",
-        ],
+        0,
+        "--json zk prove --pk keys/threshold.pk --secret secret.json --threshold 650 \
+         --out proof.json",
     );
-    assert_eq!(code(&prove), 0, "{}", stderr(&prove));
     assert_eq!(
         json(&prove)["claim"],
         "the committed 32-bit value is >= 650"
@@ -74,6 +41,9 @@ fn edit_json(path: &Path, edit: impl FnOnce(&mut Value)) {
     edit(&mut value);
     std::fs::write(path, value.to_string()).unwrap();
 }
+
+/// `zk verify` against the threshold key; the proof files follow.
+const VERIFY_THRESHOLD: &str = "zk verify --vk keys/threshold.vk --proof";
 
 #[test]
 fn commit_prove_verify_and_reject_tampering() {
@@ -88,54 +58,16 @@ fn commit_prove_verify_and_reject_tampering() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let verify = conclave(
-        d,
-        &[
-            "--json",
-            "zk",
-            "verify",
-            "--vk",
-            "keys/threshold.vk",
-            "--proof",
-            "proof.json",
-        ],
-    );
-    assert_eq!(code(&verify), 0, "{}", stderr(&verify));
+    let verify = expect(d, 0, &format!("--json {VERIFY_THRESHOLD} proof.json"));
     assert_eq!(json(&verify)["valid"], true);
 
     // Range statement from the same secret.
-    let prove = conclave(
+    expect(
         d,
-        &[
-            "zk",
-            "prove",
-            "--pk",
-            "keys/range.pk",
-            "--secret",
-            "secret.json",
-            "--min",
-            "600",
-            "--max",
-            "850",
-            "--out",
-            "range.json",
-        ],
+        0,
+        "zk prove --pk keys/range.pk --secret secret.json --min 600 --max 850 --out range.json",
     );
-    assert_eq!(code(&prove), 0, "{}", stderr(&prove));
-    assert_eq!(
-        code(&conclave(
-            d,
-            &[
-                "zk",
-                "verify",
-                "--vk",
-                "keys/range.vk",
-                "--proof",
-                "range.json"
-            ]
-        )),
-        0
-    );
+    expect(d, 0, "zk verify --vk keys/range.vk --proof range.json");
 
     // A consistent edit of the public threshold: well-formed, invalid -> exit 1.
     std::fs::copy(d.join("proof.json"), d.join("forged.json")).unwrap();
@@ -143,35 +75,14 @@ fn commit_prove_verify_and_reject_tampering() {
         v["public_inputs"][1] = "700".into();
         v["claim"] = "the committed 32-bit value is >= 700".into();
     });
-    let forged = conclave(
-        d,
-        &[
-            "zk",
-            "verify",
-            "--vk",
-            "keys/threshold.vk",
-            "--proof",
-            "forged.json",
-        ],
-    );
-    assert_eq!(code(&forged), 1, "{}", stderr(&forged));
+    expect(d, 1, &format!("{VERIFY_THRESHOLD} forged.json"));
 
     // Batch: the invalid proof is named.
-    let batch = conclave(
+    let batch = expect(
         d,
-        &[
-            "--json",
-            "zk",
-            "verify",
-            "--vk",
-            "keys/threshold.vk",
-            "--proof",
-            "proof.json",
-            "forged.json",
-            "proof.json",
-        ],
+        1,
+        &format!("--json {VERIFY_THRESHOLD} proof.json forged.json proof.json"),
     );
-    assert_eq!(code(&batch), 1);
     let report = json(&batch);
     let validity: Vec<bool> = report["proofs"]
         .as_array()
@@ -180,19 +91,7 @@ fn commit_prove_verify_and_reject_tampering() {
         .map(|p| p["valid"].as_bool().unwrap())
         .collect();
     assert_eq!(validity, vec![true, false, true]);
-    let ok_batch = conclave(
-        d,
-        &[
-            "zk",
-            "verify",
-            "--vk",
-            "keys/threshold.vk",
-            "--proof",
-            "proof.json",
-            "proof.json",
-        ],
-    );
-    assert_eq!(code(&ok_batch), 0);
+    expect(d, 0, &format!("{VERIFY_THRESHOLD} proof.json proof.json"));
 }
 
 #[test]
@@ -203,145 +102,50 @@ fn bad_input_exits_2_naming_the_file_and_problem() {
     std::fs::write(d.join("truncated.vk"), &vk[..vk.len() / 2]).unwrap();
     std::fs::write(d.join("garbage.json"), b"{ not json").unwrap();
     std::fs::write(d.join("empty.proof"), b"").unwrap();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let prove_threshold = "zk prove --pk keys/threshold.pk --secret secret.json --threshold";
+    let cases = [
         (
-            vec![
-                "zk",
-                "verify",
-                "--vk",
-                "truncated.vk",
-                "--proof",
-                "proof.json",
-            ],
+            "zk verify --vk truncated.vk --proof proof.json".to_owned(),
             "truncated.vk",
         ),
+        (format!("{VERIFY_THRESHOLD} garbage.json"), "garbage.json"),
+        (format!("{VERIFY_THRESHOLD} empty.proof"), "empty.proof"),
         (
-            vec![
-                "zk",
-                "verify",
-                "--vk",
-                "keys/threshold.vk",
-                "--proof",
-                "garbage.json",
-            ],
-            "garbage.json",
-        ),
-        (
-            vec![
-                "zk",
-                "verify",
-                "--vk",
-                "keys/threshold.vk",
-                "--proof",
-                "empty.proof",
-            ],
-            "empty.proof",
-        ),
-        (
-            vec![
-                "zk",
-                "verify",
-                "--vk",
-                "keys/range.vk",
-                "--proof",
-                "proof.json",
-            ],
+            "zk verify --vk keys/range.vk --proof proof.json".to_owned(),
             "not for this key",
         ),
         (
-            vec![
-                "zk",
-                "verify",
-                "--vk",
-                "proof.json",
-                "--proof",
-                "proof.json",
-            ],
+            "zk verify --vk proof.json --proof proof.json".to_owned(),
             "expected a verifying key",
         ),
         (
-            vec![
-                "zk",
-                "verify",
-                "--vk",
-                "missing.vk",
-                "--proof",
-                "proof.json",
-            ],
+            "zk verify --vk missing.vk --proof proof.json".to_owned(),
             "missing.vk",
         ),
         (
-            vec![
-                "zk",
-                "prove",
-                "--pk",
-                "keys/threshold.pk",
-                "--secret",
-                "secret.json",
-                "--threshold",
-                "800",
-                "--out",
-                "x.json",
-            ],
+            format!("{prove_threshold} 800 --out x.json"),
             "below the threshold",
         ),
         (
-            vec![
-                "zk",
-                "prove",
-                "--pk",
-                "keys/range.pk",
-                "--secret",
-                "secret.json",
-                "--threshold",
-                "800",
-                "--out",
-                "x.json",
-            ],
+            "zk prove --pk keys/range.pk --secret secret.json --threshold 800 --out x.json"
+                .to_owned(),
             "min and max",
         ),
         (
-            vec![
-                "zk",
-                "setup",
-                "--statement",
-                "threshold",
-                "--bits",
-                "65",
-                "--out",
-                "k",
-            ],
+            "zk setup --statement threshold --bits 65 --out k".to_owned(),
             "bit width 65",
         ),
     ];
-    for (args, needle) in cases {
-        let output = conclave(d, &args);
-        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
-        let message = stderr(&output);
-        assert!(
-            message.contains(needle),
-            "{args:?}: {message:?} should mention {needle:?}"
-        );
-        assert!(!message.contains("panicked"), "{args:?} panicked");
+    for (line, needle) in &cases {
+        let output = refused(d, line, needle);
+        assert!(!stderr(&output).contains("panicked"), "{line} panicked");
     }
     // A public input at or above the field modulus.
     edit_json(&d.join("proof.json"), |v| {
         v["public_inputs"][0] =
             "21888242871839275222246405745257275088548364400416034343698204186575808495617".into();
     });
-    let output = conclave(
-        d,
-        &[
-            "zk",
-            "verify",
-            "--vk",
-            "keys/threshold.vk",
-            "--proof",
-            "proof.json",
-        ],
-    );
-    assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("modulus"), "{}", stderr(&output));
+    refused(d, &format!("{VERIFY_THRESHOLD} proof.json"), "modulus");
     // A secret file others can read is refused.
     #[cfg(unix)]
     {
@@ -351,38 +155,18 @@ fn bad_input_exits_2_naming_the_file_and_problem() {
             std::fs::Permissions::from_mode(0o644),
         )
         .unwrap();
-        let output = conclave(
+        refused(
             d,
-            &[
-                "zk",
-                "prove",
-                "--pk",
-                "keys/threshold.pk",
-                "--secret",
-                "secret.json",
-                "--threshold",
-                "650",
-                "--out",
-                "p.json",
-            ],
+            &format!("{prove_threshold} 650 --out p.json"),
+            "chmod 600",
         );
-        assert_eq!(code(&output), 2);
-        assert!(stderr(&output).contains("chmod 600"), "{}", stderr(&output));
     }
     // JSON mode reports errors as one object too.
-    let output = conclave(
+    let output = expect(
         d,
-        &[
-            "--json",
-            "zk",
-            "verify",
-            "--vk",
-            "truncated.vk",
-            "--proof",
-            "proof.json",
-        ],
+        2,
+        "--json zk verify --vk truncated.vk --proof proof.json",
     );
-    assert_eq!(code(&output), 2);
     assert_eq!(json(&output)["ok"], false);
 }
 
@@ -416,32 +200,18 @@ fn snarkjs_verify(dir: &Path) -> String {
 fn snarkjs_accepts_exported_proofs_and_we_verify_snarkjs_files() {
     let dir = scenario();
     let d = dir.path();
-    let export = conclave(
+    expect(
         d,
-        &[
-            "zk",
-            "export-snarkjs",
-            "--vk",
-            "keys/threshold.vk",
-            "--proof",
-            "proof.json",
-            "--out",
-            "snarkjs",
-        ],
+        0,
+        "zk export-snarkjs --vk keys/threshold.vk --proof proof.json --out snarkjs",
     );
-    assert_eq!(code(&export), 0, "{}", stderr(&export));
     let s = d.join("snarkjs");
     let verdict = snarkjs_verify(&s);
     assert!(verdict.contains("OK"), "snarkjs said: {verdict}");
 
-    let ours = [
-        "zk",
-        "verify-snarkjs",
-        "snarkjs/verification_key.json",
-        "snarkjs/proof.json",
-        "snarkjs/public.json",
-    ];
-    assert_eq!(code(&conclave(d, &ours)), 0);
+    let ours = "zk verify-snarkjs snarkjs/verification_key.json snarkjs/proof.json \
+                snarkjs/public.json";
+    expect(d, 0, ours);
 
     // Change one public signal: snarkjs and conclave both reject it.
     let public: Vec<String> =
@@ -456,7 +226,7 @@ fn snarkjs_accepts_exported_proofs_and_we_verify_snarkjs_files() {
         verdict.contains("Invalid proof") && !verdict.contains("OK"),
         "snarkjs said: {verdict}"
     );
-    assert_eq!(code(&conclave(d, &ours)), 1);
+    expect(d, 1, ours);
 
     // Wrong number of public signals, and a proof point off the curve: bad input.
     std::fs::write(
@@ -464,24 +234,12 @@ fn snarkjs_accepts_exported_proofs_and_we_verify_snarkjs_files() {
         serde_json::to_string(&[public[0].clone()]).unwrap(),
     )
     .unwrap();
-    let output = conclave(d, &ours);
-    assert_eq!(code(&output), 2);
-    assert!(
-        stderr(&output).contains("public inputs"),
-        "{}",
-        stderr(&output)
-    );
+    refused(d, ours, "public inputs");
     std::fs::write(
         s.join("public.json"),
         serde_json::to_string(&public).unwrap(),
     )
     .unwrap();
     edit_json(&s.join("proof.json"), |v| v["pi_a"][1] = "7".into());
-    let output = conclave(d, &ours);
-    assert_eq!(code(&output), 2);
-    assert!(
-        stderr(&output).contains("not a point on the BN254 curve"),
-        "{}",
-        stderr(&output)
-    );
+    refused(d, ours, "not a point on the BN254 curve");
 }
