@@ -308,6 +308,53 @@ fn refuse(stream: &mut StreamOwned<ServerConnection, TcpStream>, reason: &str) {
     let _ = stream.flush();
 }
 
+/// Length of the dialer's hello (see the module docs).
+const HELLO_BYTES: usize = 37;
+
+/// The hello a dialer sends after the TLS handshake.
+fn hello(me: PartyId, digest: &[u8; 32]) -> [u8; HELLO_BYTES] {
+    let mut hello = [0u8; HELLO_BYTES];
+    hello[0] = HELLO_VERSION;
+    hello[1..5].copy_from_slice(&me.0.to_le_bytes());
+    hello[5..].copy_from_slice(digest);
+    hello
+}
+
+/// The listener's check of a hello that came with client certificate `cert`: the party it
+/// claims to be, or that claim and the reason for refusing it.
+fn check_hello(
+    config: &PartyConfig,
+    hello: &[u8; HELLO_BYTES],
+    cert: &[u8],
+    digest: &[u8; 32],
+) -> Result<PartyId, (PartyId, String)> {
+    let claimed = PartyId(u32::from_le_bytes([hello[1], hello[2], hello[3], hello[4]]));
+    let refuse = |reason: String| Err((claimed, reason));
+    if hello[0] != HELLO_VERSION {
+        return refuse(format!(
+            "hello version {} is not supported (this build speaks {HELLO_VERSION})",
+            hello[0]
+        ));
+    }
+    let Ok(info) = config.party(claimed) else {
+        return refuse(format!(
+            "party id {} is not in the config (parties 1..={})",
+            claimed.0,
+            config.n()
+        ));
+    };
+    if info.certificate.as_ref() != cert {
+        return refuse(format!(
+            "the certificate presented is not the one pinned for party {}",
+            claimed.0
+        ));
+    }
+    if hello[5..] != digest[..] {
+        return refuse("the dialer uses a different parties config (digest mismatch); all parties need the same file".into());
+    }
+    Ok(claimed)
+}
+
 fn accept_one(
     config: &PartyConfig,
     server: &Arc<ServerConfig>,
@@ -336,40 +383,20 @@ fn accept_one(
         .and_then(|c| c.first())
         .map(|c| c.as_ref().to_vec())
         .ok_or("dialer presented no certificate")?;
-    let mut hello = [0u8; 37];
+    let mut hello = [0u8; HELLO_BYTES];
     stream
         .read_exact(&mut hello)
         .map_err(|e| format!("no hello from dialer: {e}"))?;
-    let claimed = PartyId(u32::from_le_bytes([hello[1], hello[2], hello[3], hello[4]]));
-    let reason = if hello[0] != HELLO_VERSION {
-        Some(format!("hello version {} is not supported", hello[0]))
-    } else if config.party(claimed).is_err() {
-        Some(format!(
-            "party id {} is not in the config (parties 1..={})",
-            claimed.0,
-            config.n()
-        ))
-    } else if config
-        .party(claimed)
-        .map(|p| p.certificate.as_ref() != cert.as_slice())
-        .unwrap_or(true)
-    {
-        Some(format!(
-            "the certificate presented is not the one pinned for party {}",
-            claimed.0
-        ))
-    } else if hello[5..37] != digest[..] {
-        Some("the dialer uses a different parties config (digest mismatch); all parties need the same file".into())
-    } else {
-        None
+    let claimed = match check_hello(config, &hello, &cert, digest) {
+        Ok(party) => party,
+        Err((party, reason)) => {
+            refuse(&mut stream, &reason);
+            return Err(format!(
+                "refused a connection claiming to be party {}: {reason}",
+                party.0
+            ));
+        }
     };
-    if let Some(reason) = reason {
-        refuse(&mut stream, &reason);
-        return Err(format!(
-            "refused a connection claiming to be party {}: {reason}",
-            claimed.0
-        ));
-    }
     stream
         .write_all(&[0u8, 0, 0])
         .and_then(|()| stream.flush())
@@ -448,12 +475,8 @@ fn dial(
                 .complete_io(&mut stream.sock)
                 .map_err(|e| io_error(to, &e))?;
         }
-        let mut hello = Vec::with_capacity(37);
-        hello.push(HELLO_VERSION);
-        hello.extend_from_slice(&me.0.to_le_bytes());
-        hello.extend_from_slice(digest);
         stream
-            .write_all(&hello)
+            .write_all(&hello(me, digest))
             .and_then(|()| stream.flush())
             .map_err(|e| io_error(to, &e))?;
         let mut answer = [0u8; 3];
@@ -744,5 +767,57 @@ pub fn danger_send_raw(
             party: to.0,
             parties: transport.n,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{certificate_from_pem, PartyInfo};
+
+    /// A 3-party config and the parties' certificates (DER).
+    fn config() -> (PartyConfig, Vec<Vec<u8>>) {
+        let parties: Vec<PartyInfo> = (1..=3)
+            .map(|i| {
+                let id = TlsIdentity::generate(PartyId(i)).unwrap();
+                let signing = ed25519_dalek::SigningKey::from_bytes(&[i as u8; 32]);
+                PartyInfo {
+                    id: PartyId(i),
+                    address: format!("127.0.0.1:{}", 7000 + i),
+                    certificate: certificate_from_pem(&id.certificate_pem).unwrap(),
+                    certificate_pem: id.certificate_pem,
+                    verifying_key: signing.verifying_key(),
+                }
+            })
+            .collect();
+        let certs = parties.iter().map(|p| p.certificate.to_vec()).collect();
+        let timeout = Duration::from_secs(1);
+        (PartyConfig::new(parties, timeout, timeout).unwrap(), certs)
+    }
+
+    #[test]
+    fn hellos_are_checked_against_version_party_certificate_and_config() {
+        let (config, certs) = config();
+        let digest = config.digest();
+        let good = hello(PartyId(2), &digest);
+        assert_eq!(
+            check_hello(&config, &good, &certs[1], &digest),
+            Ok(PartyId(2))
+        );
+        let refused = |hello: &[u8; HELLO_BYTES], cert: &[u8]| {
+            check_hello(&config, hello, cert, &digest).unwrap_err().1
+        };
+        // A dialer of the previous protocol version (ChaCha20 PRF) is turned away.
+        let mut old = good;
+        old[0] = 1;
+        assert_eq!(
+            refused(&old, &certs[1]),
+            format!("hello version 1 is not supported (this build speaks {HELLO_VERSION})")
+        );
+        let stranger = hello(PartyId(4), &digest);
+        assert!(refused(&stranger, &certs[1]).contains("party id 4 is not in the config"));
+        assert!(refused(&good, &certs[0]).contains("not the one pinned for party 2"));
+        let other_config = hello(PartyId(2), &[7; 32]);
+        assert!(refused(&other_config, &certs[1]).contains("digest mismatch"));
     }
 }
