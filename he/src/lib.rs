@@ -6,7 +6,6 @@ pub mod encoding;
 pub mod error;
 /// Signed result records (`conclave.result`), shared with the MPC crate and the ledger.
 pub use conclave_record as record;
-#[cfg(feature = "tfhe")]
 pub mod scoring;
 pub mod threshold;
 

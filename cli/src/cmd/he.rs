@@ -1,14 +1,11 @@
 //! `conclave he …`: TFHE scoring of encrypted features, and threshold-decryptable
 //! additive encryption (exponential ElGamal over Ristretto255) — thin wrappers over
-//! `conclave_he`. The TFHE commands (`keygen`, `encrypt`, `score`, `decrypt`) exist in
-//! builds with `--features tfhe` (TFHE-rs takes about an hour to compile on 2 cores).
+//! `conclave_he`.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-#[cfg(feature = "tfhe")]
 use conclave_he::scoring::model::{Features, LinearModel};
-#[cfg(feature = "tfhe")]
 use conclave_he::scoring::{
     self, ClientKeyBundle, EncryptedFeatures, EncryptedScore, ServerKeyBundle,
 };
@@ -28,15 +25,13 @@ use crate::output::{millis, Output, Verdict};
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Generate a TFHE client key (0600) and compressed server key into a directory.
-    #[cfg(feature = "tfhe")]
-    Keygen {
+        Keygen {
         /// Output directory (gets client.key and server.key).
         #[arg(long)]
         out: PathBuf,
     },
     /// Encrypt a feature vector (JSON) as a TFHE compressed ciphertext list.
-    #[cfg(feature = "tfhe")]
-    Encrypt {
+        Encrypt {
         /// Client key file.
         #[arg(long)]
         key: PathBuf,
@@ -48,8 +43,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Evaluate a linear model on encrypted features (server side).
-    #[cfg(feature = "tfhe")]
-    Score {
+        Score {
         /// Compressed server key file.
         #[arg(long)]
         server_key: PathBuf,
@@ -64,8 +58,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Decrypt an encrypted score and decision.
-    #[cfg(feature = "tfhe")]
-    Decrypt {
+        Decrypt {
         /// Client key file.
         #[arg(long)]
         key: PathBuf,
@@ -167,7 +160,6 @@ fn read_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     fsio::read(path)
 }
 
-#[cfg(feature = "tfhe")]
 fn load_client_key(path: &Path) -> anyhow::Result<ClientKeyBundle> {
     ClientKeyBundle::from_bytes(&read_secret(path)?).with_context(|| format!("{}", path.display()))
 }
@@ -196,8 +188,7 @@ fn default_table_path(bits: u32) -> PathBuf {
 /// Runs an `he` command.
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
-        #[cfg(feature = "tfhe")]
-        Command::Keygen { out: dir } => {
+                Command::Keygen { out: dir } => {
             let (keys, took) = out.step("generating TFHE keys", || {
                 scoring::generate_keys(&mut OsRng)
             });
@@ -221,8 +212,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        #[cfg(feature = "tfhe")]
-        Command::Encrypt {
+                Command::Encrypt {
             key,
             features,
             out: out_path,
@@ -241,8 +231,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        #[cfg(feature = "tfhe")]
-        Command::Score {
+                Command::Score {
             server_key,
             model,
             input,
@@ -268,8 +257,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        #[cfg(feature = "tfhe")]
-        Command::Decrypt { key, input } => {
+                Command::Decrypt { key, input } => {
             let ck = load_client_key(&key)?;
             let result = EncryptedScore::from_bytes(&fsio::read(&input)?, &ck)
                 .with_context(|| format!("{}", input.display()))?;
@@ -602,17 +590,7 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     tfhe_demo_chapter(story)
 }
 
-/// Without TFHE support the scoring chapter says how to get it.
-#[cfg(not(feature = "tfhe"))]
-fn tfhe_demo_chapter(story: &mut Story) -> anyhow::Result<()> {
-    story.tell(
-        "(TFHE scoring chapter: build with `--features conclave-cli/tfhe`)",
-        std::time::Duration::ZERO,
-    )
-}
-
 /// The TFHE chapter: a lender scores encrypted features it never sees.
-#[cfg(feature = "tfhe")]
 fn tfhe_demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     story.chapter("Homomorphic encryption: scoring encrypted credit data (TFHE)")?;
     let (ck, sk) = story.step("applicant generates TFHE keys", || {

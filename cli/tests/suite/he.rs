@@ -144,7 +144,6 @@ fn threshold_flow_through_the_cli() {
     assert!(stderr(&bad).contains("bad.ct"));
 }
 
-#[cfg(feature = "tfhe")]
 #[test]
 fn tfhe_flow_through_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
