@@ -6,7 +6,6 @@
 //! non-canonical signatures are refused later, by `verify_strict`, when a signature is
 //! checked (see [`crate::verify_signed_body`]).
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use ed25519_dalek::{Signature, SignatureError, VerifyingKey};
@@ -16,9 +15,11 @@ use crate::error::RecordError;
 
 /// The Ed25519 public key of a party that signs result records.
 ///
-/// Ordered and compared by its 32 encoded bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PartyKey(VerifyingKey);
+/// Holds the 32-byte compressed encoding, which is checked to decompress when the key is
+/// made (so every `PartyKey` is a point); ordered and compared by those bytes. Kept as
+/// bytes so that errors naming a key stay small.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartyKey([u8; 32]);
 
 impl PartyKey {
     /// The key whose compressed encoding is `bytes`.
@@ -27,7 +28,7 @@ impl PartyKey {
     /// [`RecordError::KeyNotOnCurve`] if the bytes do not decompress to a point.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, RecordError> {
         VerifyingKey::from_bytes(bytes)
-            .map(PartyKey)
+            .map(|_| PartyKey(*bytes))
             .map_err(|_| RecordError::KeyNotOnCurve)
     }
 
@@ -43,17 +44,18 @@ impl PartyKey {
 
     /// The 32-byte compressed encoding.
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.0.to_bytes()
+        self.0
     }
 
     /// The 32-byte compressed encoding, borrowed.
     pub fn as_bytes(&self) -> &[u8; 32] {
-        self.0.as_bytes()
+        &self.0
     }
 
     /// The `ed25519-dalek` key.
-    pub fn verifying_key(&self) -> &VerifyingKey {
-        &self.0
+    pub fn verifying_key(&self) -> VerifyingKey {
+        // Every constructor checked that the bytes decompress.
+        VerifyingKey::from_bytes(&self.0).expect("a PartyKey is a valid point")
     }
 
     /// `verify_strict` of `signature` over `message` (RFC 8032 with the stricter checks
@@ -63,32 +65,20 @@ impl PartyKey {
         message: &[u8],
         signature: &RecordSignature,
     ) -> Result<(), SignatureError> {
-        self.0
+        self.verifying_key()
             .verify_strict(message, &Signature::from_bytes(&signature.0))
     }
 }
 
 impl From<VerifyingKey> for PartyKey {
     fn from(key: VerifyingKey) -> Self {
-        PartyKey(key)
+        PartyKey(key.to_bytes())
     }
 }
 
 impl From<PartyKey> for VerifyingKey {
     fn from(key: PartyKey) -> Self {
-        key.0
-    }
-}
-
-impl PartialOrd for PartyKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for PartyKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_bytes().cmp(other.as_bytes())
+        key.verifying_key()
     }
 }
 
@@ -216,6 +206,11 @@ mod tests {
             Err(RecordError::KeyNotOnCurve)
         ));
         assert!(serde_json::from_str::<PartyKey>("\"00\"").is_err());
+        let off_curve_hex = format!("\"{}\"", hex::encode(off_curve));
+        assert!(serde_json::from_str::<PartyKey>(&off_curve_hex).is_err());
+        assert_eq!(VerifyingKey::from(key), key.verifying_key());
+        // Errors naming keys stay small (clippy's `result_large_err` bound is 128 bytes).
+        assert!(std::mem::size_of::<RecordError>() <= 64);
         assert!(matches!(
             RecordSignature::from_hex(&"ab".repeat(63)),
             Err(RecordError::SignatureEncoding)

@@ -66,15 +66,15 @@ fn every_flipped_bit_of_the_body_is_refused() {
 #[test]
 fn every_flipped_bit_of_every_signature_names_its_party() {
     let record = golden();
-    for party in 0..record.signatures.len() {
+    for (party, entry) in record.signatures.iter().enumerate() {
         for bit in 0..512 {
-            let mut bytes = record.signatures[party].signature.to_bytes();
+            let mut bytes = entry.signature.to_bytes();
             bytes[bit / 8] ^= 1 << (bit % 8);
             let mut probe = record.clone();
             probe.signatures[party].signature = RecordSignature::from_bytes(bytes);
             match probe.verify() {
                 Err(RecordError::BadSignature { party: p, key }) => {
-                    assert_eq!((p, key), (party, record.signatures[party].public_key));
+                    assert_eq!((p, key), (party, entry.public_key));
                 }
                 other => panic!("party {party}, bit {bit}: {other:?}"),
             }
