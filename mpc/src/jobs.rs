@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::compare::encode_fixed;
 use crate::engine::Engine;
 use crate::field::Fp;
-use crate::record::{self, ResultBody, ResultRecord, RECORD_KIND, RECORD_VERSION};
+use crate::record::{self, PartyKey, RecordError, ResultBody, ResultRecord};
 use crate::transport::Transport;
 use crate::{Error, PartyId};
 
@@ -393,45 +393,31 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
         description: job.description.clone(),
         input_commitments: commitments.iter().map(hex::encode).collect(),
         outputs: outputs.clone(),
-        parties: signer
-            .parties
-            .iter()
-            .map(|k| hex::encode(k.as_bytes()))
-            .collect(),
+        parties: signer.parties.iter().copied().map(PartyKey::from).collect(),
     };
-    let text = record::body_text(&body)?;
-    let mine = record::sign(signer.key, &text);
-    let sig_bytes = hex::decode(&mine.signature).unwrap_or_default();
-    let all = engine.exchange_public(&sig_bytes)?;
-    let message = record::signing_message(&text);
+    let text = body.to_text();
+    let mine = record::sign(signer.key, &text).signature.to_bytes();
+    let all = engine.exchange_public(&mine)?;
     let mut signatures = Vec::with_capacity(all.len());
     for (j, bytes) in all.iter().enumerate() {
-        let party = PartyId::from_index(j);
-        let key = signer.parties.get(j).ok_or(Error::InvalidParameters(
-            "a verifying key per party is needed",
-        ))?;
-        let sig: [u8; 64] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::misbehaved(party, "malformed frame: signature is not 64 bytes"))?;
-        key.verify_strict(&message, &Signature::from_bytes(&sig))
-            .map_err(|_| {
-                Error::misbehaved(
-                    party,
-                    "its signature on the result does not verify (different outputs?)",
-                )
-            })?;
-        signatures.push(record::SignatureEntry {
-            public_key: hex::encode(key.as_bytes()),
-            signature: hex::encode(sig),
-        });
+        let sig: [u8; 64] = bytes.as_slice().try_into().map_err(|_| {
+            Error::misbehaved(
+                PartyId::from_index(j),
+                "malformed frame: signature is not 64 bytes",
+            )
+        })?;
+        signatures.push(sig);
     }
-    let record = ResultRecord {
-        version: RECORD_VERSION,
-        kind: RECORD_KIND.into(),
-        body: text,
-        signatures,
-    };
+    let record = ResultRecord::assemble(text, &body.parties, signatures).map_err(|e| match e {
+        RecordError::BadSignature { party, .. } => Error::misbehaved(
+            PartyId::from_index(party),
+            "its signature on the result does not verify (different outputs?)",
+        ),
+        RecordError::SignatureCount { .. } => {
+            Error::InvalidParameters("a verifying key per party is needed")
+        }
+        other => Error::Record(other),
+    })?;
     Ok(JobOutcome {
         record: Some(record),
         outputs,

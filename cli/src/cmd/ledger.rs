@@ -641,7 +641,8 @@ fn anchor_demo_result(story: &mut Story, operator: &Client, public: &Client) -> 
             ),
             || {
                 for (i, key) in body.parties.iter().enumerate() {
-                    operator.submit(&Party::from_hex(key, &format!("{who} {}", i + 1))?.into())?;
+                    operator
+                        .submit(&Party::new(key.to_bytes(), &format!("{who} {}", i + 1))?.into())?;
                 }
                 Ok(())
             },

@@ -286,7 +286,8 @@ pub fn combine(
 /// re-verify) and the rejected trustees. Signed by `signer` (one of the trustees).
 ///
 /// # Errors
-/// [`Error::Record`] if serialization fails.
+/// [`Error::Record`] if the record cannot be built (cannot happen with one signer that
+/// is also the one listed party; the record is verified before it is returned).
 pub fn result_record(
     pk: &JointPublicKey,
     ct: &Ciphertext,
@@ -326,7 +327,9 @@ pub fn result_record(
             "partial_decryptions": used,
             "rejected": combined.rejected.iter().map(|(i, r)| serde_json::json!({"trustee": i, "reason": r})).collect::<Vec<_>>(),
         }),
-        parties: vec![hex::encode(signer.signing_key().verifying_key().as_bytes())],
+        parties: vec![crate::record::PartyKey::from(
+            signer.signing_key().verifying_key(),
+        )],
     };
     Ok(crate::record::ResultRecord::sign(
         &body,

@@ -8,9 +8,11 @@
 //!
 //! # Security
 //! Each signature is Ed25519 `verify_strict` over `"conclave-result-v1" ‖ 0x00 ‖ body`; the
-//! body is kept byte for byte, never re-serialised.
+//! body is kept byte for byte, never re-serialised. Parsing the record JSON and checking
+//! its signatures is `conclave-record`'s ([`conclave_record::verify_signed_body`]); this
+//! module adds the ledger's size limits, canonical order and party registration.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use conclave_record::{PartyKey, RecordError, RecordSignature, SignatureEntry};
 use serde_json::{json, Value};
 
 use super::{EntryKind, Registration, Registry};
@@ -41,13 +43,6 @@ pub struct ResultRecord {
     pub signatures: Vec<PartySignature>,
 }
 
-fn hex_array<const N: usize>(text: &str, what: &str) -> Result<[u8; N], LedgerError> {
-    hex::decode(text)
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| LedgerError::malformed(WHAT, format!("{what} must be {N} bytes of hex")))
-}
-
 impl ResultRecord {
     /// Parses a `conclave.result` record (the JSON object of the shared contract).
     ///
@@ -55,49 +50,20 @@ impl ResultRecord {
     /// [`LedgerError::Malformed`] / [`LedgerError::UnsupportedVersion`] when the record does
     /// not follow the format.
     pub fn from_record_json(record: &Value) -> Result<Self, LedgerError> {
-        let version = record
-            .get("version")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| LedgerError::malformed(WHAT, "record has no numeric \"version\""))?;
-        if version != 1 {
-            return Err(LedgerError::UnsupportedVersion {
-                what: "conclave.result record",
-                found: version,
-                supported: 1,
-            });
-        }
-        if record.get("kind").and_then(Value::as_str) != Some("conclave.result") {
-            return Err(LedgerError::malformed(
-                WHAT,
-                "record kind must be \"conclave.result\"",
-            ));
-        }
-        let body = record
-            .get("body")
-            .and_then(Value::as_str)
-            .ok_or_else(|| LedgerError::malformed(WHAT, "record body must be a string"))?
-            .to_owned();
-        let list = record
-            .get("signatures")
-            .and_then(Value::as_array)
-            .ok_or_else(|| LedgerError::malformed(WHAT, "record signatures must be a list"))?;
-        let mut signatures = Vec::with_capacity(list.len());
-        for item in list {
-            let public_key = hex_array::<32>(
-                item.get("public_key").and_then(Value::as_str).unwrap_or(""),
-                "signature public_key",
-            )?;
-            let signature = hex_array::<64>(
-                item.get("signature").and_then(Value::as_str).unwrap_or(""),
-                "signature",
-            )?;
-            signatures.push(PartySignature {
-                public_key,
-                signature,
-            });
-        }
+        let parsed = conclave_record::ResultRecord::from_value(record).map_err(record_error)?;
+        let mut signatures: Vec<PartySignature> = parsed
+            .signatures
+            .iter()
+            .map(|entry| PartySignature {
+                public_key: entry.public_key.to_bytes(),
+                signature: entry.signature.to_bytes(),
+            })
+            .collect();
         signatures.sort_by_key(|a| a.public_key);
-        let record = ResultRecord { body, signatures };
+        let record = ResultRecord {
+            body: parsed.body,
+            signatures,
+        };
         record.check_shape()?;
         Ok(record)
     }
@@ -105,8 +71,8 @@ impl ResultRecord {
     /// The record in its JSON form.
     pub fn to_record_json(&self) -> Value {
         json!({
-            "version": 1,
-            "kind": "conclave.result",
+            "version": conclave_record::RECORD_VERSION,
+            "kind": conclave_record::RECORD_KIND,
             "body": self.body,
             "signatures": self.signatures.iter().map(|s| json!({
                 "public_key": hex::encode(s.public_key),
@@ -120,8 +86,7 @@ impl ResultRecord {
     /// # Errors
     /// [`LedgerError::Malformed`] when the body is not a `ResultBody` JSON object.
     pub fn parsed_body(&self) -> Result<ResultBody, LedgerError> {
-        serde_json::from_str(&self.body)
-            .map_err(|e| LedgerError::malformed(WHAT, format!("body is not a ResultBody: {e}")))
+        ResultBody::from_text(&self.body).map_err(record_error)
     }
 
     fn check_shape(&self) -> Result<(), LedgerError> {
@@ -148,60 +113,66 @@ impl ResultRecord {
         Ok(())
     }
 
-    /// Checks every signature against the listed parties, and each party's registration.
+    /// Checks every signature against the listed parties (with
+    /// [`conclave_record::verify_signed_body`]), then each party's registration.
     ///
     /// # Errors
     /// [`LedgerError::Malformed`] for a bad body or party list,
-    /// [`LedgerError::UnknownParty`] for an unregistered party,
-    /// [`LedgerError::SignatureInvalid`] for a missing, extra or failing signature.
+    /// [`LedgerError::SignatureInvalid`] for a missing, extra or failing signature,
+    /// [`LedgerError::UnknownParty`] for an unregistered party.
     pub fn verify(&self, registry: &dyn Registry) -> Result<(), LedgerError> {
         self.check_shape()?;
-        let body = self.parsed_body()?;
-        if body.parties.is_empty() {
-            return Err(LedgerError::malformed(WHAT, "the body lists no parties"));
-        }
-        let mut parties = Vec::with_capacity(body.parties.len());
-        for party in &body.parties {
-            parties.push(hex_array::<32>(party, "party key")?);
-        }
-        parties.sort_unstable();
-        if parties.windows(2).any(|pair| pair[0] == pair[1]) {
-            return Err(LedgerError::malformed(WHAT, "a party is listed twice"));
-        }
+        let mut entries = Vec::with_capacity(self.signatures.len());
         for signature in &self.signatures {
-            if parties.binary_search(&signature.public_key).is_err() {
-                return Err(LedgerError::SignatureInvalid {
+            // A key that is not a point cannot be a listed party.
+            let public_key = PartyKey::from_bytes(&signature.public_key).map_err(|_| {
+                LedgerError::SignatureInvalid {
                     reason: format!(
-                        "signature by {}, which is not a listed party",
+                        "signature by {}, which is not one of the parties listed in the body",
                         hex::encode(signature.public_key)
                     ),
-                });
-            }
+                }
+            })?;
+            entries.push(SignatureEntry {
+                public_key,
+                signature: RecordSignature::from_bytes(signature.signature),
+            });
         }
-        let message = signing_message(&self.body);
-        for party in &parties {
-            if !registry.party_registered(party)? {
+        let body =
+            conclave_record::verify_signed_body(&self.body, &entries).map_err(record_error)?;
+        for party in &body.parties {
+            if !registry.party_registered(party.as_bytes())? {
                 return Err(LedgerError::UnknownParty {
-                    key: hex::encode(party),
+                    key: party.to_string(),
                 });
             }
-            let signature = self
-                .signatures
-                .iter()
-                .find(|s| &s.public_key == party)
-                .ok_or_else(|| LedgerError::SignatureInvalid {
-                    reason: format!("party {} did not sign", hex::encode(party)),
-                })?;
-            let key =
-                VerifyingKey::from_bytes(party).map_err(|_| LedgerError::SignatureInvalid {
-                    reason: format!("party key {} is not an Ed25519 point", hex::encode(party)),
-                })?;
-            key.verify_strict(&message, &Signature::from_bytes(&signature.signature))
-                .map_err(|_| LedgerError::SignatureInvalid {
-                    reason: format!("signature of party {} does not verify", hex::encode(party)),
-                })?;
         }
         Ok(())
+    }
+}
+
+/// The ledger's view of a record error: signature problems are `SignatureInvalid`, a
+/// record of another version `UnsupportedVersion`, everything else `Malformed`.
+fn record_error(error: RecordError) -> LedgerError {
+    match error {
+        RecordError::UnsupportedVersion { found } => LedgerError::UnsupportedVersion {
+            what: "conclave.result record",
+            found,
+            supported: u64::from(conclave_record::RECORD_VERSION),
+        },
+        RecordError::TooLarge { size, limit } => LedgerError::TooLarge {
+            what: "result record",
+            size,
+            limit,
+        },
+        RecordError::MissingSignature { .. }
+        | RecordError::DuplicateSignature { .. }
+        | RecordError::BadSignature { .. }
+        | RecordError::UnlistedSigner { .. }
+        | RecordError::SignatureCount { .. } => LedgerError::SignatureInvalid {
+            reason: error.to_string(),
+        },
+        other => LedgerError::malformed(WHAT, other.to_string()),
     }
 }
 
@@ -349,6 +320,83 @@ mod tests {
         assert!(matches!(
             good.verify(&partial),
             Err(LedgerError::UnknownParty { .. })
+        ));
+    }
+
+    fn registry(keys: &[SigningKey]) -> Parties {
+        Parties(keys.iter().map(|k| k.verifying_key().to_bytes()).collect())
+    }
+
+    #[test]
+    fn the_golden_record_is_accepted_and_keeps_its_body() {
+        let text = include_str!("../../../record/tests/vectors/result-v1.json");
+        let value: Value = serde_json::from_str(text).unwrap();
+        let record = ResultRecord::from_record_json(&value).unwrap();
+        let keys: Vec<SigningKey> = (1u8..=3)
+            .map(|i| SigningKey::from_bytes(&[i; 32]))
+            .collect();
+        record.verify(&registry(&keys)).unwrap();
+        assert_eq!(record.body, value["body"].as_str().unwrap());
+        assert!(record
+            .signatures
+            .windows(2)
+            .all(|pair| pair[0].public_key < pair[1].public_key));
+        // The ledger's JSON form is a record the shared crate verifies.
+        let back = conclave_record::ResultRecord::from_value(&record.to_record_json()).unwrap();
+        assert_eq!(back.verify().unwrap(), record.parsed_body().unwrap());
+    }
+
+    #[test]
+    fn record_errors_map_to_the_ledger_errors() {
+        let keys: Vec<SigningKey> = (1u8..=3)
+            .map(|i| SigningKey::from_bytes(&[i; 32]))
+            .collect();
+        let all = registry(&keys);
+        let mut v2 = record(&keys, &[&keys[0], &keys[1], &keys[2]]);
+        v2["version"] = json!(2);
+        assert!(matches!(
+            ResultRecord::from_record_json(&v2),
+            Err(LedgerError::UnsupportedVersion { found: 2, .. })
+        ));
+        let mut other = record(&keys, &[&keys[0], &keys[1], &keys[2]]);
+        other["kind"] = json!("conclave.other");
+        assert!(matches!(
+            ResultRecord::from_record_json(&other),
+            Err(LedgerError::Malformed { .. })
+        ));
+        let twice = [keys[0].clone(), keys[0].clone()];
+        let listed_twice = ResultRecord::from_record_json(&record(&twice, &[&keys[0]])).unwrap();
+        assert!(matches!(
+            listed_twice.verify(&all),
+            Err(LedgerError::Malformed { .. })
+        ));
+        let mut duplicate = record(&keys, &[&keys[0], &keys[1], &keys[2]]);
+        let first = duplicate["signatures"][0].clone();
+        duplicate["signatures"].as_array_mut().unwrap().push(first);
+        assert!(matches!(
+            ResultRecord::from_record_json(&duplicate),
+            Err(LedgerError::Malformed { .. })
+        ));
+        // A stored signature whose key is not a point is an unlisted signer.
+        let good = ResultRecord::from_record_json(&record(&keys, &[&keys[0], &keys[1], &keys[2]]))
+            .unwrap();
+        let mut off_curve = good.clone();
+        off_curve.signatures.insert(
+            0,
+            PartySignature {
+                public_key: [0; 32],
+                signature: [0; 64],
+            },
+        );
+        off_curve.signatures[0].public_key[0] = 2;
+        assert!(matches!(
+            off_curve.verify(&all),
+            Err(LedgerError::SignatureInvalid { .. })
+        ));
+        let empty = ResultRecord::from_record_json(&record(&[], &[])).unwrap();
+        assert!(matches!(
+            empty.verify(&all),
+            Err(LedgerError::Malformed { .. })
         ));
     }
 }
