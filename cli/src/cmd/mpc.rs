@@ -119,7 +119,7 @@ pub enum Command {
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
         Command::Keygen { party, out: dir } => {
-            keygen(PartyId(party), &dir)?;
+            keygen(PartyId(party), &dir, out.writes())?;
             out.report(
                 &format!(
                     "party {party}: keys written to {} (tls.key and signing.key are 0600)",
@@ -265,25 +265,22 @@ fn parent(path: &Path) -> PathBuf {
     }
 }
 
-fn keygen(party: PartyId, dir: &Path) -> anyhow::Result<()> {
+fn keygen(party: PartyId, dir: &Path, writes: fsio::WritePolicy) -> anyhow::Result<()> {
     anyhow::ensure!(party.0 >= 1, "--party must be at least 1");
+    let files = ["tls.key", "tls.crt", "signing.key", "signing.pub"].map(|name| dir.join(name));
+    let plan = writes.plan(&[], &files.each_ref().map(PathBuf::as_path))?;
     let tls = TlsIdentity::generate(party)?;
     let signing = SigningKey::generate(&mut OsRng);
-    fsio::WritePolicy::NO_OVERWRITE.write_secret(&dir.join("tls.key"), tls.key_pem().as_bytes())?;
-    fsio::WritePolicy::NO_OVERWRITE
-        .write_public(&dir.join("tls.crt"), tls.certificate_pem.as_bytes())?;
-    fsio::WritePolicy::NO_OVERWRITE.write_secret(
-        &dir.join("signing.key"),
-        signing_key_to_json(party, &signing).as_bytes(),
-    )?;
+    plan.write_secret(&files[0], tls.key_pem().as_bytes())?;
+    plan.write_public(&files[1], tls.certificate_pem.as_bytes())?;
+    plan.write_secret(&files[2], signing_key_to_json(party, &signing).as_bytes())?;
     let public: String = signing
         .verifying_key()
         .as_bytes()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    fsio::WritePolicy::NO_OVERWRITE
-        .write_public(&dir.join("signing.pub"), format!("{public}\n").as_bytes())?;
+    plan.write_public(&files[3], format!("{public}\n").as_bytes())?;
     Ok(())
 }
 
@@ -305,7 +302,7 @@ fn local_config(
     for i in 1..=parties {
         let dir = keys_dir.join(format!("p{i}"));
         if !dir.join("tls.crt").exists() || !dir.join("signing.key").exists() {
-            keygen(PartyId(i), &dir)?;
+            keygen(PartyId(i), &dir, fsio::WritePolicy::NO_OVERWRITE)?;
             generated.push(i);
         }
         let pem = read_text(&dir.join("tls.crt"))?;
@@ -513,7 +510,7 @@ fn run_processes(
     let mut children: Vec<(u32, Child)> = Vec::new();
     for i in 1..=parties {
         let mut cmd = Process::new(&exe);
-        cmd.arg("--json")
+        cmd.args(["--json", "--force"])
             .args(["mpc", "run", "--party", &i.to_string()])
             .arg("--config")
             .arg(config_path)

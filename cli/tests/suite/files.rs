@@ -83,6 +83,20 @@ fn existing_files_are_replaced_only_with_force() {
     }
     assert_eq!(names(d), ["pub.json", "secret.json"]);
 
+    // MPC keys: refused as a whole (nothing written), replaced with --force.
+    expect(d, 0, "mpc keygen --party 1 --out p1");
+    let key = read(d, "p1/signing.key");
+    std::fs::remove_file(d.join("p1/signing.pub")).unwrap();
+    refused(
+        d,
+        "mpc keygen --party 1 --out p1",
+        "p1/tls.key: already exists",
+    );
+    assert!(!d.join("p1/signing.pub").exists());
+    assert_eq!(read(d, "p1/signing.key"), key);
+    expect(d, 0, "--force mpc keygen --party 1 --out p1");
+    assert_ne!(read(d, "p1/signing.key"), key);
+
     // Public outputs too: nothing is written when any output exists.
     expect(
         d,
