@@ -2,11 +2,11 @@
 //! only on a terminal, and the verdict that becomes the exit code; and the invocation's
 //! [`WritePolicy`] (`--force`), handed to every command with it.
 //!
-//! The output contract (docs in README, "Scripting"): with `--json`, stdout carries exactly
-//! one JSON object per invocation. Successful commands print `"ok": true`; every verify
-//! command also prints `"valid": true|false` (exit 0 or 1); any error, usage errors
-//! included, prints `{"ok": false, "error": "…"}` and exits 2. Messages are `Display`
-//! text, never Rust `Debug` structures.
+//! The output contract: with `--json`, stdout carries exactly one JSON object per
+//! invocation. Successful commands print `"ok": true`; every verify command prints
+//! `"valid": true|false` with exit code 0 or 1; any error, usage errors included, prints
+//! `{"ok": false, "error": "…"}` and exits 2. Messages are `Display` text, each cause
+//! once, never a Rust `Debug` structure ([`error_message`]).
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -212,7 +212,7 @@ fn plain_io_error(structure: &str, opening: &str) -> String {
         (_, None) => structure
             .split("kind: ")
             .nth(1)
-            .map(|k| kind(k.split([',', ' ']).next().unwrap_or_default()))
+            .map(|k| kind(k.split([',', ' ']).next().unwrap_or("")))
             .unwrap_or_else(|| "I/O error".to_owned()),
     }
 }
