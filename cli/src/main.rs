@@ -1,7 +1,7 @@
 //! The `conclave` binary: parse arguments, run one command, map the outcome to an exit code.
 //!
 //! Exit codes are a contract: 0 success (or a valid proof), 1 a proof or check that is
-//! invalid, 2 bad input or any other error.
+//! invalid, 2 bad input or any other error, usage errors included (as JSON with `--json`).
 #![forbid(unsafe_code)]
 
 mod cmd;
@@ -11,8 +11,10 @@ mod output;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
+use crate::fsio::WritePolicy;
 use crate::output::{Output, Verdict};
 
 /// Conclave: privacy-preserving computation you can verify.
@@ -22,6 +24,9 @@ struct Cli {
     /// Print one JSON object per command (for scripts) instead of prose.
     #[arg(long, global = true)]
     json: bool,
+    /// Replace existing output files (never a file the command also reads).
+    #[arg(long, global = true)]
+    force: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,8 +54,11 @@ enum Command {
 
 fn main() -> ExitCode {
     heap::keep_freed_memory_mapped();
-    let cli = Cli::parse();
-    let out = Output::new(cli.json);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    let out = Output::new(cli.json, WritePolicy::new(cli.force));
     let outcome = match cli.command {
         Command::Zk(command) => cmd::zk::run(command, &out),
         Command::Range(command) => cmd::range::run(command, &out),
@@ -68,4 +76,49 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--help` and `--version` print as usual (exit 0); any other parse error is a usage error:
+/// clap's message on stderr, and with `--json` also `{"ok": false, "error": …}` on stdout;
+/// exit 2 either way.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        error.exit();
+    }
+    if !json_requested() {
+        // clap's own rendering (usage line, hints) and its exit code 2.
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let message = if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        "a subcommand is missing (run with --help to list them)".to_owned()
+    } else {
+        // clap's first paragraph ("error: …" and its indented details), on one line.
+        let first = rendered
+            .trim_start()
+            .split("\n\n")
+            .next()
+            .unwrap_or_default();
+        let message = first.split_whitespace().collect::<Vec<_>>().join(" ");
+        match message.strip_prefix("error: ") {
+            Some(rest) => rest.to_owned(),
+            None => message,
+        }
+    };
+    eprint!("{rendered}");
+    let object = serde_json::json!({ "ok": false, "error": message });
+    println!("{object}");
+    ExitCode::from(2)
+}
+
+/// Whether `--json` is among the arguments (before a `--` that ends the options): the
+/// command line could not be parsed, so this is looked up by hand.
+fn json_requested() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json")
 }

@@ -81,6 +81,15 @@ pub enum Error {
         /// What is missing or duplicated.
         reason: String,
     },
+    /// A key-generation round was asked of a trustee state that is not ready for it
+    /// (rounds run once each, in order: 1, 2, 3).
+    #[error("{}", round_out_of_order(*requested, *completed))]
+    RoundOutOfOrder {
+        /// The round asked for.
+        requested: u32,
+        /// The last round the state has completed (3: key generation finished).
+        completed: u32,
+    },
     /// A partial decryption's Chaum–Pedersen proof does not verify.
     #[error("partial decryption from trustee {trustee} is invalid: {reason}")]
     InvalidPartialDecryption {
@@ -163,3 +172,16 @@ pub enum Error {
 
 /// Crate result alias.
 pub type Result<T> = std::result::Result<T, Error>;
+
+fn round_out_of_order(requested: u32, completed: u32) -> String {
+    let next = if completed >= 3 {
+        "key generation is already finished (the state holds the key share; nothing to rerun)"
+            .to_owned()
+    } else {
+        format!("the next round for this state is {}", completed + 1)
+    };
+    format!(
+        "cannot run round {requested} on a trustee state that has completed round \
+         {completed}: rounds run once each, in order; {next}"
+    )
+}

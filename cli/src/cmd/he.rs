@@ -10,7 +10,9 @@ use conclave_he::scoring::{
     self, ClientKeyBundle, EncryptedFeatures, EncryptedScore, ServerKeyBundle,
 };
 use conclave_he::threshold::decrypt::{self as tdecrypt, PartialDecryption};
-use conclave_he::threshold::dkg::{Round1Message, Round2Message, Trustee, TrusteeState};
+use conclave_he::threshold::dkg::{
+    Round1Message, Round2Message, Trustee, TrusteeKey, TrusteeState,
+};
 use conclave_he::threshold::dlog::{DlogTable, DEFAULT_BABY_BITS};
 use conclave_he::threshold::{Ciphertext, JointPublicKey, ThresholdParams, TrusteeIndex};
 use conclave_he::Error as HeError;
@@ -18,7 +20,7 @@ use rand_core::OsRng;
 use serde_json::json;
 
 use crate::cmd::demo::Story;
-use crate::fsio;
+use crate::fsio::{self, Limit, SecretSource, WritePolicy};
 use crate::output::{millis, Output, Verdict};
 
 /// Homomorphic-encryption commands.
@@ -95,9 +97,17 @@ pub enum Command {
         /// Joint public key file.
         #[arg(long)]
         public_key: PathBuf,
-        /// The value.
+        /// The value, or `-` to read it from stdin (a value on the command line is visible
+        /// to other users of this machine).
+        #[arg(
+            long,
+            required_unless_present = "value_file",
+            conflicts_with = "value_file"
+        )]
+        value: Option<String>,
+        /// Read the value from this file instead of the command line.
         #[arg(long)]
-        value: u64,
+        value_file: Option<PathBuf>,
         /// Output ciphertext.
         #[arg(long)]
         out: PathBuf,
@@ -155,26 +165,37 @@ pub enum Command {
     },
 }
 
-fn read_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
-    fsio::check_secret_permissions(path)?;
-    fsio::read(path)
-}
-
 fn load_client_key(path: &Path) -> anyhow::Result<ClientKeyBundle> {
-    ClientKeyBundle::from_bytes(&read_secret(path)?).with_context(|| format!("{}", path.display()))
-}
-
-fn load_state(path: &Path) -> anyhow::Result<TrusteeState> {
-    TrusteeState::from_secret_bytes(&read_secret(path)?)
+    ClientKeyBundle::from_bytes(&fsio::read_secret(path, Limit::TFHE_CLIENT_KEY)?)
         .with_context(|| format!("{}", path.display()))
 }
 
+fn load_state(path: &Path) -> anyhow::Result<TrusteeState> {
+    TrusteeState::from_secret_bytes(&fsio::read_secret(path, Limit::HE_THRESHOLD)?)
+        .with_context(|| format!("{}", path.display()))
+}
+
+/// A finished trustee state (after round 3), for decrypting and signing.
+fn load_key(path: &Path) -> anyhow::Result<TrusteeKey> {
+    match load_state(path)? {
+        TrusteeState::Done(key) => Ok(key),
+        other => bail!(
+            "{}: key generation is not finished (round {} of 3 done; run round {} next)",
+            path.display(),
+            other.completed_round(),
+            other.completed_round() + 1
+        ),
+    }
+}
+
 fn load_pk(path: &Path) -> anyhow::Result<JointPublicKey> {
-    JointPublicKey::from_json(&fsio::read(path)?).with_context(|| format!("{}", path.display()))
+    JointPublicKey::from_json(&fsio::read(path, Limit::HE_THRESHOLD)?)
+        .with_context(|| format!("{}", path.display()))
 }
 
 fn load_ct(path: &Path) -> anyhow::Result<Ciphertext> {
-    Ciphertext::from_json(&fsio::read(path)?).with_context(|| format!("{}", path.display()))
+    Ciphertext::from_json(&fsio::read(path, Limit::HE_CIPHERTEXT)?)
+        .with_context(|| format!("{}", path.display()))
 }
 
 fn default_table_path(bits: u32) -> PathBuf {
@@ -189,15 +210,16 @@ fn default_table_path(bits: u32) -> PathBuf {
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
         Command::Keygen { out: dir } => {
+            let client_path = dir.join("client.key");
+            let server_path = dir.join("server.key");
+            let plan = out.writes().plan(&[], &[&client_path, &server_path])?;
             let (keys, took) = out.step("generating TFHE keys", || {
                 scoring::generate_keys(&mut OsRng)
             });
             let (ck, sk) = keys?;
-            let client_path = dir.join("client.key");
-            let server_path = dir.join("server.key");
-            fsio::write_secret(&client_path, &ck.to_secret_bytes()?)?;
+            plan.write_secret(&client_path, &ck.to_secret_bytes()?)?;
             let server_bytes = sk.to_bytes()?;
-            fsio::write_public(&server_path, &server_bytes)?;
+            plan.write_public(&server_path, &server_bytes)?;
             let key_id = hex_of(&ck.key_id());
             out.report(
                 &format!(
@@ -217,14 +239,15 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             features,
             out: out_path,
         } => {
+            let plan = out.writes().plan(&[&key, &features], &[&out_path])?;
             let ck = load_client_key(&key)?;
-            let f = Features::from_json(&fsio::read(&features)?)
+            let f = Features::from_json(&fsio::read(&features, Limit::HE_MODEL)?)
                 .with_context(|| format!("{}", features.display()))?;
             let (ct, took) = out.step("encrypting features", || {
                 EncryptedFeatures::encrypt(&ck, &f)
             });
             let bytes = ct?.to_bytes()?;
-            fsio::write_public(&out_path, &bytes)?;
+            plan.write_public(&out_path, &bytes)?;
             out.report(
                 &format!("Encrypted {} features into {} ({} bytes)", f.values.len(), out_path.display(), bytes.len()),
                 json!({"ok": true, "out": out_path, "count": f.values.len(), "bytes": bytes.len(), "ms": millis(took)}),
@@ -237,11 +260,14 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             input,
             out: out_path,
         } => {
-            let sk = ServerKeyBundle::from_bytes(&fsio::read(&server_key)?)
+            let plan = out
+                .writes()
+                .plan(&[&server_key, &model, &input], &[&out_path])?;
+            let sk = ServerKeyBundle::from_bytes(&fsio::read(&server_key, Limit::TFHE_SERVER_KEY)?)
                 .with_context(|| format!("{}", server_key.display()))?;
-            let m = LinearModel::from_json(&fsio::read(&model)?)
+            let m = LinearModel::from_json(&fsio::read(&model, Limit::HE_MODEL)?)
                 .with_context(|| format!("{}", model.display()))?;
-            let ct = EncryptedFeatures::from_bytes(&fsio::read(&input)?)
+            let ct = EncryptedFeatures::from_bytes(&fsio::read(&input, Limit::TFHE_CIPHERTEXT)?)
                 .with_context(|| format!("{}", input.display()))?;
             let (expanded, t_expand) = out.step("decompressing server key", || sk.expand());
             let expanded = expanded?;
@@ -250,7 +276,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             });
             let result = result.with_context(|| format!("{}", input.display()))?;
             let bytes = result.to_bytes()?;
-            fsio::write_public(&out_path, &bytes)?;
+            plan.write_public(&out_path, &bytes)?;
             out.report(
                 &format!("Scored {} encrypted features in {:.2} s -> {}", ct.len(), took.as_secs_f64(), out_path.display()),
                 json!({"ok": true, "out": out_path, "bytes": bytes.len(), "score_ms": millis(took), "key_expand_ms": millis(t_expand)}),
@@ -259,8 +285,9 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         }
         Command::Decrypt { key, input } => {
             let ck = load_client_key(&key)?;
-            let result = EncryptedScore::from_bytes(&fsio::read(&input)?, &ck)
-                .with_context(|| format!("{}", input.display()))?;
+            let result =
+                EncryptedScore::from_bytes(&fsio::read(&input, Limit::TFHE_CIPHERTEXT)?, &ck)
+                    .with_context(|| format!("{}", input.display()))?;
             let (score, approved) = scoring::decrypt(&ck, &result)?;
             out.report(
                 &format!("score {score}, decision: {}", if approved { "approve" } else { "decline" }),
@@ -282,11 +309,17 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         Command::EncryptValue {
             public_key,
             value,
+            value_file,
             out: out_path,
         } => {
+            let value = SecretSource::from_options(value, value_file)?;
+            let inputs: Vec<&Path> = std::iter::once(public_key.as_path())
+                .chain(value.input())
+                .collect();
+            let plan = out.writes().plan(&inputs, &[&out_path])?;
             let pk = load_pk(&public_key)?;
-            let ct = Ciphertext::encrypt(&pk, value, &mut OsRng);
-            fsio::write_public(&out_path, &ct.to_json())?;
+            let ct = Ciphertext::encrypt(&pk, value.read_u64()?, &mut OsRng);
+            plan.write_public(&out_path, &ct.to_json())?;
             out.report(
                 &format!("Encrypted one value into {}", out_path.display()),
                 json!({"ok": true, "out": out_path, "hash": hex_of(&ct.hash())}),
@@ -298,6 +331,10 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             input,
             out: out_path,
         } => {
+            let inputs: Vec<&Path> = std::iter::once(public_key.as_path())
+                .chain(input.iter().map(PathBuf::as_path))
+                .collect();
+            let plan = out.writes().plan(&inputs, &[&out_path])?;
             let pk = load_pk(&public_key)?;
             let cts = input
                 .iter()
@@ -309,7 +346,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let total = Ciphertext::sum(&cts)?;
-            fsio::write_public(&out_path, &total.to_json())?;
+            plan.write_public(&out_path, &total.to_json())?;
             out.report(
                 &format!("Added {} ciphertexts into {}", cts.len(), out_path.display()),
                 json!({"ok": true, "out": out_path, "count": cts.len(), "hash": hex_of(&total.hash())}),
@@ -321,16 +358,12 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             input,
             out: out_path,
         } => {
-            let TrusteeState::Done(key) = load_state(&state)? else {
-                bail!(
-                    "{}: key generation is not finished (run round 3 first)",
-                    state.display()
-                );
-            };
+            let plan = out.writes().plan(&[&state, &input], &[&out_path])?;
+            let key = load_key(&state)?;
             let ct = load_ct(&input)?;
             let pd = PartialDecryption::create(&key, &ct, &mut OsRng)
                 .with_context(|| format!("{}", input.display()))?;
-            fsio::write_public(&out_path, &pd.to_json())?;
+            plan.write_public(&out_path, &pd.to_json())?;
             out.report(
                 &format!(
                     "Trustee {} wrote a partial decryption to {}",
@@ -351,14 +384,16 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             table_bits,
             range_bits,
         } => {
+            let table_path = table.unwrap_or_else(|| default_table_path(table_bits));
+            let inputs: Vec<&Path> = [&public_key, &input, &state, &table_path]
+                .into_iter()
+                .map(PathBuf::as_path)
+                .chain(partials.iter().map(PathBuf::as_path))
+                .collect();
+            let plan = out.writes().plan(&inputs, &[&out_path])?;
             let pk = load_pk(&public_key)?;
             let ct = load_ct(&input)?;
-            let TrusteeState::Done(signer) = load_state(&state)? else {
-                bail!(
-                    "{}: key generation is not finished (run round 3 first)",
-                    state.display()
-                );
-            };
+            let signer = load_key(&state)?;
             if signer.public_key() != &pk {
                 bail!(
                     "{}: this trustee belongs to another key than {}",
@@ -369,11 +404,10 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             let pds = partials
                 .iter()
                 .map(|p| {
-                    PartialDecryption::from_json(&fsio::read(p)?)
+                    PartialDecryption::from_json(&fsio::read(p, Limit::HE_THRESHOLD)?)
                         .with_context(|| format!("{}", p.display()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let table_path = table.unwrap_or_else(|| default_table_path(table_bits));
             let (table, t_table) = out.step("loading discrete-log table", || {
                 DlogTable::load_or_build(&table_path, table_bits)
             });
@@ -386,14 +420,14 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 Err(e @ HeError::NotEnoughShares { .. }) => {
                     out.report(
                         &format!("cannot decrypt: {e}"),
-                        json!({"ok": false, "error": e.to_string()}),
+                        json!({"ok": false, "valid": false, "error": e.to_string()}),
                     )?;
                     return Ok(Verdict::Invalid);
                 }
                 Err(e) => return Err(e).with_context(|| format!("{}", input.display())),
             };
             let record = tdecrypt::result_record(&pk, &ct, &pds, &combined, &signer)?;
-            fsio::write_public(&out_path, &record.to_json())?;
+            plan.write_public(&out_path, &record.to_json())?;
             let rejected: Vec<_> = combined
                 .rejected
                 .iter()
@@ -412,7 +446,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             }
             out.report(
                 &human,
-                json!({"ok": true, "total": combined.total, "used": combined.used, "rejected": rejected,
+                json!({"ok": true, "valid": true, "total": combined.total, "used": combined.used, "rejected": rejected,
                        "record": out_path, "table_ms": millis(t_table), "combine_ms": millis(t_combine)}),
             )?;
             Ok(Verdict::Success)
@@ -431,40 +465,50 @@ fn trustee_keygen(
     inputs: &[PathBuf],
     out_path: &Path,
 ) -> anyhow::Result<Verdict> {
-    match round {
-        1 => {
-            let (Some(index), Some(n), Some(t)) = (index, trustees, threshold) else {
-                bail!("round 1 needs --index, --trustees and --threshold");
-            };
-            let params = ThresholdParams::new(n, t)?;
-            let (s, msg) = Trustee::start(params, TrusteeIndex(index), &mut OsRng)?;
-            fsio::write_secret(state, &TrusteeState::Round1(s).to_secret_bytes())?;
-            fsio::write_public(out_path, &msg.to_json())?;
-            out.report(
-                &format!(
-                    "Trustee {index} of {n} (threshold {t}): round-1 message {}",
-                    out_path.display()
-                ),
-                json!({"ok": true, "round": 1, "out": out_path}),
-            )?;
-        }
-        2 => {
-            let TrusteeState::Round1(s) = load_state(state)? else {
-                bail!(
-                    "{}: not at round 1 (each round runs once, in order)",
-                    state.display()
-                );
-            };
+    anyhow::ensure!(
+        (1..=3).contains(&round),
+        "--round {round}: rounds are 1, 2 and 3"
+    );
+    if round == 1 {
+        let (Some(index), Some(n), Some(t)) = (index, trustees, threshold) else {
+            bail!("round 1 needs --index, --trustees and --threshold");
+        };
+        refuse_existing_state(state)?;
+        let plan = out.writes().plan(&[], &[state, out_path])?;
+        let params = ThresholdParams::new(n, t)?;
+        let (s, msg) = Trustee::start(params, TrusteeIndex(index), &mut OsRng)?;
+        // The public message first: if it cannot be written, no state exists to block a rerun.
+        plan.write_public(out_path, &msg.to_json())?;
+        plan.write_secret(state, &TrusteeState::Round1(s).to_secret_bytes())?;
+        out.report(
+            &format!(
+                "Trustee {index} of {n} (threshold {t}): round-1 message {}",
+                out_path.display()
+            ),
+            json!({"ok": true, "round": 1, "out": out_path}),
+        )?;
+        return Ok(Verdict::Success);
+    }
+    let files: Vec<&Path> = std::iter::once(state)
+        .chain(inputs.iter().map(PathBuf::as_path))
+        .collect();
+    let plan = out.writes().plan(&files, &[out_path])?;
+    let current = load_state(state)?;
+    current
+        .check_next_round(round)
+        .with_context(|| format!("{}", state.display()))?;
+    match current {
+        TrusteeState::Round1(s) => {
             let msgs = inputs
                 .iter()
                 .map(|p| {
-                    Round1Message::from_json(&fsio::read(p)?)
+                    Round1Message::from_json(&fsio::read(p, Limit::HE_THRESHOLD)?)
                         .with_context(|| format!("{}", p.display()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (s, msg) = s.deal(&msgs, &mut OsRng)?;
-            fsio::write_secret(state, &TrusteeState::Round2(s).to_secret_bytes())?;
-            fsio::write_public(out_path, &msg.to_json())?;
+            plan.write_public(out_path, &msg.to_json())?;
+            plan.replace_secret(state, &TrusteeState::Round2(s).to_secret_bytes())?;
             out.report(
                 &format!(
                     "Round-2 message (commitments and encrypted shares) {}",
@@ -473,32 +517,50 @@ fn trustee_keygen(
                 json!({"ok": true, "round": 2, "out": out_path}),
             )?;
         }
-        3 => {
-            let TrusteeState::Round2(s) = load_state(state)? else {
-                bail!(
-                    "{}: not at round 2 (each round runs once, in order)",
-                    state.display()
-                );
-            };
+        TrusteeState::Round2(s) => {
             let msgs = inputs
                 .iter()
                 .map(|p| {
-                    Round2Message::from_json(&fsio::read(p)?)
+                    Round2Message::from_json(&fsio::read(p, Limit::HE_THRESHOLD)?)
                         .with_context(|| format!("{}", p.display()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (key, pk) = s.finish(&msgs)?;
-            fsio::write_secret(state, &TrusteeState::Done(key).to_secret_bytes())?;
-            fsio::write_public(out_path, &pk.to_json())?;
+            plan.write_public(out_path, &pk.to_json())?;
+            plan.replace_secret(state, &TrusteeState::Done(key).to_secret_bytes())?;
             let key_id = hex_of(&pk.key_id());
             out.report(
                 &format!("Joint public key {} (key id {key_id})", out_path.display()),
                 json!({"ok": true, "round": 3, "out": out_path, "key_id": key_id}),
             )?;
         }
-        other => bail!("--round {other}: rounds are 1, 2 and 3"),
+        // `check_next_round` admits no round after a finished key generation.
+        TrusteeState::Done(_) => bail!("{}: key generation is already finished", state.display()),
     }
     Ok(Verdict::Success)
+}
+
+/// Round 1 starts a new key generation: it never replaces a trustee state, not even with
+/// `--force` (that would destroy a key share or a key generation under way).
+fn refuse_existing_state(state: &Path) -> anyhow::Result<()> {
+    if std::fs::symlink_metadata(state).is_err() {
+        return Ok(());
+    }
+    let existing = fsio::read(state, Limit::HE_THRESHOLD)
+        .ok()
+        .and_then(|bytes| TrusteeState::from_secret_bytes(&zeroize::Zeroizing::new(bytes)).ok());
+    match existing {
+        Some(existing) => Err(anyhow::Error::new(HeError::RoundOutOfOrder {
+            requested: 1,
+            completed: existing.completed_round(),
+        })
+        .context(format!(
+            "{}: already holds a trustee state (not even --force replaces it; give round 1 \
+             a new --state file)",
+            state.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn hex_of(bytes: &[u8]) -> String {
@@ -577,7 +639,8 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     )?;
     let record = tdecrypt::result_record(&pk, &total, &partials, &combined, &keys[0])?;
     let record_path = story.path("he-total.result.json");
-    fsio::write_public(&record_path, &record.to_json())?;
+    // The demo writes into its own fresh folder.
+    WritePolicy::NO_OVERWRITE.write_public(&record_path, &record.to_json())?;
     story.artifacts.insert("he.result", record_path);
     story.tell(
         &format!(

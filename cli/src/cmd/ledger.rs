@@ -280,7 +280,7 @@ fn batch_report(
 
 /// Reads a file to anchor: a `conclave.result` record or a Groth16 proof JSON.
 fn entry_from_file(path: &Path) -> anyhow::Result<Entry> {
-    let bytes = fsio::read(path)?;
+    let bytes = fsio::read(path, fsio::Limit::LEDGER_ENTRY)?;
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(value) => value,
         // Not JSON: a binary proof.
@@ -358,7 +358,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             operator_key,
         } => {
             let token = operator_token(&target, operator_key.as_deref())?;
-            let bytes = fsio::read(&vk)?;
+            let bytes = fsio::read(&vk, fsio::Limit::GROTH16_VERIFYING_KEY)?;
             let statement = Statement::from_file_bytes(&bytes, &label)
                 .with_context(|| format!("{}: not a verifying key", vk.display()))?;
             let id = statement.id();
@@ -568,7 +568,10 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     let statement = story.step(
         "operator registers the lender's statement (verifying key)",
         || {
-            let statement = Statement::from_file_bytes(&fsio::read(&vk_path)?, "loan threshold")?;
+            let statement = Statement::from_file_bytes(
+                &fsio::read(&vk_path, fsio::Limit::GROTH16_VERIFYING_KEY)?,
+                "loan threshold",
+            )?;
             Ok(operator.submit(&statement.into())?)
         },
     )?;
@@ -630,7 +633,7 @@ fn anchor_demo_result(story: &mut Story, operator: &Client, public: &Client) -> 
         let Some(path) = story.artifacts.get(artifact).cloned() else {
             continue;
         };
-        let value: Value = serde_json::from_slice(&fsio::read(&path)?)
+        let value: Value = serde_json::from_slice(&fsio::read(&path, fsio::Limit::LEDGER_ENTRY)?)
             .with_context(|| format!("{}: not JSON", path.display()))?;
         let record = ResultRecord::from_record_json(&value)?;
         let body = record.parsed_body()?;

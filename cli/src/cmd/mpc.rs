@@ -119,7 +119,7 @@ pub enum Command {
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
         Command::Keygen { party, out: dir } => {
-            keygen(PartyId(party), &dir)?;
+            keygen(PartyId(party), &dir, out.writes())?;
             out.report(
                 &format!(
                     "party {party}: keys written to {} (tls.key and signing.key are 0600)",
@@ -145,7 +145,8 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 Duration::from_secs(connect_timeout),
                 Duration::from_secs(round_timeout),
             )?;
-            fsio::write_public(&path, config.to_toml()?.as_bytes())?;
+            out.writes()
+                .write_public(&path, config.to_toml()?.as_bytes())?;
             out.report(
                 &format!(
                     "wrote {} for {parties} parties on 127.0.0.1:{base_port}..; keys in {} (generated for parties {generated:?})",
@@ -185,7 +186,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             let mut written = Vec::new();
             for (i, text) in files.iter().enumerate() {
                 let path = dir.join(format!("share-p{}.json", i + 1));
-                fsio::write_secret(&path, text.as_bytes())?;
+                out.writes().write_secret(&path, text.as_bytes())?;
                 written.push(path.display().to_string());
             }
             out.report(
@@ -224,7 +225,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             let dir = temp.path();
             let (config_path, _) = setup(dir, parties)?;
             let job_path = dir.join("bench.toml");
-            fsio::write_public(
+            out.writes().write_public(
                 &job_path,
                 format!(
                     "version = 1\njob = \"bench\"\ndescription = \"benchmark\"\n[bench]\nmultiplications = {multiplications}\ncomparisons = {comparisons}\ncomparison_bits = 32\nstats_values = {stats_values}\nlatency_samples = 20\n"
@@ -264,28 +265,27 @@ fn parent(path: &Path) -> PathBuf {
     }
 }
 
-fn keygen(party: PartyId, dir: &Path) -> anyhow::Result<()> {
+fn keygen(party: PartyId, dir: &Path, writes: fsio::WritePolicy) -> anyhow::Result<()> {
     anyhow::ensure!(party.0 >= 1, "--party must be at least 1");
+    let files = ["tls.key", "tls.crt", "signing.key", "signing.pub"].map(|name| dir.join(name));
+    let plan = writes.plan(&[], &files.each_ref().map(PathBuf::as_path))?;
     let tls = TlsIdentity::generate(party)?;
     let signing = SigningKey::generate(&mut OsRng);
-    fsio::write_secret(&dir.join("tls.key"), tls.key_pem().as_bytes())?;
-    fsio::write_public(&dir.join("tls.crt"), tls.certificate_pem.as_bytes())?;
-    fsio::write_secret(
-        &dir.join("signing.key"),
-        signing_key_to_json(party, &signing).as_bytes(),
-    )?;
+    plan.write_secret(&files[0], tls.key_pem().as_bytes())?;
+    plan.write_public(&files[1], tls.certificate_pem.as_bytes())?;
+    plan.write_secret(&files[2], signing_key_to_json(party, &signing).as_bytes())?;
     let public: String = signing
         .verifying_key()
         .as_bytes()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    fsio::write_public(&dir.join("signing.pub"), format!("{public}\n").as_bytes())?;
+    plan.write_public(&files[3], format!("{public}\n").as_bytes())?;
     Ok(())
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
-    String::from_utf8(fsio::read(path)?)
+    String::from_utf8(fsio::read(path, fsio::Limit::MPC_TEXT)?)
         .with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
 
@@ -302,7 +302,7 @@ fn local_config(
     for i in 1..=parties {
         let dir = keys_dir.join(format!("p{i}"));
         if !dir.join("tls.crt").exists() || !dir.join("signing.key").exists() {
-            keygen(PartyId(i), &dir)?;
+            keygen(PartyId(i), &dir, fsio::WritePolicy::NO_OVERWRITE)?;
             generated.push(i);
         }
         let pem = read_text(&dir.join("tls.crt"))?;
@@ -421,14 +421,14 @@ fn run_party(
     drop(engine);
     let elapsed = started.elapsed();
     if let (Some(path), Some(record)) = (&result_path, &outcome.record) {
-        fsio::write_public(
+        out.writes().write_public(
             path,
             format!("{}\n", serde_json::to_string_pretty(record)?).as_bytes(),
         )?;
     }
     if let (Some(path), Some(private)) = (&result_path, &outcome.private) {
         let private_path = path.with_extension("private.json");
-        fsio::write_secret(
+        out.writes().write_secret(
             &private_path,
             format!("{}\n", serde_json::to_string_pretty(private)?).as_bytes(),
         )?;
@@ -492,7 +492,7 @@ fn setup(dir: &Path, parties: u32) -> anyhow::Result<(PathBuf, PartyConfig)> {
         Duration::from_secs(60),
     )?;
     let path = dir.join("parties.toml");
-    fsio::write_public(&path, config.to_toml()?.as_bytes())?;
+    fsio::WritePolicy::NO_OVERWRITE.write_public(&path, config.to_toml()?.as_bytes())?;
     Ok((path, config))
 }
 
@@ -510,7 +510,7 @@ fn run_processes(
     let mut children: Vec<(u32, Child)> = Vec::new();
     for i in 1..=parties {
         let mut cmd = Process::new(&exe);
-        cmd.arg("--json")
+        cmd.args(["--json", "--force"])
             .args(["mpc", "run", "--party", &i.to_string()])
             .arg("--config")
             .arg(config_path)
@@ -610,10 +610,11 @@ fn demo(
             .chain(scores.iter().map(i64::to_string))
             .collect::<Vec<_>>()
             .join("\n");
-        fsio::write_public(&dir.join(format!("bank{i}.csv")), csv.as_bytes())?;
+        fsio::WritePolicy::NO_OVERWRITE
+            .write_public(&dir.join(format!("bank{i}.csv")), csv.as_bytes())?;
     }
     let stats_job = dir.join("stats.toml");
-    fsio::write_public(
+    fsio::WritePolicy::NO_OVERWRITE.write_public(
         &stats_job,
         b"version = 1\njob = \"stats\"\ndescription = \"credit scores across banks\"\n[stats]\nbits = 32\nthreshold = 650\n",
     )?;
@@ -680,7 +681,8 @@ fn demo(
             }
             csv.push('\n');
         }
-        fsio::write_public(&dir.join(format!("features{i}.csv")), csv.as_bytes())?;
+        fsio::WritePolicy::NO_OVERWRITE
+            .write_public(&dir.join(format!("features{i}.csv")), csv.as_bytes())?;
     }
     let mut score_toml = String::from(
         "version = 1\njob = \"score\"\ndescription = \"joint credit decision\"\n[score]\nfraction_bits = 8\nbits = 48\nbias = 0.5\nthreshold = 1.0\nlender = 1\nreveal_scores = true\n",
@@ -694,7 +696,7 @@ fn demo(
         }
     }
     let score_job = dir.join("score.toml");
-    fsio::write_public(&score_job, score_toml.as_bytes())?;
+    fsio::WritePolicy::NO_OVERWRITE.write_public(&score_job, score_toml.as_bytes())?;
     let t = Instant::now();
     run_processes(
         dir,

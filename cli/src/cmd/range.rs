@@ -16,13 +16,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use conclave_circuits::bulletproof::{
     verify_batch, BitSize, Commitment, Generators, Opening, RangeError, RangeProof, Statement,
-    Zeroizing,
 };
 use rand::rngs::OsRng;
 use serde_json::{json, Value};
 
 use crate::cmd::demo::Story;
-use crate::fsio;
+use crate::fsio::{self, Limit, Plan, SecretSource, WritePolicy};
 use crate::output::{millis, Output, Verdict};
 
 /// Range-proof commands.
@@ -42,9 +41,17 @@ pub enum Command {
 /// Options of `conclave range commit`.
 #[derive(clap::Args)]
 pub struct CommitArgs {
-    /// The value to commit to (0 ..= 2^64 − 1).
+    /// The value to commit to (0 ..= 2^64 − 1), or `-` to read it from stdin (a value on
+    /// the command line is visible to other users of this machine).
+    #[arg(
+        long,
+        required_unless_present = "value_file",
+        conflicts_with = "value_file"
+    )]
+    pub value: Option<String>,
+    /// Read the value from this file instead of the command line.
     #[arg(long)]
-    pub value: u64,
+    pub value_file: Option<PathBuf>,
     /// Where to write the secret opening (value + blinding), mode 0600.
     #[arg(long)]
     pub out: PathBuf,
@@ -127,11 +134,17 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
 }
 
 fn commit(args: CommitArgs, out: &Output) -> anyhow::Result<Verdict> {
-    let opening = Opening::random(args.value, &mut OsRng);
+    let value = SecretSource::from_options(args.value.clone(), args.value_file.clone())?;
+    let inputs: Vec<&Path> = value.input().into_iter().collect();
+    let outputs: Vec<&Path> = std::iter::once(args.out.as_path())
+        .chain(args.commitment.as_deref())
+        .collect();
+    let plan = out.writes().plan(&inputs, &outputs)?;
+    let opening = Opening::random(value.read_u64()?, &mut OsRng);
     let commitment = opening.commitment();
-    write_opening(&args.out, &opening, args.binary)?;
+    write_opening(&plan, &args.out, &opening, args.binary)?;
     if let Some(path) = &args.commitment {
-        write_commitment(path, &commitment, args.binary)?;
+        write_commitment(&plan, path, &commitment, args.binary)?;
     }
     out.report(
         &format!(
@@ -154,6 +167,11 @@ fn commit(args: CommitArgs, out: &Output) -> anyhow::Result<Verdict> {
 }
 
 fn add(args: AddArgs, out: &Output) -> anyhow::Result<Verdict> {
+    let inputs: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+    let outputs: Vec<&Path> = std::iter::once(args.out.as_path())
+        .chain(args.commitment.as_deref())
+        .collect();
+    let plan = out.writes().plan(&inputs, &outputs)?;
     let (total, opening_written) = if args.openings {
         let openings = args
             .files
@@ -161,10 +179,10 @@ fn add(args: AddArgs, out: &Output) -> anyhow::Result<Verdict> {
             .map(|path| read_opening(path))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let total = Opening::sum(&openings).context("cannot add the openings")?;
-        write_opening(&args.out, &total, args.binary)?;
+        write_opening(&plan, &args.out, &total, args.binary)?;
         let commitment = total.commitment();
         if let Some(path) = &args.commitment {
-            write_commitment(path, &commitment, args.binary)?;
+            write_commitment(&plan, path, &commitment, args.binary)?;
         }
         (commitment, true)
     } else {
@@ -179,7 +197,7 @@ fn add(args: AddArgs, out: &Output) -> anyhow::Result<Verdict> {
             .map(|path| read_commitment(path))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let total = Commitment::sum(&commitments);
-        write_commitment(&args.out, &total, args.binary)?;
+        write_commitment(&plan, &args.out, &total, args.binary)?;
         (total, false)
     };
     let what = if opening_written {
@@ -211,6 +229,8 @@ fn add(args: AddArgs, out: &Output) -> anyhow::Result<Verdict> {
 }
 
 fn prove(args: ProveArgs, out: &Output) -> anyhow::Result<Verdict> {
+    let inputs: Vec<&Path> = args.opening.iter().map(PathBuf::as_path).collect();
+    let plan = out.writes().plan(&inputs, &[&args.out])?;
     let bits = args
         .bits
         .map(|bits| BitSize::new(bits).with_context(|| format!("--bits {bits}")))
@@ -245,7 +265,7 @@ fn prove(args: ProveArgs, out: &Output) -> anyhow::Result<Verdict> {
     } else {
         proof.to_json().into_bytes()
     };
-    fsio::write_public(&args.out, &bytes)?;
+    plan.write_public(&args.out, &bytes)?;
     out.report(
         &format!(
             "proved {} ({} proof bytes) in {:.1} ms\nproof written to {}",
@@ -447,13 +467,12 @@ fn hexes(commitments: &[Commitment]) -> String {
 }
 
 fn read_opening(path: &Path) -> anyhow::Result<Opening> {
-    fsio::check_secret_permissions(path)?;
-    let bytes = Zeroizing::new(fsio::read(path)?);
+    let bytes = fsio::read_secret(path, Limit::RANGE_OPENING)?;
     Opening::decode(&bytes).with_context(|| format!("{}: not a valid opening file", path.display()))
 }
 
 fn read_commitment(path: &Path) -> anyhow::Result<Commitment> {
-    let bytes = fsio::read(path)?;
+    let bytes = fsio::read(path, Limit::RANGE_COMMITMENT)?;
     Commitment::decode(&bytes).with_context(|| {
         format!(
             "{}: not a valid commitment file (to add secret openings, pass --openings)",
@@ -463,24 +482,29 @@ fn read_commitment(path: &Path) -> anyhow::Result<Commitment> {
 }
 
 fn read_proof(path: &Path) -> anyhow::Result<RangeProof> {
-    let bytes = fsio::read(path)?;
+    let bytes = fsio::read(path, Limit::RANGE_PROOF)?;
     RangeProof::decode(&bytes)
         .with_context(|| format!("{}: not a valid range-proof file", path.display()))
 }
 
-fn write_opening(path: &Path, opening: &Opening, binary: bool) -> anyhow::Result<()> {
+fn write_opening(plan: &Plan, path: &Path, opening: &Opening, binary: bool) -> anyhow::Result<()> {
     if binary {
-        fsio::write_secret(path, &opening.to_bytes())
+        plan.write_secret(path, &opening.to_bytes())
     } else {
-        fsio::write_secret(path, opening.to_json().as_bytes())
+        plan.write_secret(path, opening.to_json().as_bytes())
     }
 }
 
-fn write_commitment(path: &Path, commitment: &Commitment, binary: bool) -> anyhow::Result<()> {
+fn write_commitment(
+    plan: &Plan,
+    path: &Path,
+    commitment: &Commitment,
+    binary: bool,
+) -> anyhow::Result<()> {
     if binary {
-        fsio::write_public(path, &commitment.to_bytes())
+        plan.write_public(path, &commitment.to_bytes())
     } else {
-        fsio::write_public(path, commitment.to_json().as_bytes())
+        plan.write_public(path, commitment.to_json().as_bytes())
     }
 }
 
@@ -499,6 +523,8 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         ("lender-b", 12_500),
         ("lender-c", 9_000),
     ];
+    // The demo writes into its own fresh folder.
+    let files = WritePolicy::NO_OVERWRITE.plan(&[], &[])?;
     let mut commitments = Vec::new();
     let mut opening_files = Vec::new();
     for (name, owed) in lenders {
@@ -508,8 +534,8 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
             &format!("{name} commits to the {owed} the customer owes"),
             || {
                 let opening = Opening::random(owed, &mut OsRng);
-                write_opening(&opening_path, &opening, false)?;
-                write_commitment(&commitment_path, &opening.commitment(), false)?;
+                write_opening(&files, &opening_path, &opening, false)?;
+                write_commitment(&files, &commitment_path, &opening.commitment(), false)?;
                 Ok(opening.commitment())
             },
         )?;
@@ -519,7 +545,7 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
     let total_path = story.path("range/total-commitment.json");
     let total = story.step("Anyone adds the three public commitments", || {
         let total = Commitment::sum(&commitments);
-        write_commitment(&total_path, &total, false)?;
+        write_commitment(&files, &total_path, &total, false)?;
         Ok(total)
     })?;
     let total_opening_path = story.path("range/total-opening.json");
@@ -532,7 +558,7 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let sum = Opening::sum(&openings)?;
             sum.check_opens(&total)?;
-            write_opening(&total_opening_path, &sum, false)
+            write_opening(&files, &total_opening_path, &sum, false)
         },
     )?;
     let proof_path = story.path("range/total-debt-proof.json");
@@ -541,7 +567,7 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         || {
             let opening = read_opening(&total_opening_path)?;
             let proof = RangeProof::prove_interval(&gens, &opening, 0, LIMIT, None, &mut OsRng)?;
-            fsio::write_public(&proof_path, proof.to_json().as_bytes())?;
+            files.write_public(&proof_path, proof.to_json().as_bytes())?;
             Ok(proof)
         },
     )?;

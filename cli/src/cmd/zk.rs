@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use serde_json::json;
 
 use crate::cmd::demo::Story;
-use crate::fsio;
+use crate::fsio::{self, Limit, SecretSource, WritePolicy};
 use crate::output::{millis, Output, Verdict};
 
 /// Zero-knowledge commands.
@@ -19,9 +19,17 @@ use crate::output::{millis, Output, Verdict};
 pub enum Command {
     /// Commit to a value: writes the secret opening (0600) and prints the commitment.
     Commit {
-        /// The value to commit to (an unsigned 64-bit integer).
+        /// The value to commit to (an unsigned 64-bit integer), or `-` to read it from stdin
+        /// (a value on the command line is visible to other users of this machine).
+        #[arg(
+            long,
+            required_unless_present = "value_file",
+            conflicts_with = "value_file"
+        )]
+        value: Option<String>,
+        /// Read the value from this file instead of the command line.
         #[arg(long)]
-        value: u64,
+        value_file: Option<PathBuf>,
         /// Where to write the secret file.
         #[arg(long)]
         out: PathBuf,
@@ -104,7 +112,11 @@ pub enum Command {
 /// Runs a `zk` command.
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
-        Command::Commit { value, out: path } => commit(value, &path, out),
+        Command::Commit {
+            value,
+            value_file,
+            out: path,
+        } => commit(&SecretSource::from_options(value, value_file)?, &path, out),
         Command::Setup {
             statement,
             bits,
@@ -156,10 +168,12 @@ fn parse_statement(name: &str, bits: u32, at_most: bool) -> anyhow::Result<State
     Ok(statement?)
 }
 
-fn commit(value: u64, path: &Path, out: &Output) -> anyhow::Result<Verdict> {
-    let opening = Opening::random(value, &mut OsRng);
+fn commit(value: &SecretSource, path: &Path, out: &Output) -> anyhow::Result<Verdict> {
+    let inputs: Vec<&Path> = value.input().into_iter().collect();
+    let plan = out.writes().plan(&inputs, &[path])?;
+    let opening = Opening::random(value.read_u64()?, &mut OsRng);
     let commitment = opening.commitment().to_decimal();
-    fsio::write_secret(path, opening.to_secret_json().as_bytes())?;
+    plan.write_secret(path, opening.to_secret_json().as_bytes())?;
     out.report(
         &format!(
             "commitment {commitment}\nsecret written to {} (mode 0600)",
@@ -185,6 +199,11 @@ fn setup(
     danger_seed: Option<u64>,
     out: &Output,
 ) -> anyhow::Result<Verdict> {
+    let (pk_path, vk_path) = key_paths(dir, statement);
+    let vk_json_path = vk_path.with_extension("vk.json");
+    let plan = out
+        .writes()
+        .plan(&[], &[&pk_path, &vk_path, &vk_json_path])?;
     let (keys, took) = out.step("generating Groth16 keys", || match danger_seed {
         Some(seed) => groth16::setup(
             statement,
@@ -193,11 +212,9 @@ fn setup(
         None => groth16::setup(statement, &mut OsRng),
     });
     let (pk, vk) = keys?;
-    let (pk_path, vk_path) = key_paths(dir, statement);
-    fsio::write_public(&pk_path, &pk.to_bytes())?;
-    fsio::write_public(&vk_path, &vk.to_bytes())?;
-    let vk_json_path = vk_path.with_extension("vk.json");
-    fsio::write_public(&vk_json_path, vk.to_json().as_bytes())?;
+    plan.write_public(&pk_path, &pk.to_bytes())?;
+    plan.write_public(&vk_path, &vk.to_bytes())?;
+    plan.write_public(&vk_json_path, vk.to_json().as_bytes())?;
     out.report(
         &format!(
             "{} keys ({}-bit) in {:.0} ms\n  proving key   {}\n  verifying key {} (JSON: {})\n  statement id  {}",
@@ -224,8 +241,7 @@ fn setup(
 
 /// Reads a secret opening, refusing files that others can read.
 pub fn read_secret(path: &Path) -> anyhow::Result<Opening> {
-    fsio::check_secret_permissions(path)?;
-    let bytes = zeroize::Zeroizing::new(fsio::read(path)?);
+    let bytes = fsio::read_secret(path, Limit::ZK_SECRET)?;
     let text = std::str::from_utf8(&bytes)
         .with_context(|| format!("{}: secret file is not UTF-8 text", path.display()))?;
     Opening::from_secret_json(text).with_context(|| format!("{}: bad secret file", path.display()))
@@ -233,19 +249,20 @@ pub fn read_secret(path: &Path) -> anyhow::Result<Opening> {
 
 /// Reads a proving key (binary or JSON).
 pub fn read_proving_key(path: &Path) -> anyhow::Result<ProvingKey> {
-    ProvingKey::decode(&fsio::read(path)?)
+    ProvingKey::decode(&fsio::read(path, Limit::GROTH16_PROVING_KEY)?)
         .with_context(|| format!("{}: bad proving key", path.display()))
 }
 
 /// Reads a verifying key (binary or JSON).
 pub fn read_verifying_key(path: &Path) -> anyhow::Result<VerifyingKey> {
-    VerifyingKey::decode(&fsio::read(path)?)
+    VerifyingKey::decode(&fsio::read(path, Limit::GROTH16_VERIFYING_KEY)?)
         .with_context(|| format!("{}: bad verifying key", path.display()))
 }
 
 /// Reads a proof (binary or JSON).
 pub fn read_proof(path: &Path) -> anyhow::Result<Proof> {
-    Proof::decode(&fsio::read(path)?).with_context(|| format!("{}: bad proof", path.display()))
+    Proof::decode(&fsio::read(path, Limit::GROTH16_PROOF)?)
+        .with_context(|| format!("{}: bad proof", path.display()))
 }
 
 fn prove(
@@ -256,6 +273,7 @@ fn prove(
     binary: bool,
     out: &Output,
 ) -> anyhow::Result<Verdict> {
+    let plan = out.writes().plan(&[pk_path, secret_path], &[path])?;
     let pk = read_proving_key(pk_path)?;
     let opening = read_secret(secret_path)?;
     let (proof, took) = out.step("proving", || {
@@ -267,7 +285,7 @@ fn prove(
     } else {
         proof.to_json().into_bytes()
     };
-    fsio::write_public(path, &bytes)?;
+    plan.write_public(path, &bytes)?;
     let claim = proof.claim()?;
     out.report(
         &format!(
@@ -376,6 +394,14 @@ fn export_snarkjs(
     dir: &Path,
     out: &Output,
 ) -> anyhow::Result<Verdict> {
+    let paths = [
+        dir.join("verification_key.json"),
+        dir.join("proof.json"),
+        dir.join("public.json"),
+    ];
+    let plan = out
+        .writes()
+        .plan(&[vk_path, proof_path], &[&paths[0], &paths[1], &paths[2]])?;
     let vk = read_verifying_key(vk_path)?;
     let proof = read_proof(proof_path)?;
     let files = snarkjs::export(&vk, &proof).with_context(|| {
@@ -385,13 +411,14 @@ fn export_snarkjs(
             vk_path.display()
         )
     })?;
+    let [vk_out, proof_out, public_out] = paths;
     let paths = [
-        (dir.join("verification_key.json"), files.verification_key),
-        (dir.join("proof.json"), files.proof),
-        (dir.join("public.json"), files.public),
+        (vk_out, files.verification_key),
+        (proof_out, files.proof),
+        (public_out, files.public),
     ];
     for (path, text) in &paths {
-        fsio::write_public(path, text.as_bytes())?;
+        plan.write_public(path, text.as_bytes())?;
     }
     out.report(
         &format!("wrote snarkjs files to {}", dir.display()),
@@ -406,7 +433,7 @@ fn export_snarkjs(
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
-    String::from_utf8(fsio::read(path)?)
+    String::from_utf8(fsio::read(path, Limit::SNARKJS)?)
         .with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
 
@@ -447,15 +474,17 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(groth16::setup(statement, &mut OsRng)?),
     )?;
     let (pk_path, vk_path) = key_paths(&story.path("keys"), statement);
-    fsio::write_public(&pk_path, &pk.to_bytes())?;
-    fsio::write_public(&vk_path, &vk.to_bytes())?;
+    // The demo writes into its own fresh folder.
+    let files = WritePolicy::NO_OVERWRITE;
+    files.write_public(&pk_path, &pk.to_bytes())?;
+    files.write_public(&vk_path, &vk.to_bytes())?;
 
     let secret_path = story.path("applicant/secret.json");
     let opening = story.step(
         "the applicant commits to her score 712 (secret kept 0600)",
         || {
             let opening = Opening::random(712, &mut OsRng);
-            fsio::write_secret(&secret_path, opening.to_secret_json().as_bytes())?;
+            files.write_secret(&secret_path, opening.to_secret_json().as_bytes())?;
             Ok(opening)
         },
     )?;
@@ -471,7 +500,7 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         },
     )?;
     let proof_path = story.path("applicant/proof.json");
-    fsio::write_public(&proof_path, proof.to_json().as_bytes())?;
+    files.write_public(&proof_path, proof.to_json().as_bytes())?;
 
     let received = read_proof(&proof_path)?;
     story.step(

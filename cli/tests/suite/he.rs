@@ -59,6 +59,35 @@ fn threshold_flow_through_the_cli() {
         assert_eq!(mode & 0o777, 0o600, "state files are secret");
     }
     let r1 = files("r1-", 1..=3, ".json");
+    // Round 3 before round 2 is refused, and round 1 never replaces a state, not even
+    // with --force; the state is untouched.
+    let state_before = std::fs::read(d.join("t1.state")).expect("state");
+    let early = he(
+        d,
+        2,
+        &format!("he trustee-keygen --round 3 --state t1.state --out pk-x.json --in {r1}"),
+    );
+    assert!(
+        stderr(&early).contains("next round for this state is 2"),
+        "{}",
+        stderr(&early)
+    );
+    let again = he(
+        d,
+        2,
+        "--force he trustee-keygen --round 1 --index 1 --trustees 3 --threshold 2 \
+         --state t1.state --out r1-again.json",
+    );
+    assert!(
+        stderr(&again).contains("t1.state: already holds a trustee state"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read(d.join("t1.state")).expect("state"),
+        state_before
+    );
+    assert!(!d.join("pk-x.json").exists() && !d.join("r1-again.json").exists());
     for i in 1..=3 {
         ok(
             d,
@@ -87,6 +116,22 @@ fn threshold_flow_through_the_cli() {
         key_ids.windows(2).all(|w| w[0] == w[1]),
         "same joint key for all"
     );
+    // A finished state refuses every round, round 1 included (it holds the key share).
+    let finished = std::fs::read(d.join("t1.state")).expect("state");
+    for line in [
+        format!("he trustee-keygen --round 3 --state t1.state --out pk-y.json --in {r2}"),
+        "--force he trustee-keygen --round 1 --index 1 --trustees 3 --threshold 2 \
+         --state t1.state --out r1-y.json"
+            .to_owned(),
+    ] {
+        let refused = he(d, 2, &line);
+        assert!(
+            stderr(&refused).contains("already finished"),
+            "{line}: {}",
+            stderr(&refused)
+        );
+    }
+    assert_eq!(std::fs::read(d.join("t1.state")).expect("state"), finished);
     let values = [1_250u64, 99_000, 7, 123_456];
     for (k, v) in values.iter().enumerate() {
         ok(
@@ -121,6 +166,7 @@ fn threshold_flow_through_the_cli() {
         ),
     );
     assert_eq!(combined["total"], values.iter().sum::<u64>());
+    assert_eq!(combined["valid"], true);
     assert_eq!(combined["rejected"][0]["trustee"], 2);
     let record: Value =
         serde_json::from_slice(&std::fs::read(d.join("result.json")).expect("record"))
@@ -142,6 +188,24 @@ fn threshold_flow_through_the_cli() {
         "he partial-decrypt --state t1.state --input bad.ct --out x.json",
     );
     assert!(stderr(&bad).contains("bad.ct"));
+    // The state is an input: not even --force writes a partial decryption over it.
+    let clobber = he(
+        d,
+        2,
+        "--force he partial-decrypt --state t1.state --input total.ct --out t1.state",
+    );
+    assert!(
+        stderr(&clobber).contains("t1.state: is also an input"),
+        "{}",
+        stderr(&clobber)
+    );
+    assert_eq!(std::fs::read(d.join("t1.state")).expect("state"), finished);
+    // Secret values from stdin or a file, not only the command line.
+    std::fs::write(d.join("v.txt"), "5\n").expect("write");
+    ok(
+        d,
+        "he encrypt-value --public-key pk-1.json --value-file v.txt --out five.ct",
+    );
 }
 
 #[test]

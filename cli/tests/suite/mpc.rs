@@ -135,7 +135,7 @@ fn certificate_not_pinned_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path());
     // Party 3 replaces its keys after the config was written.
-    expect(dir.path(), 0, "mpc keygen --party 3 --out p3");
+    expect(dir.path(), 0, "mpc keygen --party 3 --out p3 --force");
     party_refused(
         dir.path(),
         3,

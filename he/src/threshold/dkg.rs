@@ -685,6 +685,33 @@ fn blank_state(
 }
 
 impl TrusteeState {
+    /// The last key-generation round this state has completed: 1, 2, or 3 (finished).
+    pub fn completed_round(&self) -> u32 {
+        match self {
+            Self::Round1(_) => 1,
+            Self::Round2(_) => 2,
+            Self::Done(_) => 3,
+        }
+    }
+
+    /// Checks that `round` is the next round for this state (round 2 after round 1, round
+    /// 3 after round 2), so a state file is only ever replaced by its successor.
+    ///
+    /// # Errors
+    /// [`Error::RoundOutOfOrder`] for any other round: a rerun, a skipped round, or any
+    /// round on a finished key generation (round 1 never runs on an existing state).
+    pub fn check_next_round(&self, round: u32) -> Result<()> {
+        let completed = self.completed_round();
+        if round == completed + 1 {
+            Ok(())
+        } else {
+            Err(Error::RoundOutOfOrder {
+                requested: round,
+                completed,
+            })
+        }
+    }
+
     /// Secret JSON bytes (zeroized when dropped). Write them 0600.
     ///
     /// # Layout
@@ -793,5 +820,52 @@ impl TrusteeState {
                 reason: format!("unknown stage {other}"),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    use super::*;
+
+    /// Every stage accepts exactly its next round; reruns, skips and round 1 are refused.
+    #[test]
+    fn only_the_next_round_runs_on_a_state() -> Result<()> {
+        let mut rng = ChaCha20Rng::seed_from_u64(15);
+        let params = ThresholdParams::new(2, 2)?;
+        let (s1, m1) = Trustee::start(params, TrusteeIndex(1), &mut rng)?;
+        let (s2, m2) = Trustee::start(params, TrusteeIndex(2), &mut rng)?;
+        let round1 = [m1, m2];
+        let (d1, r1) = s1.deal(&round1, &mut rng)?;
+        let (d2, r2) = s2.deal(&round1, &mut rng)?;
+        let (key, _) = d1.finish(&[r1, r2])?;
+        let states = [
+            TrusteeState::Round1(Trustee::start(params, TrusteeIndex(1), &mut rng)?.0),
+            TrusteeState::Round2(d2),
+            TrusteeState::Done(key),
+        ];
+        for (state, completed) in states.iter().zip(1u32..) {
+            assert_eq!(state.completed_round(), completed);
+            for round in 0..=5 {
+                let outcome = state.check_next_round(round);
+                if round == completed + 1 {
+                    assert!(outcome.is_ok(), "round {round} after {completed}");
+                } else {
+                    assert!(
+                        matches!(
+                            outcome,
+                            Err(Error::RoundOutOfOrder { requested, completed: c })
+                                if requested == round && c == completed
+                        ),
+                        "round {round} after {completed} must be refused"
+                    );
+                }
+            }
+        }
+        let message = states[2].check_next_round(1).err().map(|e| e.to_string());
+        assert!(message.is_some_and(|m| m.contains("already finished")));
+        Ok(())
     }
 }
