@@ -158,7 +158,7 @@ fn free_ports(n: u16, avoid: &[u16]) -> u16 {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = probe.local_addr().unwrap().port();
         drop(probe);
-        let clash = (0..n).any(|i| avoid.contains(&(base.wrapping_add(i))));
+        let clash = (0..n).any(|i| avoid.contains(&base.wrapping_add(i)));
         if base < 65000
             && !clash
             && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
