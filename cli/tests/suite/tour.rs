@@ -16,6 +16,7 @@
 //!   step 2 has installed snarkjs (`npm ci --prefix interop`) and `node` is on PATH.
 //!
 //! The discrete-log table of `he combine` is cached in the directory the `he` tests use.
+#![cfg(unix)] // bash, process groups and symlinks
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -171,7 +172,7 @@ fn single_quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// `n` consecutive free loopback ports after `avoid`.
+/// The first of `n` consecutive free loopback ports, none of them in `avoid`.
 fn free_ports(n: u16, avoid: &[u16]) -> u16 {
     loop {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
