@@ -9,4 +9,5 @@ mod he;
 mod ledger;
 mod mpc;
 mod range;
+mod tour;
 mod zk;
