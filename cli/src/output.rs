@@ -3,8 +3,8 @@
 //! [`WritePolicy`] (`--force`), handed to every command with it.
 //!
 //! The output contract: with `--json`, stdout carries exactly one JSON object per
-//! invocation. Successful commands print `"ok": true`; every verify command prints
-//! `"valid": true|false` with exit code 0 or 1; any error, usage errors included, prints
+//! invocation, whose `"ok"` is true exactly when the exit code is 0; every verify command
+//! prints `"valid": true|false` with exit code 0 or 1; any error, usage errors included, prints
 //! `{"ok": false, "error": "…"}` and exits 2. Messages are `Display` text, each cause
 //! once, never a Rust `Debug` structure ([`error_message`]).
 

@@ -378,7 +378,7 @@ fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Resu
             millis(took)
         ),
         json!({
-            "ok": true,
+            "ok": valid,
             "valid": valid,
             "statement_id": vk.id().to_hex(),
             "proofs": reports,
@@ -460,7 +460,7 @@ fn verify_snarkjs(
     };
     out.report(
         if valid { "OK: the snarkjs proof is valid" } else { "INVALID: the snarkjs proof does not verify" },
-        json!({ "ok": true, "valid": valid, "public_signals": public.iter().map(field::to_decimal).collect::<Vec<_>>(), "ms": millis(took) }),
+        json!({ "ok": valid, "valid": valid, "public_signals": public.iter().map(field::to_decimal).collect::<Vec<_>>(), "ms": millis(took) }),
     )?;
     Ok(Verdict::from_valid(valid))
 }

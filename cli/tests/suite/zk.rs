@@ -91,6 +91,11 @@ fn commit_prove_verify_and_reject_tampering() {
         .map(|p| p["valid"].as_bool().unwrap())
         .collect();
     assert_eq!(validity, vec![true, false, true]);
+    // The output contract: "ok" is true exactly when the exit code is 0.
+    assert_eq!(
+        (&report["ok"], &report["valid"]),
+        (&false.into(), &false.into())
+    );
     expect(d, 0, &format!("{VERIFY_THRESHOLD} proof.json proof.json"));
 }
 
