@@ -10,7 +10,7 @@ use conclave_mpc::config::{
     signing_key_from_json, signing_key_to_json, PartyConfig, PartyInfo, TlsIdentity,
 };
 use conclave_mpc::ed25519_dalek::SigningKey;
-use conclave_mpc::jobs::{self, ClientShares, JobFile, JobInput, Signer};
+use conclave_mpc::jobs::{self, ClientShares, Job, JobFile, JobInput, PrivateSink, Signer};
 use conclave_mpc::record::ResultRecord;
 use conclave_mpc::{Engine, Params, PartyId};
 use rand::rngs::OsRng;
@@ -360,10 +360,22 @@ fn run_party(
     let job = JobFile::from_toml(&read_text(job_path)?, &job_path.display().to_string())?;
     let input = match input {
         Some(path) => JobInput::parse_csv(&job, &read_text(path)?, &path.display().to_string())?,
-        None if job.job == "bench" => JobInput::None,
-        None if job.job == "stats" && shares.is_some() => JobInput::Values(Vec::new()),
-        None => bail!("--input is required for a {} job", job.job),
+        None => JobInput::absent(&job, shares.is_some())?,
     };
+    // Everything this party can check alone is checked before any socket is opened.
+    let sink = match result_path {
+        Some(_) => PrivateSink::Caller,
+        None => PrivateSink::Nowhere,
+    };
+    job.validate(config.n(), me, &input, sink)
+        .with_context(|| {
+            format!(
+                "party {}: job {} does not fit {} and this party's input",
+                me.0,
+                job_path.display(),
+                config_path.display()
+            )
+        })?;
     let client = match shares {
         Some(path) => {
             fsio::check_secret_permissions(path)?;
@@ -413,8 +425,11 @@ fn run_party(
         Err(error) => {
             engine.abort(&error);
             drop(engine);
-            return Err(anyhow::Error::new(error)
-                .context(format!("party {}: job {} failed", me.0, job.job)));
+            return Err(anyhow::Error::new(error).context(format!(
+                "party {}: job {} failed",
+                me.0,
+                job.job.name()
+            )));
         }
     };
     let traffic = engine.traffic();
@@ -426,25 +441,36 @@ fn run_party(
             format!("{}\n", serde_json::to_string_pretty(record)?).as_bytes(),
         )?;
     }
-    if let (Some(path), Some(private)) = (&result_path, &outcome.private) {
-        let private_path = path.with_extension("private.json");
-        fsio::write_secret(
-            &private_path,
-            format!("{}\n", serde_json::to_string_pretty(private)?).as_bytes(),
-        )?;
-    }
+    // What only this party holds (its input salt, the lender's decisions) goes to a 0600
+    // file and never to stdout, `--json` included.
+    let private_path = match (&result_path, job.job.has_record()) {
+        (Some(path), true) => {
+            let private_path = path.with_extension("private.json");
+            fsio::write_secret(&private_path, outcome.private.to_json().as_bytes())?;
+            Some(private_path)
+        }
+        _ => None,
+    };
+    let private_note = match &private_path {
+        Some(p) if outcome.private.has_decisions() => format!(
+            "\nprivate outputs (decisions only this party learned, input salt) written to {} (0600)",
+            p.display()
+        ),
+        Some(p) => format!("\ninput salt written to {} (0600)", p.display()),
+        None if job.job.has_record() => {
+            "\ninput salt not kept (no --out): the input commitment cannot be opened later"
+                .to_string()
+        }
+        None => String::new(),
+    };
     let human = format!(
-        "party {}: {} job done in {:.1} ms ({} rounds, {} bytes sent)\n{}{}",
+        "party {}: {} job done in {:.1} ms ({} rounds, {} bytes sent)\n{}{private_note}",
         me.0,
-        job.job,
+        job.job.name(),
         millis(elapsed),
         traffic.rounds,
         traffic.bytes_sent,
         serde_json::to_string_pretty(&outcome.outputs)?,
-        match &outcome.private {
-            Some(_) => "\nprivate outputs (only this party learned them) written beside the record",
-            None => "",
-        }
     );
     out.report(
         &human,
@@ -452,9 +478,8 @@ fn run_party(
             "ok": true,
             "party": me.0,
             "outputs": outcome.outputs,
-            "private": outcome.private,
             "record": outcome.record,
-            "input_salt": outcome.input_salt,
+            "private_file": private_path.map(|p| p.display().to_string()),
             "ms": millis(elapsed),
             "rounds": traffic.rounds,
             "bytes_sent": traffic.bytes_sent,
@@ -705,24 +730,33 @@ fn demo(
         Duration::from_secs(300),
     )?;
     let private: Value = serde_json::from_str(&read_text(&dir.join("result-p1.private.json"))?)?;
-    let decisions = private["decisions"].as_array().cloned().unwrap_or_default();
+    let decisions = private["decisions"]
+        .as_array()
+        .cloned()
+        .context("the lender's private file has no decisions")?;
     anyhow::ensure!(
         decisions.len() == applicants,
         "lender got {} decisions",
         decisions.len()
     );
+    // Plaintext reference: the library's fixed-point decision for the same job.
+    let Job::Score {
+        score: score_params,
+    } = JobFile::from_toml(&score_toml, "score.toml")?.job
+    else {
+        bail!("the demo's score job is not a score job");
+    };
     let mut approved = 0;
     for (a, row) in features.iter().enumerate() {
-        // Plaintext reference in the same fixed point (8 fractional bits).
-        let scaled: i64 = (0..3)
-            .filter(|c| columns[*c].1 <= parties)
-            .map(|c| (row[c] * (weights[c] * 256.0).round()).round() as i64)
-            .sum::<i64>()
-            + 128;
-        let expect = scaled >= 256;
-        let got = decisions[a]["approve"].as_bool().unwrap_or(!expect);
+        let expect = score_params.decide(|feature| {
+            columns
+                .iter()
+                .position(|(name, _)| *name == feature.column)
+                .map(|c| row[c])
+        })?;
+        let got = decisions[a]["approve"].as_bool();
         anyhow::ensure!(
-            got == expect,
+            got == Some(expect),
             "decision for applicant {a} differs from plaintext"
         );
         approved += usize::from(expect);
