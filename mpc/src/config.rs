@@ -2,7 +2,7 @@
 //!
 //! The configuration lists every party's id, address, pinned TLS certificate (PEM) and
 //! Ed25519 verifying key; every party must use the same file (its digest is compared
-//! during the connection handshake). Formats: docs/formats/mpc.md.
+//! during the connection handshake). Formats: docs/formats.md ("MPC formats").
 
 use std::time::Duration;
 
