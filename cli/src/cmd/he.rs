@@ -25,13 +25,13 @@ use crate::output::{millis, Output, Verdict};
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Generate a TFHE client key (0600) and compressed server key into a directory.
-    Keygen {
+        Keygen {
         /// Output directory (gets client.key and server.key).
         #[arg(long)]
         out: PathBuf,
     },
     /// Encrypt a feature vector (JSON) as a TFHE compressed ciphertext list.
-    Encrypt {
+        Encrypt {
         /// Client key file.
         #[arg(long)]
         key: PathBuf,
@@ -43,7 +43,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Evaluate a linear model on encrypted features (server side).
-    Score {
+        Score {
         /// Compressed server key file.
         #[arg(long)]
         server_key: PathBuf,
@@ -58,7 +58,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Decrypt an encrypted score and decision.
-    Decrypt {
+        Decrypt {
         /// Client key file.
         #[arg(long)]
         key: PathBuf,
@@ -188,7 +188,7 @@ fn default_table_path(bits: u32) -> PathBuf {
 /// Runs an `he` command.
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
-        Command::Keygen { out: dir } => {
+                Command::Keygen { out: dir } => {
             let (keys, took) = out.step("generating TFHE keys", || {
                 scoring::generate_keys(&mut OsRng)
             });
@@ -212,7 +212,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Encrypt {
+                Command::Encrypt {
             key,
             features,
             out: out_path,
@@ -231,7 +231,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Score {
+                Command::Score {
             server_key,
             model,
             input,
@@ -257,7 +257,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Decrypt { key, input } => {
+                Command::Decrypt { key, input } => {
             let ck = load_client_key(&key)?;
             let result = EncryptedScore::from_bytes(&fsio::read(&input)?, &ck)
                 .with_context(|| format!("{}", input.display()))?;
