@@ -242,8 +242,11 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 )
             });
             let reports = result?;
-            let report = reports.into_iter().next().unwrap_or(Value::Null);
-            let outputs = report.get("outputs").cloned().unwrap_or(Value::Null);
+            let outputs = reports
+                .into_iter()
+                .next()
+                .and_then(|report| report.get("outputs").cloned())
+                .context("party 1 reported no bench outputs")?;
             out.report(
                 &format!(
                     "{parties} parties, TLS on loopback ({:.1} s in all)\n{}",
@@ -658,8 +661,9 @@ fn demo(
         .context("no stats outputs")?;
     let expected_sum: i64 = all.iter().sum();
     let expected_above = all.iter().filter(|v| **v >= 650).count();
-    let min = all.iter().min().copied().unwrap_or(0);
-    let max = all.iter().max().copied().unwrap_or(0);
+    let (Some(&min), Some(&max)) = (all.iter().min(), all.iter().max()) else {
+        bail!("the demo needs at least one value per bank (--values)");
+    };
     anyhow::ensure!(
         outputs["sum"] == json!(expected_sum.to_string())
             && outputs["count_at_or_above_threshold"] == json!(expected_above.to_string())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use conclave_mpc::ed25519_dalek::SigningKey;
 use conclave_mpc::jobs::{self, ClientShares, Job, JobError, JobFile, JobInput, Signer};
 use conclave_mpc::transport::memory;
-use conclave_mpc::{Engine, Error, PartyId};
+use conclave_mpc::{Engine, Error};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
