@@ -2,7 +2,7 @@
 //!
 //! The configuration lists every party's id, address, pinned TLS certificate (PEM) and
 //! Ed25519 verifying key; every party must use the same file (its digest is compared
-//! during the connection handshake). Formats: docs/formats/mpc.md.
+//! during the connection handshake). Formats: docs/formats.md ("MPC formats").
 
 use std::time::Duration;
 
@@ -342,7 +342,8 @@ pub fn signing_key_to_json(party: PartyId, key: &SigningKey) -> Zeroizing<String
         party: party.0,
         secret_key: hex::encode(key.to_bytes()),
     };
-    let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+    // Invariant: a struct of strings and integers always serializes.
+    let mut text = serde_json::to_string_pretty(&file).expect("a key file serializes");
     text.push('\n');
     let mut secret = file.secret_key;
     zeroize::Zeroize::zeroize(&mut secret);
@@ -362,11 +363,11 @@ pub fn signing_key_from_json(text: &str, what: &str) -> Result<(PartyId, Signing
             "unsupported signing key version or kind",
         ));
     }
-    let bytes = Zeroizing::new(hex::decode(&file.secret_key).unwrap_or_default());
+    let decoded = hex::decode(&file.secret_key).map(Zeroizing::new);
     zeroize::Zeroize::zeroize(&mut file.secret_key);
-    let seed: [u8; 32] = bytes
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::bad_file(what, "secret_key must be 64 hex digits"))?;
+    let seed: [u8; 32] = decoded
+        .ok()
+        .and_then(|bytes| bytes.as_slice().try_into().ok())
+        .ok_or_else(|| Error::bad_file(what, "secret_key must be 64 hex digits"))?;
     Ok((PartyId(file.party), SigningKey::from_bytes(&seed)))
 }

@@ -273,7 +273,7 @@ impl<T: Transport> Engine<T> {
     /// Inconsistent shares (naming the party where possible), transport errors.
     pub fn open(&mut self, x: &ShareVec) -> Result<Vec<Fp>, Error> {
         let values = self.open_with(x.values(), self.params().t(), Audience::All)?;
-        Ok(values.unwrap_or_default())
+        Ok(opened_to_all(values))
     }
 
     /// Opens `x` as signed integers.
@@ -453,9 +453,11 @@ impl<T: Transport> Engine<T> {
                 let (pending, outgoing) =
                     RandomSharings::start(&self.ctx, count, &[t, 2 * t], &mut self.rng);
                 let incoming = self.exchange(outgoing)?;
-                let mut out = pending.finish(&self.ctx, &incoming)?;
-                let r2t = out.pop().unwrap_or_default();
-                let rt = out.pop().unwrap_or_default();
+                let out = pending.finish(&self.ctx, &incoming)?;
+                // Invariant: `finish` returns one vector per requested degree, here [t, 2t].
+                let [rt, r2t]: [Vec<Fp>; 2] = out
+                    .try_into()
+                    .expect("random sharings at two degrees come back as two vectors");
                 (rt, r2t)
             }
         };
@@ -530,9 +532,7 @@ impl<T: Transport> Engine<T> {
                     .map(|((x, y), r)| *x * *y + *r)
                     .collect(),
             );
-            let opened = self
-                .open_chunk(&masked, degree, Audience::All)?
-                .unwrap_or_default();
+            let opened = opened_to_all(self.open_chunk(&masked, degree, Audience::All)?);
             out.extend(opened.iter().zip(rt.iter()).map(|(d, r)| *d - *r));
         }
         Ok(self.wrap(out))
@@ -592,8 +592,12 @@ impl<T: Transport> Engine<T> {
                 let (pending, outgoing) =
                     RandomSharings::start(&self.ctx, count, &[t], &mut self.rng);
                 let incoming = self.exchange(outgoing)?;
-                let mut out = pending.finish(&self.ctx, &incoming)?;
-                out.pop().unwrap_or_default()
+                let out = pending.finish(&self.ctx, &incoming)?;
+                // Invariant: `finish` returns one vector per requested degree, here [t].
+                let [values]: [Vec<Fp>; 1] = out
+                    .try_into()
+                    .expect("random sharings at one degree come back as one vector");
+                values
             }
         };
         Ok(self.wrap(values))
@@ -669,9 +673,8 @@ impl<T: Transport> Engine<T> {
             let need = count - bits.len();
             let r = self.random(need)?;
             let squares: Vec<Fp> = r.values().iter().map(|x| x.square()).collect();
-            let u = self
-                .open_with(&squares, 2 * self.params().t(), Audience::All)?
-                .unwrap_or_default();
+            let u =
+                opened_to_all(self.open_with(&squares, 2 * self.params().t(), Audience::All)?);
             // u^(-1/2) of each public square directly (no inversion needed); u = 0 is dropped.
             let roots = batch_inverse_sqrt_of_square(&u);
             for ((share, uk), v) in r.values().iter().zip(&u).zip(&roots) {
@@ -730,4 +733,11 @@ impl<T: Transport> Engine<T> {
         }
         Ok(self.wrap(sum))
     }
+}
+
+/// The values of an opening to [`Audience::All`].
+fn opened_to_all(values: Option<Vec<Fp>>) -> Vec<Fp> {
+    // Invariant: `Open::finish` returns `None` only at a party outside the audience, and
+    // `Audience::All` includes every party; an opening of an empty vector is `Some([])`.
+    values.expect("an opening to all parties yields the values at every party")
 }

@@ -117,6 +117,10 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// A job that does not fit the parties or this party's input (checked before any
+    /// connection).
+    #[error(transparent)]
+    Job(#[from] crate::jobs::JobError),
     /// A result record that cannot be built or does not verify.
     #[error(transparent)]
     Record(#[from] conclave_record::Error),

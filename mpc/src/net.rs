@@ -18,7 +18,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ use rustls::{
 };
 
 use crate::config::{PartyConfig, TlsIdentity};
-use crate::transport::{Frames, Transport};
+use crate::transport::{exchange_round, Delivery, Frames, Transport};
 use crate::{Error, PartyId};
 
 /// 2 since the PRF became ChaCha12: parties of different versions would compute garbage.
@@ -682,48 +682,29 @@ impl Transport for TcpTransport {
     }
 
     fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
-        if outgoing.len() != self.n {
-            return Err(Error::InvalidParameters(
-                "one outgoing frame per party expected",
-            ));
-        }
-        for (j, frame) in outgoing.into_iter().enumerate() {
-            if let Some(tx) = &self.writers[j] {
-                tx.send((KIND_DATA, frame))
+        let (writers, readers) = (&self.writers, &self.readers);
+        let incoming = exchange_round(
+            self.n,
+            outgoing,
+            self.round_timeout,
+            |j, frame| match &writers[j] {
+                Some(tx) => tx
+                    .send((KIND_DATA, frame))
                     .map_err(|_| Error::PeerDisconnected {
                         party: PartyId::from_index(j),
                         reason: "connection to it failed while sending".into(),
-                    })?;
-            }
-        }
-        let deadline = Instant::now() + self.round_timeout;
-        let mut incoming = vec![Vec::new(); self.n];
-        for (j, slot) in incoming.iter_mut().enumerate() {
-            let Some(rx) = &self.readers[j] else {
-                continue;
-            };
-            let party = PartyId::from_index(j);
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(wait) {
-                Ok(Ok((KIND_ABORT, payload))) => {
-                    return Err(Error::from_abort_payload(party, &payload))
-                }
-                Ok(Ok((_, frame))) => *slot = frame,
-                Ok(Err(e)) => return Err(e),
-                Err(RecvTimeoutError::Timeout) => {
-                    return Err(Error::Timeout {
-                        party,
-                        seconds: self.round_timeout.as_secs(),
-                    })
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(Error::PeerDisconnected {
-                        party,
-                        reason: "reader stopped".into(),
-                    })
-                }
-            }
-        }
+                    }),
+                None => Ok(()),
+            },
+            |j, wait| {
+                let rx = readers[j].as_ref()?;
+                Some(rx.recv_timeout(wait).map(|m| match m {
+                    Ok((KIND_ABORT, payload)) => Delivery::Abort(payload),
+                    Ok((_, frame)) => Delivery::Frame(frame),
+                    Err(e) => Delivery::Failed(e),
+                }))
+            },
+        )?;
         self.round += 1;
         Ok(incoming)
     }

@@ -4,10 +4,11 @@
 //! outgoing frames and incoming frames into shares. A [`Transport`] moves those frames:
 //! [`memory`] over in-process channels (tests, benches), [`crate::net`] over TLS 1.3.
 //! A transport must deliver frames from each peer in order and report a peer that goes
-//! away or stays silent as an error naming it.
+//! away or stays silent as an error naming it. Both transports run their rounds through
+//! one loop, [`exchange_round`], so they fail in the same way and name the same culprit.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::{Error, PartyId};
 
@@ -32,6 +33,78 @@ pub trait Transport {
     fn abort(&mut self, _error: &Error) {}
 }
 
+/// What one peer's link delivered in a round.
+pub(crate) enum Delivery {
+    /// A data frame.
+    Frame(Vec<u8>),
+    /// An abort message (its payload, see [`Error::abort_payload`]).
+    Abort(Vec<u8>),
+    /// The link failed; the error names the peer.
+    Failed(Error),
+}
+
+/// One synchronous round, the loop every transport shares: hands `outgoing[j]` to
+/// `send(j, frame)` for every party `j` (the transport skips itself), then collects one
+/// delivery per peer from `receive(j, wait)` (`None`: no link to `j`, i.e. this party)
+/// until a deadline `round_timeout` after the sends.
+///
+/// A failed send is reported only after the receives, so an abort the peer sent before
+/// it went away (or another peer's failure earlier in party order) is what everyone
+/// reports, over TCP as in memory.
+///
+/// # Errors
+/// [`Error::PeerAborted`], [`Error::Timeout`], [`Error::PeerDisconnected`] or the
+/// link's own error, naming the first peer (in party order) that failed.
+pub(crate) fn exchange_round(
+    n: usize,
+    outgoing: Frames,
+    round_timeout: Duration,
+    mut send: impl FnMut(usize, Vec<u8>) -> Result<(), Error>,
+    mut receive: impl FnMut(usize, Duration) -> Option<Result<Delivery, RecvTimeoutError>>,
+) -> Result<Frames, Error> {
+    if outgoing.len() != n {
+        return Err(Error::InvalidParameters(
+            "one outgoing frame per party expected",
+        ));
+    }
+    let mut send_failure = None;
+    for (j, frame) in outgoing.into_iter().enumerate() {
+        if let Err(e) = send(j, frame) {
+            send_failure.get_or_insert(e);
+        }
+    }
+    let deadline = Instant::now() + round_timeout;
+    let mut incoming = vec![Vec::new(); n];
+    for (j, slot) in incoming.iter_mut().enumerate() {
+        let party = PartyId::from_index(j);
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match receive(j, wait) {
+            None => {}
+            Some(Ok(Delivery::Frame(frame))) => *slot = frame,
+            Some(Ok(Delivery::Abort(payload))) => {
+                return Err(Error::from_abort_payload(party, &payload))
+            }
+            Some(Ok(Delivery::Failed(e))) => return Err(e),
+            Some(Err(RecvTimeoutError::Timeout)) => {
+                return Err(Error::Timeout {
+                    party,
+                    seconds: round_timeout.as_secs(),
+                })
+            }
+            Some(Err(RecvTimeoutError::Disconnected)) => {
+                return Err(Error::PeerDisconnected {
+                    party,
+                    reason: "connection closed".into(),
+                })
+            }
+        }
+    }
+    match send_failure {
+        Some(e) => Err(e),
+        None => Ok(incoming),
+    }
+}
+
 /// In-process channels between `n` parties (one thread per party).
 pub mod memory {
     use super::*;
@@ -50,7 +123,7 @@ pub mod memory {
         receivers: Vec<Option<Receiver<Message>>>,
     }
 
-    /// Creates connected transports for parties `1..=n`; a receive waits at most `timeout`.
+    /// Creates connected transports for parties `1..=n`; a round waits at most `timeout`.
     pub fn network(n: usize, timeout: Duration) -> Vec<MemoryTransport> {
         let mut senders: Vec<Vec<Option<Sender<Message>>>> =
             (0..n).map(|_| (0..n).map(|_| None).collect()).collect();
@@ -89,44 +162,26 @@ pub mod memory {
         }
 
         fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
-            if outgoing.len() != self.n {
-                return Err(Error::InvalidParameters(
-                    "one outgoing frame per party expected",
-                ));
-            }
-            // A peer that is gone is reported when we read from it (after any abort it
-            // sent first), as over TCP, so everyone names the same culprit.
-            for (j, frame) in outgoing.into_iter().enumerate() {
-                if let Some(tx) = &self.senders[j] {
-                    let _ = tx.send(Message::Frame(frame));
-                }
-            }
-            let mut incoming = vec![Vec::new(); self.n];
-            for (j, slot) in incoming.iter_mut().enumerate() {
-                let Some(rx) = &self.receivers[j] else {
-                    continue;
-                };
-                let party = PartyId::from_index(j);
-                match rx.recv_timeout(self.timeout) {
-                    Ok(Message::Frame(frame)) => *slot = frame,
-                    Ok(Message::Abort(payload)) => {
-                        return Err(Error::from_abort_payload(party, &payload))
+            let (senders, receivers) = (&self.senders, &self.receivers);
+            exchange_round(
+                self.n,
+                outgoing,
+                self.timeout,
+                |j, frame| {
+                    if let Some(tx) = &senders[j] {
+                        // A peer that is gone is reported when we read from it.
+                        let _ = tx.send(Message::Frame(frame));
                     }
-                    Err(RecvTimeoutError::Timeout) => {
-                        return Err(Error::Timeout {
-                            party,
-                            seconds: self.timeout.as_secs(),
-                        })
-                    }
-                    Err(RecvTimeoutError::Disconnected) => {
-                        return Err(Error::PeerDisconnected {
-                            party,
-                            reason: "channel closed".into(),
-                        })
-                    }
-                }
-            }
-            Ok(incoming)
+                    Ok(())
+                },
+                |j, wait| {
+                    let rx = receivers[j].as_ref()?;
+                    Some(rx.recv_timeout(wait).map(|m| match m {
+                        Message::Frame(frame) => Delivery::Frame(frame),
+                        Message::Abort(payload) => Delivery::Abort(payload),
+                    }))
+                },
+            )
         }
 
         fn abort(&mut self, error: &Error) {
@@ -134,5 +189,90 @@ pub mod memory {
                 let _ = tx.send(Message::Abort(error.abort_payload()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failed send is reported only after the receives: the abort the peer sent
+    /// before it went away names the culprit, as it does at every other party.
+    #[test]
+    fn an_abort_read_after_a_failed_send_wins() {
+        let culprit = Error::misbehaved(PartyId(3), "sent garbage");
+        let result = exchange_round(
+            3,
+            vec![Vec::new(), vec![1], vec![2]],
+            Duration::from_secs(1),
+            |j, _| match j {
+                1 => Err(Error::PeerDisconnected {
+                    party: PartyId(2),
+                    reason: "gone".into(),
+                }),
+                _ => Ok(()),
+            },
+            |j, _| match j {
+                0 => None,
+                1 => Some(Ok(Delivery::Abort(culprit.abort_payload()))),
+                _ => Some(Ok(Delivery::Frame(vec![9]))),
+            },
+        );
+        let error = result.err().map(|e| (e.culprit(), e.to_string()));
+        assert_eq!(
+            error.as_ref().map(|e| e.0),
+            Some(Some(PartyId(3))),
+            "{error:?}"
+        );
+        // Without the abort the failed send is the error.
+        let result = exchange_round(
+            3,
+            vec![Vec::new(), vec![1], vec![2]],
+            Duration::from_secs(1),
+            |j, _| match j {
+                1 => Err(Error::PeerDisconnected {
+                    party: PartyId(2),
+                    reason: "gone".into(),
+                }),
+                _ => Ok(()),
+            },
+            |j, _| (j > 0).then(|| Ok(Delivery::Frame(vec![9]))),
+        );
+        assert!(matches!(
+            result,
+            Err(Error::PeerDisconnected {
+                party: PartyId(2),
+                ..
+            })
+        ));
+        // A silent peer times out, named.
+        let result = exchange_round(
+            3,
+            vec![Vec::new(); 3],
+            Duration::from_millis(10),
+            |_, _| Ok(()),
+            |j, _| match j {
+                0 => None,
+                1 => Some(Ok(Delivery::Frame(Vec::new()))),
+                _ => Some(Err(RecvTimeoutError::Timeout)),
+            },
+        );
+        assert!(matches!(
+            result,
+            Err(Error::Timeout {
+                party: PartyId(3),
+                ..
+            })
+        ));
+        assert!(matches!(
+            exchange_round(
+                3,
+                vec![Vec::new()],
+                Duration::ZERO,
+                |_, _| Ok(()),
+                |_, _| None
+            ),
+            Err(Error::InvalidParameters(_))
+        ));
     }
 }

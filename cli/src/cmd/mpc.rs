@@ -10,7 +10,7 @@ use conclave_mpc::config::{
     signing_key_from_json, signing_key_to_json, PartyConfig, PartyInfo, TlsIdentity,
 };
 use conclave_mpc::ed25519_dalek::SigningKey;
-use conclave_mpc::jobs::{self, ClientShares, JobFile, JobInput, Signer};
+use conclave_mpc::jobs::{self, ClientShares, Job, JobFile, JobInput, PrivateSink, Signer};
 use conclave_mpc::record::ResultRecord;
 use conclave_mpc::{Engine, Params, PartyId};
 use rand::rngs::OsRng;
@@ -243,8 +243,11 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 )
             });
             let reports = result?;
-            let report = reports.into_iter().next().unwrap_or(Value::Null);
-            let outputs = report.get("outputs").cloned().unwrap_or(Value::Null);
+            let outputs = reports
+                .into_iter()
+                .next()
+                .and_then(|report| report.get("outputs").cloned())
+                .context("party 1 reported no bench outputs")?;
             out.report(
                 &format!(
                     "{parties} parties, TLS on loopback ({:.1} s in all)\n{}",
@@ -358,12 +361,46 @@ fn run_party(
         .party(me)
         .with_context(|| format!("{}: --party {} is not listed", config_path.display(), me.0))?;
     let job = JobFile::from_toml(&read_text(job_path)?, &job_path.display().to_string())?;
+    let input_path = input;
     let input = match input {
         Some(path) => JobInput::parse_csv(&job, &read_text(path)?, &path.display().to_string())?,
-        None if job.job == "bench" => JobInput::None,
-        None if job.job == "stats" && shares.is_some() => JobInput::Values(Vec::new()),
-        None => bail!("--input is required for a {} job", job.job),
+        None => JobInput::absent(&job, shares.is_some())?,
     };
+    // Everything this party can check alone is checked before any socket is opened.
+    let sink = match result_path {
+        Some(_) => PrivateSink::Caller,
+        None => PrivateSink::Nowhere,
+    };
+    job.validate(config.n(), me, &input, sink)
+        .with_context(|| {
+            format!(
+                "party {}: job {} does not fit {} and this party's input",
+                me.0,
+                job_path.display(),
+                config_path.display()
+            )
+        })?;
+    let keys = keys.unwrap_or_else(|| parent(config_path).join(format!("p{}", me.0)));
+    let key_path = keys.join("tls.key");
+    let cert_path = keys.join("tls.crt");
+    let signing_path = keys.join("signing.key");
+    // The result and private files are checked now, not after the computation: an
+    // existing file (without --force) or one of this party's inputs is refused up front.
+    let private_path = result_path
+        .as_ref()
+        .filter(|_| job.job.has_record())
+        .map(|path| path.with_extension("private.json"));
+    let read_files: Vec<&Path> = [config_path, job_path, &key_path, &cert_path, &signing_path]
+        .into_iter()
+        .chain(input_path)
+        .chain(shares)
+        .collect();
+    let written_files: Vec<&Path> = result_path
+        .iter()
+        .chain(private_path.iter())
+        .map(PathBuf::as_path)
+        .collect();
+    let plan = out.writes().plan(&read_files, &written_files)?;
     let client = match shares {
         Some(path) => {
             fsio::check_secret_permissions(path)?;
@@ -376,11 +413,8 @@ fn run_party(
         }
         None => ClientShares::none(),
     };
-    let keys = keys.unwrap_or_else(|| parent(config_path).join(format!("p{}", me.0)));
-    let key_path = keys.join("tls.key");
     fsio::check_secret_permissions(&key_path)?;
-    let identity = TlsIdentity::from_pem(read_text(&keys.join("tls.crt"))?, read_text(&key_path)?);
-    let signing_path = keys.join("signing.key");
+    let identity = TlsIdentity::from_pem(read_text(&cert_path)?, read_text(&key_path)?);
     fsio::check_secret_permissions(&signing_path)?;
     let (key_party, signing) = signing_key_from_json(
         &read_text(&signing_path)?,
@@ -413,38 +447,47 @@ fn run_party(
         Err(error) => {
             engine.abort(&error);
             drop(engine);
-            return Err(anyhow::Error::new(error)
-                .context(format!("party {}: job {} failed", me.0, job.job)));
+            return Err(anyhow::Error::new(error).context(format!(
+                "party {}: job {} failed",
+                me.0,
+                job.job.name()
+            )));
         }
     };
     let traffic = engine.traffic();
     drop(engine);
     let elapsed = started.elapsed();
     if let (Some(path), Some(record)) = (&result_path, &outcome.record) {
-        out.writes().write_public(
+        plan.write_public(
             path,
             format!("{}\n", serde_json::to_string_pretty(record)?).as_bytes(),
         )?;
     }
-    if let (Some(path), Some(private)) = (&result_path, &outcome.private) {
-        let private_path = path.with_extension("private.json");
-        out.writes().write_secret(
-            &private_path,
-            format!("{}\n", serde_json::to_string_pretty(private)?).as_bytes(),
-        )?;
+    // What only this party holds (its input salt, the lender's decisions) goes to a 0600
+    // file and never to stdout, `--json` included.
+    if let Some(path) = &private_path {
+        plan.write_secret(path, outcome.private.to_json().as_bytes())?;
     }
+    let private_note = match &private_path {
+        Some(p) if outcome.private.has_decisions() => format!(
+            "\nprivate outputs (decisions only this party learned, input salt) written to {} (0600)",
+            p.display()
+        ),
+        Some(p) => format!("\ninput salt written to {} (0600)", p.display()),
+        None if job.job.has_record() => {
+            "\ninput salt not kept (no --out): the input commitment cannot be opened later"
+                .to_string()
+        }
+        None => String::new(),
+    };
     let human = format!(
-        "party {}: {} job done in {:.1} ms ({} rounds, {} bytes sent)\n{}{}",
+        "party {}: {} job done in {:.1} ms ({} rounds, {} bytes sent)\n{}{private_note}",
         me.0,
-        job.job,
+        job.job.name(),
         millis(elapsed),
         traffic.rounds,
         traffic.bytes_sent,
         serde_json::to_string_pretty(&outcome.outputs)?,
-        match &outcome.private {
-            Some(_) => "\nprivate outputs (only this party learned them) written beside the record",
-            None => "",
-        }
     );
     out.report(
         &human,
@@ -452,9 +495,8 @@ fn run_party(
             "ok": true,
             "party": me.0,
             "outputs": outcome.outputs,
-            "private": outcome.private,
             "record": outcome.record,
-            "input_salt": outcome.input_salt,
+            "private_file": private_path.map(|p| p.display().to_string()),
             "ms": millis(elapsed),
             "rounds": traffic.rounds,
             "bytes_sent": traffic.bytes_sent,
@@ -634,8 +676,9 @@ fn demo(
         .context("no stats outputs")?;
     let expected_sum: i64 = all.iter().sum();
     let expected_above = all.iter().filter(|v| **v >= 650).count();
-    let min = all.iter().min().copied().unwrap_or(0);
-    let max = all.iter().max().copied().unwrap_or(0);
+    let (Some(&min), Some(&max)) = (all.iter().min(), all.iter().max()) else {
+        bail!("the demo needs at least one value per bank (--values)");
+    };
     anyhow::ensure!(
         outputs["sum"] == json!(expected_sum.to_string())
             && outputs["count_at_or_above_threshold"] == json!(expected_above.to_string())
@@ -707,24 +750,33 @@ fn demo(
         Duration::from_secs(300),
     )?;
     let private: Value = serde_json::from_str(&read_text(&dir.join("result-p1.private.json"))?)?;
-    let decisions = private["decisions"].as_array().cloned().unwrap_or_default();
+    let decisions = private["decisions"]
+        .as_array()
+        .cloned()
+        .context("the lender's private file has no decisions")?;
     anyhow::ensure!(
         decisions.len() == applicants,
         "lender got {} decisions",
         decisions.len()
     );
+    // Plaintext reference: the library's fixed-point decision for the same job.
+    let Job::Score {
+        score: score_params,
+    } = JobFile::from_toml(&score_toml, "score.toml")?.job
+    else {
+        bail!("the demo's score job is not a score job");
+    };
     let mut approved = 0;
     for (a, row) in features.iter().enumerate() {
-        // Plaintext reference in the same fixed point (8 fractional bits).
-        let scaled: i64 = (0..3)
-            .filter(|c| columns[*c].1 <= parties)
-            .map(|c| (row[c] * (weights[c] * 256.0).round()).round() as i64)
-            .sum::<i64>()
-            + 128;
-        let expect = scaled >= 256;
-        let got = decisions[a]["approve"].as_bool().unwrap_or(!expect);
+        let expect = score_params.decide(|feature| {
+            columns
+                .iter()
+                .position(|(name, _)| *name == feature.column)
+                .map(|c| row[c])
+        })?;
+        let got = decisions[a]["approve"].as_bool();
         anyhow::ensure!(
-            got == expect,
+            got == Some(expect),
             "decision for applicant {a} differs from plaintext"
         );
         approved += usize::from(expect);

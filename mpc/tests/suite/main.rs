@@ -3,4 +3,5 @@
 
 mod engine;
 mod field;
+mod jobs;
 mod net;
