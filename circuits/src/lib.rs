@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod bulletproof;
+pub mod claim;
 pub mod commitment;
 pub mod curve;
 pub mod domain;

@@ -9,3 +9,4 @@ mod ledger;
 mod mpc;
 mod range;
 mod zk;
+mod zk_claim;
