@@ -220,7 +220,7 @@ mod tests {
                 let mut satisfying = Vec::new();
                 for pattern in 0u64..1 << (BITS - 1) {
                     let low_bits: Vec<bool> =
-                        (0..BITS - 1).map(|i| pattern >> i & 1 == 1).collect();
+                        (0..BITS - 1).map(|i| (pattern >> i) & 1 == 1).collect();
                     let cs = ConstraintSystem::<Fr>::new_ref();
                     let x = FpVar::new_variable(cs.clone(), || Ok(Fr::from(value)), mode).unwrap();
                     RangeCheckGadget::enforce_with_low_bits(cs.clone(), &x, BITS, &low_bits)

@@ -173,7 +173,7 @@ mod tests {
         for scalar in scalars {
             let expected = BASE8.mul_bigint(ark_ff::BigInt::<4>::from_bits_le(
                 &(0..256)
-                    .map(|i| scalar[i / 8] >> (i % 8) & 1 == 1)
+                    .map(|i| (scalar[i / 8] >> (i % 8)) & 1 == 1)
                     .collect::<Vec<_>>(),
             ));
             assert_eq!(ct_mul(&BASE8, &scalar), expected.into_affine());

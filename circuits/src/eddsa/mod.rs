@@ -26,6 +26,7 @@
 //! multiplication.
 
 mod error;
+pub mod gadget;
 
 use std::fmt;
 

@@ -2,7 +2,7 @@
 //! packings must match bit for bit), and a live exchange both ways through
 //! `interop/eddsa-poseidon.mjs` when `interop/node_modules` is installed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
 
@@ -104,7 +104,7 @@ fn interop_dir() -> Option<PathBuf> {
     None
 }
 
-fn node(dir: &PathBuf, args: &[&str]) -> serde_json::Value {
+fn node(dir: &Path, args: &[&str]) -> serde_json::Value {
     let output = Command::new("node")
         .arg(dir.join("eddsa-poseidon.mjs"))
         .args(args)
