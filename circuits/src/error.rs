@@ -3,6 +3,8 @@
 use ark_relations::gr1cs::SynthesisError;
 use ark_serialize::SerializationError;
 
+use crate::claim::{Side, WeakerBound};
+
 /// Everything that can go wrong in the zero-knowledge core.
 ///
 /// [`ZkError::InvalidProof`] and [`ZkError::BatchRejected`] mean "well-formed but false";
@@ -127,6 +129,27 @@ pub enum ZkError {
         #[source]
         source: serde_json::Error,
     },
+    /// The proof is about another commitment than the one the verifier asked about.
+    #[error(
+        "the proof is about commitment {proven}, not {required}: it proves nothing about the \
+         commitment asked for"
+    )]
+    OtherCommitment {
+        /// The commitment the proof is about (decimal).
+        proven: String,
+        /// The commitment the verifier asked about (decimal).
+        required: String,
+    },
+    /// The proof establishes a weaker bound than the verifier requires.
+    #[error("the proof only shows value {side} {proven}, not {side} {required}")]
+    WeakerBound {
+        /// Which bound.
+        side: Side,
+        /// The bound the proof establishes.
+        proven: u64,
+        /// The bound the verifier requires.
+        required: u64,
+    },
     /// The constraint system could not be synthesized.
     #[error("constraint synthesis failed: {0}")]
     Synthesis(#[source] SynthesisError),
@@ -136,6 +159,16 @@ impl ZkError {
     /// Whether this error means "well-formed but invalid" (exit code 1) rather than bad input.
     pub fn is_invalid_proof(&self) -> bool {
         matches!(self, ZkError::InvalidProof | ZkError::BatchRejected { .. })
+    }
+}
+
+impl From<WeakerBound> for ZkError {
+    fn from(weaker: WeakerBound) -> Self {
+        ZkError::WeakerBound {
+            side: weaker.side,
+            proven: weaker.proven,
+            required: weaker.required,
+        }
     }
 }
 

@@ -1,4 +1,11 @@
 //! Reusable constraint pieces: range checks by bit decomposition.
+//!
+//! # Security
+//! r1cs-std treats a comparison of two constants as satisfied without looking at them
+//! (`FpVar::mul_equals` and `enforce_equal` on constants return `Ok(())`), so a gadget that
+//! only emits constraints would accept an out-of-range *constant*. Every gadget here checks
+//! constant operands natively instead and returns [`SynthesisError::Unsatisfiable`] for a
+//! bad one.
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
@@ -8,7 +15,7 @@ use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
 use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
-/// Range checks `0 ≤ x < 2^bits` in exactly `bits` constraints.
+/// Range checks `0 ≤ x < 2^bits` in exactly `bits` constraints (none for a constant).
 ///
 /// The low `bits − 1` bits are allocated as booleans (one constraint each); the top bit
 /// is the linear combination `(x − Σ bᵢ·2ⁱ) / 2^(bits−1)`, and the constraint that it is
@@ -18,8 +25,12 @@ pub struct RangeCheckGadget;
 impl RangeCheckGadget {
     /// Enforces `0 ≤ value < 2^bits` (with `1 ≤ bits ≤ 253`).
     ///
+    /// A constant `value` is checked natively and costs no constraint; an input or
+    /// witness costs exactly `bits` constraints.
+    ///
     /// # Errors
-    /// [`SynthesisError::Unsatisfiable`] for a width outside 1..=253, or synthesis errors.
+    /// [`SynthesisError::Unsatisfiable`] for a width outside 1..=253 or a constant
+    /// `value` outside the range; otherwise synthesis errors.
     pub fn enforce_below_power_of_two(
         cs: ConstraintSystemRef<Fr>,
         value: &FpVar<Fr>,
@@ -28,15 +39,36 @@ impl RangeCheckGadget {
         if !(1..Fr::MODULUS_BIT_SIZE as usize).contains(&bits) {
             return Err(SynthesisError::Unsatisfiable);
         }
+        if let FpVar::Constant(constant) = value {
+            let fits = constant.into_bigint().num_bits() as usize <= bits;
+            return if fits {
+                Ok(())
+            } else {
+                Err(SynthesisError::Unsatisfiable)
+            };
+        }
         // In setup mode there is no assignment; any placeholder bits will do.
         let little_endian = value
             .value()
             .map(|v| v.into_bigint().to_bits_le())
             .unwrap_or_default();
+        let low_bits = (0..bits - 1)
+            .map(|position| little_endian.get(position).copied().unwrap_or(false))
+            .collect::<Vec<_>>();
+        Self::enforce_with_low_bits(cs, value, bits, &low_bits)
+    }
+
+    /// The constraints of [`Self::enforce_below_power_of_two`] with the prover's choice of
+    /// the low `bits − 1` bits (tests use it to play a cheating prover).
+    fn enforce_with_low_bits(
+        cs: ConstraintSystemRef<Fr>,
+        value: &FpVar<Fr>,
+        bits: usize,
+        low_bits: &[bool],
+    ) -> Result<(), SynthesisError> {
         let mut low_sum = FpVar::Constant(Fr::from(0u64));
         let mut weight = Fr::from(1u64);
-        for position in 0..bits - 1 {
-            let bit = little_endian.get(position).copied().unwrap_or(false);
+        for &bit in low_bits.iter().take(bits - 1) {
             let bit = Boolean::new_witness(cs.clone(), || Ok(bit))?;
             low_sum += FpVar::from(bit) * weight;
             weight.double_in_place();
@@ -48,43 +80,163 @@ impl RangeCheckGadget {
     }
 }
 
+/// Enforces `a · b = c`; when all three are constants, checks the product natively
+/// (r1cs-std's `mul_equals` would accept three unrelated constants).
+///
+/// # Errors
+/// [`SynthesisError::Unsatisfiable`] for constants whose product is not `c`.
+pub(crate) fn enforce_product(
+    a: &FpVar<Fr>,
+    b: &FpVar<Fr>,
+    c: &FpVar<Fr>,
+) -> Result<(), SynthesisError> {
+    match (a, b, c) {
+        (FpVar::Constant(a), FpVar::Constant(b), FpVar::Constant(c)) => {
+            if *a * b == *c {
+                Ok(())
+            } else {
+                Err(SynthesisError::Unsatisfiable)
+            }
+        }
+        _ => a.mul_equals(b, c),
+    }
+}
+
+/// Enforces `a = b`; two constants are compared natively (r1cs-std's `enforce_equal`
+/// would accept two different constants).
+///
+/// # Errors
+/// [`SynthesisError::Unsatisfiable`] for different constants.
+pub(crate) fn enforce_equal(a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<(), SynthesisError> {
+    use ark_r1cs_std::eq::EqGadget;
+    match (a, b) {
+        (FpVar::Constant(a), FpVar::Constant(b)) => {
+            if a == b {
+                Ok(())
+            } else {
+                Err(SynthesisError::Unsatisfiable)
+            }
+        }
+        _ => a.enforce_equal(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_r1cs_std::alloc::AllocationMode;
     use ark_relations::gr1cs::ConstraintSystem;
 
-    fn check(value: Fr, bits: usize) -> (bool, usize) {
+    const MODES: [AllocationMode; 3] = [
+        AllocationMode::Constant,
+        AllocationMode::Input,
+        AllocationMode::Witness,
+    ];
+
+    /// Runs the gadget on `value` allocated in `mode`: `Ok((satisfied, constraints))`, or
+    /// the synthesis error.
+    fn check(
+        value: Fr,
+        bits: usize,
+        mode: AllocationMode,
+    ) -> Result<(bool, usize), SynthesisError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let x = FpVar::new_witness(cs.clone(), || Ok(value)).unwrap();
-        RangeCheckGadget::enforce_below_power_of_two(cs.clone(), &x, bits).unwrap();
-        (cs.is_satisfied().unwrap(), cs.num_constraints())
+        let x = FpVar::new_variable(cs.clone(), || Ok(value), mode).unwrap();
+        RangeCheckGadget::enforce_below_power_of_two(cs.clone(), &x, bits)?;
+        Ok((cs.is_satisfied().unwrap(), cs.num_constraints()))
     }
 
-    #[test]
-    fn accepts_exactly_the_range() {
-        for bits in [1usize, 8, 32, 64] {
-            let max = if bits == 64 {
-                u64::MAX
-            } else {
-                (1u64 << bits) - 1
-            };
-            assert_eq!(check(Fr::from(0u64), bits), (true, bits));
-            assert_eq!(check(Fr::from(max), bits), (true, bits));
-            let over = Fr::from(max) + Fr::from(1u64);
-            assert!(!check(over, bits).0, "2^{bits} must be rejected");
-            assert!(!check(-Fr::from(1u64), bits).0, "-1 must be rejected");
+    fn max_of(bits: usize) -> u64 {
+        if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
         }
     }
 
     #[test]
+    fn accepts_exactly_the_range_in_every_allocation_mode() {
+        for mode in MODES {
+            // A constant costs nothing; an input or witness costs exactly `bits`.
+            let cost = |bits| {
+                if mode == AllocationMode::Constant {
+                    0
+                } else {
+                    bits
+                }
+            };
+            for bits in [1usize, 8, 32, 64] {
+                let max = Fr::from(max_of(bits));
+                let over = max + Fr::from(1u64);
+                assert_eq!(
+                    check(Fr::from(0u64), bits, mode).unwrap(),
+                    (true, cost(bits))
+                );
+                assert_eq!(check(max, bits, mode).unwrap(), (true, cost(bits)));
+                for bad in [over, -Fr::from(1u64), over + over] {
+                    match check(bad, bits, mode) {
+                        Ok((satisfied, constraints)) => {
+                            assert_ne!(
+                                mode,
+                                AllocationMode::Constant,
+                                "a bad constant must fail synthesis"
+                            );
+                            assert!(
+                                !satisfied,
+                                "{bad} must be rejected at {bits} bits ({mode:?})"
+                            );
+                            assert_eq!(constraints, bits);
+                        }
+                        Err(error) => {
+                            assert_eq!(mode, AllocationMode::Constant);
+                            assert!(matches!(error, SynthesisError::Unsatisfiable));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_unsupported_widths() {
+        for mode in MODES {
+            for bits in [0usize, 254, 300] {
+                assert!(matches!(
+                    check(Fr::from(1u64), bits, mode),
+                    Err(SynthesisError::Unsatisfiable)
+                ));
+            }
+        }
+    }
+
+    /// Every choice of the 7 low bits a prover can make for an 8-bit check: only the
+    /// honest decomposition of an in-range value satisfies, and nothing satisfies for a
+    /// value out of range (the gadget itself runs, with the prover's bits).
+    #[test]
     fn cheating_bits_do_not_satisfy() {
-        // A prover that allocates a wrong low bit makes the top "bit" non-boolean.
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        let x = FpVar::new_witness(cs.clone(), || Ok(Fr::from(5u64))).unwrap();
-        let flipped = Boolean::new_witness(cs.clone(), || Ok(false)).unwrap();
-        let top = (&x - FpVar::from(flipped)) * Fr::from(2u64).inverse().unwrap();
-        top.mul_equals(&(&top - Fr::from(1u64)), &FpVar::Constant(Fr::from(0u64)))
-            .unwrap();
-        assert!(!cs.is_satisfied().unwrap());
+        const BITS: usize = 8;
+        for mode in [AllocationMode::Input, AllocationMode::Witness] {
+            for value in [5u64, 0, 255, 256, 300, 1 << 20] {
+                let mut satisfying = Vec::new();
+                for pattern in 0u64..1 << (BITS - 1) {
+                    let low_bits: Vec<bool> =
+                        (0..BITS - 1).map(|i| (pattern >> i) & 1 == 1).collect();
+                    let cs = ConstraintSystem::<Fr>::new_ref();
+                    let x = FpVar::new_variable(cs.clone(), || Ok(Fr::from(value)), mode).unwrap();
+                    RangeCheckGadget::enforce_with_low_bits(cs.clone(), &x, BITS, &low_bits)
+                        .unwrap();
+                    assert_eq!(cs.num_constraints(), BITS);
+                    if cs.is_satisfied().unwrap() {
+                        satisfying.push(pattern);
+                    }
+                }
+                let expected = if value < 1 << BITS {
+                    vec![value & 0x7f]
+                } else {
+                    Vec::new()
+                };
+                assert_eq!(satisfying, expected, "value {value} ({mode:?})");
+            }
+        }
     }
 }

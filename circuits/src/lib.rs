@@ -2,10 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod babyjubjub;
 pub mod bulletproof;
+pub mod claim;
 pub mod commitment;
 pub mod curve;
 pub mod domain;
+pub mod eddsa;
 mod error;
 pub mod field;
 pub mod formats;

@@ -6,6 +6,8 @@
 
 use bulletproofs::ProofError;
 
+use crate::claim::{Side, WeakerBound};
+
 /// Everything that can go wrong when committing, proving, verifying or decoding.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -153,6 +155,27 @@ pub enum RangeError {
     /// The Bulletproofs crate refused to create a proof.
     #[error("the Bulletproofs prover failed")]
     Prover(#[source] ProofError),
+    /// The proof is about other commitments than the ones the verifier asked about.
+    #[error(
+        "the proof is about commitment(s) {proven}, not {required}: it proves nothing about \
+         the commitment(s) asked for"
+    )]
+    OtherCommitment {
+        /// The commitments the proof is about (hex, comma-separated).
+        proven: String,
+        /// The commitments the verifier asked about (hex, comma-separated).
+        required: String,
+    },
+    /// The proof establishes a weaker bound than the verifier requires.
+    #[error("the proof only shows value {side} {proven}, not {side} {required}")]
+    WeakerBound {
+        /// Which bound.
+        side: Side,
+        /// The bound the proof establishes.
+        proven: u64,
+        /// The bound the verifier requires.
+        required: u64,
+    },
     /// The proof is well-formed but does not verify.
     #[error("the range proof does not verify")]
     VerificationFailed,
@@ -164,6 +187,16 @@ pub enum RangeError {
         /// Batch size.
         total: usize,
     },
+}
+
+impl From<WeakerBound> for RangeError {
+    fn from(weaker: WeakerBound) -> Self {
+        RangeError::WeakerBound {
+            side: weaker.side,
+            proven: weaker.proven,
+            required: weaker.required,
+        }
+    }
 }
 
 impl RangeError {

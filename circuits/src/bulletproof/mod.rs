@@ -40,6 +40,7 @@
 //! ```
 
 mod batch;
+mod claim;
 mod encoding;
 mod error;
 mod generators;
@@ -47,6 +48,7 @@ mod pedersen;
 mod proof;
 
 pub use batch::{verify_batch, verify_each};
+pub use claim::Claim;
 pub use encoding::{
     FORMAT_VERSION, KIND_COMMITMENT, KIND_OPENING, KIND_PROOF, MAX_JSON_BYTES,
     MAX_SMALL_OBJECT_BYTES,

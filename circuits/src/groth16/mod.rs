@@ -6,6 +6,7 @@
 //! an error that says so rather than a silent "invalid".
 
 mod batch;
+mod claim;
 mod pairing;
 
 use ark_bn254::{Bn254, Fr};
@@ -18,7 +19,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 pub use batch::verify_batch;
+pub use claim::{verify_claim, Claim};
 
+use crate::claim::Interval;
 use crate::commitment::Opening;
 use crate::statement::{Bounds, Statement, StatementCircuit};
 use crate::{domain, ZkError};
@@ -161,6 +164,14 @@ impl Proof {
     /// As [`Statement::bounds`].
     pub fn bounds(&self) -> Result<Bounds, ZkError> {
         self.statement.bounds(&self.public_inputs)
+    }
+
+    /// The interval the proof establishes for the committed value.
+    ///
+    /// # Errors
+    /// As [`Statement::bounds`].
+    pub fn proven_interval(&self) -> Result<Interval, ZkError> {
+        self.statement.proven_interval(&self.public_inputs)
     }
 
     /// The underlying arkworks proof.

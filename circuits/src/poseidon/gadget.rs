@@ -8,11 +8,11 @@
 
 use ark_bn254::Fr;
 use ark_ff::Field;
-use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
 use ark_relations::gr1cs::SynthesisError;
 
 use super::Params;
+use crate::gadgets::{enforce_equal, enforce_product};
 use crate::ZkError;
 
 /// Poseidon for a fixed number of inputs, as constraints.
@@ -58,7 +58,7 @@ impl PoseidonGadget {
         let mds = self.params.mds();
         let Some(first_weight_inverse) = mds[0][0].inverse() else {
             // A Cauchy MDS matrix has no zero entry; keep a correct path regardless.
-            return self.hash(inputs)?.enforce_equal(expected);
+            return enforce_equal(&self.hash(inputs)?, expected);
         };
         for element in state.iter_mut().skip(1) {
             *element = pow5(element)?;
@@ -68,7 +68,7 @@ impl PoseidonGadget {
         let first_sbox_output = (expected - rest) * first_weight_inverse;
         let x = &state[0];
         let x4 = x.square()?.square()?;
-        x4.mul_equals(x, &first_sbox_output)
+        enforce_product(&x4, x, &first_sbox_output)
     }
 
     /// Runs every round up to and including the last round's constant addition.

@@ -25,6 +25,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 pub use range::RangeCircuit;
 pub use threshold::ThresholdCircuit;
 
+use crate::claim::Interval;
 use crate::commitment::{Commitment, Opening};
 use crate::gadgets::RangeCheckGadget;
 use crate::poseidon::gadget::PoseidonGadget;
@@ -214,6 +215,26 @@ impl Statement {
                 max: integer(2)?,
             }),
         }
+    }
+
+    /// The interval a proof with these public inputs establishes for the committed value:
+    /// `[T, 2^bits − 1]` for at least `T`, `[0, T]` for at most `T`, `[min, max]` for a range.
+    ///
+    /// # Errors
+    /// As [`Statement::bounds`].
+    pub fn proven_interval(&self, public_inputs: &[Fr]) -> Result<Interval, ZkError> {
+        let top = u64::try_from(self.value_limit() - 1).unwrap_or(u64::MAX);
+        Ok(match (self, self.bounds(public_inputs)?) {
+            (
+                Statement::Threshold {
+                    direction: Direction::AtMost,
+                    ..
+                },
+                Bounds::Threshold(t),
+            ) => Interval { min: 0, max: t },
+            (_, Bounds::Threshold(t)) => Interval { min: t, max: top },
+            (_, Bounds::Range { min, max }) => Interval { min, max },
+        })
     }
 
     /// One sentence saying what a proof with these public inputs establishes.

@@ -547,3 +547,63 @@ mod props {
         }
     }
 }
+
+/// The verifier's claim decides, not the statement the prover chose: an interval inside
+/// the required bounds proves them, a wider one or another commitment does not.
+#[test]
+fn claims_accept_stronger_proofs_and_refuse_weaker_ones() {
+    use conclave_circuits::bulletproof::Claim;
+    use conclave_circuits::claim::{Interval, Requirement, Side};
+    let mut rng = rng(21);
+    let gens = Generators::new(2).unwrap();
+    let opening = Opening::random(39_500, &mut rng);
+    let other = Opening::random(39_500, &mut rng);
+    let proof = RangeProof::prove_interval(&gens, &opening, 100, 40_000, None, &mut rng).unwrap();
+    assert_eq!(
+        proof.statement().proven_interval(),
+        Interval {
+            min: 100,
+            max: 40_000
+        }
+    );
+    let claim = |commitments, min, max| Claim {
+        commitments,
+        bounds: Requirement { min, max },
+    };
+    let mine = Some(vec![opening.commitment()]);
+    for ok in [
+        Claim::default(),
+        claim(mine.clone(), Some(0), Some(50_000)),
+        claim(mine.clone(), Some(100), Some(40_000)),
+    ] {
+        ok.check(&proof).unwrap();
+    }
+    assert!(matches!(
+        claim(mine.clone(), None, Some(39_999)).check(&proof),
+        Err(RangeError::WeakerBound {
+            side: Side::Max,
+            proven: 40_000,
+            required: 39_999
+        })
+    ));
+    assert!(matches!(
+        claim(mine.clone(), Some(101), None).check(&proof),
+        Err(RangeError::WeakerBound {
+            side: Side::Min,
+            proven: 100,
+            required: 101
+        })
+    ));
+    assert!(matches!(
+        claim(Some(vec![other.commitment()]), None, None).check(&proof),
+        Err(RangeError::OtherCommitment { .. })
+    ));
+    // A bits proof establishes [0, 2^bits − 1].
+    let bits = single(&gens, 200, BitSize::B8, &mut rng);
+    assert_eq!(
+        bits.statement().proven_interval(),
+        Interval { min: 0, max: 255 }
+    );
+    claim(None, Some(0), Some(255)).check(&bits).unwrap();
+    assert!(claim(None, None, Some(254)).check(&bits).is_err());
+}

@@ -265,3 +265,93 @@ fn batch_verification_accepts_valid_batches_and_names_bad_proofs() {
     let single = groth16::verify_batch(&vk, &bad[3..4], &mut rng);
     assert!(matches!(single, Err(ZkError::BatchRejected { failing }) if failing == vec![0]));
 }
+
+/// The verifier's claim, not the prover's: a valid proof of a weaker bound, of the other
+/// side, or about another commitment does not prove the claim (and the pairing check is
+/// not what rejects it).
+#[test]
+fn claims_accept_stronger_proofs_and_refuse_weaker_ones() {
+    use conclave_circuits::claim::{Interval, Requirement, Side};
+    use conclave_circuits::groth16::{verify_claim, Claim};
+    let mut rng = rng(11);
+    let opening = Opening::random(712, &mut rng);
+    let other = Opening::random(712, &mut rng);
+    let (pk, vk) = keys(at_least(16));
+    let proof = groth16::prove(&pk, &opening, Bounds::Threshold(700), &mut rng).unwrap();
+    assert_eq!(
+        proof.proven_interval().unwrap(),
+        Interval {
+            min: 700,
+            max: 65_535
+        }
+    );
+    let claim = |commitment, min, max| Claim {
+        commitment,
+        bounds: Requirement { min, max },
+    };
+    let mine = Some(opening.commitment());
+    for ok in [
+        Claim::default(),
+        claim(mine, Some(650), None),
+        claim(mine, Some(700), Some(65_535)),
+        claim(None, None, Some(70_000)),
+    ] {
+        verify_claim(&vk, &proof, &ok).unwrap();
+    }
+    assert!(matches!(
+        verify_claim(&vk, &proof, &claim(mine, Some(701), None)),
+        Err(ZkError::WeakerBound {
+            side: Side::Min,
+            proven: 700,
+            required: 701
+        })
+    ));
+    assert!(matches!(
+        verify_claim(&vk, &proof, &claim(mine, None, Some(1_000))),
+        Err(ZkError::WeakerBound {
+            side: Side::Max,
+            proven: 65_535,
+            required: 1_000
+        })
+    ));
+    assert!(matches!(
+        verify_claim(&vk, &proof, &claim(Some(other.commitment()), None, None)),
+        Err(ZkError::OtherCommitment { .. })
+    ));
+
+    // At most T establishes [0, T]; a range [min, max].
+    let (pk, vk) = keys(Statement::threshold(16, Direction::AtMost).unwrap());
+    let proof = groth16::prove(&pk, &opening, Bounds::Threshold(800), &mut rng).unwrap();
+    verify_claim(&vk, &proof, &claim(mine, Some(0), Some(800))).unwrap();
+    assert!(matches!(
+        verify_claim(&vk, &proof, &claim(mine, Some(1), None)),
+        Err(ZkError::WeakerBound {
+            side: Side::Min,
+            proven: 0,
+            required: 1
+        })
+    ));
+    let (pk, vk) = keys(Statement::range(16).unwrap());
+    let proof = groth16::prove(
+        &pk,
+        &opening,
+        Bounds::Range { min: 600, max: 850 },
+        &mut rng,
+    )
+    .unwrap();
+    verify_claim(&vk, &proof, &claim(mine, Some(600), Some(850))).unwrap();
+    assert!(matches!(
+        verify_claim(&vk, &proof, &claim(mine, Some(600), Some(849))),
+        Err(ZkError::WeakerBound {
+            side: Side::Max,
+            proven: 850,
+            required: 849
+        })
+    ));
+
+    // A proof under another statement's key is refused before any claim is weighed.
+    assert!(matches!(
+        Claim::default().check(&keys(at_least(16)).1, &proof),
+        Err(ZkError::KeyMismatch { .. })
+    ));
+}

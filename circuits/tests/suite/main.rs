@@ -5,6 +5,7 @@
 
 mod bulletproof;
 mod bulletproof_golden;
+mod eddsa;
 mod formats;
 mod groth16;
 mod poseidon;

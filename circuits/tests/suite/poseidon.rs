@@ -136,3 +136,51 @@ proptest! {
         prop_assert!(cs.is_satisfied().unwrap());
     }
 }
+
+/// `C = Poseidon(v, r)` with the preimage and the digest in every allocation mode: the
+/// right digest satisfies with a pinned cost, a wrong one never does (an all-constant
+/// false claim is a synthesis error, not a silently dropped constraint).
+#[test]
+fn enforce_hash_equals_in_every_allocation_mode() {
+    use ark_r1cs_std::alloc::AllocationMode::{self, Constant, Input, Witness};
+    use ark_relations::gr1cs::SynthesisError;
+    let preimage = [Fr::from(712u64), Fr::from(99u64)];
+    let digest = poseidon::hash(&preimage).unwrap();
+    let run = |inputs_mode: AllocationMode, digest_mode: AllocationMode, expected: Fr| {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let inputs: Vec<FpVar<Fr>> = preimage
+            .iter()
+            .map(|x| FpVar::new_variable(cs.clone(), || Ok(*x), inputs_mode).unwrap())
+            .collect();
+        let c = FpVar::new_variable(cs.clone(), || Ok(expected), digest_mode).unwrap();
+        PoseidonGadget::new(2)
+            .unwrap()
+            .enforce_hash_equals(&inputs, &c)
+            .map(|()| (cs.is_satisfied().unwrap(), cs.num_constraints()))
+    };
+    for inputs_mode in [Constant, Input, Witness] {
+        for digest_mode in [Constant, Input, Witness] {
+            let cost = match (inputs_mode, digest_mode) {
+                (Constant, Constant) => 0,
+                (Constant, _) => 1,
+                _ => 240,
+            };
+            let label = format!("preimage {inputs_mode:?}, digest {digest_mode:?}");
+            assert_eq!(
+                run(inputs_mode, digest_mode, digest).unwrap(),
+                (true, cost),
+                "{label}"
+            );
+            match run(inputs_mode, digest_mode, digest + Fr::from(1u64)) {
+                Ok((satisfied, constraints)) => {
+                    assert!(!satisfied, "a wrong digest satisfies: {label}");
+                    assert_eq!(constraints, cost, "{label}");
+                }
+                Err(error) => {
+                    assert_eq!((inputs_mode, digest_mode), (Constant, Constant), "{label}");
+                    assert!(matches!(error, SynthesisError::Unsatisfiable));
+                }
+            }
+        }
+    }
+}

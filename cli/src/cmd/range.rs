@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use conclave_circuits::bulletproof::{
-    verify_batch, BitSize, Commitment, Generators, Opening, RangeError, RangeProof, Statement,
+    verify_batch, BitSize, Claim, Commitment, Generators, Opening, RangeError, RangeProof,
+    Statement,
 };
+use conclave_circuits::claim::Requirement;
 use rand::rngs::OsRng;
 use serde_json::{json, Value};
 
@@ -291,44 +293,30 @@ fn verify(args: VerifyArgs, out: &Output) -> anyhow::Result<Verdict> {
         .iter()
         .map(|path| read_proof(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut claim = Claim {
+        commitments: None,
+        bounds: Requirement {
+            min: args.min,
+            max: args.max,
+        },
+    };
     if !args.commitment.is_empty() {
         anyhow::ensure!(
             proofs.len() == 1,
             "--commitment checks a single proof; {} were given",
             proofs.len()
         );
-        let expected = args
-            .commitment
-            .iter()
-            .map(|path| read_commitment(path))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let found = proofs[0].statement().commitments();
-        if found != expected {
-            anyhow::bail!(
-                "{}: the proof is about commitment(s) {}, not {} — it proves nothing about the \
-                 commitment you asked for",
-                args.proof[0].display(),
-                hexes(&found),
-                hexes(&expected)
-            );
-        }
+        claim.commitments = Some(
+            args.commitment
+                .iter()
+                .map(|path| read_commitment(path))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        );
     }
     for (path, proof) in args.proof.iter().zip(&proofs) {
-        let (low, high) = bounds(proof.statement());
-        if let Some(max) = args.max {
-            anyhow::ensure!(
-                high <= max,
-                "{}: the proof only shows value ≤ {high}, not ≤ {max}",
-                path.display()
-            );
-        }
-        if let Some(min) = args.min {
-            anyhow::ensure!(
-                low >= min,
-                "{}: the proof only shows value ≥ {low}, not ≥ {min}",
-                path.display()
-            );
-        }
+        claim
+            .check(proof)
+            .with_context(|| format!("{}: does not prove what was asked", path.display()))?;
     }
     let capacity = proofs
         .iter()
@@ -399,20 +387,8 @@ fn verify(args: VerifyArgs, out: &Output) -> anyhow::Result<Verdict> {
 
 /// The interval `[low, high]` a statement establishes for each committed value.
 fn bounds(statement: &Statement) -> (u64, u64) {
-    match statement {
-        Statement::Interval { min, max, .. } => (*min, *max),
-        other => {
-            let bits = other.bits().get();
-            (
-                0,
-                if bits == 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << bits) - 1
-                },
-            )
-        }
-    }
+    let interval = statement.proven_interval();
+    (interval.min, interval.max)
 }
 
 fn describe(statement: &Statement) -> String {
@@ -456,14 +432,6 @@ fn statement_json(statement: &Statement) -> Value {
 fn short(commitment: &Commitment) -> String {
     let hex = commitment.to_hex();
     format!("{}…", &hex[..12])
-}
-
-fn hexes(commitments: &[Commitment]) -> String {
-    commitments
-        .iter()
-        .map(Commitment::to_hex)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn read_opening(path: &Path) -> anyhow::Result<Opening> {
@@ -578,14 +546,14 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         ),
         || {
             let proof = read_proof(&proof_path)?;
-            anyhow::ensure!(
-                proof.statement().commitments() == vec![total],
-                "proof is about another commitment"
-            );
-            anyhow::ensure!(
-                bounds(proof.statement()).1 <= LIMIT,
-                "proof shows a weaker bound"
-            );
+            let claim = Claim {
+                commitments: Some(vec![total]),
+                bounds: Requirement {
+                    min: None,
+                    max: Some(LIMIT),
+                },
+            };
+            claim.check(&proof)?;
             proof.verify(&gens, &mut OsRng)?;
             Ok(())
         },

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use conclave_circuits::claim::Requirement;
 use conclave_circuits::formats::snarkjs;
-use conclave_circuits::groth16::{self, Proof, ProvingKey, VerifyingKey};
-use conclave_circuits::{field, Bounds, Direction, Opening, Statement, ZkError};
+use conclave_circuits::groth16::{self, Claim, Proof, ProvingKey, VerifyingKey};
+use conclave_circuits::{field, Bounds, Commitment, Direction, Opening, Statement, ZkError};
 use rand::rngs::OsRng;
 use rand::SeedableRng;
 use serde_json::json;
@@ -85,6 +86,15 @@ pub enum Command {
         /// Proof file(s).
         #[arg(long, num_args = 1.., required = true)]
         proof: Vec<PathBuf>,
+        /// Require every proof to be about this commitment (decimal, as `zk commit` prints).
+        #[arg(long)]
+        commitment: Option<String>,
+        /// Require every proof to show value ≥ this bound.
+        #[arg(long)]
+        min: Option<u64>,
+        /// Require every proof to show value ≤ this bound.
+        #[arg(long)]
+        max: Option<u64>,
     },
     /// Write a key and proof as snarkjs `verification_key.json`, `proof.json`, `public.json`.
     ExportSnarkjs {
@@ -143,7 +153,21 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             };
             prove(&pk, &secret, bounds, &path, binary, out)
         }
-        Command::Verify { vk, proof } => verify(&vk, &proof, out),
+        Command::Verify {
+            vk,
+            proof,
+            commitment,
+            min,
+            max,
+        } => {
+            let claim = Claim {
+                commitment: commitment
+                    .map(|text| field::parse_decimal("--commitment", &text).map(Commitment))
+                    .transpose()?,
+                bounds: Requirement { min, max },
+            };
+            verify(&vk, &proof, &claim, out)
+        }
         Command::ExportSnarkjs {
             vk,
             proof,
@@ -314,15 +338,20 @@ fn decimal_inputs(proof: &Proof) -> Vec<String> {
         .collect()
 }
 
-fn verify(vk_path: &Path, proof_paths: &[PathBuf], out: &Output) -> anyhow::Result<Verdict> {
+fn verify(
+    vk_path: &Path,
+    proof_paths: &[PathBuf],
+    claim: &Claim,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
     let vk = read_verifying_key(vk_path)?;
     let proofs = proof_paths
         .iter()
         .map(|path| {
             let proof = read_proof(path)?;
-            vk.check_applicable(&proof).with_context(|| {
+            claim.check(&vk, &proof).with_context(|| {
                 format!(
-                    "{}: cannot be checked with {}",
+                    "{}: does not prove what was asked with {}",
                     path.display(),
                     vk_path.display()
                 )

@@ -11,3 +11,4 @@ mod mpc;
 mod range;
 mod tour;
 mod zk;
+mod zk_claim;
