@@ -178,6 +178,47 @@ pub enum LedgerError {
     /// The committer stopped (node shutting down).
     #[error("the ledger is shutting down")]
     Unavailable,
+    /// A request to a node got no complete answer in time.
+    #[error("the request to {url} timed out after {} s (the node is down, overloaded or not a ledger node; raise --timeout if it is only slow)", after.as_secs_f64())]
+    TimedOut {
+        /// The node's base URL.
+        url: String,
+        /// The time allowed.
+        after: std::time::Duration,
+    },
+    /// A node's answer is larger than the client accepts.
+    #[error("the answer from {url} is larger than the limit of {limit} bytes; refused")]
+    ResponseTooLarge {
+        /// The node's base URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A file given to anchor is none of the kinds the ledger takes.
+    #[error("not a Groth16 proof, range proof, result record or ledger entry")]
+    UnrecognizedFile {
+        /// Why it is not a Groth16 proof (the most common kind).
+        #[source]
+        source: Box<LedgerError>,
+    },
+    /// A file given to anchor looks like `kind` but does not decode as one.
+    #[error("a {kind} that does not decode")]
+    BadFile {
+        /// What the file claims to be.
+        kind: crate::entry::FileKind,
+        /// Why it does not decode.
+        #[source]
+        source: Box<LedgerError>,
+    },
+    /// An audit found the log inconsistent with its signed checkpoint or an entry that
+    /// no longer verifies.
+    #[error("audit of {log} failed: {what}")]
+    AuditFailed {
+        /// The audited log (directory or URL).
+        log: String,
+        /// The first inconsistency found.
+        what: String,
+    },
 }
 
 impl LedgerError {
@@ -207,6 +248,11 @@ impl LedgerError {
             LedgerError::Http(_) => "http",
             LedgerError::Remote { code, .. } => code.as_str(),
             LedgerError::Unavailable => "unavailable",
+            LedgerError::TimedOut { .. } => "timeout",
+            LedgerError::ResponseTooLarge { .. } => "response_too_large",
+            LedgerError::UnrecognizedFile { .. } => "unrecognized_file",
+            LedgerError::BadFile { source, .. } => source.code(),
+            LedgerError::AuditFailed { .. } => "audit_failed",
         }
     }
 
@@ -215,7 +261,11 @@ impl LedgerError {
     pub fn is_rejection(&self) -> bool {
         matches!(
             self.code(),
-            "proof_invalid" | "signature_invalid" | "merkle_proof_invalid" | "checkpoint_invalid"
+            "proof_invalid"
+                | "signature_invalid"
+                | "merkle_proof_invalid"
+                | "checkpoint_invalid"
+                | "audit_failed"
         )
     }
 
