@@ -63,12 +63,18 @@ pub fn audit_entries<I>(
 where
     I: IntoIterator<Item = Result<(u64, Vec<u8>), LedgerError>>,
 {
-    let checkpoint = Checkpoint::open(note, verifier).map_err(|e| LedgerError::Checkpoint {
-        reason: format!(
-            "the checkpoint of {log} does not verify with the key {}+{} ({e}); is it this log's log.pub?",
-            verifier.name(),
-            hex::encode(verifier.id())
-        ),
+    let checkpoint = Checkpoint::open(note, verifier).map_err(|e| {
+        let why = match e {
+            LedgerError::Checkpoint { reason } => reason,
+            other => other.to_string(),
+        };
+        LedgerError::Checkpoint {
+            reason: format!(
+                "not signed by the key {}+{} given ({why}); is the key file the log.pub of {log}?",
+                verifier.name(),
+                hex::encode(verifier.id())
+            ),
+        }
     })?;
     let failed = |what: String| LedgerError::AuditFailed {
         log: log.to_owned(),
