@@ -685,3 +685,41 @@ impl Drop for BackgroundNode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// The safety net turns an error answer made outside the handlers (plain text, empty)
+    /// into the JSON error object, keeping status and headers; other answers pass as is.
+    #[test]
+    fn error_answers_made_elsewhere_become_json() {
+        let cases = [
+            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            (StatusCode::NOT_FOUND, "not_found"),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request"),
+            (StatusCode::BAD_GATEWAY, "internal"),
+        ];
+        for (status, code) in cases {
+            let plain = (status, [(header::ALLOW, "GET")], "plain text").into_response();
+            let answer = run(json_errors(plain));
+            assert_eq!(answer.status(), status);
+            assert_eq!(answer.headers()[header::ALLOW], "GET");
+            assert_eq!(answer.headers()[header::CONTENT_TYPE], "application/json");
+            let body = run(axum::body::to_bytes(answer.into_body(), 1 << 16)).unwrap();
+            let value: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(value["error"]["code"], code);
+        }
+        let fine = run(json_errors((StatusCode::OK, "ok").into_response()));
+        let body = run(axum::body::to_bytes(fine.into_body(), 1 << 16)).unwrap();
+        assert_eq!(&body[..], b"ok");
+    }
+}
