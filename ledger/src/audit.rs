@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::entry::{Entry, Registry, StatementKey};
-use crate::error::LedgerError;
+use crate::error::{AuditFinding, LedgerError};
 use crate::merkle::{leaf_hash, Hash, MerkleTree};
 use crate::note::{Checkpoint, NoteVerifier};
 use crate::store::{files, ENTRIES, META};
@@ -76,9 +76,9 @@ where
             ),
         }
     })?;
-    let failed = |what: String| LedgerError::AuditFailed {
+    let failed = |finding: AuditFinding| LedgerError::AuditFailed {
         log: log.to_owned(),
-        what,
+        finding,
     };
     let mut registry = AuditRegistry::default();
     let mut tree = MerkleTree::new();
@@ -88,7 +88,12 @@ where
         |chunk: &mut Vec<(u64, Entry)>, registry: &AuditRegistry| -> Result<(), LedgerError> {
             let refs: Vec<&Entry> = chunk.iter().map(|(_, e)| e).collect();
             for ((index, _), result) in chunk.iter().zip(Entry::verify_all(&refs, registry)) {
-                result.map_err(|e| failed(format!("entry {index} no longer verifies: {e}")))?;
+                result.map_err(|e| {
+                    failed(AuditFinding::NoLongerVerifies {
+                        index: *index,
+                        source: Box::new(e),
+                    })
+                })?;
             }
             chunk.clear();
             Ok(())
@@ -99,20 +104,27 @@ where
         }
         let (index, bytes) = item?;
         if index != tree.size() {
-            return Err(failed(format!(
-                "entry {} is missing (got entry {index} next)",
-                tree.size()
-            )));
+            return Err(failed(AuditFinding::Missing {
+                expected: tree.size(),
+                found: index,
+            }));
         }
-        let entry = Entry::from_bytes(&bytes)
-            .map_err(|e| failed(format!("entry {index} does not decode: {e}")))?;
+        let entry = Entry::from_bytes(&bytes).map_err(|e| {
+            failed(AuditFinding::Undecodable {
+                index,
+                source: Box::new(e),
+            })
+        })?;
         *kinds.entry(entry.kind().to_owned()).or_insert(0u64) += 1;
         tree.push(leaf_hash(&bytes));
         if entry.registration().is_some() {
             flush(&mut chunk, &registry)?;
-            entry
-                .verify(&registry)
-                .map_err(|e| failed(format!("entry {index} no longer verifies: {e}")))?;
+            entry.verify(&registry).map_err(|e| {
+                failed(AuditFinding::NoLongerVerifies {
+                    index,
+                    source: Box::new(e),
+                })
+            })?;
             registry.add(&entry);
         } else {
             chunk.push((index, entry));
@@ -123,16 +135,13 @@ where
     }
     flush(&mut chunk, &registry)?;
     if tree.size() != checkpoint.size {
-        return Err(failed(format!(
-            "the signed checkpoint covers {} entries but only {} were found",
-            checkpoint.size,
-            tree.size()
-        )));
+        return Err(failed(AuditFinding::Short {
+            signed: checkpoint.size,
+            found: tree.size(),
+        }));
     }
     if tree.root() != checkpoint.root {
-        return Err(failed(
-            "the entries do not hash to the signed checkpoint's root".into(),
-        ));
+        return Err(failed(AuditFinding::RootMismatch));
     }
     Ok(AuditReport {
         entries: tree.size(),
@@ -175,11 +184,11 @@ pub fn audit_dir(dir: &Path, verifier: &NoteVerifier) -> Result<AuditReport, Led
         .transpose()
         .map_err(|_| LedgerError::AuditFailed {
             log: log.clone(),
-            what: "the stored checkpoint is not UTF-8".into(),
+            finding: AuditFinding::NoCheckpoint,
         })?
         .ok_or_else(|| LedgerError::AuditFailed {
             log: log.clone(),
-            what: "no signed checkpoint is stored".into(),
+            finding: AuditFinding::NoCheckpoint,
         })?;
     let table = txn.open_table(ENTRIES)?;
     let entries = table.range(0u64..)?.map(|item| {

@@ -48,6 +48,50 @@ pub enum ProofError {
     BadHash,
 }
 
+/// What an audit found wrong first (see [`crate::audit`]).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum AuditFinding {
+    /// The next entry is not the one expected.
+    #[error("entry {expected} is missing (entry {found} came next)")]
+    Missing {
+        /// The index expected.
+        expected: u64,
+        /// The index served or stored instead.
+        found: u64,
+    },
+    /// An entry does not decode.
+    #[error("entry {index} does not decode: {source}")]
+    Undecodable {
+        /// Its index.
+        index: u64,
+        /// Why.
+        source: Box<LedgerError>,
+    },
+    /// An entry no longer passes verify-on-append.
+    #[error("entry {index} no longer verifies: {source}")]
+    NoLongerVerifies {
+        /// Its index.
+        index: u64,
+        /// Why.
+        source: Box<LedgerError>,
+    },
+    /// Fewer entries than the checkpoint covers.
+    #[error("the signed checkpoint covers {signed} entries but only {found} were found")]
+    Short {
+        /// The checkpoint's size.
+        signed: u64,
+        /// Entries found.
+        found: u64,
+    },
+    /// The entries hash to another tree head.
+    #[error("the entries do not hash to the signed checkpoint's root")]
+    RootMismatch,
+    /// No signed checkpoint is stored (or it is not UTF-8).
+    #[error("no readable signed checkpoint is stored")]
+    NoCheckpoint,
+}
+
 /// Everything that can go wrong in the ledger.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -212,12 +256,12 @@ pub enum LedgerError {
     },
     /// An audit found the log inconsistent with its signed checkpoint or an entry that
     /// no longer verifies.
-    #[error("audit of {log} failed: {what}")]
+    #[error("audit of {log} failed: {finding}")]
     AuditFailed {
         /// The audited log (directory or URL).
         log: String,
         /// The first inconsistency found.
-        what: String,
+        finding: AuditFinding,
     },
 }
 

@@ -14,4 +14,4 @@ pub mod note;
 pub mod store;
 pub mod verify;
 
-pub use error::{LedgerError, ProofError};
+pub use error::{AuditFinding, LedgerError, ProofError};

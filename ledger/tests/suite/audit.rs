@@ -11,7 +11,7 @@ use conclave_ledger::keys;
 use conclave_ledger::node::{BackgroundNode, NodeConfig};
 use conclave_ledger::note::NoteSigner;
 use conclave_ledger::store::{files, Ledger};
-use conclave_ledger::LedgerError;
+use conclave_ledger::{AuditFinding, LedgerError};
 use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -94,28 +94,54 @@ fn entries_that_do_not_match_the_checkpoint_fail_the_audit() {
         .map(|(i, b)| (i as u64, b))
         .collect();
     assert_eq!(audit(all.clone()).unwrap().entries, 3);
-    let probes: Vec<(&str, Vec<(u64, Vec<u8>)>)> = vec![
-        ("missing last", all[..2].to_vec()),
-        ("missing middle", vec![all[0].clone(), all[2].clone()]),
+    type Probe = (&'static str, Vec<(u64, Vec<u8>)>, fn(&AuditFinding) -> bool);
+    let probes: Vec<Probe> = vec![
+        ("missing last", all[..2].to_vec(), |f| {
+            matches!(
+                f,
+                AuditFinding::Short {
+                    signed: 3,
+                    found: 2
+                }
+            )
+        }),
+        (
+            "missing middle",
+            vec![all[0].clone(), all[2].clone()],
+            |f| {
+                matches!(
+                    f,
+                    AuditFinding::Missing {
+                        expected: 1,
+                        found: 2
+                    }
+                )
+            },
+        ),
         (
             "swapped",
             vec![(0, bytes[1].clone()), (1, bytes[0].clone()), all[2].clone()],
+            |f| matches!(f, AuditFinding::RootMismatch),
         ),
         (
             "replaced",
             vec![all[0].clone(), all[1].clone(), (2, party(9).to_bytes())],
+            |f| matches!(f, AuditFinding::RootMismatch),
         ),
         (
             "garbage",
             vec![all[0].clone(), all[1].clone(), (2, vec![1, 99, 0])],
+            |f| matches!(f, AuditFinding::Undecodable { index: 2, .. }),
         ),
     ];
-    for (name, entries) in probes {
+    for (name, entries, expected) in probes {
         let error = audit(entries).unwrap_err();
-        assert!(
-            matches!(error, LedgerError::AuditFailed { .. }),
-            "{name}: {error:?}"
-        );
+        match &error {
+            LedgerError::AuditFailed { finding, .. } => {
+                assert!(expected(finding), "{name}: {finding:?}")
+            }
+            other => panic!("{name}: {other:?}"),
+        }
         assert_eq!(error.code(), "audit_failed", "{name}");
         assert!(error.is_rejection(), "{name}");
     }
