@@ -195,8 +195,7 @@ pub fn audit_dir(dir: &Path, verifier: &NoteVerifier) -> Result<AuditReport, Led
         let (key, value) = item?;
         Ok::<_, LedgerError>((key.value(), value.value().to_vec()))
     });
-    let report = audit_entries(&log, &note, verifier, entries);
-    report
+    audit_entries(&log, &note, verifier, entries)
 }
 
 /// Audits the log a node serves: fetches its signed checkpoint and every entry it covers

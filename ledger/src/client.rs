@@ -20,8 +20,9 @@ use crate::error::LedgerError;
 use crate::merkle::{ConsistencyProof, InclusionProof};
 use crate::store::Receipt;
 
-/// Default deadline of one request (connect, send, whole answer).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default deadline of one request (connect, send, whole answer): long enough for a node
+/// to verify and commit a full batch on a small machine.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default largest answer read from a node (a batch of 1,024 receipts fits).
 pub const DEFAULT_MAX_RESPONSE: usize = 8 * 1024 * 1024;
 

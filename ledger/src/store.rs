@@ -697,8 +697,7 @@ impl Ledger {
             Ok::<_, LedgerError>((key.value(), value.value().to_vec()))
         });
         let log = self.dir.display().to_string();
-        let report = crate::audit::audit_entries(&log, &checkpoint.note, &self.verifier(), entries);
-        report
+        crate::audit::audit_entries(&log, &checkpoint.note, &self.verifier(), entries)
     }
 }
 

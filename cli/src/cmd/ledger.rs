@@ -31,7 +31,7 @@ pub struct Target {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// With --node: seconds to wait for each answer of the node.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
     pub timeout: f64,
 }
 
@@ -303,7 +303,7 @@ fn batch_report(
 /// Reads a file to anchor (kinds: see [`Entry::from_file_bytes`]).
 fn entry_from_file(path: &Path) -> anyhow::Result<Entry> {
     let bytes = fsio::read(path)?;
-    Entry::from_file_bytes(&bytes).with_context(|| format!("{}", path.display()))
+    Entry::from_file_bytes(&bytes).with_context(|| path.display().to_string())
 }
 
 /// The log's public key for an audit: `--log-key`, or `DIR/log.pub` with `--data`.

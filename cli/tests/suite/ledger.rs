@@ -254,11 +254,7 @@ fn audit_while_serving_with_only_the_public_key() {
         );
         assert!(error.contains("log.pub"), "{error}");
     }
-    let out = expect(
-        dir,
-        1,
-        &format!("ledger audit --data ledger --log-key other/log.pub"),
-    );
+    let out = expect(dir, 1, "ledger audit --data ledger --log-key other/log.pub");
     assert!(crate::common::stdout(&out).contains("INVALID"));
     // Through a node, the key is required (never taken from the node audited).
     refused(dir, &format!("ledger audit --node {url}"), "--log-key");
