@@ -150,3 +150,29 @@ fn entries_that_do_not_match_the_checkpoint_fail_the_audit() {
     let error = audit_entries("test", &tampered, &verifier, all.into_iter().map(Ok)).unwrap_err();
     assert_eq!(error.code(), "checkpoint_invalid");
 }
+
+#[test]
+fn audits_during_appends_each_see_one_consistent_snapshot() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("ledger");
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(23);
+    Ledger::init(&dir, "audit.test/log", &mut rng).unwrap();
+    let public = keys::read_verifier_key(&dir.join(files::LOG_PUB)).unwrap();
+    let ledger = Arc::new(Ledger::open(&dir).unwrap());
+    let writer = {
+        let ledger = Arc::clone(&ledger);
+        std::thread::spawn(move || {
+            for i in 1..=60u8 {
+                ledger.append(party(i), true).unwrap();
+            }
+        })
+    };
+    let mut seen = Vec::new();
+    while !writer.is_finished() {
+        seen.push(audit_dir(&dir, &public).unwrap().entries);
+    }
+    writer.join().unwrap();
+    seen.push(audit_dir(&dir, &public).unwrap().entries);
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(seen.last(), Some(&60));
+}
