@@ -18,6 +18,10 @@
 //!   checks the RFC 9162 consistency proof between them.
 //! - On open, the tree is rebuilt from the stored entries and must match the stored signed
 //!   checkpoint; otherwise the log refuses to start and says what is wrong.
+//! - One process at a time opens the database for writing (the node, or an embedded
+//!   command); others get [`LedgerError::InUse`]. Read-only handles in other processes
+//!   ([`crate::audit::audit_dir`]) share the file with the writer (redb's
+//!   `ConcurrencyMode::SingleWriter`) and read consistent snapshots of its commits.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
