@@ -157,7 +157,8 @@ where
 ///
 /// # Errors
 /// [`LedgerError::NotInitialized`]; [`LedgerError::InUse`] when a writer that does not
-/// share the file (an older node) has it open; the errors of [`audit_entries`]; storage
+/// share the file (an older node) has it open; [`LedgerError::NeedsRecovery`] after a
+/// crash, until a writer has opened it again; the errors of [`audit_entries`]; storage
 /// errors.
 pub fn audit_dir(dir: &Path, verifier: &NoteVerifier) -> Result<AuditReport, LedgerError> {
     let db_path = dir.join(files::DATABASE);
@@ -171,6 +172,11 @@ pub fn audit_dir(dir: &Path, verifier: &NoteVerifier) -> Result<AuditReport, Led
         Ok(db) => db,
         Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
             return Err(LedgerError::InUse {
+                path: db_path.display().to_string(),
+            })
+        }
+        Err(redb::DatabaseError::RepairAborted) => {
+            return Err(LedgerError::NeedsRecovery {
                 path: db_path.display().to_string(),
             })
         }

@@ -195,6 +195,13 @@ pub enum LedgerError {
         /// The database path.
         path: String,
     },
+    /// The database was not closed cleanly (a crashed node) and a read-only handle cannot
+    /// recover it.
+    #[error("the ledger at {path} was not shut down cleanly; open it once for writing (`conclave ledger serve`, or any embedded command) to recover it, then audit again")]
+    NeedsRecovery {
+        /// The database path.
+        path: String,
+    },
     /// The embedded database failed.
     #[error("storage: {0}")]
     Storage(#[source] Box<redb::Error>),
@@ -288,6 +295,7 @@ impl LedgerError {
             LedgerError::NotInitialized { .. } => "not_initialized",
             LedgerError::AlreadyInitialized { .. } => "already_initialized",
             LedgerError::InUse { .. } => "in_use",
+            LedgerError::NeedsRecovery { .. } => "needs_recovery",
             LedgerError::Storage(_) | LedgerError::Io { .. } => "internal",
             LedgerError::Http(_) => "http",
             LedgerError::Remote { code, .. } => code.as_str(),
