@@ -4,8 +4,12 @@
 //! # Security
 //! Nothing the node says is trusted by this module: callers verify checkpoints with the
 //! log's verifier key and entries with inclusion proofs (see [`crate::verify`]).
+//! Every request has a deadline ([`ClientConfig::timeout`], for connecting, sending and
+//! reading the whole answer) and every answer a size limit ([`ClientConfig::max_response`]),
+//! so a node that stalls or floods cannot hang or exhaust its client.
 
-use std::time::Duration;
+use std::io::Read;
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -16,8 +20,29 @@ use crate::error::LedgerError;
 use crate::merkle::{ConsistencyProof, InclusionProof};
 use crate::store::Receipt;
 
-/// Largest response body read from a node.
-const MAX_RESPONSE: usize = 8 * 1024 * 1024;
+/// Default deadline of one request (connect, send, whole answer): long enough for a node
+/// to verify and commit a full batch on a small machine.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest answer read from a node (a batch of 1,024 receipts fits).
+pub const DEFAULT_MAX_RESPONSE: usize = 8 * 1024 * 1024;
+
+/// Limits of a [`Client`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Deadline of one request, from connecting to the last byte of the answer.
+    pub timeout: Duration,
+    /// Largest answer body accepted, in bytes; larger answers are refused unread.
+    pub max_response: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            timeout: DEFAULT_TIMEOUT,
+            max_response: DEFAULT_MAX_RESPONSE,
+        }
+    }
+}
 
 /// A client of one node.
 #[derive(Debug, Clone)]
@@ -25,6 +50,7 @@ pub struct Client {
     base: String,
     http: reqwest::blocking::Client,
     operator_token: Option<String>,
+    config: ClientConfig,
 }
 
 /// An entry as served by a node.
@@ -47,25 +73,103 @@ fn remote_error(error: Option<&Value>, no_message: impl FnOnce() -> String) -> L
     }
 }
 
-fn http_error(e: reqwest::Error) -> LedgerError {
-    LedgerError::Http(e.to_string())
+/// Whether an I/O error from reading an answer body is reqwest's timeout.
+fn io_is_timeout(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
 }
 
 impl Client {
-    /// A client of the node at `base` (e.g. `http://127.0.0.1:7700`).
+    /// A client of the node at `base` (e.g. `http://127.0.0.1:7700`) with the default
+    /// limits ([`ClientConfig::default`]).
     ///
     /// # Errors
     /// [`LedgerError::Http`] when the HTTP client cannot be built.
     pub fn new(base: &str) -> Result<Self, LedgerError> {
+        Self::with_config(base, ClientConfig::default())
+    }
+
+    /// A client of the node at `base` with the given limits.
+    ///
+    /// # Errors
+    /// [`LedgerError::Http`] when the HTTP client cannot be built.
+    pub fn with_config(base: &str, config: ClientConfig) -> Result<Self, LedgerError> {
         let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
             .build()
-            .map_err(http_error)?;
+            .map_err(|e| LedgerError::Http(e.to_string()))?;
         Ok(Client {
             base: base.trim_end_matches('/').to_owned(),
             http,
             operator_token: None,
+            config,
         })
+    }
+
+    /// The limits in use.
+    pub fn config(&self) -> ClientConfig {
+        self.config
+    }
+
+    fn timed_out(&self) -> LedgerError {
+        LedgerError::TimedOut {
+            url: self.base.clone(),
+            after: self.config.timeout,
+        }
+    }
+
+    fn too_large(&self) -> LedgerError {
+        LedgerError::ResponseTooLarge {
+            url: self.base.clone(),
+            limit: self.config.max_response,
+        }
+    }
+
+    fn http_error(&self, e: reqwest::Error) -> LedgerError {
+        if e.is_timeout() {
+            self.timed_out()
+        } else {
+            LedgerError::Http(e.to_string())
+        }
+    }
+
+    /// Sends `request` and reads the whole answer within the deadline and size limit.
+    fn send(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), LedgerError> {
+        let deadline = Instant::now() + self.config.timeout;
+        let mut response = request.send().map_err(|e| self.http_error(e))?;
+        let status = response.status();
+        let limit = self.config.max_response;
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(self.too_large());
+        }
+        let mut body = Vec::new();
+        let mut buffer = [0u8; 16 * 1024];
+        loop {
+            if Instant::now() > deadline {
+                return Err(self.timed_out());
+            }
+            let read = match response.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if io_is_timeout(&e) => return Err(self.timed_out()),
+                Err(e) => return Err(LedgerError::Http(format!("reading the answer: {e}"))),
+            };
+            if body.len() + read > limit {
+                return Err(self.too_large());
+            }
+            body.extend_from_slice(&buffer[..read]);
+        }
+        Ok((status, body))
     }
 
     /// Sends the operator credential with submissions.
@@ -79,31 +183,23 @@ impl Client {
         &self.base
     }
 
-    fn read(&self, response: reqwest::blocking::Response) -> Result<Vec<u8>, LedgerError> {
-        let status = response.status();
-        let bytes = response.bytes().map_err(http_error)?;
-        if bytes.len() > MAX_RESPONSE {
-            return Err(LedgerError::TooLarge {
-                what: "node response",
-                size: bytes.len(),
-                limit: MAX_RESPONSE,
-            });
-        }
+    /// Sends `request`; a non-success answer becomes the node's error.
+    fn call(&self, request: reqwest::blocking::RequestBuilder) -> Result<Vec<u8>, LedgerError> {
+        let (status, bytes) = self.send(request)?;
         if !status.is_success() {
             let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
             let error = parsed.as_ref().and_then(|v| v.get("error"));
             return Err(remote_error(error, || format!("HTTP {status}")));
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
+    }
+
+    fn get(&self, path: &str) -> Result<Vec<u8>, LedgerError> {
+        self.call(self.http.get(format!("{}{path}", self.base)))
     }
 
     fn get_json(&self, path: &str) -> Result<Value, LedgerError> {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .map_err(http_error)?;
-        let bytes = self.read(response)?;
+        let bytes = self.get(path)?;
         serde_json::from_slice(&bytes).map_err(|e| LedgerError::malformed("node response", e))
     }
 
@@ -120,12 +216,7 @@ impl Client {
     /// # Errors
     /// Transport and node errors.
     pub fn checkpoint(&self) -> Result<String, LedgerError> {
-        let response = self
-            .http
-            .get(format!("{}/v1/checkpoint", self.base))
-            .send()
-            .map_err(http_error)?;
-        let bytes = self.read(response)?;
+        let bytes = self.get("/v1/checkpoint")?;
         String::from_utf8(bytes).map_err(|_| LedgerError::malformed("checkpoint", "not UTF-8"))
     }
 
@@ -264,7 +355,6 @@ impl Client {
         if let Some(token) = &self.operator_token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().map_err(http_error)?;
-        self.read(response)
+        self.call(request)
     }
 }

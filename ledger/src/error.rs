@@ -48,6 +48,50 @@ pub enum ProofError {
     BadHash,
 }
 
+/// What an audit found wrong first (see [`crate::audit`]).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum AuditFinding {
+    /// The next entry is not the one expected.
+    #[error("entry {expected} is missing (entry {found} came next)")]
+    Missing {
+        /// The index expected.
+        expected: u64,
+        /// The index served or stored instead.
+        found: u64,
+    },
+    /// An entry does not decode.
+    #[error("entry {index} does not decode: {source}")]
+    Undecodable {
+        /// Its index.
+        index: u64,
+        /// Why.
+        source: Box<LedgerError>,
+    },
+    /// An entry no longer passes verify-on-append.
+    #[error("entry {index} no longer verifies: {source}")]
+    NoLongerVerifies {
+        /// Its index.
+        index: u64,
+        /// Why.
+        source: Box<LedgerError>,
+    },
+    /// Fewer entries than the checkpoint covers.
+    #[error("the signed checkpoint covers {signed} entries but only {found} were found")]
+    Short {
+        /// The checkpoint's size.
+        signed: u64,
+        /// Entries found.
+        found: u64,
+    },
+    /// The entries hash to another tree head.
+    #[error("the entries do not hash to the signed checkpoint's root")]
+    RootMismatch,
+    /// No signed checkpoint is stored (or it is not UTF-8).
+    #[error("no readable signed checkpoint is stored")]
+    NoCheckpoint,
+}
+
 /// Everything that can go wrong in the ledger.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -151,6 +195,13 @@ pub enum LedgerError {
         /// The database path.
         path: String,
     },
+    /// The database was not closed cleanly (a crashed node) and a read-only handle cannot
+    /// recover it.
+    #[error("the ledger at {path} was not shut down cleanly; open it once for writing (`conclave ledger serve`, or any embedded command) to recover it, then audit again")]
+    NeedsRecovery {
+        /// The database path.
+        path: String,
+    },
     /// The embedded database failed.
     #[error("storage: {0}")]
     Storage(#[source] Box<redb::Error>),
@@ -178,6 +229,47 @@ pub enum LedgerError {
     /// The committer stopped (node shutting down).
     #[error("the ledger is shutting down")]
     Unavailable,
+    /// A request to a node got no complete answer in time.
+    #[error("the request to {url} timed out after {} s (the node is down, overloaded or not a ledger node; raise --timeout if it is only slow)", after.as_secs_f64())]
+    TimedOut {
+        /// The node's base URL.
+        url: String,
+        /// The time allowed.
+        after: std::time::Duration,
+    },
+    /// A node's answer is larger than the client accepts.
+    #[error("the answer from {url} is larger than the limit of {limit} bytes; refused")]
+    ResponseTooLarge {
+        /// The node's base URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A file given to anchor is none of the kinds the ledger takes.
+    #[error("not a Groth16 proof, range proof, result record or ledger entry")]
+    UnrecognizedFile {
+        /// Why it is not a Groth16 proof (the most common kind).
+        #[source]
+        source: Box<LedgerError>,
+    },
+    /// A file given to anchor looks like `kind` but does not decode as one.
+    #[error("a {kind} that does not decode")]
+    BadFile {
+        /// What the file claims to be.
+        kind: crate::entry::FileKind,
+        /// Why it does not decode.
+        #[source]
+        source: Box<LedgerError>,
+    },
+    /// An audit found the log inconsistent with its signed checkpoint or an entry that
+    /// no longer verifies.
+    #[error("audit of {log} failed: {finding}")]
+    AuditFailed {
+        /// The audited log (directory or URL).
+        log: String,
+        /// The first inconsistency found.
+        finding: AuditFinding,
+    },
 }
 
 impl LedgerError {
@@ -203,10 +295,16 @@ impl LedgerError {
             LedgerError::NotInitialized { .. } => "not_initialized",
             LedgerError::AlreadyInitialized { .. } => "already_initialized",
             LedgerError::InUse { .. } => "in_use",
+            LedgerError::NeedsRecovery { .. } => "needs_recovery",
             LedgerError::Storage(_) | LedgerError::Io { .. } => "internal",
             LedgerError::Http(_) => "http",
             LedgerError::Remote { code, .. } => code.as_str(),
             LedgerError::Unavailable => "unavailable",
+            LedgerError::TimedOut { .. } => "timeout",
+            LedgerError::ResponseTooLarge { .. } => "response_too_large",
+            LedgerError::UnrecognizedFile { .. } => "unrecognized_file",
+            LedgerError::BadFile { source, .. } => source.code(),
+            LedgerError::AuditFailed { .. } => "audit_failed",
         }
     }
 
@@ -215,7 +313,11 @@ impl LedgerError {
     pub fn is_rejection(&self) -> bool {
         matches!(
             self.code(),
-            "proof_invalid" | "signature_invalid" | "merkle_proof_invalid" | "checkpoint_invalid"
+            "proof_invalid"
+                | "signature_invalid"
+                | "merkle_proof_invalid"
+                | "checkpoint_invalid"
+                | "audit_failed"
         )
     }
 

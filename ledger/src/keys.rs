@@ -9,10 +9,11 @@
 //!
 //! # Security
 //! Secret files are created 0600 before any byte is written, and refused when readable by
-//! others. Tokens and key text are zeroized after use.
+//! others. Tokens and key text are zeroized after use. Key files are read up to
+//! [`MAX_KEY_FILE`] bytes; larger files (or `/dev/zero`) are refused unread.
 
 use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use rand_core::CryptoRngCore;
@@ -21,6 +22,29 @@ use zeroize::Zeroizing;
 
 use crate::error::LedgerError;
 use crate::note::{NoteSigner, NoteVerifier};
+
+/// Largest key file read (`log.key`, `log.pub`, `operator.key` are a few hundred bytes).
+pub const MAX_KEY_FILE: usize = 16 * 1024;
+
+/// Reads a key file as text, refusing files above [`MAX_KEY_FILE`] without reading them
+/// whole.
+fn read_key_text(path: &Path, what: &'static str) -> Result<Zeroizing<String>, LedgerError> {
+    let file = fs::File::open(path).map_err(|e| LedgerError::io(path, e))?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_KEY_FILE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LedgerError::io(path, e))?;
+    if bytes.len() > MAX_KEY_FILE {
+        return Err(LedgerError::TooLarge {
+            what,
+            size: bytes.len(),
+            limit: MAX_KEY_FILE,
+        });
+    }
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| LedgerError::malformed(what, "not UTF-8"))?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
 
 /// The operator credential: 32 random bytes, as hex.
 pub struct OperatorToken(Zeroizing<String>);
@@ -77,7 +101,7 @@ pub fn write_public(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
     fs::write(path, bytes).map_err(|e| LedgerError::io(path, e))
 }
 
-fn read_secret(path: &Path) -> Result<Zeroizing<String>, LedgerError> {
+fn read_secret(path: &Path, what: &'static str) -> Result<Zeroizing<String>, LedgerError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -99,8 +123,7 @@ fn read_secret(path: &Path) -> Result<Zeroizing<String>, LedgerError> {
             ));
         }
     }
-    let text = fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
-    Ok(Zeroizing::new(text))
+    read_key_text(path, what)
 }
 
 fn parse_versioned(text: &str, kind: &str, what: &'static str) -> Result<Value, LedgerError> {
@@ -143,7 +166,7 @@ pub fn write_log_key(path: &Path, signer: &NoteSigner) -> Result<(), LedgerError
 /// # Errors
 /// [`LedgerError::Io`] (including too-open permissions), malformed files.
 pub fn read_log_key(path: &Path) -> Result<NoteSigner, LedgerError> {
-    let text = read_secret(path)?;
+    let text = read_secret(path, "log key file")?;
     let value = parse_versioned(&text, "conclave.ledger.log-key", "log key file")?;
     let key = value
         .get("signer_key")
@@ -169,7 +192,7 @@ pub fn write_operator_token(path: &Path, token: &OperatorToken) -> Result<(), Le
 /// # Errors
 /// [`LedgerError::Io`] (including too-open permissions), malformed files.
 pub fn read_operator_token(path: &Path) -> Result<OperatorToken, LedgerError> {
-    let text = read_secret(path)?;
+    let text = read_secret(path, "operator key file")?;
     let value = parse_versioned(&text, "conclave.ledger.operator", "operator key file")?;
     let token = value
         .get("token")
@@ -186,6 +209,6 @@ pub fn read_operator_token(path: &Path) -> Result<OperatorToken, LedgerError> {
 /// # Errors
 /// [`LedgerError::Io`], [`LedgerError::Checkpoint`] for a malformed key.
 pub fn read_verifier_key(path: &Path) -> Result<NoteVerifier, LedgerError> {
-    let text = fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
+    let text = read_key_text(path, "verifier key file")?;
     NoteVerifier::parse(text.trim())
 }

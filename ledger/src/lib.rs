@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod client;
 pub mod encoding;
 pub mod entry;
@@ -13,4 +14,4 @@ pub mod note;
 pub mod store;
 pub mod verify;
 
-pub use error::{LedgerError, ProofError};
+pub use error::{AuditFinding, LedgerError, ProofError};

@@ -8,15 +8,19 @@
 //!
 //! # Security
 //! Registering statements and parties needs `Authorization: Bearer <operator token>`.
-//! Request bodies are capped ([`NodeConfig::max_body`]); every error is JSON
+//! Request bodies are capped in size ([`NodeConfig::max_body`]) and in time
+//! ([`NodeConfig::body_timeout`]: a client that stalls mid-body gets `408 body_timeout`
+//! and its connection is closed, while other clients are served meanwhile). Every error,
+//! unknown routes (404) and wrong methods (405) included, is JSON
 //! `{"error": {"code": "...", "message": "..."}}` with a stable code.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -41,6 +45,8 @@ pub struct NodeConfig {
     pub max_batch: usize,
     /// Most entries in one `POST /v1/entries/batch` request.
     pub max_batch_request: usize,
+    /// Longest time a request body may take to arrive, from the end of its headers.
+    pub body_timeout: Duration,
 }
 
 impl Default for NodeConfig {
@@ -49,6 +55,7 @@ impl Default for NodeConfig {
             max_body: 1024 * 1024,
             max_batch: 512,
             max_batch_request: 1024,
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -67,6 +74,7 @@ struct AppState {
     ledger: Arc<Ledger>,
     jobs: mpsc::Sender<Job>,
     max_batch_request: usize,
+    body_timeout: Duration,
 }
 
 /// An HTTP error: status, stable code, message.
@@ -112,8 +120,75 @@ impl From<LedgerError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may never come: do not wait for it on this connection.
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
+}
+
+/// A request body, read within the node's size limit ([`DefaultBodyLimit`]) and time
+/// limit ([`NodeConfig::body_timeout`]).
+struct TimedBody(Bytes);
+
+impl FromRequest<AppState> for TimedBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        match tokio::time::timeout(state.body_timeout, Bytes::from_request(request, state)).await {
+            Ok(Ok(bytes)) => Ok(TimedBody(bytes)),
+            Ok(Err(rejection)) => Err(body_error(rejection)),
+            Err(_elapsed) => Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {} s",
+                    state.body_timeout.as_secs_f64()
+                ),
+            )),
+        }
+    }
+}
+
+/// The stable code of an error status that no handler produced (a safety net: every
+/// handler and fallback answers [`ApiError`] already).
+fn status_code_name(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "body_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_client_error() => "bad_request",
+        _ => "internal",
+    }
+}
+
+/// Turns any error answer that is not already the JSON error object into one, keeping
+/// its status and headers (such as `Allow`).
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let message = status.canonical_reason().unwrap_or("error").to_owned();
+    let mut answer = ApiError::new(status, status_code_name(status), message).into_response();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -163,6 +238,7 @@ pub fn router(ledger: Arc<Ledger>, config: &NodeConfig) -> Router {
         ledger,
         jobs,
         max_batch_request: config.max_batch_request.max(1),
+        body_timeout: config.body_timeout,
     };
     Router::new()
         .route("/v1/entries", post(submit))
@@ -181,7 +257,19 @@ pub fn router(ledger: Arc<Ledger>, config: &NodeConfig) -> Router {
                 "no such route; see docs/api.md",
             )
         })
+        .method_not_allowed_fallback(|request: Request| async move {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{} is not allowed on {}; see docs/api.md",
+                    request.method(),
+                    request.uri().path()
+                ),
+            )
+        })
         .layer(DefaultBodyLimit::max(config.max_body))
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(state)
 }
 
@@ -235,13 +323,8 @@ fn operator_of(state: &AppState, headers: &HeaderMap) -> ApiResult<bool> {
 }
 
 /// A submission's JSON body and whether it carries the operator credential.
-fn submission(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(Value, bool)> {
-    let body = body.map_err(body_error)?;
-    let value = serde_json::from_slice(&body).map_err(|e| {
+fn submission(state: &AppState, headers: &HeaderMap, body: &Bytes) -> ApiResult<(Value, bool)> {
+    let value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
@@ -299,9 +382,9 @@ async fn commit_entries(
 async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    TimedBody(body): TimedBody,
 ) -> ApiResult<Response> {
-    let (value, operator) = submission(&state, &headers, body)?;
+    let (value, operator) = submission(&state, &headers, &body)?;
     let entry = tokio::task::spawn_blocking(move || Entry::from_json(&value))
         .await
         .map_err(|_| ApiError::from(LedgerError::Unavailable))??;
@@ -324,9 +407,9 @@ async fn submit(
 async fn submit_batch(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    TimedBody(body): TimedBody,
 ) -> ApiResult<Response> {
-    let (value, operator) = submission(&state, &headers, body)?;
+    let (value, operator) = submission(&state, &headers, &body)?;
     let entries = match value {
         Value::Object(mut fields) => fields.remove("entries"),
         _ => None,
@@ -600,5 +683,43 @@ impl Drop for BackgroundNode {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// The safety net turns an error answer made outside the handlers (plain text, empty)
+    /// into the JSON error object, keeping status and headers; other answers pass as is.
+    #[test]
+    fn error_answers_made_elsewhere_become_json() {
+        let cases = [
+            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            (StatusCode::NOT_FOUND, "not_found"),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request"),
+            (StatusCode::BAD_GATEWAY, "internal"),
+        ];
+        for (status, code) in cases {
+            let plain = (status, [(header::ALLOW, "GET")], "plain text").into_response();
+            let answer = run(json_errors(plain));
+            assert_eq!(answer.status(), status);
+            assert_eq!(answer.headers()[header::ALLOW], "GET");
+            assert_eq!(answer.headers()[header::CONTENT_TYPE], "application/json");
+            let body = run(axum::body::to_bytes(answer.into_body(), 1 << 16)).unwrap();
+            let value: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(value["error"]["code"], code);
+        }
+        let fine = run(json_errors((StatusCode::OK, "ok").into_response()));
+        let body = run(axum::body::to_bytes(fine.into_body(), 1 << 16)).unwrap();
+        assert_eq!(&body[..], b"ok");
     }
 }

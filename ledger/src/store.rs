@@ -18,6 +18,10 @@
 //!   checks the RFC 9162 consistency proof between them.
 //! - On open, the tree is rebuilt from the stored entries and must match the stored signed
 //!   checkpoint; otherwise the log refuses to start and says what is wrong.
+//! - One process at a time opens the database for writing (the node, or an embedded
+//!   command); others get [`LedgerError::InUse`]. Read-only handles in other processes
+//!   ([`crate::audit::audit_dir`]) share the file with the writer (redb's
+//!   `ConcurrencyMode::SingleWriter`) and read consistent snapshots of its commits.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,8 +40,17 @@ use crate::keys::{self, OperatorToken};
 use crate::merkle::{ConsistencyProof, Hash, InclusionProof, MerkleTree};
 use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
 
-const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// How every process opens a ledger database: one writer (the node or an embedded
+/// command) and any number of read-only handles in other processes, which follow its
+/// commits ([`crate::audit::audit_dir`] runs while a node serves).
+pub(crate) fn database_builder() -> redb::Builder {
+    let mut builder = Database::builder();
+    builder.set_concurrency_mode(redb::ConcurrencyMode::SingleWriter);
+    builder
+}
 /// Format version of the database layout.
 pub const STORE_VERSION: &str = "conclave.ledger.v1";
 /// File names inside a ledger directory.
@@ -91,16 +104,7 @@ pub struct StoredEntry {
     pub entry: Entry,
 }
 
-/// Result of [`Ledger::audit`].
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditReport {
-    /// Entries checked.
-    pub entries: u64,
-    /// Count per kind.
-    pub kinds: std::collections::BTreeMap<String, u64>,
-    /// The recomputed tree head.
-    pub root: Hash,
-}
+pub use crate::audit::AuditReport;
 
 /// Secrets and public values created by [`Ledger::init`].
 pub struct InitOutput {
@@ -169,7 +173,7 @@ impl Ledger {
             format!("{verifier_key}\n").as_bytes(),
         )?;
 
-        let db = Database::create(&db_path)?;
+        let db = database_builder().create(&db_path)?;
         let empty = Checkpoint {
             origin: origin.to_owned(),
             size: 0,
@@ -206,7 +210,7 @@ impl Ledger {
             path: db_path.display().to_string(),
             what,
         };
-        let db = match Database::open(&db_path) {
+        let db = match database_builder().open(&db_path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(LedgerError::InUse {
@@ -684,69 +688,20 @@ impl Ledger {
 
     /// Recomputes everything: decodes every entry, re-verifies every proof and signature
     /// against the registrations that preceded it, rebuilds the tree and checks it against
-    /// the signed checkpoint.
+    /// the signed checkpoint (see [`crate::audit`]).
     ///
     /// # Errors
-    /// [`LedgerError::Corrupt`] naming the first entry that fails, storage errors.
+    /// [`LedgerError::AuditFailed`] naming the first entry that fails, storage errors.
     pub fn audit(&self) -> Result<AuditReport, LedgerError> {
         let checkpoint = self.checkpoint();
-        let corrupt = |what: String| LedgerError::Corrupt {
-            path: self.dir.join(files::DATABASE).display().to_string(),
-            what,
-        };
-        let mut registry = AuditRegistry::default();
-        let mut tree = MerkleTree::new();
-        let mut kinds = std::collections::BTreeMap::new();
         let txn = self.db.begin_read()?;
         let table = txn.open_table(ENTRIES)?;
-        let mut chunk: Vec<(u64, Entry)> = Vec::new();
-        let flush = |chunk: &mut Vec<(u64, Entry)>,
-                     registry: &AuditRegistry|
-         -> Result<(), LedgerError> {
-            let refs: Vec<&Entry> = chunk.iter().map(|(_, e)| e).collect();
-            for ((index, _), result) in chunk.iter().zip(Entry::verify_all(&refs, registry)) {
-                result.map_err(|e| corrupt(format!("entry {index} no longer verifies: {e}")))?;
-            }
-            chunk.clear();
-            Ok(())
-        };
-        for item in table.range(0u64..checkpoint.size)? {
+        let entries = table.range(0u64..checkpoint.size)?.map(|item| {
             let (key, value) = item?;
-            let index = key.value();
-            if index != tree.size() {
-                return Err(corrupt(format!("entry {} is missing", tree.size())));
-            }
-            let bytes = value.value();
-            let entry = Entry::from_bytes(bytes)
-                .map_err(|e| corrupt(format!("entry {index} does not decode: {e}")))?;
-            *kinds.entry(entry.kind().to_owned()).or_insert(0u64) += 1;
-            tree.push(crate::merkle::leaf_hash(bytes));
-            if entry.registration().is_some() {
-                flush(&mut chunk, &registry)?;
-                entry
-                    .verify(&registry)
-                    .map_err(|e| corrupt(format!("entry {index} no longer verifies: {e}")))?;
-                registry.add(&entry);
-            } else {
-                chunk.push((index, entry));
-                if chunk.len() >= 256 {
-                    flush(&mut chunk, &registry)?;
-                }
-            }
-        }
-        flush(&mut chunk, &registry)?;
-        if tree.size() != checkpoint.size || tree.root() != checkpoint.root {
-            return Err(corrupt(
-                "the entries do not hash to the signed checkpoint".into(),
-            ));
-        }
-        Checkpoint::open(&checkpoint.note, &self.verifier())
-            .map_err(|e| corrupt(format!("the checkpoint signature does not verify: {e}")))?;
-        Ok(AuditReport {
-            entries: tree.size(),
-            kinds,
-            root: tree.root(),
-        })
+            Ok::<_, LedgerError>((key.value(), value.value().to_vec()))
+        });
+        let log = self.dir.display().to_string();
+        crate::audit::audit_entries(&log, &checkpoint.note, &self.verifier(), entries)
     }
 }
 
@@ -786,37 +741,6 @@ impl Registry for Overlay<'_> {
             .statements
             .get(id)
             .map(|(_, key)| Arc::clone(key)))
-    }
-}
-
-/// Registrations seen so far while auditing from the start.
-#[derive(Default)]
-struct AuditRegistry {
-    statements: HashMap<[u8; 32], Arc<StatementKey>>,
-    parties: HashMap<[u8; 32], ()>,
-}
-
-impl AuditRegistry {
-    fn add(&mut self, entry: &Entry) {
-        match entry {
-            Entry::Statement(s) => {
-                self.statements.entry(s.id()).or_insert_with(|| s.key());
-            }
-            Entry::Party(p) => {
-                self.parties.insert(p.public_key, ());
-            }
-            _ => {}
-        }
-    }
-}
-
-impl Registry for AuditRegistry {
-    fn party_registered(&self, key: &[u8; 32]) -> Result<bool, LedgerError> {
-        Ok(self.parties.contains_key(key))
-    }
-
-    fn statement(&self, id: &[u8; 32]) -> Result<Option<Arc<StatementKey>>, LedgerError> {
-        Ok(self.statements.get(id).cloned())
     }
 }
 

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use conclave_ledger::client::Client;
-use conclave_ledger::entry::{Entry, Groth16Proof, Party, RangeEntry, ResultRecord, Statement};
+use conclave_ledger::audit::{audit_dir, audit_node};
+use conclave_ledger::client::{Client, ClientConfig};
+use conclave_ledger::entry::{Entry, Party, ResultRecord, Statement};
 use conclave_ledger::keys;
 use conclave_ledger::node::{self, BackgroundNode, NodeConfig};
-use conclave_ledger::note::Checkpoint;
+use conclave_ledger::note::{Checkpoint, NoteVerifier};
 use conclave_ledger::store::{files, Ledger, Receipt};
 use conclave_ledger::verify::{verify_entry, LogSource};
 use conclave_ledger::LedgerError;
@@ -29,6 +30,24 @@ pub struct Target {
     /// A local ledger directory, used embedded (no server).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// With --node: seconds to wait for each answer of the node.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
+impl Target {
+    /// A client of `url` with this target's limits.
+    fn client(&self, url: &str) -> anyhow::Result<Client> {
+        anyhow::ensure!(
+            self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0,
+            "--timeout must be a number of seconds between 0 and 86400"
+        );
+        let config = ClientConfig {
+            timeout: std::time::Duration::from_secs_f64(self.timeout),
+            ..ClientConfig::default()
+        };
+        Ok(Client::with_config(url, config)?)
+    }
 }
 
 /// Ledger commands.
@@ -133,11 +152,15 @@ pub enum Command {
         target: Target,
     },
     /// Recompute everything: decode and re-verify every entry, rebuild the tree, check
-    /// the signed checkpoint.
+    /// the signed checkpoint with the log's public key. Runs on a directory read-only
+    /// (also while a node serves it) or through a node; needs no secret.
     Audit {
-        /// The ledger directory.
+        #[command(flatten)]
+        target: Target,
+        /// The log's verifier key file (`log.pub`); needed with --node, defaults to
+        /// DIR/log.pub with --data.
         #[arg(long)]
-        data: PathBuf,
+        log_key: Option<PathBuf>,
     },
 }
 
@@ -150,7 +173,7 @@ enum Log {
 impl Log {
     fn connect(target: &Target) -> anyhow::Result<Self> {
         match (&target.node, &target.data) {
-            (Some(url), _) => Ok(Log::Remote(Client::new(url)?)),
+            (Some(url), _) => Ok(Log::Remote(target.client(url)?)),
             (None, Some(dir)) => Ok(Log::Local(open_local(dir)?)),
             (None, None) => anyhow::bail!("say where the ledger is: --node URL or --data DIR"),
         }
@@ -199,9 +222,8 @@ fn operator_token(target: &Target, file: Option<&Path>) -> anyhow::Result<Option
             files::OPERATOR_KEY
         ),
     };
-    fsio::check_secret_permissions(&path)?;
     let token = keys::read_operator_token(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+        .with_context(|| format!("{}: not an operator credential", path.display()))?;
     Ok(Some(token.expose().to_owned()))
 }
 
@@ -278,42 +300,24 @@ fn batch_report(
     Ok(Verdict::from_valid(ok))
 }
 
-/// Reads a file to anchor: a `conclave.result` record or a Groth16 proof JSON.
+/// Reads a file to anchor (kinds: see [`Entry::from_file_bytes`]).
 fn entry_from_file(path: &Path) -> anyhow::Result<Entry> {
     let bytes = fsio::read(path, fsio::Limit::LEDGER_ENTRY)?;
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(value) => value,
-        // Not JSON: a binary proof.
-        Err(_) => Value::Null,
+    Entry::from_file_bytes(&bytes).with_context(|| path.display().to_string())
+}
+
+/// The log's public key for an audit: `--log-key`, or `DIR/log.pub` with `--data`.
+fn audit_key(target: &Target, log_key: Option<&Path>) -> anyhow::Result<NoteVerifier> {
+    let path = match (log_key, &target.data) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(dir)) => dir.join(files::LOG_PUB),
+        (None, None) => anyhow::bail!(
+            "an audit through --node needs the log's public key: pass --log-key log.pub \
+             (obtained from the operator, never from the node you audit)"
+        ),
     };
-    if value.get("kind").and_then(Value::as_str) == Some("conclave.result") {
-        let record = ResultRecord::from_record_json(&value)
-            .with_context(|| format!("{}: bad result record", path.display()))?;
-        return Ok(record.into());
-    }
-    if value
-        .get("kind")
-        .and_then(Value::as_str)
-        .is_some_and(|k| Entry::kinds().contains(&k))
-    {
-        return Entry::from_json(&value)
-            .with_context(|| format!("{}: bad ledger entry", path.display()));
-    }
-    if value.get("kind").and_then(Value::as_str) == Some("conclave.range.proof") {
-        let proof = RangeEntry::from_file_bytes(&bytes)
-            .with_context(|| format!("{}: bad range proof", path.display()))?;
-        return Ok(proof.into());
-    }
-    match Groth16Proof::from_file_bytes(&bytes) {
-        Ok(proof) => Ok(proof.into()),
-        Err(groth16) => match RangeEntry::from_file_bytes(&bytes) {
-            Ok(range) if value.is_null() => Ok(range.into()),
-            _ => Err(anyhow::Error::new(groth16).context(format!(
-                "{}: not a Groth16 proof, range proof or result record",
-                path.display()
-            ))),
-        },
-    }
+    keys::read_verifier_key(&path)
+        .with_context(|| format!("{}: not a log verifier key", path.display()))
 }
 
 /// Runs a `ledger` command.
@@ -503,31 +507,40 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                 Err(e) => refusal(out, e, &format!("entry {entry} does not verify")),
             }
         }
-        Command::Audit { data } => {
-            let ledger = open_local(&data)?;
-            let (report, took) = out.step("auditing", || ledger.audit());
+        Command::Audit { target, log_key } => {
+            let verifier = audit_key(&target, log_key.as_deref())?;
+            let (report, took) = match (&target.node, &target.data) {
+                (Some(url), _) => {
+                    let client = target.client(url)?;
+                    out.step("auditing", || audit_node(&client, &verifier))
+                }
+                (None, Some(dir)) => out.step("auditing", || audit_dir(dir, &verifier)),
+                (None, None) => anyhow::bail!("say where the ledger is: --node URL or --data DIR"),
+            };
             match report {
                 Ok(report) => {
                     out.report(
                         &format!(
-                            "audit passed: {} entries ({}) re-verified, root {} matches the signed checkpoint ({:.1} ms)",
+                            "VALID: audit of {} passed: {} entries ({}) re-verified, root {} matches the checkpoint signed by {} ({:.1} ms)",
+                            report.origin,
                             report.entries,
                             report.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
                             report.root.to_hex(),
+                            verifier.name(),
                             took.as_secs_f64() * 1e3
                         ),
                         json!({ "ok": true, "valid": true, "report": report, "ms": took.as_secs_f64() * 1e3 }),
                     )?;
                     Ok(Verdict::Success)
                 }
-                Err(e @ LedgerError::Corrupt { .. }) => {
+                Err(e) if e.is_rejection() => {
                     out.report(
-                        &format!("AUDIT FAILED: {e}"),
+                        &format!("INVALID: {e}"),
                         json!({ "ok": false, "valid": false, "code": e.code(), "error": e.to_string() }),
                     )?;
                     Ok(Verdict::Invalid)
                 }
-                Err(e) => Err(anyhow::Error::new(e).context("audit could not run")),
+                Err(e) => Err(anyhow::Error::new(e).context("the audit could not run")),
             }
         }
     }
@@ -595,7 +608,7 @@ pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
         again.duplicate && again.index == anchored.index,
         "duplicates are not appended",
     )?;
-    let verifier = conclave_ledger::note::NoteVerifier::parse(&init.verifier_key)?;
+    let verifier = NoteVerifier::parse(&init.verifier_key)?;
     let verified = story.step(
         &format!(
             "lender verifies entry {} from the ledger alone",

@@ -112,16 +112,9 @@ impl Drop for Node {
     }
 }
 
-#[test]
-fn node_commands() {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path();
-    zk_files(dir);
-    expect(
-        dir,
-        0,
-        "ledger init --data ledger --origin node.example/log",
-    );
+/// Starts `conclave ledger serve --data ledger` in `dir` on a free loopback port; returns
+/// the running process and its URL.
+fn serve(dir: &Path) -> (Node, String) {
     let mut child = command()
         .current_dir(dir)
         .args(["--json", "ledger", "serve", "--data", "ledger"])
@@ -139,6 +132,20 @@ fn node_commands() {
         .as_str()
         .unwrap()
         .to_owned();
+    (node, url)
+}
+
+#[test]
+fn node_commands() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    zk_files(dir);
+    expect(
+        dir,
+        0,
+        "ledger init --data ledger --origin node.example/log",
+    );
+    let (node, url) = serve(dir);
 
     // Registering needs the operator credential.
     let register = format!("ledger register-statement --vk threshold.vk --node {url}");
@@ -177,4 +184,122 @@ fn node_commands() {
     // The node holds the database: embedded access is refused with a clear error.
     refused(dir, "ledger get 0 --data ledger", "--node");
     drop(node);
+}
+
+#[test]
+fn audit_while_serving_with_only_the_public_key() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    zk_files(dir);
+    expect(
+        dir,
+        0,
+        "ledger init --data ledger --origin audit.example/log",
+    );
+    expect(
+        dir,
+        0,
+        "ledger init --data other --origin audit.example/log",
+    );
+    expect(
+        dir,
+        0,
+        "ledger register-statement --vk threshold.vk --data ledger",
+    );
+    expect(dir, 0, "ledger submit proof.json --data ledger");
+    // The outside auditor has the published key and nothing else of the log.
+    std::fs::create_dir(dir.join("auditor")).unwrap();
+    std::fs::copy(dir.join("ledger/log.pub"), dir.join("auditor/log.pub")).unwrap();
+
+    let (node, url) = serve(dir);
+    // More entries arrive through the node while it serves.
+    expect(dir, 0, &format!("ledger submit second.json --node {url}"));
+
+    // The directory, read-only, while the node holds it.
+    let audit = "--json ledger audit --data ledger --log-key";
+    let out = expect(dir, 0, &format!("{audit} auditor/log.pub"));
+    assert_eq!(json(&out)["valid"], true);
+    assert_eq!(json(&out)["report"]["entries"], 3);
+    assert_eq!(json(&out)["report"]["kinds"]["groth16"], 2);
+    // Without --log-key: the directory's own log.pub.
+    let out = expect(dir, 0, "--json ledger audit --data ledger");
+    assert_eq!(json(&out)["report"]["entries"], 3);
+    // Through the node.
+    let remote = format!("--json ledger audit --node {url} --log-key");
+    let out = expect(dir, 0, &format!("{remote} auditor/log.pub"));
+    assert_eq!(json(&out)["valid"], true);
+    assert_eq!(json(&out)["report"]["entries"], 3);
+    assert_eq!(
+        json(&out)["report"]["root"],
+        json(&expect(
+            dir,
+            0,
+            &format!("--json ledger checkpoint --node {url}")
+        ))["root"]
+    );
+
+    // Another log's key (same origin): INVALID (1), saying which key failed.
+    for line in [
+        format!("{audit} other/log.pub"),
+        format!("{remote} other/log.pub"),
+    ] {
+        let out = expect(dir, 1, &line);
+        let report = json(&out);
+        assert_eq!(report["valid"], false);
+        assert_eq!(report["code"], "checkpoint_invalid");
+        let error = report["error"].as_str().unwrap();
+        assert!(
+            error.contains("not signed by the key audit.example/log+"),
+            "{error}"
+        );
+        assert!(error.contains("log.pub"), "{error}");
+    }
+    let out = expect(dir, 1, "ledger audit --data ledger --log-key other/log.pub");
+    assert!(crate::common::stdout(&out).contains("INVALID"));
+    // Through a node, the key is required (never taken from the node audited).
+    refused(dir, &format!("ledger audit --node {url}"), "--log-key");
+    // A key file that is not a key, or far too large.
+    refused(
+        dir,
+        &format!("ledger audit --node {url} --log-key proof.json"),
+        "not a log verifier key",
+    );
+    #[cfg(unix)]
+    refused(
+        dir,
+        &format!("ledger audit --node {url} --log-key /dev/zero"),
+        "above the limit",
+    );
+    // verify's --json carries "valid" both ways.
+    let verify = format!("--json ledger verify --entry 1 --node {url} --log-key");
+    let out = expect(dir, 0, &format!("{verify} auditor/log.pub"));
+    assert_eq!(json(&out)["valid"], true);
+    let out = expect(dir, 1, &format!("{verify} other/log.pub"));
+    assert_eq!(json(&out)["valid"], false);
+    drop(node);
+}
+
+#[test]
+fn a_silent_node_times_out_with_the_time_said() {
+    let temp = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Accepts and never answers.
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(2).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(held);
+    });
+    let start = std::time::Instant::now();
+    refused(
+        temp.path(),
+        &format!("ledger checkpoint --node {url} --timeout 1"),
+        "timed out after 1 s",
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    refused(
+        temp.path(),
+        &format!("ledger checkpoint --node {url} --timeout 0"),
+        "--timeout",
+    );
 }

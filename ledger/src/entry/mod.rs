@@ -17,12 +17,14 @@ use crate::encoding::{Reader, Writer};
 use crate::error::LedgerError;
 use crate::merkle::{leaf_hash, Hash};
 
+pub mod file;
 pub mod groth16;
 pub mod party;
 pub mod range;
 pub mod result;
 pub mod statement;
 
+pub use file::FileKind;
 pub use groth16::Groth16Proof;
 pub use party::Party;
 pub use range::RangeEntry;

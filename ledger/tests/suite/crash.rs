@@ -134,8 +134,19 @@ fn sigkill_during_appends_loses_no_acknowledged_entry() {
         acked.len()
     );
 
+    // A read-only audit cannot recover the file: it says how to.
+    let public = keys::read_verifier_key(&dir.join(files::LOG_PUB)).unwrap();
+    let error = conclave_ledger::audit::audit_dir(&dir, &public).unwrap_err();
+    assert!(
+        matches!(error, conclave_ledger::LedgerError::NeedsRecovery { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("open it once for writing"));
     // Restart: the self-check on open must pass.
     let ledger = Ledger::open(&dir).expect("the ledger reopens after SIGKILL");
+    let reader = conclave_ledger::audit::audit_dir(&dir, &public)
+        .expect("a read-only audit beside the recovered writer");
+    assert_eq!(reader.entries, ledger.size());
     for (i, (index, leaf)) in &acked {
         let stored = ledger.entry(*index).expect("acknowledged entry present");
         assert_eq!(

@@ -1,7 +1,9 @@
 //! Public-API tests of `conclave-ledger`, in one test binary (one link instead of four).
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod crash;
 mod http_api;
+mod limits;
 mod merkle_vectors;
 mod signed_note_vectors;
