@@ -320,7 +320,9 @@ mod tests {
         let torsion_r8 = (r8.affine()
             + crate::babyjubjub::Affine::new_unchecked(Fr::ZERO, -Fr::ONE))
         .into_affine();
-        let cases: Vec<(&str, (Fr, Fr), Fr, (Fr, Fr), Fr)> = vec![
+        // (what, key A, message, R8, S)
+        type Forgery = (&'static str, (Fr, Fr), Fr, (Fr, Fr), Fr);
+        let cases: Vec<Forgery> = vec![
             (
                 "other message",
                 (f.key.x(), f.key.y()),
