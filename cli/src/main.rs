@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod demo;
 mod fsio;
 mod heap;
 mod output;
@@ -49,7 +50,7 @@ enum Command {
     #[command(subcommand)]
     Ledger(cmd::ledger::Command),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
-    Demo(cmd::demo::Args),
+    Demo(demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
         Command::Mpc(command) => cmd::mpc::run(command, &out),
         Command::He(command) => cmd::he::run(command, &out),
         Command::Ledger(command) => cmd::ledger::run(command, &out),
-        Command::Demo(args) => cmd::demo::run(args, &out),
+        Command::Demo(args) => demo::run(args, &out),
     };
     match outcome {
         Ok(Verdict::Success) => ExitCode::SUCCESS,

@@ -1,6 +1,5 @@
 //! One module per command family; each exposes `Command`/`Args` (clap) and `run`.
 
-pub mod demo;
 pub mod he;
 pub mod ledger;
 pub mod mpc;

@@ -16,7 +16,6 @@ use conclave_mpc::{Engine, Params, PartyId};
 use rand::rngs::OsRng;
 use serde_json::{json, Value};
 
-use crate::cmd::demo::Story;
 use crate::fsio;
 use crate::output::{millis, Output, Verdict};
 
@@ -630,7 +629,7 @@ fn bank_scores(bank: u32, count: usize) -> Vec<i64> {
 
 /// The demo: stats over every bank's scores and a vertically partitioned credit score;
 /// checks the results against the plaintext computation. Returns a JSON summary.
-fn demo(
+pub(crate) fn demo(
     dir: &Path,
     parties: u32,
     values: usize,
@@ -795,27 +794,4 @@ fn demo(
         "approved": approved,
         "record": record_path.display().to_string(),
     }))
-}
-
-/// The MPC chapter of `conclave demo`: three banks as three processes on loopback.
-pub fn demo_chapter(story: &mut Story) -> anyhow::Result<()> {
-    story.chapter("Secret-sharing MPC: three banks, three processes, TLS 1.3")?;
-    let dir = story.path("mpc");
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let mut lines: Vec<(String, Duration)> = Vec::new();
-    let summary = demo(&dir, 3, 500, &mut |line, took| {
-        lines.push((line.to_string(), took));
-        Ok(())
-    })?;
-    for (line, took) in lines {
-        story.tell(&line, took)?;
-    }
-    story.expect(
-        summary["ok"] == json!(true),
-        "MPC results equal the plaintext computation",
-    )?;
-    story
-        .artifacts
-        .insert("mpc.result", dir.join("result-p1.json"));
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `conclave demo`: the end-to-end scenario, told as a short story with timings.
 //!
-//! Each command family contributes one chapter (`cmd::<family>::demo_chapter`); chapters
-//! run in order in one temporary directory and may leave artifacts for later chapters
+//! Each command family has one chapter, a module here (`demo::zk`, `demo::range`,
+//! `demo::mpc`, `demo::he`, `demo::ledger`); chapters run in order in one temporary directory and may leave artifacts for later chapters
 //! (the ledger chapter anchors the proof made by the zero-knowledge chapter).
 
 use std::any::Any;
@@ -13,6 +13,12 @@ use anyhow::Context;
 use serde_json::{json, Value};
 
 use crate::output::{millis, Output, Verdict};
+
+mod he;
+mod ledger;
+mod mpc;
+mod range;
+mod zk;
 
 /// Options of `conclave demo`.
 #[derive(clap::Args)]
@@ -96,12 +102,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     };
     out.say("Conclave demo: a loan applicant, her lenders and a public ledger.")?;
     out.say(&format!("Working in {}", story.dir.display()))?;
-    // Chapters, in story order. Each family adds its own line here.
-    crate::cmd::zk::demo_chapter(&mut story)?;
-    crate::cmd::range::demo_chapter(&mut story)?;
-    crate::cmd::mpc::demo_chapter(&mut story)?;
-    crate::cmd::he::demo_chapter(&mut story)?;
-    crate::cmd::ledger::demo_chapter(&mut story)?;
+    // Chapters, in story order: one module each.
+    zk::chapter(&mut story)?;
+    range::chapter(&mut story)?;
+    mpc::chapter(&mut story)?;
+    he::chapter(&mut story)?;
+    ledger::chapter(&mut story)?;
 
     let total = story.started.elapsed();
     let events = std::mem::take(&mut story.events);
