@@ -3,4 +3,5 @@
 
 mod engine;
 mod field;
+mod join;
 mod net;
