@@ -42,6 +42,14 @@ pub enum JoinError {
         /// The limit.
         limit: usize,
     },
+    /// The in-memory runner got a different number of random generators than parties.
+    #[error("{rngs} random generators for {parties} parties; pass one per party")]
+    RngCount {
+        /// Parties (input sets).
+        parties: usize,
+        /// Random generators.
+        rngs: usize,
+    },
     /// A peer sent something that breaks the protocol.
     #[error("party {party} misbehaved in the private join: {reason}")]
     PeerMisbehaved {

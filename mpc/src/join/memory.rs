@@ -39,9 +39,9 @@ where
 {
     let n = sets.len();
     if rngs.len() != n {
-        return Err(JoinError::PartyCount {
-            parties: rngs.len().min(n),
-            max: super::MAX_PARTIES,
+        return Err(JoinError::RngCount {
+            parties: n,
+            rngs: rngs.len(),
         });
     }
     let mut starts = Vec::with_capacity(n);

@@ -135,18 +135,16 @@ pub(crate) fn check_header<'a>(
     let mut count_bytes = [0u8; 8];
     count_bytes.copy_from_slice(&header[10..18]);
     let count = u64::from_be_bytes(count_bytes);
-    if usize::try_from(count).map_or(true, |c| c > expect.max_points) {
-        return Err(bad(Misbehavior::TooManyPoints {
-            count,
-            limit: expect.max_points,
-        }));
-    }
-    // `count ≤ max_points` fits in usize; the product cannot overflow for any limit a
-    // machine can hold, but check anyway.
-    let expected_body = usize::try_from(count)
-        .ok()
-        .and_then(|c| c.checked_mul(POINT_BYTES));
-    if expected_body != Some(body.len()) {
+    let points = match usize::try_from(count) {
+        Ok(c) if c <= expect.max_points => c,
+        _ => {
+            return Err(bad(Misbehavior::TooManyPoints {
+                count,
+                limit: expect.max_points,
+            }))
+        }
+    };
+    if points.checked_mul(POINT_BYTES) != Some(body.len()) {
         return Err(bad(Misbehavior::WrongLength {
             count,
             body: body.len(),
@@ -195,4 +193,62 @@ pub(crate) fn map_points<T: Send>(
         })
         .collect::<Result<Vec<T>, usize>>()
         .map_err(|index| blame(from, Misbehavior::InvalidPoint { index }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(kind: MessageKind, origin: u32, hop: u32) -> Expect {
+        Expect {
+            kind,
+            origin: PartyId(origin),
+            hop,
+            max_points: 4,
+        }
+    }
+
+    #[test]
+    fn layout_is_frozen() {
+        let bytes = encode(MessageKind::Final, PartyId(3), 5, [[7u8; 32]].into_iter());
+        let mut want = vec![1, 2, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
+        want.extend([7u8; 32]);
+        assert_eq!(bytes, want);
+        assert_eq!(HEADER_BYTES, 18);
+    }
+
+    #[test]
+    fn header_round_trips_and_rejects_mismatches() {
+        let p = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+        let pts = [p.compress().to_bytes(), (p + p).compress().to_bytes()];
+        let bytes = encode(MessageKind::Hop, PartyId(2), 1, pts.into_iter());
+        let body = check_header(PartyId(1), &bytes, expect(MessageKind::Hop, 2, 1))
+            .expect("valid message");
+        assert_eq!(body.len(), 64);
+        let decoded = map_points(PartyId(1), body, |q, _| q).expect("valid message");
+        assert_eq!(decoded, vec![p, p + p]);
+        for (e, want) in [
+            (expect(MessageKind::Final, 2, 1), "final message"),
+            (expect(MessageKind::Hop, 3, 1), "party 3"),
+            (expect(MessageKind::Hop, 2, 2), "expected 2"),
+            (
+                Expect {
+                    max_points: 1,
+                    ..expect(MessageKind::Hop, 2, 1)
+                },
+                "limit of 1",
+            ),
+        ] {
+            match check_header(PartyId(1), &bytes, e) {
+                Err(
+                    err @ JoinError::PeerMisbehaved {
+                        party: PartyId(1), ..
+                    },
+                ) => {
+                    assert!(err.to_string().contains(want), "{err}");
+                }
+                other => panic!("accepted or wrong error: {other:?}"),
+            }
+        }
+    }
 }

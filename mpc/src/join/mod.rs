@@ -154,7 +154,13 @@ impl Ring {
     }
 
     fn check_sender(&self, from: PartyId) -> Result<(), JoinError> {
-        if from.0 == 0 || from.0 > self.n() || from == self.me {
+        if from.0 == 0 || from.0 > self.n() {
+            return Err(JoinError::UnknownParty {
+                party: from.0,
+                parties: self.parties,
+            });
+        }
+        if from == self.me {
             return Err(JoinError::PeerMisbehaved {
                 party: from,
                 reason: Misbehavior::UnexpectedMessage,
@@ -510,5 +516,49 @@ impl JoinOutput {
     /// For each row of the common order, whether we hold it (our presence bit).
     pub fn presence(&self) -> impl Iterator<Item = bool> + '_ {
         self.own.iter().map(Option::is_some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_offsets_wrap() {
+        let ring = Ring {
+            me: PartyId(1),
+            parties: 3,
+            limits: JoinLimits::default(),
+        };
+        assert_eq!(ring.offset(PartyId(1), -1), PartyId(3));
+        assert_eq!(ring.offset(PartyId(3), 1), PartyId(1));
+        assert_eq!(ring.offset(PartyId(2), -2), PartyId(3));
+        assert!(matches!(
+            ring.check_sender(PartyId(4)),
+            Err(JoinError::UnknownParty {
+                party: 4,
+                parties: 3
+            })
+        ));
+        assert!(ring.check_sender(PartyId(1)).is_err(), "not from ourselves");
+        assert!(ring.check_sender(PartyId(2)).is_ok());
+    }
+
+    #[test]
+    fn hash_is_domain_separated_and_injective_on_lengths() {
+        assert_ne!(hash_id(b"ab"), hash_id(b"abc"));
+        assert_ne!(
+            hash_id(b"x"),
+            RistrettoPoint::hash_from_bytes::<Sha512>(b"x"),
+            "domain tag applied"
+        );
+    }
+
+    #[test]
+    fn key_debug_is_redacted() {
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+        let key = JoinKey::generate(&mut rng);
+        assert_eq!(format!("{key:?}"), "JoinKey(<redacted>)");
     }
 }
