@@ -8,6 +8,7 @@ pub mod engine;
 mod error;
 pub mod field;
 pub mod jobs;
+pub mod join;
 pub mod net;
 pub mod prf_input;
 pub mod protocol;

@@ -4,4 +4,5 @@
 mod engine;
 mod field;
 mod jobs;
+mod join;
 mod net;

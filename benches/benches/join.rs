@@ -1,0 +1,128 @@
+//! Criterion benchmarks of the private join (`conclave_mpc::join`): id exponentiations
+//! per second (hash to Ristretto255 + constant-time scalar multiplication + compression)
+//! on one and two rayon threads, the relay step (decompress + multiply + compress), and
+//! a whole join of 2 × 100,000 ids (50 % overlap) with both parties in one process.
+//!
+//! `CONCLAVE_JOIN_MILLION=1` additionally times one join of 1,000,000 × 1,000,000 ids
+//! (outside criterion: one run, printed).
+#![allow(missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use conclave_mpc::join::{memory, JoinLimits, Relayed, Start};
+use conclave_mpc::PartyId;
+use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+/// `size` distinct ids for party `party`; the first `shared` are common to all parties.
+fn ids(party: u64, size: usize, shared: usize) -> Vec<Vec<u8>> {
+    (0..size)
+        .map(|i| {
+            if i < shared {
+                format!("customer-{i:012}").into_bytes()
+            } else {
+                format!("p{party}-customer-{i:012}").into_bytes()
+            }
+        })
+        .collect()
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("rayon pool")
+}
+
+fn exponentiate(c: &mut Criterion) {
+    const IDS: usize = 10_000;
+    let mut g = c.benchmark_group("join/exponentiate");
+    g.sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Elements(IDS as u64));
+    let input = ids(1, IDS, 0);
+    for threads in [1, 2] {
+        let pool = pool(threads);
+        g.bench_with_input(BenchmarkId::new("threads", threads), &input, |b, input| {
+            let mut rng = ChaCha20Rng::seed_from_u64(1);
+            b.iter(|| {
+                pool.install(|| {
+                    Start::new(PartyId(1), 2, input, JoinLimits::default(), &mut rng)
+                        .expect("start")
+                })
+            });
+        });
+    }
+    // Relay: decompress a received set, multiply by our key, compress (one thread).
+    let pool1 = pool(1);
+    g.bench_function(BenchmarkId::new("relay/threads", 1), |b| {
+        b.iter_batched(
+            || {
+                let mut rng = ChaCha20Rng::seed_from_u64(2);
+                let (_, msg) = Start::new(PartyId(1), 2, &input, JoinLimits::default(), &mut rng)
+                    .expect("start")
+                    .start(&mut rng);
+                let (relay, _) =
+                    Start::new(PartyId(2), 2, &input[..1], JoinLimits::default(), &mut rng)
+                        .expect("start")
+                        .start(&mut rng);
+                (relay, msg.bytes)
+            },
+            |(relay, bytes)| {
+                pool1.install(|| match relay.receive(PartyId(1), &bytes) {
+                    Ok(Relayed::Collect(c, out)) => (c, out),
+                    _ => unreachable!("two parties: the first relay completes the set"),
+                })
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+}
+
+fn join(c: &mut Criterion) {
+    const IDS: usize = 100_000;
+    let mut g = c.benchmark_group("join/two-parties");
+    g.sampling_mode(SamplingMode::Flat);
+    g.measurement_time(Duration::from_secs(30));
+    g.throughput(Throughput::Elements(2 * IDS as u64));
+    let sets = vec![ids(1, IDS, IDS / 2), ids(2, IDS, IDS / 2)];
+    g.bench_with_input(BenchmarkId::new("ids-each", IDS), &sets, |b, sets| {
+        let mut seed = 0;
+        b.iter(|| {
+            seed += 1;
+            let mut rngs: Vec<ChaCha20Rng> = (0..2)
+                .map(|i| ChaCha20Rng::seed_from_u64(seed * 2 + i))
+                .collect();
+            memory::run(sets, &mut rngs).expect("join")
+        });
+    });
+    g.finish();
+}
+
+/// One timed join of 1M × 1M ids (50 % overlap), printed; opt-in because it takes about
+/// a minute.
+fn million() {
+    const IDS: usize = 1_000_000;
+    let sets = vec![ids(1, IDS, IDS / 2), ids(2, IDS, IDS / 2)];
+    let mut rngs: Vec<ChaCha20Rng> = (0..2).map(ChaCha20Rng::seed_from_u64).collect();
+    let t = Instant::now();
+    let outs = memory::run(&sets, &mut rngs).expect("join");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(outs[0].len(), IDS + IDS / 2);
+    println!(
+        "join/two-parties/ids-each/{IDS}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
+        4.0 * IDS as f64 / secs,
+        rayon::current_num_threads()
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    exponentiate(&mut c);
+    join(&mut c);
+    c.final_summary();
+    if std::env::var_os("CONCLAVE_JOIN_MILLION").is_some() {
+        million();
+    }
+}

@@ -1,0 +1,152 @@
+//! Errors of the private join ([`JoinError`]) and what a misbehaving peer did ([`Misbehavior`]).
+//!
+//! Errors carry row indices and party ids, never id bytes: an error message may end up
+//! in a log that other people read (STYLE.md §4).
+
+use crate::join::message::{MessageKind, HEADER_BYTES, VERSION};
+use crate::PartyId;
+
+/// Everything that can go wrong in a private join.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JoinError {
+    /// The number of parties is outside `2..=max`.
+    #[error("a private join needs between 2 and {max} parties, not {parties}")]
+    PartyCount {
+        /// The requested number of parties.
+        parties: usize,
+        /// The largest supported number.
+        max: usize,
+    },
+    /// Our own party id is not in `1..=parties`.
+    #[error("party {party} is not one of the {parties} parties of this join; check the party id")]
+    UnknownParty {
+        /// The offending id.
+        party: u32,
+        /// How many parties the join has.
+        parties: usize,
+    },
+    /// Two input rows carry the same id; refused before anything is sent.
+    #[error("input rows {first} and {second} (0-based) carry the same id; ids must be unique per party, remove or merge the duplicate rows")]
+    DuplicateId {
+        /// The smaller row index.
+        first: usize,
+        /// The larger row index.
+        second: usize,
+    },
+    /// Our own input is larger than the configured limit.
+    #[error("{rows} ids exceed the limit of {limit} per party; raise `JoinLimits::max_rows` or split the input")]
+    TooManyRows {
+        /// Rows in the input.
+        rows: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The in-memory runner got a different number of random generators than parties.
+    #[error("{rngs} random generators for {parties} parties; pass one per party")]
+    RngCount {
+        /// Parties (input sets).
+        parties: usize,
+        /// Random generators.
+        rngs: usize,
+    },
+    /// A peer sent something that breaks the protocol.
+    #[error("party {party} misbehaved in the private join: {reason}")]
+    PeerMisbehaved {
+        /// The party at fault.
+        party: PartyId,
+        /// What it did.
+        reason: Misbehavior,
+    },
+    /// A peer did not send the message it owed in the last round.
+    #[error("party {party} sent no message in the last round of the private join")]
+    MissingMessage {
+        /// The silent party.
+        party: PartyId,
+    },
+}
+
+/// What a peer did wrong; the payload of [`JoinError::PeerMisbehaved`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Misbehavior {
+    /// The message is shorter than its fixed header.
+    #[error("a message of {len} bytes is shorter than the {HEADER_BYTES}-byte header")]
+    Truncated {
+        /// Its length.
+        len: usize,
+    },
+    /// The format version is not one we speak.
+    #[error("unsupported message version {0} (this build speaks version {VERSION})")]
+    UnsupportedVersion(u8),
+    /// The kind byte is unknown.
+    #[error("unknown message kind {0}")]
+    UnknownKind(u8),
+    /// A message of the wrong kind for this round.
+    #[error("expected a {expected} message, got a {got} message")]
+    WrongKind {
+        /// What the round expects.
+        expected: MessageKind,
+        /// What arrived.
+        got: MessageKind,
+    },
+    /// The body length does not match the declared point count (or trailing bytes).
+    #[error("the message declares {count} points but its body holds {body} bytes (32 per point)")]
+    WrongLength {
+        /// Declared point count.
+        count: u64,
+        /// Body length in bytes.
+        body: usize,
+    },
+    /// More points than the receiver's limit.
+    #[error("the message declares {count} points, above the limit of {limit}")]
+    TooManyPoints {
+        /// Declared point count.
+        count: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// The message carries another party's set than the round expects.
+    #[error("the message carries the set of party {got}, expected that of party {expected}")]
+    WrongOrigin {
+        /// Expected origin.
+        expected: PartyId,
+        /// Origin in the message.
+        got: u32,
+    },
+    /// The message claims a different number of applied keys than the round expects.
+    #[error("the message says {got} keys were applied, expected {expected}")]
+    WrongHop {
+        /// Expected count.
+        expected: u32,
+        /// Count in the message.
+        got: u32,
+    },
+    /// A set changed size on its way round the ring.
+    #[error("the message holds {got} points but party {origin}'s set has {expected}")]
+    WrongCount {
+        /// Whose set it is.
+        origin: PartyId,
+        /// Its size as first seen (or as we sent it).
+        expected: usize,
+        /// The size in this message.
+        got: usize,
+    },
+    /// A point that does not decompress (non-canonical or not a Ristretto255 encoding).
+    #[error("point #{index} is not a canonical Ristretto255 encoding")]
+    InvalidPoint {
+        /// Its position in the message.
+        index: usize,
+    },
+    /// The same point twice in one set.
+    #[error("points #{first} and #{second} are equal; a set never repeats an element")]
+    DuplicatePoint {
+        /// The smaller position.
+        first: usize,
+        /// The larger position.
+        second: usize,
+    },
+    /// A message from a party that owes none in this round, or a second one.
+    #[error("sent a message it does not owe in this round")]
+    UnexpectedMessage,
+}

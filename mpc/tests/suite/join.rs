@@ -1,0 +1,420 @@
+//! Private join (ECDH PSI over Ristretto255), all parties in one process: results equal
+//! a plaintext join for n = 2, 3, 4 and 0 %, 50 %, 100 % overlap; duplicate ids and
+//! malformed messages are refused naming the party at fault; no id (or its unkeyed
+//! hash) ever appears in the bytes on the wire.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use conclave_mpc::join::{
+    self, hash_id, memory, message, JoinError, JoinLimits, JoinOutput, Misbehavior, Start,
+};
+use conclave_mpc::PartyId;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+fn rngs(n: usize, seed: u64) -> Vec<ChaCha20Rng> {
+    (0..n)
+        .map(|i| ChaCha20Rng::seed_from_u64(seed * 100 + i as u64))
+        .collect()
+}
+
+fn random_id(rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let mut id = b"cust-".to_vec();
+    id.extend((0..11).map(|_| rng.gen_range(b'a'..=b'z')));
+    id
+}
+
+/// `n` sets of `size` ids each; `overlap_percent` of each set is common to all parties,
+/// the rest is unique to the party. Each set is in its own random order.
+fn sets(n: usize, size: usize, overlap_percent: usize, seed: u64) -> Vec<Vec<Vec<u8>>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let shared = size * overlap_percent / 100;
+    let common: Vec<Vec<u8>> = (0..shared).map(|_| random_id(&mut rng)).collect();
+    (0..n)
+        .map(|_| {
+            let mut s = common.clone();
+            s.extend((shared..size).map(|_| random_id(&mut rng)));
+            s.shuffle(&mut rng);
+            s
+        })
+        .collect()
+}
+
+/// Asserts that the outputs are exactly the plaintext join of `sets`.
+fn assert_plaintext_join(sets: &[Vec<Vec<u8>>], outs: &[JoinOutput]) {
+    let union: BTreeSet<&[u8]> = sets.iter().flatten().map(Vec::as_slice).collect();
+    let tags = outs[0].tags();
+    for out in outs {
+        assert_eq!(out.tags(), tags, "every party has the same common order");
+        assert_eq!(out.len(), union.len(), "one row per id of the union");
+        assert_eq!(out.own_rows().len(), out.len());
+    }
+    assert!(
+        tags.windows(2).all(|w| w[0] < w[1]),
+        "sorted, distinct tags"
+    );
+    // Each row maps to one plaintext id; each id of the union to one row.
+    let mut row_id: Vec<Option<&[u8]>> = vec![None; tags.len()];
+    for (set, out) in sets.iter().zip(outs) {
+        let mut seen = vec![false; set.len()];
+        for (row, own) in out.own_rows().iter().enumerate() {
+            let Some(input) = *own else { continue };
+            assert!(!seen[input], "an input row appears twice");
+            seen[input] = true;
+            let id = set[input].as_slice();
+            match row_id[row] {
+                None => row_id[row] = Some(id),
+                Some(other) => assert_eq!(other, id, "row {row} holds different ids"),
+            }
+        }
+        assert!(seen.iter().all(|&s| s), "every input row is in the order");
+    }
+    let mut id_row: BTreeMap<&[u8], usize> = BTreeMap::new();
+    for (row, id) in row_id.iter().enumerate() {
+        let id = id.expect("every row is some party's id");
+        assert!(id_row.insert(id, row).is_none(), "one id in two rows");
+    }
+    assert_eq!(id_row.keys().copied().collect::<BTreeSet<_>>(), union);
+    // Presence bits equal plaintext membership.
+    for (set, out) in sets.iter().zip(outs) {
+        let mine: BTreeSet<&[u8]> = set.iter().map(Vec::as_slice).collect();
+        for (row, present) in out.presence().enumerate() {
+            let id = row_id[row].expect("checked above");
+            assert_eq!(present, mine.contains(id));
+        }
+    }
+}
+
+#[test]
+fn join_equals_plaintext_join() {
+    for n in 2..=4 {
+        for overlap in [0, 50, 100] {
+            for (seed, size) in [(1u64, 40usize), (2, 1), (3, 7)] {
+                let seed = seed * 1000 + n as u64 * 10 + overlap as u64;
+                let sets = sets(n, size, overlap, seed);
+                let outs = memory::run(&sets, &mut rngs(n, seed)).unwrap();
+                assert_plaintext_join(&sets, &outs);
+                let union: BTreeSet<_> = sets.iter().flatten().collect();
+                let expected = match overlap {
+                    0 => n * size,
+                    100 => size,
+                    _ => union.len(),
+                };
+                assert_eq!(outs[0].len(), expected, "n={n} overlap={overlap}");
+            }
+        }
+    }
+}
+
+#[test]
+fn join_with_unequal_and_empty_sets() {
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let pool: Vec<Vec<u8>> = (0..60).map(|_| random_id(&mut rng)).collect();
+    for n in 2..=5 {
+        let mut sets: Vec<Vec<Vec<u8>>> = (0..n)
+            .map(|_| {
+                let k = rng.gen_range(0..40);
+                let mut s: Vec<Vec<u8>> = pool.choose_multiple(&mut rng, k).cloned().collect();
+                s.shuffle(&mut rng);
+                s
+            })
+            .collect();
+        sets[n - 1].clear();
+        let outs = memory::run(&sets, &mut rngs(n, 70 + n as u64)).unwrap();
+        assert_plaintext_join(&sets, &outs);
+    }
+}
+
+#[test]
+fn join_tags_differ_between_runs() {
+    let sets = sets(2, 20, 100, 9);
+    let a = memory::run(&sets, &mut rngs(2, 1)).unwrap();
+    let b = memory::run(&sets, &mut rngs(2, 2)).unwrap();
+    let a: BTreeSet<_> = a[0].tags().iter().collect();
+    assert!(
+        b[0].tags().iter().all(|t| !a.contains(t)),
+        "fresh keys: unlinkable runs"
+    );
+}
+
+#[test]
+fn join_refuses_duplicate_ids_before_sending() {
+    let mut sets = sets(3, 10, 50, 11);
+    let dup = sets[1][2].clone();
+    sets[1][8] = dup;
+    let mut sent = 0;
+    let err = memory::run_with(&sets, &mut rngs(3, 1), JoinLimits::default(), |_, _, _| {
+        sent += 1
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            JoinError::DuplicateId {
+                first: 2,
+                second: 8
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(sent, 0, "nothing is sent");
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let err = Start::new(PartyId(1), 2, &sets[1], JoinLimits::default(), &mut rng).unwrap_err();
+    assert!(!err
+        .to_string()
+        .contains(std::str::from_utf8(&sets[1][2]).unwrap()));
+}
+
+#[test]
+fn join_refuses_bad_parameters() {
+    let ids = [b"a".to_vec(), b"b".to_vec()];
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let lim = JoinLimits::default();
+    assert!(matches!(
+        Start::new(PartyId(1), 1, &ids, lim, &mut rng),
+        Err(JoinError::PartyCount { parties: 1, .. })
+    ));
+    assert!(matches!(
+        Start::new(PartyId(3), 2, &ids, lim, &mut rng),
+        Err(JoinError::UnknownParty { party: 3, .. })
+    ));
+    assert!(matches!(
+        Start::new(PartyId(1), 2, &ids, JoinLimits { max_rows: 1 }, &mut rng),
+        Err(JoinError::TooManyRows { rows: 2, limit: 1 })
+    ));
+}
+
+/// Positions in the message layout (see `message::encode`).
+const COUNT_AT: usize = 10;
+const BODY_AT: usize = message::HEADER_BYTES;
+
+fn set_count(bytes: &mut [u8], count: u64) {
+    bytes[COUNT_AT..COUNT_AT + 8].copy_from_slice(&count.to_be_bytes());
+}
+
+fn is_final(bytes: &[u8]) -> bool {
+    bytes[1] == 2
+}
+
+type Tamper = fn(&mut Vec<u8>);
+
+#[test]
+fn join_refuses_malformed_messages_naming_the_sender() {
+    let probes: Vec<(&str, bool, Tamper, fn(&Misbehavior) -> bool)> = vec![
+        (
+            "point that does not decompress",
+            false,
+            |b| b[BODY_AT..BODY_AT + 32].copy_from_slice(&[0xff; 32]),
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 0 }),
+        ),
+        (
+            "negative (odd) encoding",
+            true,
+            |b| {
+                let at = BODY_AT + 32;
+                b[at..at + 32].copy_from_slice(&[0; 32]);
+                b[at] = 1;
+            },
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 1 }),
+        ),
+        (
+            "trailing byte",
+            false,
+            |b| b.push(0),
+            |m| matches!(m, Misbehavior::WrongLength { .. }),
+        ),
+        (
+            "one byte short",
+            true,
+            |b| {
+                b.pop();
+            },
+            |m| matches!(m, Misbehavior::WrongLength { .. }),
+        ),
+        (
+            "truncated header",
+            false,
+            |b| b.truncate(5),
+            |m| matches!(m, Misbehavior::Truncated { len: 5 }),
+        ),
+        (
+            "count beyond the limit",
+            false,
+            |b| set_count(b, u64::MAX),
+            |m| matches!(m, Misbehavior::TooManyPoints { .. }),
+        ),
+        (
+            "set shrunk on the way (wrong count)",
+            true,
+            |b| {
+                let count = u64::from_be_bytes(b[COUNT_AT..COUNT_AT + 8].try_into().unwrap());
+                set_count(b, count - 1);
+                b.truncate(b.len() - 32);
+            },
+            |m| {
+                matches!(
+                    m,
+                    Misbehavior::WrongCount {
+                        expected: 6,
+                        got: 5,
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "duplicate point",
+            false,
+            |b| {
+                let first: [u8; 32] = b[BODY_AT..BODY_AT + 32].try_into().unwrap();
+                b[BODY_AT + 64..BODY_AT + 96].copy_from_slice(&first);
+            },
+            |m| {
+                matches!(
+                    m,
+                    Misbehavior::DuplicatePoint {
+                        first: 0,
+                        second: 2
+                    }
+                )
+            },
+        ),
+        (
+            "unknown version",
+            false,
+            |b| b[0] = 9,
+            |m| matches!(m, Misbehavior::UnsupportedVersion(9)),
+        ),
+        (
+            "unknown kind",
+            true,
+            |b| b[1] = 7,
+            |m| matches!(m, Misbehavior::UnknownKind(7)),
+        ),
+        (
+            "final sent as a hop",
+            true,
+            |b| b[1] = 1,
+            |m| matches!(m, Misbehavior::WrongKind { .. }),
+        ),
+        (
+            "another party's set",
+            false,
+            |b| b[5] ^= 3,
+            |m| matches!(m, Misbehavior::WrongOrigin { .. }),
+        ),
+        (
+            "wrong hop",
+            false,
+            |b| b[9] += 1,
+            |m| matches!(m, Misbehavior::WrongHop { .. }),
+        ),
+    ];
+    for n in [2, 3, 4] {
+        let sets = sets(n, 6, 50, 40 + n as u64);
+        for cheater in 1..=n as u32 {
+            for (name, in_final, tamper, expect) in &probes {
+                let mut victim = None;
+                let err = memory::run_with(
+                    &sets,
+                    &mut rngs(n, 5),
+                    JoinLimits::default(),
+                    |from, to, bytes| {
+                        if from.0 == cheater && is_final(bytes) == *in_final && victim.is_none() {
+                            tamper(bytes);
+                            victim = Some(to);
+                        }
+                    },
+                )
+                .unwrap_err();
+                match &err {
+                    JoinError::PeerMisbehaved { party, reason } => {
+                        assert_eq!(party.0, cheater, "n={n} {name}: {err}");
+                        assert!(expect(reason), "n={n} {name}: {err}");
+                        assert!(err.to_string().contains(&format!("party {cheater}")));
+                    }
+                    other => panic!("n={n} {name}: unexpected error {other}"),
+                }
+                assert!(victim.is_some(), "{name}: no message tampered");
+            }
+        }
+    }
+}
+
+#[test]
+fn join_refuses_a_message_from_the_wrong_party() {
+    let sets = sets(3, 4, 50, 3);
+    // Party 3's hop message is redirected to party 2, who expects party 1's.
+    let mut rs = rngs(3, 1);
+    let mut starts: Vec<_> = sets
+        .iter()
+        .zip(rs.iter_mut())
+        .enumerate()
+        .map(|(i, (s, r))| {
+            Start::new(PartyId::from_index(i), 3, s, JoinLimits::default(), r)
+                .unwrap()
+                .start(r)
+        })
+        .collect();
+    let (_, from3) = starts.pop().unwrap();
+    let (relay2, _) = starts.pop().unwrap();
+    assert_eq!(relay2.expects_from(), PartyId(1));
+    let err = relay2.receive(PartyId(3), &from3.bytes).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            JoinError::PeerMisbehaved {
+                party: PartyId(3),
+                reason: Misbehavior::UnexpectedMessage
+            }
+        ),
+        "{err}"
+    );
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn join_messages_never_carry_ids_or_their_hashes() {
+    for n in [2, 3, 4] {
+        let sets = sets(n, 30, 50, 60 + n as u64);
+        let mut wire: Vec<Vec<u8>> = Vec::new();
+        let outs = memory::run_with(&sets, &mut rngs(n, 3), JoinLimits::default(), |_, _, b| {
+            wire.push(b.clone())
+        })
+        .unwrap();
+        assert_plaintext_join(&sets, &outs);
+        assert_eq!(wire.len(), n * (n - 1) + n * (n - 1), "hops and broadcasts");
+        for id in sets.iter().flatten() {
+            let unkeyed = hash_id(id).compress().to_bytes();
+            for bytes in &wire {
+                assert!(!contains(bytes, id), "an id appears on the wire");
+                assert!(!contains(bytes, &unkeyed[..16]), "an unkeyed hash appears");
+            }
+        }
+        // The ids never leave through the outputs either: only tags and row indices.
+        for out in &outs {
+            let dump = format!("{out:?}");
+            for id in sets.iter().flatten() {
+                assert!(!dump.contains(std::str::from_utf8(id).unwrap()));
+            }
+        }
+    }
+}
+
+#[test]
+fn join_states_redact_debug() {
+    let ids = [b"secret-id-1".to_vec()];
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let start = Start::new(PartyId(1), 2, &ids, JoinLimits::default(), &mut rng).unwrap();
+    let dump = format!("{start:?}");
+    assert!(dump.contains("rows: 1"), "{dump}");
+    let (relay, _) = start.start(&mut rng);
+    let dump = format!("{relay:?}");
+    assert!(!dump.contains("Scalar") && !dump.contains("perm"), "{dump}");
+    assert_eq!(join::MAX_PARTIES, 64);
+}
