@@ -92,11 +92,11 @@ fn blame(party: PartyId, reason: Misbehavior) -> JoinError {
 }
 
 /// Checks the header against `expect` and returns the body (exactly `count` points).
-pub(crate) fn check_header<'a>(
+pub(crate) fn check_header(
     from: PartyId,
-    bytes: &'a [u8],
+    bytes: &[u8],
     expect: Expect,
-) -> Result<&'a [u8], JoinError> {
+) -> Result<&[u8], JoinError> {
     let bad = |reason| blame(from, reason);
     let Some((header, body)) = bytes.split_first_chunk::<HEADER_BYTES>() else {
         return Err(bad(Misbehavior::Truncated { len: bytes.len() }));

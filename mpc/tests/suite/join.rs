@@ -202,7 +202,9 @@ type Tamper = fn(&mut Vec<u8>);
 
 #[test]
 fn join_refuses_malformed_messages_naming_the_sender() {
-    let probes: Vec<(&str, bool, Tamper, fn(&Misbehavior) -> bool)> = vec![
+    // (what, whether the final broadcast (else a ring message) is altered, how, which refusal)
+    type Probe = (&'static str, bool, Tamper, fn(&Misbehavior) -> bool);
+    let probes: Vec<Probe> = vec![
         (
             "point that does not decompress",
             false,
