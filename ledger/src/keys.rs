@@ -12,7 +12,7 @@
 //! others. Tokens and key text are zeroized after use. Key files are read up to
 //! [`MAX_KEY_FILE`] bytes; larger files (or `/dev/zero`) are refused unread.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -69,36 +69,50 @@ impl OperatorToken {
     }
 }
 
-/// Writes a file readable only by its owner (0600 on Unix), synced to disk.
+/// Writes a secret file: readable only by its owner (0600 on Unix from creation, since
+/// the temporary file it starts as is created so), complete or absent, never replacing
+/// an existing file.
 ///
 /// # Errors
-/// [`LedgerError::Io`].
+/// [`LedgerError::Io`], also when `path` exists.
 pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| LedgerError::io(path, e))?;
+    write_new(path, bytes, 0o600)
+}
+
+/// Writes a public file (0644), complete or absent, never replacing an existing file.
+///
+/// # Errors
+/// [`LedgerError::Io`], also when `path` exists.
+pub fn write_public(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+    write_new(path, bytes, 0o644)
+}
+
+/// A temporary file in the same folder (0600), written and synced, then linked to `path`
+/// unless something is there already, and the folder synced.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), LedgerError> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file =
+        tempfile::NamedTempFile::new_in(folder).map_err(|e| LedgerError::io(folder, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| LedgerError::io(path, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o600))
+        file.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
             .map_err(|e| LedgerError::io(path, e))?;
     }
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| LedgerError::io(path, e))
-}
-
-/// Writes a public file.
-///
-/// # Errors
-/// [`LedgerError::Io`].
-pub fn write_public(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
-    fs::write(path, bytes).map_err(|e| LedgerError::io(path, e))
+    #[cfg(not(unix))]
+    let _ = mode;
+    file.persist_noclobber(path)
+        .map_err(|e| LedgerError::io(path, e.error))?;
+    fs::File::open(folder)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|e| LedgerError::io(folder, e))
 }
 
 fn read_secret(path: &Path, what: &'static str) -> Result<Zeroizing<String>, LedgerError> {
@@ -211,4 +225,42 @@ pub fn read_operator_token(path: &Path) -> Result<OperatorToken, LedgerError> {
 pub fn read_verifier_key(path: &Path) -> Result<NoteVerifier, LedgerError> {
     let text = read_key_text(path, "verifier key file")?;
     NoteVerifier::parse(text.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{files, Ledger};
+    use rand_chacha::rand_core::SeedableRng;
+
+    #[test]
+    fn key_files_are_0600_and_never_replaced() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("ledger");
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        // A log key left from an earlier set-up (no database yet) must survive a new init.
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(files::LOG_KEY), b"earlier key").unwrap();
+        assert!(Ledger::init(&dir, "keys.test/log", &mut rng).is_err());
+        assert_eq!(fs::read(dir.join(files::LOG_KEY)).unwrap(), b"earlier key");
+        // In a clean folder: secrets 0600, the public key readable, no temporary files left.
+        let clean = temp.path().join("clean");
+        Ledger::init(&clean, "keys.test/log", &mut rng).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |name: &str| fs::metadata(clean.join(name)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(files::LOG_KEY), 0o600);
+            assert_eq!(mode(files::OPERATOR_KEY), 0o600);
+            assert_eq!(mode(files::LOG_PUB), 0o644);
+        }
+        let names: Vec<String> = fs::read_dir(&clean)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with(".tmp")), "{names:?}");
+        assert!(write_secret(&clean.join(files::LOG_KEY), b"x").is_err());
+    }
 }
