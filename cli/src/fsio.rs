@@ -41,6 +41,8 @@ impl Limit {
 
     /// A secret value given on stdin (`--value -`) or in a file (`--value-file`).
     pub const SECRET_VALUE: Limit = Limit::new("secret value", KIB);
+    /// Secret values to share (`mpc share --value -` or `--value-file`), one per line.
+    pub const SECRET_VALUES: Limit = Limit::new("list of secret values", MIB);
     /// `zk commit` secret file.
     pub const ZK_SECRET: Limit = Limit::new("zk secret file", 4 * KIB);
     /// Groth16 proving key (`.pk`, binary or JSON).
@@ -179,35 +181,55 @@ impl SecretSource {
         }
     }
 
+    /// The raw text of the source (at most `limit`) and how to name it in messages.
+    fn read_text(&self, limit: Limit) -> anyhow::Result<(Zeroizing<Vec<u8>>, String)> {
+        Ok(match self {
+            SecretSource::Argument(text) => {
+                (Zeroizing::new(text.as_bytes().to_vec()), "--value".into())
+            }
+            SecretSource::Stdin => {
+                let bytes = read_bounded(std::io::stdin().lock(), "standard input", limit, 64)?;
+                (Zeroizing::new(bytes), "the value on standard input".into())
+            }
+            SecretSource::File(path) => (
+                Zeroizing::new(read(path, limit)?),
+                path.display().to_string(),
+            ),
+        })
+    }
+
     /// Reads the value as an unsigned 64-bit integer (surrounding whitespace ignored).
     ///
     /// # Errors
     /// Unreadable source, more than [`Limit::SECRET_VALUE`], or not an integer; the value
     /// itself is never echoed in the message.
     pub fn read_u64(&self) -> anyhow::Result<u64> {
-        let (text, name): (Zeroizing<Vec<u8>>, String) = match self {
-            SecretSource::Argument(text) => {
-                (Zeroizing::new(text.as_bytes().to_vec()), "--value".into())
-            }
-            SecretSource::Stdin => {
-                let bytes = read_bounded(
-                    std::io::stdin().lock(),
-                    "standard input",
-                    Limit::SECRET_VALUE,
-                    64,
-                )?;
-                (Zeroizing::new(bytes), "the value on standard input".into())
-            }
-            SecretSource::File(path) => (
-                Zeroizing::new(read(path, Limit::SECRET_VALUE)?),
-                path.display().to_string(),
-            ),
-        };
+        let (text, name) = self.read_text(Limit::SECRET_VALUE)?;
         std::str::from_utf8(&text)
             .ok()
             .map(str::trim)
             .and_then(|t| t.parse::<u64>().ok())
             .ok_or_else(|| anyhow!("{name}: not an unsigned integer (0 to 18446744073709551615)"))
+    }
+
+    /// Reads signed 64-bit integers separated by white space (one per line, say).
+    ///
+    /// # Errors
+    /// Unreadable source, more than [`Limit::SECRET_VALUES`], no value, or a word that is
+    /// not an integer (named by its position, never echoed).
+    pub fn read_i64_list(&self) -> anyhow::Result<Vec<i64>> {
+        let (text, name) = self.read_text(Limit::SECRET_VALUES)?;
+        let text = std::str::from_utf8(&text).map_err(|_| anyhow!("{name}: not text"))?;
+        let values = text
+            .split_whitespace()
+            .enumerate()
+            .map(|(i, word)| {
+                word.parse::<i64>()
+                    .map_err(|_| anyhow!("{name}: value {} is not a signed 64-bit integer", i + 1))
+            })
+            .collect::<anyhow::Result<Vec<i64>>>()?;
+        anyhow::ensure!(!values.is_empty(), "{name}: no value to share");
+        Ok(values)
     }
 }
 

@@ -81,9 +81,18 @@ pub enum Command {
         /// The parties config (for the number of parties).
         #[arg(long)]
         config: PathBuf,
-        /// A value to share (repeat for several).
-        #[arg(long = "value", required = true, allow_hyphen_values = true)]
-        values: Vec<i64>,
+        /// A value to share (repeat for several), or `-` to read values from standard
+        /// input, one per line (keeps them out of the process list).
+        #[arg(
+            long = "value",
+            required_unless_present = "value_file",
+            conflicts_with = "value_file",
+            allow_hyphen_values = true
+        )]
+        values: Vec<String>,
+        /// Read the values to share from this file, one per line.
+        #[arg(long)]
+        value_file: Option<PathBuf>,
         /// Directory for share-p<i>.json files.
         #[arg(long, default_value = "shares")]
         out: PathBuf,
@@ -175,17 +184,28 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             result_path,
         ),
         Command::Share {
-            config,
+            config: config_path,
             values,
+            value_file,
             out: dir,
         } => {
-            let config = load_config(&config)?;
+            let config = load_config(&config_path)?;
             let params = Params::honest_majority(config.n())?;
+            let paths: Vec<PathBuf> = (1..=config.n())
+                .map(|i| dir.join(format!("share-p{i}.json")))
+                .collect();
+            let read_files: Vec<&Path> = std::iter::once(config_path.as_path())
+                .chain(value_file.as_deref())
+                .collect();
+            let plan = out.writes().plan(
+                &read_files,
+                &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+            )?;
+            let values = secret_values(values, value_file.clone())?;
             let files = ClientShares::deal(params, &values, &mut OsRng);
             let mut written = Vec::new();
-            for (i, text) in files.iter().enumerate() {
-                let path = dir.join(format!("share-p{}.json", i + 1));
-                out.writes().write_secret(&path, text.as_bytes())?;
+            for (path, text) in paths.iter().zip(&files) {
+                plan.write_secret(path, text.as_bytes())?;
                 written.push(path.display().to_string());
             }
             out.report(
@@ -258,6 +278,28 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             Ok(Verdict::Success)
         }
     }
+}
+
+/// The values of `mpc share`: `--value` words, or `--value -` / `--value-file` read so
+/// that they stay out of the process list. Messages never echo a value.
+fn secret_values(words: Vec<String>, file: Option<PathBuf>) -> anyhow::Result<Vec<i64>> {
+    if file.is_some() || words.iter().any(|w| w == "-") {
+        anyhow::ensure!(
+            words.len() <= 1,
+            "--value - reads every value from standard input: give no other --value"
+        );
+        let word = words.into_iter().next();
+        return fsio::SecretSource::from_options(word, file)?.read_i64_list();
+    }
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            word.parse::<i64>().map_err(|_| {
+                anyhow::anyhow!("--value number {} is not a signed 64-bit integer", i + 1)
+            })
+        })
+        .collect()
 }
 
 fn parent(path: &Path) -> PathBuf {

@@ -1,8 +1,9 @@
 //! Helpers shared by the binary tests: run the real `conclave`, read its exit code, stderr
 //! and `--json` output.
 
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -81,4 +82,23 @@ pub fn json(output: &Output) -> Value {
             stderr(output)
         )
     })
+}
+
+/// Runs `conclave` in `dir` with `stdin` piped in; returns the output.
+pub fn with_stdin(dir: &Path, line: &str, stdin: &str) -> std::process::Output {
+    let mut child = command()
+        .current_dir(dir)
+        .args(line.split_whitespace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }

@@ -5,11 +5,9 @@
 //! with `--json`, messages carry no Rust `Debug` structures.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
-use crate::common::{command, expect, json, refused, stderr, stdout};
+use crate::common::{expect, json, refused, stderr, stdout, with_stdin};
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap()
@@ -29,25 +27,6 @@ fn names(dir: &Path) -> Vec<String> {
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-/// Runs `conclave` in `dir` with `stdin` piped in; returns the output.
-fn with_stdin(dir: &Path, line: &str, stdin: &str) -> std::process::Output {
-    let mut child = command()
-        .current_dir(dir)
-        .args(line.split_whitespace())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_success as ok, command, expect, refused, stderr};
+use crate::common::{assert_success as ok, command, expect, refused, stderr, with_stdin};
 
 fn free_base_port(n: u16) -> u16 {
     loop {
@@ -203,6 +203,43 @@ fn client_shares_are_one_file_per_party() {
         assert_eq!(v["party"], i);
         assert_eq!(v["shares"].as_array().unwrap().len(), 2);
     }
+    // The shares are never replaced without --force, and the values can stay out of the
+    // process list: from standard input or a file (same count of shares per party).
+    refused(
+        d,
+        "mpc share --value 1 --config parties.toml --out shares",
+        "--force",
+    );
+    let piped = with_stdin(
+        d,
+        "mpc share --value - --config parties.toml --out piped",
+        "712\n-5\n",
+    );
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    std::fs::write(d.join("values.txt"), "712\n-5\n").unwrap();
+    expect(
+        d,
+        0,
+        "mpc share --value-file values.txt --config parties.toml --out filed",
+    );
+    for folder in ["piped", "filed"] {
+        let text = std::fs::read_to_string(d.join(folder).join("share-p1.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["shares"].as_array().unwrap().len(), 2, "{folder}");
+    }
+    std::fs::write(d.join("bad.txt"), "712\nsecret-word\n").unwrap();
+    let bad = refused(
+        d,
+        "mpc share --value-file bad.txt --config parties.toml --out bad",
+        "value 2 is not",
+    );
+    assert!(!stderr(&bad).contains("secret-word") && !stderr(&bad).contains("712"));
+    // The value file is an input: it can never be an output.
+    refused(
+        d,
+        "--force mpc share --value-file shares/share-p1.json --config parties.toml --out shares",
+        "is also an input of this command",
+    );
     // The client's values join the stats computation.
     let children: Vec<Child> = (1..=3)
         .map(|i| {
