@@ -93,12 +93,12 @@ pub fn with_stdin(dir: &Path, line: &str, stdin: &str) -> std::process::Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .expect("the conclave binary starts");
     child
         .stdin
         .take()
-        .unwrap()
+        .expect("stdin is piped")
         .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .expect("write to the child's stdin");
+    child.wait_with_output().expect("the child exits")
 }
