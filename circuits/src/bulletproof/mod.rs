@@ -6,7 +6,7 @@
 //! committed value lies in an arbitrary interval `[min, max]`
 //! ([`RangeProof::prove_interval`]), batch verification of many independent proofs
 //! ([`verify_batch`]), and versioned binary and JSON file formats for all of them
-//! (documented in `docs/formats/bulletproofs.md` and under `# Layout` on each encoder).
+//! (documented in `docs/formats.md` and under `# Layout` on each encoder).
 //!
 //! It follows Bünz, Bootle, Boneh, Poelstra, Wuille and Maxwell, *Bulletproofs: Short
 //! Proofs for Confidential Transactions and More* (IEEE S&P 2018), through the dalek
