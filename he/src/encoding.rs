@@ -149,7 +149,7 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 pub fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     // serde_json only fails on maps with non-string keys or failing Serialize impls,
     // neither of which occur in this crate's wire types.
-    let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
+    let mut out = serde_json::to_vec_pretty(value).expect("wire types always serialise");
     out.push(b'\n');
     out
 }

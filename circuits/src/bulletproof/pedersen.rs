@@ -146,7 +146,8 @@ impl Commitment {
             commitment: self.to_hex(),
         };
         // Serializing a struct of strings and integers cannot fail.
-        serde_json::to_string_pretty(&file).unwrap_or_default()
+        // Strings and integers only: serialisation cannot fail.
+        serde_json::to_string_pretty(&file).expect("a commitment file always serialises")
     }
 
     /// Parses the JSON file encoding.
@@ -345,7 +346,10 @@ impl Opening {
             commitment: self.commitment().to_hex(),
         };
         // Serializing a struct of strings and integers cannot fail.
-        Zeroizing::new(serde_json::to_string_pretty(&file).unwrap_or_default())
+        // Strings and integers only: serialisation cannot fail.
+        Zeroizing::new(
+            serde_json::to_string_pretty(&file).expect("an opening file always serialises"),
+        )
     }
 
     /// Parses the JSON file encoding and checks the embedded commitment.

@@ -564,7 +564,8 @@ impl RangeProof {
             proof: base64_encode(&self.proof_bytes),
         };
         // Serializing strings and integers cannot fail.
-        serde_json::to_string_pretty(&file).unwrap_or_default()
+        // Strings and integers only: serialisation cannot fail.
+        serde_json::to_string_pretty(&file).expect("a proof file always serialises")
     }
 
     /// Parses the JSON encoding.

@@ -87,7 +87,8 @@ impl std::fmt::Debug for Envelope {
 impl Envelope {
     /// Encodes the envelope.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
+        // Integers and strings only: serialisation cannot fail.
+        let meta = serde_json::to_vec(&self.meta).expect("envelope metadata always serialises");
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&ENVELOPE_VERSION.to_le_bytes());

@@ -139,7 +139,8 @@ impl LinearModel {
     pub fn hash(&self) -> [u8; 32] {
         crate::encoding::hash256(
             b"conclave-he/v1/model",
-            &[&serde_json::to_vec(self).unwrap_or_default()],
+            // Integers only: serialisation cannot fail.
+            &[&serde_json::to_vec(self).expect("a model always serialises")],
         )
     }
 }
