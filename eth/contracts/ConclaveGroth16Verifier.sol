@@ -21,7 +21,7 @@ contract ConclaveGroth16Verifier {
     uint256 internal constant Q =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// Largest number of public inputs a key may have.
-    uint256 public constant MAX_PUBLIC_INPUTS = 8;
+    uint256 internal constant MAX_PUBLIC_INPUTS = 8;
 
     /// The proof was called with another number of public inputs than the key has.
     error WrongInputCount(uint256 expected, uint256 found);
@@ -234,6 +234,11 @@ contract ConclaveGroth16Verifier {
 
     /// Checks e(A, B) · e(alpha, -beta) · e(vk_x, -gamma) · e(C, -delta) = 1 with
     /// vk_x = IC[0] + sum of input[i] · IC[i + 1].
+    /// @dev Memory from the free pointer m (never allocated, only used until return):
+    /// [m, m + 0x300) the pairing input, 4 × (G1, G2) — A, B, alpha, -beta, vk_x, -gamma,
+    /// C, -delta — with vk_x accumulated in place at m + 0x180; [q, q + 0x80) scratch with
+    /// q = m + 0x300. Precompile failures and inputs not below r are collected in `ok` and
+    /// `inField` and turned into reverts before the pairing.
     function _verify(
         uint256[2] calldata pA,
         uint256[2][2] calldata pB,
@@ -242,23 +247,147 @@ contract ConclaveGroth16Verifier {
         uint256 n
     ) private view returns (bool) {
         if (n != publicInputCount) revert WrongInputCount(publicInputCount, n);
-        uint256 x = IC0_X;
-        uint256 y = IC0_Y;
-        (x, y) = _mulAcc(x, y, IC1_X, IC1_Y, signals + 0, 0);
+        uint256 m;
+        uint256 q;
+        bool ok = true;
+        bool inField = true;
+        {
+            uint256 x = IC0_X;
+            uint256 y = IC0_Y;
+            assembly ("memory-safe") {
+                m := mload(0x40)
+                q := add(m, 0x300)
+                mstore(add(m, 0x180), x)
+                mstore(add(m, 0x1a0), y)
+            }
+        }
+        {
+            uint256 px = IC1_X;
+            uint256 py = IC1_Y;
+            assembly ("memory-safe") {
+                let s := calldataload(add(signals, 0x0))
+                inField := and(inField, lt(s, R))
+                mstore(q, px)
+                mstore(add(q, 0x20), py)
+                mstore(add(q, 0x40), s)
+                ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                mstore(q, mload(add(m, 0x180)))
+                mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+            }
+        }
         if (n > 1) {
-            (x, y) = _mulAcc(x, y, IC2_X, IC2_Y, signals + 32, 1);
+            {
+                uint256 px = IC2_X;
+                uint256 py = IC2_Y;
+                assembly ("memory-safe") {
+                    let s := calldataload(add(signals, 0x20))
+                    inField := and(inField, lt(s, R))
+                    mstore(q, px)
+                    mstore(add(q, 0x20), py)
+                    mstore(add(q, 0x40), s)
+                    ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                    mstore(q, mload(add(m, 0x180)))
+                    mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                    ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                }
+            }
             if (n > 2) {
-                (x, y) = _mulAcc(x, y, IC3_X, IC3_Y, signals + 64, 2);
+                {
+                    uint256 px = IC3_X;
+                    uint256 py = IC3_Y;
+                    assembly ("memory-safe") {
+                        let s := calldataload(add(signals, 0x40))
+                        inField := and(inField, lt(s, R))
+                        mstore(q, px)
+                        mstore(add(q, 0x20), py)
+                        mstore(add(q, 0x40), s)
+                        ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                        mstore(q, mload(add(m, 0x180)))
+                        mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                        ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                    }
+                }
                 if (n > 3) {
-                    (x, y) = _mulAcc(x, y, IC4_X, IC4_Y, signals + 96, 3);
+                    {
+                        uint256 px = IC4_X;
+                        uint256 py = IC4_Y;
+                        assembly ("memory-safe") {
+                            let s := calldataload(add(signals, 0x60))
+                            inField := and(inField, lt(s, R))
+                            mstore(q, px)
+                            mstore(add(q, 0x20), py)
+                            mstore(add(q, 0x40), s)
+                            ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                            mstore(q, mload(add(m, 0x180)))
+                            mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                            ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                        }
+                    }
                     if (n > 4) {
-                        (x, y) = _mulAcc(x, y, IC5_X, IC5_Y, signals + 128, 4);
+                        {
+                            uint256 px = IC5_X;
+                            uint256 py = IC5_Y;
+                            assembly ("memory-safe") {
+                                let s := calldataload(add(signals, 0x80))
+                                inField := and(inField, lt(s, R))
+                                mstore(q, px)
+                                mstore(add(q, 0x20), py)
+                                mstore(add(q, 0x40), s)
+                                ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                                mstore(q, mload(add(m, 0x180)))
+                                mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                                ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                            }
+                        }
                         if (n > 5) {
-                            (x, y) = _mulAcc(x, y, IC6_X, IC6_Y, signals + 160, 5);
+                            {
+                                uint256 px = IC6_X;
+                                uint256 py = IC6_Y;
+                                assembly ("memory-safe") {
+                                    let s := calldataload(add(signals, 0xa0))
+                                    inField := and(inField, lt(s, R))
+                                    mstore(q, px)
+                                    mstore(add(q, 0x20), py)
+                                    mstore(add(q, 0x40), s)
+                                    ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                                    mstore(q, mload(add(m, 0x180)))
+                                    mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                                    ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                                }
+                            }
                             if (n > 6) {
-                                (x, y) = _mulAcc(x, y, IC7_X, IC7_Y, signals + 192, 6);
+                                {
+                                    uint256 px = IC7_X;
+                                    uint256 py = IC7_Y;
+                                    assembly ("memory-safe") {
+                                        let s := calldataload(add(signals, 0xc0))
+                                        inField := and(inField, lt(s, R))
+                                        mstore(q, px)
+                                        mstore(add(q, 0x20), py)
+                                        mstore(add(q, 0x40), s)
+                                        ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                                        mstore(q, mload(add(m, 0x180)))
+                                        mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                                        ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                                    }
+                                }
                                 if (n > 7) {
-                                    (x, y) = _mulAcc(x, y, IC8_X, IC8_Y, signals + 224, 7);
+                                    {
+                                        uint256 px = IC8_X;
+                                        uint256 py = IC8_Y;
+                                        assembly ("memory-safe") {
+                                            let s := calldataload(add(signals, 0xe0))
+                                            inField := and(inField, lt(s, R))
+                                            mstore(q, px)
+                                            mstore(add(q, 0x20), py)
+                                            mstore(add(q, 0x40), s)
+                                            ok := and(ok, staticcall(gas(), 0x07, q, 0x60, add(q, 0x40), 0x40))
+                                            mstore(q, mload(add(m, 0x180)))
+                                            mstore(add(q, 0x20), mload(add(m, 0x1a0)))
+                                            ok := and(ok, staticcall(gas(), 0x06, q, 0x80, add(m, 0x180), 0x40))
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -266,63 +395,65 @@ contract ConclaveGroth16Verifier {
                 }
             }
         }
-
-        uint256[24] memory input;
-        input[6] = ALPHA_X;
-        input[7] = ALPHA_Y;
-        input[8] = NEG_BETA_X1;
-        input[9] = NEG_BETA_X0;
-        input[10] = NEG_BETA_Y1;
-        input[11] = NEG_BETA_Y0;
-        input[12] = x;
-        input[13] = y;
-        input[14] = NEG_GAMMA_X1;
-        input[15] = NEG_GAMMA_X0;
-        input[16] = NEG_GAMMA_Y1;
-        input[17] = NEG_GAMMA_Y0;
-        input[20] = NEG_DELTA_X1;
-        input[21] = NEG_DELTA_X0;
-        input[22] = NEG_DELTA_Y1;
-        input[23] = NEG_DELTA_Y0;
-        bool ok;
+        if (!inField) revert InputNotInField(_firstInputNotInField(signals, n));
+        if (!ok) revert MalformedProof();
+        {
+            uint256 v0 = ALPHA_X;
+            uint256 v1 = ALPHA_Y;
+            uint256 v2 = NEG_BETA_X1;
+            uint256 v3 = NEG_BETA_X0;
+            uint256 v4 = NEG_BETA_Y1;
+            uint256 v5 = NEG_BETA_Y0;
+            assembly ("memory-safe") {
+                mstore(add(m, 0xc0), v0)
+                mstore(add(m, 0xe0), v1)
+                mstore(add(m, 0x100), v2)
+                mstore(add(m, 0x120), v3)
+                mstore(add(m, 0x140), v4)
+                mstore(add(m, 0x160), v5)
+            }
+        }
+        {
+            uint256 v0 = NEG_GAMMA_X1;
+            uint256 v1 = NEG_GAMMA_X0;
+            uint256 v2 = NEG_GAMMA_Y1;
+            uint256 v3 = NEG_GAMMA_Y0;
+            uint256 v4 = NEG_DELTA_X1;
+            uint256 v5 = NEG_DELTA_X0;
+            uint256 v6 = NEG_DELTA_Y1;
+            uint256 v7 = NEG_DELTA_Y0;
+            assembly ("memory-safe") {
+                mstore(add(m, 0x1c0), v0)
+                mstore(add(m, 0x1e0), v1)
+                mstore(add(m, 0x200), v2)
+                mstore(add(m, 0x220), v3)
+                mstore(add(m, 0x280), v4)
+                mstore(add(m, 0x2a0), v5)
+                mstore(add(m, 0x2c0), v6)
+                mstore(add(m, 0x2e0), v7)
+            }
+        }
         uint256 result;
         assembly ("memory-safe") {
-            calldatacopy(input, pA, 0x40)
-            calldatacopy(add(input, 0x40), pB, 0x80)
-            calldatacopy(add(input, 0x240), pC, 0x40)
-            ok := staticcall(gas(), 0x08, input, 0x300, 0x00, 0x20)
+            calldatacopy(m, pA, 0x40)
+            calldatacopy(add(m, 0x40), pB, 0x80)
+            calldatacopy(add(m, 0x240), pC, 0x40)
+            ok := staticcall(gas(), 0x08, m, 0x300, 0x00, 0x20)
             result := mload(0x00)
         }
         if (!ok) revert MalformedProof();
         return result == 1;
     }
 
-    /// (x, y) + input · (px, py) with the ecMul (0x07) and ecAdd (0x06) precompiles; the
-    /// input is read from calldata at `at` and must be below r.
-    function _mulAcc(uint256 x, uint256 y, uint256 px, uint256 py, uint256 at, uint256 index)
-        private
-        view
-        returns (uint256 rx, uint256 ry)
-    {
-        uint256 s;
-        assembly {
-            s := calldataload(at)
+    /// The index of the first public input not below r (only called to report one).
+    function _firstInputNotInField(uint256 signals, uint256 n) private pure returns (uint256 i) {
+        for (; i < n; ++i) {
+            uint256 s;
+            assembly {
+                s := calldataload(add(signals, mul(i, 0x20)))
+            }
+            if (s >= R) break;
         }
-        if (s >= R) revert InputNotInField(index);
-        bool ok;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, px)
-            mstore(add(m, 0x20), py)
-            mstore(add(m, 0x40), s)
-            ok := staticcall(gas(), 0x07, m, 0x60, add(m, 0x40), 0x40)
-            mstore(m, x)
-            mstore(add(m, 0x20), y)
-            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-            rx := mload(m)
-            ry := mload(add(m, 0x20))
-        }
-        if (!ok) revert MalformedProof();
     }
 
     function _fq(uint256 v) private pure returns (uint256) {

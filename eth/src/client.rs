@@ -167,6 +167,38 @@ impl Node {
         })
     }
 
+    /// Sends `verifyProof` as a transaction (signed with the node's key) and returns the
+    /// transaction hash and the gas it used, from the receipt. A transaction records the
+    /// check on chain and measures its exact cost; the answer itself comes from [`Self::verify`].
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] (no key, node unreachable, the call reverts while estimating gas),
+    /// [`EthError::Receipt`].
+    pub fn send_verify(
+        &self,
+        contract: Address,
+        calldata: &ProofCalldata,
+    ) -> Result<(String, u64), EthError> {
+        let from = self.sender.ok_or_else(|| {
+            self.rpc(TransportError::local_usage_str(
+                "sending a transaction needs a signing key (--eth-key)",
+            ))
+        })?;
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(contract)
+            .with_input(Bytes::from(calldata.encode()));
+        self.runtime.block_on(async {
+            let pending = self
+                .provider
+                .send_transaction(request)
+                .await
+                .map_err(|e| self.rpc(e))?;
+            let receipt = pending.get_receipt().await.map_err(EthError::Receipt)?;
+            Ok((format!("{:#x}", receipt.transaction_hash), receipt.gas_used))
+        })
+    }
+
     /// Calls `verifyProof` on `contract` (an `eth_call`, no transaction) and, when it did
     /// not revert, also asks the node for the gas a transaction making the same call would
     /// need (`eth_estimateGas`).

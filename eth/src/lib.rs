@@ -6,4 +6,5 @@ pub mod client;
 pub mod error;
 pub mod verifier;
 
+pub use alloy::signers::local::PrivateKeySigner;
 pub use error::EthError;
