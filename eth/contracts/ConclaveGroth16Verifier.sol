@@ -395,8 +395,10 @@ contract ConclaveGroth16Verifier {
                 }
             }
         }
-        if (!inField) revert InputNotInField(_firstInputNotInField(signals, n));
-        if (!ok) revert MalformedProof();
+        assembly ("memory-safe") {
+            ok := and(ok, inField)
+        }
+        if (!ok) _refuse(inField, signals, n);
         {
             uint256 v0 = ALPHA_X;
             uint256 v1 = ALPHA_Y;
@@ -445,14 +447,16 @@ contract ConclaveGroth16Verifier {
         return result == 1;
     }
 
-    /// The index of the first public input not below r (only called to report one).
-    function _firstInputNotInField(uint256 signals, uint256 n) private pure returns (uint256 i) {
-        for (; i < n; ++i) {
+    /// Reverts with InputNotInField(first such input) or, if every input is below r,
+    /// MalformedProof (a precompile failed).
+    function _refuse(bool inField, uint256 signals, uint256 n) private pure {
+        if (inField) revert MalformedProof();
+        for (uint256 i; i < n; ++i) {
             uint256 s;
             assembly {
                 s := calldataload(add(signals, mul(i, 0x20)))
             }
-            if (s >= R) break;
+            if (s >= R) revert InputNotInField(i);
         }
     }
 

@@ -125,7 +125,9 @@ fn deploy(d: &Path, anvil: &Anvil, vk: &str) -> String {
         ),
     );
     let report = json(&output);
-    assert!(report["gas_used"].as_u64().unwrap() > 100_000);
+    let gas = report["gas_used"].as_u64().unwrap();
+    assert!(gas > 100_000);
+    println!("deploying the verifier for {vk}: {gas} gas");
     report["address"].as_str().unwrap().to_owned()
 }
 
