@@ -344,6 +344,51 @@ mod tests {
     }
 
     #[test]
+    fn constructor_args_follow_the_abi_layout() {
+        let w = |n: u64| U256::from(n);
+        let key = VerifierKey {
+            alpha: [w(1), w(2)],
+            beta: [[w(3), w(4)], [w(5), w(6)]],
+            gamma: [[w(7), w(8)], [w(9), w(10)]],
+            delta: [[w(11), w(12)], [w(13), w(14)]],
+            ic: vec![[w(15), w(16)], [w(17), w(18)]],
+        };
+        let args = key.constructor_args();
+        let words: Vec<U256> = args.chunks(32).map(U256::from_be_slice).collect();
+        // 14 static words in order, then the offset of `ic` (15 head words = 0x1e0), its
+        // length, and its points.
+        let expected: Vec<U256> = (1..=14)
+            .map(w)
+            .chain([w(0x1e0), w(2)])
+            .chain((15..=18).map(w))
+            .collect();
+        assert_eq!(words, expected);
+        assert_eq!(key.public_input_count(), 1);
+        let code = key.deploy_code().unwrap();
+        assert_eq!(&code[code.len() - args.len()..], &args[..]);
+    }
+
+    #[test]
+    fn keys_outside_one_to_eight_inputs_are_refused() {
+        let g1 = G1Affine::generator();
+        let g2 = G2Affine::generator();
+        let key = |ic: usize| ark_groth16::VerifyingKey::<Bn254> {
+            alpha_g1: g1,
+            beta_g2: g2,
+            gamma_g2: g2,
+            delta_g2: g2,
+            gamma_abc_g1: vec![g1; ic],
+        };
+        assert!(VerifierKey::from_ark(&key(1)).is_err(), "no public input");
+        assert!(VerifierKey::from_ark(&key(10)).is_err(), "9 public inputs");
+        let nine = VerifierKey::from_ark(&key(9)).unwrap();
+        assert_eq!(nine.public_input_count(), 8);
+        // G2 in EVM order: x = (c1, c0).
+        let (x, _) = g2.xy().unwrap();
+        assert_eq!(nine.beta[0], [fq(&x.c1), fq(&x.c0)]);
+    }
+
+    #[test]
     fn group_order_is_r() {
         assert_eq!(
             group_order().to_string(),
