@@ -154,14 +154,14 @@ fn write_calldata(path: &Path, parts: &[Value]) {
 }
 
 fn hex_add(a: &str, b: &str) -> String {
-    // Adds two numbers given as 0x-hex and decimal (test-only big integer via u128 limbs).
+    // Adds two numbers given as 0x-hex and decimal (test-only 256-bit limbs).
     let a = num_from_hex(a);
     let b: Vec<u64> = decimal_to_limbs(b);
     let mut out = [0u64; 4];
     let mut carry = 0u128;
-    for i in 0..4 {
-        let sum = a[i] as u128 + b[i] as u128 + carry;
-        out[i] = sum as u64;
+    for (i, limb) in out.iter_mut().enumerate() {
+        let sum = u128::from(a[i]) + u128::from(b[i]) + carry;
+        *limb = sum as u64;
         carry = sum >> 64;
     }
     assert_eq!(carry, 0);
@@ -184,9 +184,9 @@ fn num_from_hex(text: &str) -> [u64; 4] {
 fn decimal_to_limbs(text: &str) -> Vec<u64> {
     let mut limbs = vec![0u64; 4];
     for digit in text.bytes() {
-        let mut carry = (digit - b'0') as u128;
+        let mut carry = u128::from(digit - b'0');
         for limb in limbs.iter_mut() {
-            let value = *limb as u128 * 10 + carry;
+            let value = u128::from(*limb) * 10 + carry;
             *limb = value as u64;
             carry = value >> 64;
         }
@@ -341,6 +341,22 @@ fn our_calldata_matches_snarkjs_and_its_calldata_verifies_on_chain() {
         d,
         0,
         "zk export-snarkjs --vk keys/threshold.vk --proof proof.json --out snarkjs",
+    );
+    let verified = Command::new("node")
+        .arg(interop().join("snarkjs/build/cli.cjs"))
+        .args([
+            "groth16",
+            "verify",
+            "verification_key.json",
+            "public.json",
+            "proof.json",
+        ])
+        .current_dir(d.join("snarkjs"))
+        .output()
+        .expect("node runs");
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("OK"),
+        "snarkjs verifies the export: {verified:?}"
     );
     let snarkjs = Command::new("node")
         .arg(interop().join("snarkjs/build/cli.cjs"))
