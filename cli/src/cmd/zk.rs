@@ -107,6 +107,22 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write the Solidity verifier and, next to it, `<name>.deploy.json` (bytecode and this
+    /// key's constructor arguments).
+    ExportSolidity {
+        /// Verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// Where to write the contract source (e.g. `Verifier.sol`).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a proof's `verifyProof` arguments as `snarkjs zkey export soliditycalldata` does.
+    Calldata {
+        /// Proof file.
+        #[arg(long)]
+        proof: PathBuf,
+    },
     /// Verify a snarkjs Groth16 (bn128) proof natively.
     VerifySnarkjs {
         /// `verification_key.json`.
@@ -172,6 +188,10 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             proof,
             out: dir,
         } => export_snarkjs(&vk, &proof, &dir, out),
+        Command::ExportSolidity { vk, out: path } => {
+            crate::cmd::eth::export_solidity(&vk, &path, out)
+        }
+        Command::Calldata { proof } => crate::cmd::eth::print_calldata(&proof, out),
         Command::VerifySnarkjs {
             verification_key,
             proof,

@@ -4,6 +4,7 @@
 
 mod common;
 mod demo;
+mod eth;
 mod files;
 mod he;
 mod ledger;

@@ -1,0 +1,438 @@
+//! `conclave zk export-solidity|calldata` and `conclave eth deploy|verify` against a real
+//! node: anvil from `interop/package-lock.json` (`@foundry-rs/anvil`; its platform
+//! package's binary is started directly on a free loopback port and stopped by pid).
+#![allow(clippy::unwrap_used)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{expect, json, refused, stdout};
+
+/// anvil's first development account (public knowledge: test chains only).
+const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// The BN254 group order r.
+const R: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+
+fn interop() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/node_modules")
+}
+
+/// A running anvil, killed (by pid) when dropped.
+struct Anvil {
+    child: Child,
+    url: String,
+}
+
+impl Anvil {
+    fn start() -> Anvil {
+        let platform = match (std::env::consts::OS, std::env::consts::ARCH) {
+            ("linux", "x86_64") => "linux-amd64",
+            ("linux", "aarch64") => "linux-arm64",
+            ("macos", "x86_64") => "darwin-amd64",
+            ("macos", "aarch64") => "darwin-arm64",
+            (os, arch) => panic!("no anvil package for {os}/{arch}"),
+        };
+        let binary = interop().join(format!("@foundry-rs/anvil-{platform}/bin/anvil"));
+        assert!(
+            binary.exists(),
+            "anvil is not installed: run `npm ci --prefix interop` (the README's test command does)"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(binary)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--silent",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("anvil starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "anvil did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Anvil {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        // Child::kill signals this child's pid only.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Commit to 712, threshold and range keys, a threshold proof (>= 650) and a range proof
+/// (600..=800), the deployer key file (0600), and an anvil.
+fn scenario() -> (tempfile::TempDir, Anvil) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect(d, 0, "zk commit --value 712 --out secret.json");
+    for statement in ["threshold", "range"] {
+        expect(
+            d,
+            0,
+            &format!("zk setup --statement {statement} --bits 32 --out keys"),
+        );
+    }
+    expect(
+        d,
+        0,
+        "zk prove --pk keys/threshold.pk --secret secret.json --threshold 650 --out proof.json",
+    );
+    expect(
+        d,
+        0,
+        "zk prove --pk keys/range.pk --secret secret.json --min 600 --max 800 --out range.json",
+    );
+    write_secret(&d.join("deployer.key"), DEV_KEY);
+    (dir, Anvil::start())
+}
+
+fn write_secret(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// Deploys the verifier for `vk` and returns its address.
+fn deploy(d: &Path, anvil: &Anvil, vk: &str) -> String {
+    let output = expect(
+        d,
+        0,
+        &format!(
+            "--json eth deploy verifier --vk {vk} --rpc {} --eth-key deployer.key",
+            anvil.url
+        ),
+    );
+    let report = json(&output);
+    let gas = report["gas_used"].as_u64().unwrap();
+    assert!(gas > 100_000);
+    println!("deploying the verifier for {vk}: {gas} gas");
+    report["address"].as_str().unwrap().to_owned()
+}
+
+fn verify(d: &Path, anvil: &Anvil, contract: &str, what: &str, want: i32) -> Value {
+    json(&expect(
+        d,
+        want,
+        &format!(
+            "--json eth verify --rpc {} --contract {contract} {what}",
+            anvil.url
+        ),
+    ))
+}
+
+/// Our `zk calldata` for `proof`, parsed as JSON (the four arrays).
+fn calldata(d: &Path, proof: &str) -> Vec<Value> {
+    let text = stdout(&expect(d, 0, &format!("zk calldata --proof {proof}")));
+    serde_json::from_str(&format!("[{}]", text.trim())).unwrap()
+}
+
+fn write_calldata(path: &Path, parts: &[Value]) {
+    let text = serde_json::to_string(parts).unwrap();
+    std::fs::write(path, &text[1..text.len() - 1]).unwrap();
+}
+
+fn hex_add(a: &str, b: &str) -> String {
+    // Adds two numbers given as 0x-hex and decimal (test-only 256-bit limbs).
+    let a = num_from_hex(a);
+    let b: Vec<u64> = decimal_to_limbs(b);
+    let mut out = [0u64; 4];
+    let mut carry = 0u128;
+    for (i, limb) in out.iter_mut().enumerate() {
+        let sum = u128::from(a[i]) + u128::from(b[i]) + carry;
+        *limb = sum as u64;
+        carry = sum >> 64;
+    }
+    assert_eq!(carry, 0);
+    format!(
+        "0x{:016x}{:016x}{:016x}{:016x}",
+        out[3], out[2], out[1], out[0]
+    )
+}
+
+fn num_from_hex(text: &str) -> [u64; 4] {
+    let digits = format!("{:0>64}", text.trim_start_matches("0x"));
+    let mut limbs = [0u64; 4];
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        let start = 64 - 16 * (i + 1);
+        *limb = u64::from_str_radix(&digits[start..start + 16], 16).unwrap();
+    }
+    limbs
+}
+
+fn decimal_to_limbs(text: &str) -> Vec<u64> {
+    let mut limbs = vec![0u64; 4];
+    for digit in text.bytes() {
+        let mut carry = u128::from(digit - b'0');
+        for limb in limbs.iter_mut() {
+            let value = u128::from(*limb) * 10 + carry;
+            *limb = value as u64;
+            carry = value >> 64;
+        }
+        assert_eq!(carry, 0);
+    }
+    limbs
+}
+
+#[test]
+fn verifier_on_anvil_accepts_valid_proofs_and_refuses_tampered_ones() {
+    let (dir, anvil) = scenario();
+    let d = dir.path();
+    let contract = deploy(d, &anvil, "keys/threshold.vk");
+    let valid = verify(
+        d,
+        &anvil,
+        &contract,
+        "--proof proof.json --send-with deployer.key",
+        0,
+    );
+    assert_eq!(valid["valid"], true);
+    let estimate = valid["gas"].as_u64().unwrap();
+    let gas = valid["gas_used"].as_u64().unwrap();
+    let snarkjs = snarkjs_gas(d, &anvil, "keys/threshold.vk", "proof.json");
+    assert!(
+        gas <= snarkjs,
+        "2 inputs: ours {gas} gas, snarkjs's {snarkjs}"
+    );
+    // The estimate is enough (the contract reverts rather than returning false when a
+    // precompile runs out of gas, so the node's search cannot settle too low).
+    assert!(estimate >= gas, "estimate {estimate} < used {gas}");
+
+    let parts = calldata(d, "proof.json");
+    let edited = |edit: &dyn Fn(&mut Vec<Value>)| {
+        let mut parts = parts.clone();
+        edit(&mut parts);
+        write_calldata(&d.join("edited.txt"), &parts);
+    };
+    // The same proof as calldata: valid.
+    edited(&|_| {});
+    assert_eq!(
+        verify(d, &anvil, &contract, "--calldata edited.txt", 0)["valid"],
+        true
+    );
+    // Another threshold (651): the pairing fails, verifyProof returns false.
+    edited(&|p| p[3][1] = Value::from(format!("0x{:064x}", 651)));
+    let invalid = verify(d, &anvil, &contract, "--calldata edited.txt", 1);
+    assert_eq!(invalid["valid"], false);
+    assert!(invalid["refused"].is_null());
+    // The threshold plus r (the same value mod r): refused, not accepted.
+    let plus_r = hex_add(parts[3][1].as_str().unwrap(), R);
+    edited(&|p| p[3][1] = Value::from(plus_r.clone()));
+    let refused_r = verify(d, &anvil, &contract, "--calldata edited.txt", 1);
+    assert!(
+        refused_r["refused"]
+            .as_str()
+            .unwrap()
+            .contains("InputNotInField: public input #1"),
+        "{refused_r}"
+    );
+    // A point off the curve (C.y + 1): the precompile refuses it, the contract reverts.
+    let c_y = hex_add(parts[2][1].as_str().unwrap(), "1");
+    edited(&|p| p[2][1] = Value::from(c_y.clone()));
+    let refused_point = verify(d, &anvil, &contract, "--calldata edited.txt", 1);
+    assert!(
+        refused_point["refused"]
+            .as_str()
+            .unwrap()
+            .contains("MalformedProof"),
+        "{refused_point}"
+    );
+    // Swapped B coordinates (arkworks' c0, c1 order instead of the EVM's): false or revert.
+    edited(&|p| {
+        let b = p[1].as_array_mut().unwrap();
+        for row in b.iter_mut() {
+            row.as_array_mut().unwrap().swap(0, 1);
+        }
+    });
+    assert_eq!(
+        verify(d, &anvil, &contract, "--calldata edited.txt", 1)["valid"],
+        false
+    );
+    // One input too many: the 3-input overload is refused by a 2-input key.
+    edited(&|p| p[3].as_array_mut().unwrap().push(Value::from("0x01")));
+    let wrong_count = verify(d, &anvil, &contract, "--calldata edited.txt", 1);
+    assert!(
+        wrong_count["refused"]
+            .as_str()
+            .unwrap()
+            .contains("takes 2 public inputs, the call gave 3"),
+        "{wrong_count}"
+    );
+    // A range proof sent to the threshold verifier: refused (3 inputs).
+    verify(d, &anvil, &contract, "--proof range.json", 1);
+
+    // The range key (3 public inputs) has its own deployment of the same bytecode.
+    let range = deploy(d, &anvil, "keys/range.vk");
+    let report = verify(
+        d,
+        &anvil,
+        &range,
+        "--proof range.json --send-with deployer.key",
+        0,
+    );
+    let range_gas = report["gas_used"].as_u64().unwrap();
+    let range_snarkjs = snarkjs_gas(d, &anvil, "keys/range.vk", "range.json");
+    assert!(
+        range_gas > gas && range_gas <= range_snarkjs,
+        "3 inputs: ours {range_gas} gas, snarkjs's {range_snarkjs}"
+    );
+    println!(
+        "gas used: 2 inputs {gas} (estimate {estimate}, snarkjs {snarkjs}), \
+         3 inputs {range_gas} (estimate {}, snarkjs {range_snarkjs})",
+        report["gas"]
+    );
+}
+
+/// Gas used by snarkjs's own verifier for `vk` (rendered from its template, compiled with
+/// the same solc and settings, deployed on the same node) verifying `proof`'s calldata.
+fn snarkjs_gas(d: &Path, anvil: &Anvil, vk: &str, proof: &str) -> u64 {
+    let out = d.join(format!("snarkjs-{proof}"));
+    expect(
+        d,
+        0,
+        &format!(
+            "zk export-snarkjs --vk {vk} --proof {proof} --out {}",
+            out.display()
+        ),
+    );
+    let text = stdout(&expect(d, 0, &format!("zk calldata --proof {proof}")));
+    std::fs::write(out.join("calldata.txt"), text).unwrap();
+    let run = Command::new("node")
+        .arg(interop().join("../snarkjs-verifier-gas.mjs"))
+        .args([&anvil.url, "verification_key.json", "calldata.txt"])
+        .current_dir(&out)
+        .output()
+        .expect("node runs");
+    assert!(run.status.success(), "{run:?}");
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        report["valid"], true,
+        "snarkjs's verifier accepts our proof"
+    );
+    report["gas_used"].as_u64().unwrap()
+}
+
+#[test]
+fn our_calldata_matches_snarkjs_and_its_calldata_verifies_on_chain() {
+    let (dir, anvil) = scenario();
+    let d = dir.path();
+    expect(
+        d,
+        0,
+        "zk export-snarkjs --vk keys/threshold.vk --proof proof.json --out snarkjs",
+    );
+    let verified = Command::new("node")
+        .arg(interop().join("snarkjs/build/cli.cjs"))
+        .args([
+            "groth16",
+            "verify",
+            "verification_key.json",
+            "public.json",
+            "proof.json",
+        ])
+        .current_dir(d.join("snarkjs"))
+        .output()
+        .expect("node runs");
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).contains("OK"),
+        "snarkjs verifies the export: {verified:?}"
+    );
+    let snarkjs = Command::new("node")
+        .arg(interop().join("snarkjs/build/cli.cjs"))
+        .args([
+            "zkey",
+            "export",
+            "soliditycalldata",
+            "public.json",
+            "proof.json",
+        ])
+        .current_dir(d.join("snarkjs"))
+        .output()
+        .expect("node runs");
+    assert!(snarkjs.status.success(), "{snarkjs:?}");
+    let theirs = String::from_utf8(snarkjs.stdout).unwrap();
+    let ours = stdout(&expect(d, 0, "zk calldata --proof proof.json"));
+    assert_eq!(ours, theirs, "byte for byte, final newline included");
+
+    std::fs::write(d.join("snarkjs.txt"), &theirs).unwrap();
+    let contract = deploy(d, &anvil, "keys/threshold.vk");
+    assert_eq!(
+        verify(d, &anvil, &contract, "--calldata snarkjs.txt", 0)["valid"],
+        true
+    );
+}
+
+#[test]
+fn export_solidity_writes_the_pinned_source_and_deployment_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect(d, 0, "zk setup --statement threshold --bits 16 --out keys");
+    let report = json(&expect(
+        d,
+        0,
+        "--json zk export-solidity --vk keys/threshold.vk --out Verifier.sol",
+    ));
+    assert_eq!(report["public_inputs"], 2);
+    let source = std::fs::read_to_string(d.join("Verifier.sol")).unwrap();
+    let committed = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../eth/contracts/ConclaveGroth16Verifier.sol"),
+    )
+    .unwrap();
+    assert_eq!(source, committed);
+    let deploy: Value =
+        serde_json::from_slice(&std::fs::read(d.join("Verifier.deploy.json")).unwrap()).unwrap();
+    let bytecode = deploy["bytecode"].as_str().unwrap();
+    let args = deploy["constructor_args"].as_str().unwrap();
+    assert_eq!(
+        deploy["deploy_data"].as_str().unwrap(),
+        format!("{bytecode}{}", &args[2..])
+    );
+    // alpha (2) + beta, gamma, delta (4 each) + offset, length, 3 IC points (6): 22 words.
+    assert_eq!(args.len(), 2 + 64 * 22);
+    // No overwrite without --force.
+    refused(
+        d,
+        "zk export-solidity --vk keys/threshold.vk --out Verifier.sol",
+        "--force",
+    );
+    expect(
+        d,
+        0,
+        "--force zk export-solidity --vk keys/threshold.vk --out Verifier.sol",
+    );
+    // Bad input: a deployment key file others can read is refused before any network use.
+    std::fs::write(d.join("open.key"), DEV_KEY).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d.join("open.key"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        refused(
+            d,
+            "eth deploy verifier --vk keys/threshold.vk --rpc http://127.0.0.1:9 --eth-key open.key",
+            "open.key",
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! Deploying the verifier and calling it over Ethereum JSON-RPC (alloy, HTTP transport).
+//!
+//! [`Node`] is a blocking facade: it owns a single-threaded tokio runtime (explicit, not a
+//! global) and runs alloy's async calls on it, so the CLI stays synchronous.
+//!
+//! # Security
+//! `verify` is an `eth_call` against the node you name: its answer is as trustworthy as
+//! that node (run your own, or check several). The signing key only leaves this process
+//! as signatures; it is zeroized when the [`Node`] is dropped (alloy's signer holds it).
+
+use std::str::FromStr;
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{keccak256, Address, Bytes, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::TransportError;
+use zeroize::Zeroizing;
+
+use crate::verifier::ProofCalldata;
+use crate::EthError;
+
+/// A connection to one Ethereum node, optionally with a key to sign transactions.
+pub struct Node {
+    url: String,
+    runtime: tokio::runtime::Runtime,
+    provider: DynProvider,
+    sender: Option<Address>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("url", &self.url)
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A deployed contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    /// The contract's address.
+    pub address: Address,
+    /// The deployment transaction's hash (hex).
+    pub tx: String,
+    /// Gas the deployment used.
+    pub gas_used: u64,
+}
+
+/// What `verifyProof` answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// It returned true.
+    Valid,
+    /// It returned false: the pairing equation does not hold.
+    Invalid,
+    /// It reverted: the call was refused (wrong input count, an input not below r, a
+    /// malformed point), with the decoded reason.
+    Refused(String),
+}
+
+/// Parses a `0x`-prefixed (or bare) 20-byte hex address.
+///
+/// # Errors
+/// [`EthError::Malformed`] otherwise.
+pub fn parse_address(text: &str) -> Result<Address, EthError> {
+    Address::from_str(text.trim()).map_err(|e| EthError::Malformed {
+        what: "contract address",
+        reason: format!("{text:?} is not 20 bytes of hex ({e})"),
+    })
+}
+
+/// Parses a secret key file's text: 64 hex digits, `0x` optional, surrounding whitespace ignored.
+///
+/// # Errors
+/// [`EthError::BadSecretKey`] otherwise.
+pub fn parse_signer(text: &str) -> Result<PrivateKeySigner, EthError> {
+    let text = text.trim();
+    let digits = text.strip_prefix("0x").unwrap_or(text);
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(digits, bytes.as_mut_slice()).map_err(|_| EthError::BadSecretKey)?;
+    PrivateKeySigner::from_slice(bytes.as_slice()).map_err(|_| EthError::BadSecretKey)
+}
+
+impl Node {
+    /// Connects (lazily: nothing is sent yet) to the node at `url`, signing with `signer`
+    /// if given.
+    ///
+    /// # Errors
+    /// [`EthError::BadUrl`], or an I/O error building the runtime (as [`EthError::Rpc`]).
+    pub fn connect(url: &str, signer: Option<PrivateKeySigner>) -> Result<Self, EthError> {
+        let parsed = url.parse().map_err(|_| EthError::BadUrl {
+            url: url.to_owned(),
+        })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| EthError::Rpc {
+                url: url.to_owned(),
+                source: TransportError::local_usage_str(&format!(
+                    "cannot start the I/O runtime: {e}"
+                )),
+            })?;
+        let sender = signer.as_ref().map(PrivateKeySigner::address);
+        let provider = match signer {
+            Some(signer) => ProviderBuilder::new()
+                .wallet(EthereumWallet::from(signer))
+                .connect_http(parsed)
+                .erased(),
+            None => ProviderBuilder::new().connect_http(parsed).erased(),
+        };
+        Ok(Node {
+            url: url.to_owned(),
+            runtime,
+            provider,
+            sender,
+        })
+    }
+
+    /// The address transactions are sent from, if a key was given.
+    pub fn sender(&self) -> Option<Address> {
+        self.sender
+    }
+
+    fn rpc(&self, source: TransportError) -> EthError {
+        EthError::Rpc {
+            url: self.url.clone(),
+            source,
+        }
+    }
+
+    /// Sends a contract-creation transaction with `code` and waits for its receipt.
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] (no key given, node unreachable, transaction refused),
+    /// [`EthError::DeploymentReverted`] when the constructor reverts.
+    pub fn deploy(&self, code: Vec<u8>) -> Result<Deployment, EthError> {
+        let from = self.sender.ok_or_else(|| {
+            self.rpc(TransportError::local_usage_str(
+                "deploying needs a signing key (--eth-key)",
+            ))
+        })?;
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_deploy_code(Bytes::from(code));
+        self.runtime.block_on(async {
+            let pending = self
+                .provider
+                .send_transaction(request)
+                .await
+                .map_err(|e| self.rpc(e))?;
+            let receipt = pending.get_receipt().await.map_err(EthError::Receipt)?;
+            let tx = format!("{:#x}", receipt.transaction_hash);
+            match (receipt.status(), receipt.contract_address) {
+                (true, Some(address)) => Ok(Deployment {
+                    address,
+                    tx,
+                    gas_used: receipt.gas_used,
+                }),
+                _ => Err(EthError::DeploymentReverted {
+                    tx,
+                    gas_used: receipt.gas_used,
+                }),
+            }
+        })
+    }
+
+    /// Sends `verifyProof` as a transaction (signed with the node's key) and returns the
+    /// transaction hash and the gas it used, from the receipt. A transaction records the
+    /// check on chain and measures its exact cost; the answer itself comes from [`Self::verify`].
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] (no key, node unreachable, the call reverts while estimating gas),
+    /// [`EthError::Receipt`].
+    pub fn send_verify(
+        &self,
+        contract: Address,
+        calldata: &ProofCalldata,
+    ) -> Result<(String, u64), EthError> {
+        let from = self.sender.ok_or_else(|| {
+            self.rpc(TransportError::local_usage_str(
+                "sending a transaction needs a signing key (--eth-key)",
+            ))
+        })?;
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(contract)
+            .with_input(Bytes::from(calldata.encode()));
+        self.runtime.block_on(async {
+            let pending = self
+                .provider
+                .send_transaction(request)
+                .await
+                .map_err(|e| self.rpc(e))?;
+            let receipt = pending.get_receipt().await.map_err(EthError::Receipt)?;
+            Ok((format!("{:#x}", receipt.transaction_hash), receipt.gas_used))
+        })
+    }
+
+    /// Calls `verifyProof` on `contract` (an `eth_call`, no transaction) and, when it did
+    /// not revert, also asks the node for the gas a transaction making the same call would
+    /// need (`eth_estimateGas`).
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] when the node fails for another reason than a revert,
+    /// [`EthError::UnexpectedReturn`] when the answer is not a bool.
+    pub fn verify(
+        &self,
+        contract: Address,
+        calldata: &ProofCalldata,
+    ) -> Result<(Verdict, Option<u64>), EthError> {
+        let request = TransactionRequest::default()
+            .with_to(contract)
+            .with_input(Bytes::from(calldata.encode()));
+        self.runtime.block_on(async {
+            let returned = match self.provider.call(request.clone()).await {
+                Ok(returned) => returned,
+                Err(error) => {
+                    return match error.as_error_resp() {
+                        Some(payload) if payload.message.contains("revert") => Ok((
+                            Verdict::Refused(describe_revert(payload.as_revert_data())),
+                            None,
+                        )),
+                        _ => Err(self.rpc(error)),
+                    }
+                }
+            };
+            let verdict = match decode_bool(&returned) {
+                Some(true) => Verdict::Valid,
+                Some(false) => Verdict::Invalid,
+                None => {
+                    return Err(EthError::UnexpectedReturn {
+                        contract: format!("{contract:#x}"),
+                        returned: hex::encode(&returned),
+                    })
+                }
+            };
+            let gas = self
+                .provider
+                .estimate_gas(request)
+                .await
+                .map_err(|e| self.rpc(e))?;
+            Ok((verdict, Some(gas)))
+        })
+    }
+}
+
+fn decode_bool(returned: &[u8]) -> Option<bool> {
+    if returned.len() != 32 || returned[..31].iter().any(|b| *b != 0) {
+        return None;
+    }
+    match returned[31] {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+/// Names the contract's custom errors (`WrongInputCount`, `InputNotInField`,
+/// `MalformedProof`, `BadVerifyingKey`) in revert data.
+pub fn describe_revert(data: Option<Bytes>) -> String {
+    let Some(data) = data.filter(|data| data.len() >= 4) else {
+        return "reverted without a reason (wrong function or arguments for this contract?)"
+            .to_owned();
+    };
+    let selector = |signature: &str| keccak256(signature.as_bytes())[..4].to_vec();
+    let argument = |i: usize| {
+        data.get(4 + 32 * i..4 + 32 * (i + 1))
+            .map(U256::from_be_slice)
+            .unwrap_or_default()
+    };
+    let head = data[..4].to_vec();
+    if head == selector("WrongInputCount(uint256,uint256)") {
+        format!(
+            "WrongInputCount: the key takes {} public inputs, the call gave {}",
+            argument(0),
+            argument(1)
+        )
+    } else if head == selector("InputNotInField(uint256)") {
+        format!(
+            "InputNotInField: public input #{} is not below the group order r",
+            argument(0)
+        )
+    } else if head == selector("MalformedProof()") {
+        "MalformedProof: a point is not on the curve, not canonical or outside its subgroup \
+         (or the precompile ran out of gas)"
+            .to_owned()
+    } else if head == selector("BadVerifyingKey()") {
+        "BadVerifyingKey".to_owned()
+    } else {
+        format!("reverted with data 0x{}", hex::encode(&data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn bools_decode_strictly() {
+        let mut word = [0u8; 32];
+        assert_eq!(decode_bool(&word), Some(false));
+        word[31] = 1;
+        assert_eq!(decode_bool(&word), Some(true));
+        word[31] = 2;
+        assert_eq!(decode_bool(&word), None);
+        word[0] = 1;
+        word[31] = 1;
+        assert_eq!(decode_bool(&word), None);
+        assert_eq!(decode_bool(&[1]), None);
+    }
+
+    #[test]
+    fn keys_and_addresses_parse() {
+        // anvil's first development account.
+        let signer =
+            parse_signer("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80\n")
+                .unwrap();
+        assert_eq!(
+            signer.address(),
+            parse_address("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").unwrap()
+        );
+        assert!(parse_signer("0x12").is_err());
+        assert!(parse_signer(&"0".repeat(64)).is_err(), "zero is not a key");
+        assert!(parse_address("0x1234").is_err());
+    }
+
+    #[test]
+    fn reverts_are_named() {
+        let mut data = keccak256(b"InputNotInField(uint256)")[..4].to_vec();
+        data.extend_from_slice(&U256::from(1u8).to_be_bytes::<32>());
+        assert!(describe_revert(Some(data.into())).contains("public input #1"));
+        assert!(describe_revert(None).contains("without a reason"));
+    }
+}

@@ -1,0 +1,66 @@
+//! The error type of `conclave-eth`.
+
+/// Everything that can go wrong preparing, deploying or calling the verifier contract.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EthError {
+    /// The verifying key has a number of public inputs the contract does not take.
+    #[error(
+        "the key has {found} public inputs; the verifier contract takes 1 to {max} \
+         (hash the inputs into one for larger statements)"
+    )]
+    UnsupportedInputCount {
+        /// The key's number of public inputs.
+        found: usize,
+        /// The contract's limit.
+        max: usize,
+    },
+    /// Text that should be snarkjs calldata (or a hex value) is not.
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// What was being parsed.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The committed contract bytecode is not hexadecimal (the build is broken).
+    #[error("the embedded verifier bytecode is not hexadecimal")]
+    Bytecode(#[source] hex::FromHexError),
+    /// The Ethereum secret key is not 32 bytes of hex or not a valid secp256k1 scalar.
+    #[error("the Ethereum key is not a secp256k1 secret key written as 64 hexadecimal digits")]
+    BadSecretKey,
+    /// The RPC URL does not parse.
+    #[error("bad RPC URL {url:?} (expected http://host:port)")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+    },
+    /// The node refused a request or could not be reached.
+    #[error("the Ethereum node at {url} failed: {source}")]
+    Rpc {
+        /// The node.
+        url: String,
+        /// The transport or JSON-RPC error.
+        #[source]
+        source: alloy::transports::TransportError,
+    },
+    /// Waiting for a transaction's receipt failed.
+    #[error("no receipt for the deployment transaction: {0}")]
+    Receipt(#[source] alloy::providers::PendingTransactionError),
+    /// The deployment transaction was mined but failed.
+    #[error("the deployment transaction {tx} reverted (gas used {gas_used})")]
+    DeploymentReverted {
+        /// Transaction hash.
+        tx: String,
+        /// Gas it used.
+        gas_used: u64,
+    },
+    /// `verifyProof` returned something other than one ABI-encoded bool.
+    #[error("the contract returned {returned} bytes that are not an ABI bool (is {contract} the verifier?)")]
+    UnexpectedReturn {
+        /// The contract called.
+        contract: String,
+        /// Hex of what it returned.
+        returned: String,
+    },
+}

@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod error;
+pub mod verifier;
+
+pub use alloy::signers::local::PrivateKeySigner;
+pub use error::EthError;

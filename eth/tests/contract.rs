@@ -1,0 +1,161 @@
+//! The contract itself: the committed bytecode and ABI are what the pinned solc makes of
+//! the committed source, and its gas for one public input (no Conclave statement has just
+//! one, so a 2-input key is cut to its first input: same work, pairing false) against
+//! snarkjs's verifier for the same key on the same anvil.
+#![allow(clippy::unwrap_used)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use conclave_circuits::formats::snarkjs;
+use conclave_circuits::groth16;
+use conclave_circuits::{Bounds, Direction, Opening, Statement};
+use conclave_eth::client::{parse_signer, Node, Verdict};
+use conclave_eth::verifier::{ProofCalldata, VerifierKey, ABI, BYTECODE_HEX};
+use rand_core::SeedableRng;
+
+#[test]
+fn committed_bytecode_is_reproducible_with_the_pinned_solc() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if !root.join("../interop/node_modules/solc").exists() {
+        println!(
+            "NOTE: skipped: interop/node_modules/solc is missing (run `npm ci --prefix interop`)"
+        );
+        return;
+    }
+    let output = Command::new("node")
+        .arg(root.join("contracts/compile.mjs"))
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "compile.mjs failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "solc warned: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let compiled: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        compiled["compiler"].as_str().unwrap(),
+        "0.8.30+commit.73712a01.Emscripten.clang"
+    );
+    assert_eq!(
+        compiled["bytecode"].as_str().unwrap(),
+        BYTECODE_HEX.trim(),
+        "eth/contracts/ConclaveGroth16Verifier.bin is stale: run `node eth/contracts/compile.mjs --write`"
+    );
+    let committed_abi: serde_json::Value = serde_json::from_str(ABI).unwrap();
+    assert_eq!(compiled["abi"], committed_abi);
+}
+
+/// anvil's first development account (public knowledge: test chains only).
+const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// anvil from interop/node_modules on a free loopback port, killed by pid when dropped.
+struct Anvil(Child, String);
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn anvil() -> Option<Anvil> {
+    let platform = match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => "linux-amd64",
+        ("linux", "aarch64") => "linux-arm64",
+        ("macos", "x86_64") => "darwin-amd64",
+        ("macos", "aarch64") => "darwin-arm64",
+        _ => return None,
+    };
+    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../interop/node_modules/@foundry-rs/anvil-{platform}/bin/anvil"
+    ));
+    if !binary.exists() {
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(binary)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--silent",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "anvil did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Anvil(child, format!("http://127.0.0.1:{port}")))
+}
+
+#[test]
+fn one_input_costs_no_more_than_snarkjs() {
+    let Some(node) = anvil() else {
+        println!("NOTE: skipped: anvil is missing (run `npm ci --prefix interop`)");
+        return;
+    };
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
+    let statement = Statement::threshold(32, Direction::AtLeast).unwrap();
+    let (pk, vk) = groth16::setup(statement, &mut rng).unwrap();
+    let proof = groth16::prove(
+        &pk,
+        &Opening::random(712, &mut rng),
+        Bounds::Threshold(650),
+        &mut rng,
+    )
+    .unwrap();
+    let mut cut = vk.ark().clone();
+    cut.gamma_abc_g1.truncate(2);
+    let calldata = ProofCalldata::from_ark(proof.ark(), &proof.public_inputs()[..1]);
+
+    let client = Node::connect(&node.1, Some(parse_signer(DEV_KEY).unwrap())).unwrap();
+    let code = VerifierKey::from_ark(&cut).unwrap().deploy_code().unwrap();
+    let contract = client.deploy(code).unwrap().address;
+    let (verdict, _) = client.verify(contract, &calldata).unwrap();
+    assert_eq!(
+        verdict,
+        Verdict::Invalid,
+        "the cut key does not fit the proof"
+    );
+    let (_, ours) = client.send_verify(contract, &calldata).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let files = snarkjs::export(&vk, &proof).unwrap();
+    let mut key: serde_json::Value = serde_json::from_str(&files.verification_key).unwrap();
+    key["nPublic"] = 1.into();
+    key["IC"].as_array_mut().unwrap().truncate(2);
+    std::fs::write(dir.path().join("vk.json"), key.to_string()).unwrap();
+    std::fs::write(dir.path().join("calldata.txt"), calldata.to_snarkjs()).unwrap();
+    let run = Command::new("node")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/snarkjs-verifier-gas.mjs"))
+        .args([node.1.as_str(), "vk.json", "calldata.txt"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    let theirs = report["gas_used"].as_u64().unwrap();
+    println!("gas used, 1 public input: Conclave {ours}, snarkjs {theirs}");
+    assert!(
+        ours <= theirs,
+        "1 input: ours {ours} gas, snarkjs's {theirs}"
+    );
+}
