@@ -326,7 +326,7 @@ impl MerkleTree {
         self.levels[0].push(leaf);
         let mut level = 0;
         // Each time a level gains an even count, its last two nodes complete a parent.
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let nodes = &self.levels[level];
             let parent = node_hash(&nodes[nodes.len() - 2], &nodes[nodes.len() - 1]);
             if self.levels.len() == level + 1 {
@@ -359,7 +359,7 @@ impl MerkleTree {
     /// MTH(D[start:end]) for `start < end <= size`, RFC 9162 §2.1.1.
     fn subtree(&self, start: u64, end: u64) -> Hash {
         let len = end - start;
-        if len.is_power_of_two() && start % len == 0 {
+        if len.is_power_of_two() && start.is_multiple_of(len) {
             let height = len.trailing_zeros() as usize;
             return self.levels[height][(start >> height) as usize];
         }

@@ -112,7 +112,7 @@ fn pow_2k_minus_1_lanes<const L: usize>(x: [Fp; L], k: u32) -> [Fp; L] {
     match k {
         0 => [Fp::ONE; L],
         1 => x,
-        _ if k % 2 == 0 => {
+        _ if k.is_multiple_of(2) => {
             let half = pow_2k_minus_1_lanes(x, k / 2);
             let mut y = half;
             for _ in 0..k / 2 {
@@ -216,7 +216,7 @@ impl Fp {
         match k {
             0 => Fp::ONE,
             1 => self,
-            _ if k % 2 == 0 => {
+            _ if k.is_multiple_of(2) => {
                 let half = self.pow_2k_minus_1(k / 2);
                 let mut x = half;
                 for _ in 0..k / 2 {
