@@ -63,4 +63,21 @@ pub enum EthError {
         /// Hex of what it returned.
         returned: String,
     },
+    /// A local development node (anvil) could not be started.
+    #[error("cannot start the development node {binary}: {source}")]
+    DevNodeStart {
+        /// The node's binary.
+        binary: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A local development node did not listen within its deadline.
+    #[error("the development node did not listen on 127.0.0.1:{port} within {seconds} s")]
+    DevNodeTimeout {
+        /// The port it was told to use.
+        port: u16,
+        /// How long we waited.
+        seconds: u64,
+    },
 }

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod devnode;
 pub mod error;
 pub mod verifier;
 

@@ -4,15 +4,14 @@
 //! snarkjs's verifier for the same key on the same anvil.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use conclave_circuits::formats::snarkjs;
 use conclave_circuits::groth16;
 use conclave_circuits::{Bounds, Direction, Opening, Statement};
 use conclave_eth::client::{parse_signer, Node, Verdict};
+use conclave_eth::devnode::{anvil_binary, DevNode, DANGER_ANVIL_DEV_KEY as DEV_KEY};
 use conclave_eth::verifier::{ProofCalldata, VerifierKey, ABI, BYTECODE_HEX};
 use rand_core::SeedableRng;
 
@@ -53,56 +52,10 @@ fn committed_bytecode_is_reproducible_with_the_pinned_solc() {
     assert_eq!(compiled["abi"], committed_abi);
 }
 
-/// anvil's first development account (public knowledge: test chains only).
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
-/// anvil from interop/node_modules on a free loopback port, killed by pid when dropped.
-struct Anvil(Child, String);
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn anvil() -> Option<Anvil> {
-    let platform = match (std::env::consts::OS, std::env::consts::ARCH) {
-        ("linux", "x86_64") => "linux-amd64",
-        ("linux", "aarch64") => "linux-arm64",
-        ("macos", "x86_64") => "darwin-amd64",
-        ("macos", "aarch64") => "darwin-arm64",
-        _ => return None,
-    };
-    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "../interop/node_modules/@foundry-rs/anvil-{platform}/bin/anvil"
-    ));
-    if !binary.exists() {
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(binary)
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--silent",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "anvil did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Anvil(child, format!("http://127.0.0.1:{port}")))
+/// anvil from interop/node_modules, if installed.
+fn anvil() -> Option<DevNode> {
+    let node_modules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/node_modules");
+    anvil_binary(&node_modules).map(|binary| DevNode::start(&binary).unwrap())
 }
 
 #[test]
@@ -125,7 +78,7 @@ fn one_input_costs_no_more_than_snarkjs() {
     cut.gamma_abc_g1.truncate(2);
     let calldata = ProofCalldata::from_ark(proof.ark(), &proof.public_inputs()[..1]);
 
-    let client = Node::connect(&node.1, Some(parse_signer(DEV_KEY).unwrap())).unwrap();
+    let client = Node::connect(node.url(), Some(parse_signer(DEV_KEY).unwrap())).unwrap();
     let code = VerifierKey::from_ark(&cut).unwrap().deploy_code().unwrap();
     let contract = client.deploy(code).unwrap().address;
     let (verdict, _) = client.verify(contract, &calldata).unwrap();
@@ -145,7 +98,7 @@ fn one_input_costs_no_more_than_snarkjs() {
     std::fs::write(dir.path().join("calldata.txt"), calldata.to_snarkjs()).unwrap();
     let run = Command::new("node")
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/snarkjs-verifier-gas.mjs"))
-        .args([node.1.as_str(), "vk.json", "calldata.txt"])
+        .args([node.url(), "vk.json", "calldata.txt"])
         .current_dir(dir.path())
         .output()
         .unwrap();

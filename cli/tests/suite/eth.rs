@@ -3,17 +3,16 @@
 //! package's binary is started directly on a free loopback port and stopped by pid).
 #![allow(clippy::unwrap_used)]
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use conclave_eth::devnode::{anvil_binary, DevNode, DANGER_ANVIL_DEV_KEY};
 use serde_json::Value;
 
 use crate::common::{expect, json, refused, stdout};
 
 /// anvil's first development account (public knowledge: test chains only).
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const DEV_KEY: &str = DANGER_ANVIL_DEV_KEY;
 /// The BN254 group order r.
 const R: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
 
@@ -21,66 +20,17 @@ fn interop() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/node_modules")
 }
 
-/// A running anvil, killed (by pid) when dropped.
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Anvil {
-    fn start() -> Anvil {
-        let platform = match (std::env::consts::OS, std::env::consts::ARCH) {
-            ("linux", "x86_64") => "linux-amd64",
-            ("linux", "aarch64") => "linux-arm64",
-            ("macos", "x86_64") => "darwin-amd64",
-            ("macos", "aarch64") => "darwin-arm64",
-            (os, arch) => panic!("no anvil package for {os}/{arch}"),
-        };
-        let binary = interop().join(format!("@foundry-rs/anvil-{platform}/bin/anvil"));
-        assert!(
-            binary.exists(),
-            "anvil is not installed: run `npm ci --prefix interop` (the README's test command does)"
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(binary)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--silent",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("anvil starts");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "anvil did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Anvil {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        // Child::kill signals this child's pid only.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// anvil from interop/node_modules (installed by the README's test command).
+fn anvil() -> DevNode {
+    let binary = anvil_binary(&interop()).expect(
+        "anvil is not installed: run `npm ci --prefix interop` (the README's test command does)",
+    );
+    DevNode::start(&binary).expect("anvil starts")
 }
 
 /// Commit to 712, threshold and range keys, a threshold proof (>= 650) and a range proof
 /// (600..=800), the deployer key file (0600), and an anvil.
-fn scenario() -> (tempfile::TempDir, Anvil) {
+fn scenario() -> (tempfile::TempDir, DevNode) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     expect(d, 0, "zk commit --value 712 --out secret.json");
@@ -102,7 +52,7 @@ fn scenario() -> (tempfile::TempDir, Anvil) {
         "zk prove --pk keys/range.pk --secret secret.json --min 600 --max 800 --out range.json",
     );
     write_secret(&d.join("deployer.key"), DEV_KEY);
-    (dir, Anvil::start())
+    (dir, anvil())
 }
 
 fn write_secret(path: &Path, text: &str) {
@@ -115,13 +65,13 @@ fn write_secret(path: &Path, text: &str) {
 }
 
 /// Deploys the verifier for `vk` and returns its address.
-fn deploy(d: &Path, anvil: &Anvil, vk: &str) -> String {
+fn deploy(d: &Path, anvil: &DevNode, vk: &str) -> String {
     let output = expect(
         d,
         0,
         &format!(
             "--json eth deploy verifier --vk {vk} --rpc {} --eth-key deployer.key",
-            anvil.url
+            anvil.url()
         ),
     );
     let report = json(&output);
@@ -131,13 +81,13 @@ fn deploy(d: &Path, anvil: &Anvil, vk: &str) -> String {
     report["address"].as_str().unwrap().to_owned()
 }
 
-fn verify(d: &Path, anvil: &Anvil, contract: &str, what: &str, want: i32) -> Value {
+fn verify(d: &Path, anvil: &DevNode, contract: &str, what: &str, want: i32) -> Value {
     json(&expect(
         d,
         want,
         &format!(
             "--json eth verify --rpc {} --contract {contract} {what}",
-            anvil.url
+            anvil.url()
         ),
     ))
 }
@@ -306,7 +256,7 @@ fn verifier_on_anvil_accepts_valid_proofs_and_refuses_tampered_ones() {
 
 /// Gas used by snarkjs's own verifier for `vk` (rendered from its template, compiled with
 /// the same solc and settings, deployed on the same node) verifying `proof`'s calldata.
-fn snarkjs_gas(d: &Path, anvil: &Anvil, vk: &str, proof: &str) -> u64 {
+fn snarkjs_gas(d: &Path, anvil: &DevNode, vk: &str, proof: &str) -> u64 {
     let out = d.join(format!("snarkjs-{proof}"));
     expect(
         d,
@@ -320,7 +270,7 @@ fn snarkjs_gas(d: &Path, anvil: &Anvil, vk: &str, proof: &str) -> u64 {
     std::fs::write(out.join("calldata.txt"), text).unwrap();
     let run = Command::new("node")
         .arg(interop().join("../snarkjs-verifier-gas.mjs"))
-        .args([&anvil.url, "verification_key.json", "calldata.txt"])
+        .args([anvil.url(), "verification_key.json", "calldata.txt"])
         .current_dir(&out)
         .output()
         .expect("node runs");
