@@ -4,6 +4,7 @@
 //! invalid, 2 bad input or any other error, usage errors included (as JSON with `--json`).
 #![forbid(unsafe_code)]
 
+mod bench;
 mod cmd;
 mod demo;
 mod fsio;
@@ -49,6 +50,8 @@ enum Command {
     /// The verifiable ledger: an append-only Merkle log that verifies proofs before anchoring them.
     #[command(subcommand)]
     Ledger(cmd::ledger::Command),
+    /// Benchmark suites with a report: tables, raw data, plots, machine and versions.
+    Bench(bench::Args),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
     Demo(demo::Args),
 }
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::He(command) => cmd::he::run(command, &out),
         Command::Ledger(command) => cmd::ledger::run(command, &out),
         Command::Demo(args) => demo::run(args, &out),
+        Command::Bench(args) => bench::run(args, &out),
     };
     match outcome {
         Ok(Verdict::Success) => ExitCode::SUCCESS,
