@@ -61,7 +61,7 @@ fn decades(min: f64, max: f64) -> (i32, i32) {
 
 /// A tick label for 10^e, or for a power of two on the x axis.
 fn label(value: f64) -> String {
-    if value >= 1.0 && value < 1e6 && value.fract() == 0.0 {
+    if (1.0..1e6).contains(&value) && value.fract() == 0.0 {
         format!("{value}")
     } else {
         format!("{value:.0e}")
