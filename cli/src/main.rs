@@ -4,6 +4,7 @@
 //! invalid, 2 bad input or any other error, usage errors included (as JSON with `--json`).
 #![forbid(unsafe_code)]
 
+mod bench;
 mod cmd;
 mod demo;
 mod fsio;
@@ -52,6 +53,8 @@ enum Command {
     /// Ethereum: deploy the Groth16 verifier contract and ask it about proofs.
     #[command(subcommand)]
     Eth(cmd::eth::Command),
+    /// Benchmark suites with a report: tables, raw data, plots, machine and versions.
+    Bench(bench::Args),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
     Demo(demo::Args),
 }
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Ledger(command) => cmd::ledger::run(command, &out),
         Command::Eth(command) => cmd::eth::run(command, &out),
         Command::Demo(args) => demo::run(args, &out),
+        Command::Bench(args) => bench::run(args, &out),
     };
     match outcome {
         Ok(Verdict::Success) => ExitCode::SUCCESS,

@@ -1,0 +1,405 @@
+//! `conclave bench`: the benchmark suites researchers run from the shipped binary, and the
+//! report they leave (docs/benchmarks.md, "conclave bench"; file formats in
+//! docs/formats.md, "Benchmark results").
+//!
+//! This module owns the command (arguments, the checks on `--out` made before anything is
+//! measured, one progress bar per suite) and the measurement loop ([`Runner`]); the suites
+//! live in [`zk`] and [`range`], the statistics in [`stats`], the machine header in
+//! [`machine`], plots in [`svg`] and the report files in [`report`].
+//!
+//! Timings are wall-clock seconds of one call each (no warm-up loop, no outlier removal):
+//! what a user of the library would see. Every random input comes from a ChaCha20 stream
+//! seeded by `--seed`, recorded in the report.
+
+mod machine;
+mod range;
+mod report;
+mod stats;
+mod svg;
+mod zk;
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::fsio::WritePolicy;
+use crate::output::{Output, Verdict};
+
+use report::{Measurement, PeerInfo, Ratio, Skipped};
+
+/// Arguments of `conclave bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which suite to run.
+    #[arg(value_enum, default_value_t = SuiteChoice::All)]
+    suite: SuiteChoice,
+    /// Small sizes and few samples: each suite in a few seconds (the default).
+    #[arg(long, conflicts_with = "full")]
+    quick: bool,
+    /// The full sweeps (Groth16 up to 2^18 constraints): minutes.
+    #[arg(long)]
+    full: bool,
+    /// Tiny sizes for tests (hidden).
+    #[arg(long, hide = true, conflicts_with_all = ["quick", "full"])]
+    tiny: bool,
+    /// Also run the peers found on this machine (snarkjs from interop/node_modules) on the
+    /// same work, reported side by side as ratios.
+    #[arg(long)]
+    compare: bool,
+    /// Folder for the report (created; must be empty unless --force).
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed of every random input (recorded in the report).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// The suites on the command line.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SuiteChoice {
+    /// Groth16 (BN254) against constraint count, batch verification against batch size.
+    Zk,
+    /// Bulletproofs against bits and aggregation size.
+    Range,
+    /// Every suite.
+    All,
+}
+
+/// A suite that runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// [`zk`].
+    Zk,
+    /// [`range`].
+    Range,
+}
+
+impl Suite {
+    /// Its name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Zk => "zk",
+            Suite::Range => "range",
+        }
+    }
+
+    /// The plot files it writes.
+    fn plots(self) -> &'static [&'static str] {
+        match self {
+            Suite::Zk => zk::PLOTS,
+            Suite::Range => range::PLOTS,
+        }
+    }
+
+    /// The seed of its random stream: `--seed` mixed with the suite, so suites run alone
+    /// or together see the same inputs; below 2^53, so JSON readers that parse numbers as
+    /// doubles read it exactly.
+    fn seed(self, base: u64) -> u64 {
+        let salt = match self {
+            Suite::Zk => 0x7a6b,
+            Suite::Range => 0x7261_6e67,
+        };
+        (base.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ salt) & ((1 << 53) - 1)
+    }
+}
+
+/// How much to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Test sizes: a fraction of a second per suite.
+    Tiny,
+    /// A few seconds per suite.
+    Quick,
+    /// The full sweeps.
+    Full,
+}
+
+impl Mode {
+    /// Its name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Tiny => "tiny",
+            Mode::Quick => "quick",
+            Mode::Full => "full",
+        }
+    }
+
+    /// Picks one of three values by mode.
+    pub fn pick<T>(self, tiny: T, quick: T, full: T) -> T {
+        match self {
+            Mode::Tiny => tiny,
+            Mode::Quick => quick,
+            Mode::Full => full,
+        }
+    }
+}
+
+/// Which measurement a sample set belongs to.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// What was timed (`prove`, `verify`, …).
+    pub operation: &'static str,
+    /// Which implementation or variant (`conclave`, `batch`, `snarkjs`, …).
+    pub series: &'static str,
+    /// What `size` counts (`constraints`, `bits`, `proofs`, …).
+    pub parameter: &'static str,
+    /// The size of the work.
+    pub size: u64,
+}
+
+/// Runs one suite's measurements and collects them, ticking the suite's progress bar.
+pub struct Runner {
+    suite: Suite,
+    mode: Mode,
+    seed: u64,
+    compare: bool,
+    bar: Option<ProgressBar>,
+    /// Everything measured so far.
+    pub measurements: Vec<Measurement>,
+    /// Ratios between paired measurements.
+    pub ratios: Vec<Ratio>,
+    /// Peers that ran.
+    pub peers: Vec<PeerInfo>,
+    /// Peers that did not, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Runner {
+    fn new(suite: Suite, mode: Mode, seed: u64, compare: bool, progress: bool) -> Self {
+        let bar = progress.then(|| {
+            let bar = ProgressBar::new(0);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{prefix:>6} [{bar:30}] {pos}/{len} samples, {elapsed} elapsed, ~{eta} left",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(suite.name());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Runner {
+            suite,
+            mode,
+            seed,
+            compare,
+            bar,
+            measurements: Vec::new(),
+            ratios: Vec::new(),
+            peers: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// The measurement size.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The seed of this suite's random stream.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Whether `--compare` was given.
+    pub fn compare(&self) -> bool {
+        self.compare
+    }
+
+    /// Announces how many samples the suite will take (for the bar's estimate of time left).
+    pub fn plan(&self, samples: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(samples);
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Times `n` calls of `work`, one sample each.
+    ///
+    /// # Errors
+    /// The first error of `work`.
+    pub fn time<T>(
+        &self,
+        n: usize,
+        mut work: impl FnMut() -> anyhow::Result<T>,
+    ) -> anyhow::Result<Vec<f64>> {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            samples.push(self.once(&mut work)?);
+        }
+        Ok(samples)
+    }
+
+    /// Times one call of `work`, in seconds.
+    ///
+    /// # Errors
+    /// The error of `work`.
+    pub fn once<T>(&self, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<f64> {
+        let start = Instant::now();
+        let value = work()?;
+        let took = start.elapsed().as_secs_f64();
+        drop(std::hint::black_box(value));
+        self.tick();
+        Ok(took)
+    }
+
+    /// Records the samples of one measurement.
+    ///
+    /// # Errors
+    /// No sample, or one that is not finite.
+    pub fn record(&mut self, key: Key, samples: Vec<f64>) -> anyhow::Result<()> {
+        let measurement = Measurement::new(self.suite.name(), key, samples)?;
+        self.measurements.push(measurement);
+        Ok(())
+    }
+
+    /// Records the ratio `numerator / denominator` of two measurements taken in pairs.
+    ///
+    /// # Errors
+    /// The two sample lists cannot be paired.
+    pub fn ratio(
+        &mut self,
+        numerator: &Key,
+        denominator: &Key,
+        numerator_samples: &[f64],
+        denominator_samples: &[f64],
+        note: &str,
+    ) -> anyhow::Result<()> {
+        let summary = stats::paired_ratio(numerator_samples, denominator_samples)
+            .context("ratio of unpaired samples")?;
+        self.ratios.push(Ratio {
+            suite: self.suite.name().to_owned(),
+            operation: numerator.operation.to_owned(),
+            numerator: numerator.series.to_owned(),
+            denominator: denominator.series.to_owned(),
+            parameter: numerator.parameter.to_owned(),
+            size: numerator.size,
+            note: note.to_owned(),
+            summary,
+        });
+        Ok(())
+    }
+
+    /// Records a peer that did not run.
+    pub fn skip(&mut self, peer: &str, reason: &str) {
+        self.skipped.push(Skipped {
+            suite: self.suite.name().to_owned(),
+            peer: peer.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn finish(self) -> Self {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        self
+    }
+}
+
+/// Runs `conclave bench`.
+///
+/// # Errors
+/// An unusable `--out` (before anything is measured), a failed measurement, or a report
+/// file that cannot be written.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
+    let mode = if args.tiny {
+        Mode::Tiny
+    } else if args.full {
+        Mode::Full
+    } else {
+        Mode::Quick
+    };
+    let suites = match args.suite {
+        SuiteChoice::Zk => vec![Suite::Zk],
+        SuiteChoice::Range => vec![Suite::Range],
+        SuiteChoice::All => vec![Suite::Zk, Suite::Range],
+    };
+    let mut files: Vec<PathBuf> = report::FILES.iter().map(|f| args.out.join(f)).collect();
+    for suite in &suites {
+        files.extend(suite.plots().iter().map(|f| args.out.join(f)));
+    }
+    prepare_out(&args.out, out.writes())?;
+    let outputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let plan = out.writes().plan(&[], &outputs)?;
+
+    let progress = !out.is_json() && std::io::stderr().is_terminal();
+    let before = machine::Snapshot::take();
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    for suite in &suites {
+        let mut runner = Runner::new(*suite, mode, suite.seed(args.seed), args.compare, progress);
+        match suite {
+            Suite::Zk => zk::run(&mut runner)?,
+            Suite::Range => range::run(&mut runner)?,
+        }
+        runs.push(runner.finish());
+    }
+    let elapsed = started.elapsed();
+    let after = machine::Snapshot::take();
+    let header = machine::Header::collect(&before, &after, elapsed, mode, args.seed, &suites);
+    let report = report::Report::build(header, runs);
+    for (name, bytes) in report.files(&suites)? {
+        plan.write_public(&args.out.join(name), bytes.as_bytes())?;
+    }
+    out.report(
+        &format!(
+            "wrote {} measurements, {} ratios and {} fits to {} in {:.1} s ({})",
+            report.measurements.len(),
+            report.ratios.len(),
+            report.fits.len(),
+            args.out.display(),
+            elapsed.as_secs_f64(),
+            report.summary_line()
+        ),
+        json!({
+            "ok": true,
+            "out": args.out,
+            "mode": mode.name(),
+            "measurements": report.measurements.len(),
+            "ratios": report.ratios.len(),
+            "fits": report.fits.len(),
+            "skipped": report.skipped,
+            "seconds": elapsed.as_secs_f64(),
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// Checks `--out` before any measurement: created if missing, refused if it is not a
+/// folder, is not empty (unless `--force`), or cannot be written to.
+fn prepare_out(dir: &Path, writes: WritePolicy) -> anyhow::Result<()> {
+    let name = dir.display();
+    match fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() && writes != WritePolicy::new(true) {
+                bail!(
+                    "{name}: exists and is not empty; choose a new folder for the report, or \
+                     pass --force to write into this one"
+                );
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("{name}: cannot create the report folder"))?;
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("{name}: not a readable folder"));
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(".conclave-bench-probe")
+        .tempfile_in(dir)
+        .with_context(|| format!("{name}: cannot write the report there"))?;
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! `conclave bench`: tiny runs of each suite leave a report whose results.json matches its
+//! documented schema (docs/formats.md, "Benchmark results"), whose CSV has one row per
+//! measurement, whose plots are well-formed SVG naming the expected series, and an
+//! unusable `--out` is refused with exit 2 before anything is measured.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{command, expect, expect_from, json, refused};
+
+/// Asserts `object[name]` exists and has the JSON type `kind`.
+fn field<'a>(object: &'a Value, name: &str, kind: &str) -> &'a Value {
+    let value = object
+        .get(name)
+        .unwrap_or_else(|| panic!("missing field {name:?} in {object}"));
+    let ok = match kind {
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_u64(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "number|null" => value.is_number() || value.is_null(),
+        _ => unreachable!("kind {kind}"),
+    };
+    assert!(ok, "field {name:?} should be {kind}: {value}");
+    value
+}
+
+/// Checks the statistics fields shared by measurements and ratios, and their order.
+fn check_summary(object: &Value) {
+    let n = field(object, "n", "integer").as_u64().expect("n");
+    assert!(n >= 1);
+    let get = |name| field(object, name, "number").as_f64().expect("number");
+    let (min, q1, median, q3, max) = (get("min"), get("q1"), get("median"), get("q3"), get("max"));
+    assert!(
+        min <= q1 && q1 <= median && median <= q3 && q3 <= max,
+        "{object}"
+    );
+    assert!(min > 0.0, "{object}");
+}
+
+/// Validates results.json against the schema `conclave-bench/1`; returns it.
+fn validate(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("results.json")).expect("results.json");
+    let report: Value = serde_json::from_str(&text).expect("results.json is JSON");
+    assert_eq!(field(&report, "schema", "string"), "conclave-bench/1");
+    let header = field(&report, "header", "object");
+    for name in [
+        "mode",
+        "cpu_model",
+        "load_before",
+        "load_after",
+        "os",
+        "git_commit",
+        "conclave_version",
+    ] {
+        field(header, name, "string");
+    }
+    for name in ["started_unix", "cores", "memory_mib", "seed"] {
+        field(header, name, "integer");
+    }
+    field(header, "seconds", "number");
+    field(header, "steal_percent", "number|null");
+    field(header, "suites", "array");
+    let crates = field(header, "crates", "object");
+    assert!(
+        crates.get("ark-groth16").is_some_and(Value::is_string),
+        "{crates}"
+    );
+    field(header, "suite_seeds", "object");
+    let commit = header["git_commit"].as_str().expect("string");
+    assert!(commit == "unknown" || commit.chars().all(|c| c.is_ascii_hexdigit()));
+
+    for m in field(&report, "measurements", "array")
+        .as_array()
+        .expect("array")
+    {
+        for name in ["suite", "operation", "series", "parameter"] {
+            field(m, name, "string");
+        }
+        field(m, "size", "integer");
+        assert_eq!(field(m, "unit", "string"), "s");
+        check_summary(m);
+        let samples = field(m, "samples", "array").as_array().expect("array");
+        assert_eq!(samples.len() as u64, m["n"].as_u64().expect("n"));
+        assert!(samples.iter().all(|s| s.as_f64().is_some_and(|s| s > 0.0)));
+    }
+    for r in field(&report, "ratios", "array").as_array().expect("array") {
+        for name in [
+            "suite",
+            "operation",
+            "numerator",
+            "denominator",
+            "parameter",
+            "note",
+        ] {
+            field(r, name, "string");
+        }
+        field(r, "size", "integer");
+        check_summary(r);
+    }
+    for f in field(&report, "fits", "array").as_array().expect("array") {
+        for name in ["suite", "operation", "series", "parameter"] {
+            field(f, name, "string");
+        }
+        for name in ["exponent", "coefficient", "r_squared"] {
+            field(f, name, "number");
+        }
+        assert!(field(f, "points", "integer").as_u64().expect("points") >= 2);
+    }
+    for p in field(&report, "peers", "array").as_array().expect("array") {
+        for name in ["suite", "name", "version", "path"] {
+            field(p, name, "string");
+        }
+    }
+    for s in field(&report, "skipped", "array")
+        .as_array()
+        .expect("array")
+    {
+        for name in ["suite", "peer", "reason"] {
+            assert!(!field(s, name, "string")
+                .as_str()
+                .expect("string")
+                .is_empty());
+        }
+    }
+    report
+}
+
+/// Well-formed XML in the simple sense the plots need: every tag closes in order.
+fn check_svg(path: &Path, series: &[&str]) {
+    let svg = std::fs::read_to_string(path).expect("plot written");
+    assert!(svg.starts_with("<svg "), "{}", path.display());
+    let mut stack = Vec::new();
+    let mut rest = svg.as_str();
+    while let Some(open) = rest.find('<') {
+        let tail = &rest[open + 1..];
+        let close = tail.find('>').expect("tag closes");
+        let tag = &tail[..close];
+        rest = &tail[close + 1..];
+        assert_eq!(tag.matches('"').count() % 2, 0, "quotes in <{tag}>");
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop(), Some(name.to_owned()), "in {}", path.display());
+        } else if !tag.ends_with('/') {
+            stack.push(tag.split_whitespace().next().expect("name").to_owned());
+        }
+    }
+    assert!(stack.is_empty(), "unclosed {stack:?} in {}", path.display());
+    for name in series {
+        assert!(
+            svg.contains(&format!("data-series=\"{name}\"")),
+            "{} lacks series {name}",
+            path.display()
+        );
+    }
+}
+
+/// The CSV: a schema line, the header, one row per measurement in results.json.
+fn check_csv(dir: &Path, report: &Value) {
+    let csv = std::fs::read_to_string(dir.join("results.csv")).expect("results.csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "# schema: conclave-bench/1");
+    assert_eq!(
+        lines[1],
+        "suite,operation,series,parameter,size,unit,n,median,q1,q3,min,max"
+    );
+    let measurements = report["measurements"].as_array().expect("array");
+    assert_eq!(lines.len() - 2, measurements.len());
+}
+
+fn operations(report: &Value, suite: &str) -> Vec<(String, String, u64)> {
+    report["measurements"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|m| m["suite"] == suite)
+        .map(|m| {
+            (
+                m["operation"].as_str().expect("op").to_owned(),
+                m["series"].as_str().expect("series").to_owned(),
+                m["size"].as_u64().expect("size"),
+            )
+        })
+        .collect()
+}
+
+fn snarkjs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop/node_modules/snarkjs/build/cli.cjs")
+}
+
+#[test]
+fn zk_tiny_run_leaves_a_valid_report_with_fits_ratios_and_the_peer() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let mut base = command();
+    base.env("CONCLAVE_SNARKJS", snarkjs());
+    let output = expect_from(
+        base,
+        d.path(),
+        0,
+        "bench zk --tiny --compare --json --out r",
+    );
+    assert_eq!(json(&output)["ok"], true);
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let ops = operations(&report, "zk");
+    for op in ["setup", "prove", "verify"] {
+        let sizes: Vec<u64> = ops
+            .iter()
+            .filter(|(o, s, _)| o == op && s == "conclave")
+            .map(|(_, _, size)| *size)
+            .collect();
+        assert_eq!(sizes, [4, 8, 16], "{op}");
+    }
+    // Every sweep has a fit; prove grows with the constraint count.
+    let fits = report["fits"].as_array().expect("fits");
+    let prove = fits
+        .iter()
+        .find(|f| f["operation"] == "prove" && f["parameter"] == "constraints")
+        .expect("prove fit");
+    assert!(prove["exponent"].as_f64().expect("exponent").is_finite());
+    assert!(fits
+        .iter()
+        .any(|f| f["operation"] == "verify-batch" && f["series"] == "batch"));
+    // The batch ratio is recorded for every batch size.
+    let ratios = report["ratios"].as_array().expect("ratios");
+    let batch: Vec<&Value> = ratios
+        .iter()
+        .filter(|r| r["operation"] == "verify-batch")
+        .collect();
+    assert_eq!(batch.len(), 3);
+    // snarkjs: measured when installed, else skipped with the reason; never both.
+    let ran = report["peers"]
+        .as_array()
+        .expect("peers")
+        .iter()
+        .any(|p| p["name"] == "snarkjs");
+    let skipped = report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .any(|s| s["peer"] == "snarkjs");
+    assert!(ran != skipped, "snarkjs ran: {ran}, skipped: {skipped}");
+    if snarkjs().is_file() {
+        assert!(ran);
+        assert!(ratios
+            .iter()
+            .any(|r| r["numerator"] == "snarkjs" && r["denominator"] == "conclave"));
+    }
+    check_svg(
+        &r.join("zk-groth16-vs-constraints.svg"),
+        &["setup (conclave)", "prove (conclave)", "verify (conclave)"],
+    );
+    check_svg(
+        &r.join("zk-batch-verify.svg"),
+        &["verify-batch (batch)", "verify-batch (one-by-one)"],
+    );
+    let md = std::fs::read_to_string(r.join("report.md")).expect("report.md");
+    for needle in [
+        "## Suite `zk`",
+        "| median |",
+        "exponent",
+        "hypervisor steal",
+        "seed",
+    ] {
+        assert!(md.contains(needle), "report.md lacks {needle:?}");
+    }
+}
+
+#[test]
+fn range_tiny_run_refuses_a_non_empty_out_without_force() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let r = d.path().join("r");
+    std::fs::create_dir(&r).expect("mkdir");
+    std::fs::write(r.join("notes.txt"), "mine").expect("write");
+    refused(d.path(), "bench range --tiny --out r", "not empty");
+    assert!(!r.join("results.json").exists());
+    expect(d.path(), 0, "bench range --tiny --force --out r");
+    assert_eq!(
+        std::fs::read_to_string(r.join("notes.txt")).expect("kept"),
+        "mine"
+    );
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let ops = operations(&report, "range");
+    for op in ["prove", "verify"] {
+        assert!(ops.contains(&(op.to_owned(), "conclave".to_owned(), 8)));
+        assert!(ops.contains(&(op.to_owned(), "conclave".to_owned(), 16)));
+    }
+    assert_eq!(ops.len(), 8, "{ops:?}");
+    // No zk measurement in a range run; the peer not wired in is listed as skipped.
+    assert!(operations(&report, "zk").is_empty());
+    assert!(!report["skipped"].as_array().expect("skipped").is_empty());
+    check_svg(
+        &r.join("range-vs-bits.svg"),
+        &["prove (conclave)", "verify (conclave)"],
+    );
+    check_svg(
+        &r.join("range-vs-aggregation.svg"),
+        &["prove (conclave)", "verify (conclave)"],
+    );
+    assert!(!r.join("zk-batch-verify.svg").exists());
+}
+
+#[test]
+fn an_unwritable_out_is_refused_with_exit_2_before_measuring() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("file"), "x").expect("write");
+    let started = std::time::Instant::now();
+    refused(
+        d.path(),
+        "bench all --tiny --out file/report",
+        "file/report",
+    );
+    let output = expect(d.path(), 2, "bench zk --tiny --json --out file");
+    assert_eq!(json(&output)["ok"], false);
+    // Refused before any measurement (a tiny run takes longer than this).
+    assert!(started.elapsed().as_secs() < 5);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("file")).expect("kept"),
+        "x"
+    );
+}
