@@ -49,6 +49,9 @@ enum Command {
     /// The verifiable ledger: an append-only Merkle log that verifies proofs before anchoring them.
     #[command(subcommand)]
     Ledger(cmd::ledger::Command),
+    /// Signed credentials: issuer and holder keys, issuing and verifying credentials.
+    #[command(subcommand)]
+    Cred(cmd::cred::Command),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
     Demo(demo::Args),
 }
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Mpc(command) => cmd::mpc::run(command, &out),
         Command::He(command) => cmd::he::run(command, &out),
         Command::Ledger(command) => cmd::ledger::run(command, &out),
+        Command::Cred(command) => cmd::cred::run(command, &out),
         Command::Demo(args) => demo::run(args, &out),
     };
     match outcome {

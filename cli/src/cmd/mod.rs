@@ -1,5 +1,6 @@
 //! One module per command family; each exposes `Command`/`Args` (clap) and `run`.
 
+pub mod cred;
 pub mod he;
 pub mod ledger;
 pub mod mpc;
