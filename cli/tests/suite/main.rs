@@ -3,6 +3,7 @@
 //! exit codes, outputs and bad-input errors.
 
 mod common;
+mod cred;
 mod demo;
 mod files;
 mod he;
