@@ -49,14 +49,22 @@ pub enum CredentialError {
     },
     /// A schema id or attribute name uses characters outside its alphabet.
     #[error(
-        "{what} {name:?} is not allowed: use 1 to 64 characters from a-z, 0-9 and _ \
-         (schema ids may also use . / : -), starting with a letter"
+        "{what} {name:?} is not allowed: use a-z, 0-9 and _ (schema ids may also use \
+         . / : -), starting with a letter"
     )]
     BadName {
         /// "schema id" or "attribute name".
         what: &'static str,
         /// The offending name.
         name: String,
+    },
+    /// An attribute file is for another schema than the one given.
+    #[error("the attribute file is for schema {found:?}, not {expected:?}")]
+    SchemaMismatch {
+        /// The schema given.
+        expected: String,
+        /// The schema the attribute file names.
+        found: String,
     },
     /// A schema lists no attribute.
     #[error("the schema has no attribute; list at least one")]

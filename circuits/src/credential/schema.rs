@@ -539,9 +539,8 @@ impl Attributes {
             });
         }
         if file.schema != schema.id {
-            return Err(CredentialError::WrongFileType {
-                what: "attribute file (its schema)",
-                expected: "attributes of the given schema",
+            return Err(CredentialError::SchemaMismatch {
+                expected: schema.id.clone(),
                 found: file.schema,
             });
         }
@@ -669,6 +668,9 @@ mod tests {
             Err(CredentialError::TooLong { .. })
         ));
         let other = r#"{"version":1,"schema":"t","attributes":{"a":1,"b":"2000-01-01","c":"x"}}"#;
-        assert!(Attributes::from_json(&schema, other.as_bytes()).is_err());
+        assert!(matches!(
+            Attributes::from_json(&schema, other.as_bytes()),
+            Err(CredentialError::SchemaMismatch { .. })
+        ));
     }
 }

@@ -258,6 +258,22 @@ fn seed_hex_gives_circomlibjs_keys_and_files_are_not_replaced_without_force() {
          --out x.json",
         "YYYY-MM-DD",
     );
+    refused(
+        d,
+        "cred issue --issuer-key bureau/issuer.key --schema credit-score.schema.json \
+         --attributes alice-bank.json --holder alice/holder.pub.json --expires 2027-12-31 \
+         --out x.json",
+        "is for schema \"example.org/bank-account/v1\"",
+    );
+    // The issuer's public key where the holder's belongs.
+    refused(
+        d,
+        "cred issue --issuer-key bureau/issuer.key --schema credit-score.schema.json \
+         --attributes alice-score.json --holder bureau/issuer.pub.json --expires 2027-12-31 \
+         --out x.json",
+        "holder-public-key",
+    );
+    assert!(!d.join("x.json").exists());
 }
 
 fn interop_dir() -> Option<PathBuf> {
