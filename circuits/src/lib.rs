@@ -6,6 +6,7 @@ pub mod babyjubjub;
 pub mod bulletproof;
 pub mod claim;
 pub mod commitment;
+pub mod credential;
 pub mod curve;
 pub mod domain;
 pub mod eddsa;

@@ -76,6 +76,10 @@ impl Limit {
     pub const LEDGER_ENTRY: Limit = Limit::new("ledger entry file", MIB);
     /// MPC text files: party config, keys, certificates, job files, share files, CSV inputs.
     pub const MPC_TEXT: Limit = Limit::new("MPC input file", 64 * MIB);
+    /// Credential key files (issuer or holder, secret or public).
+    pub const CRED_KEY: Limit = Limit::new("credential key file", 4 * KIB);
+    /// Credentials, credential schemas and attribute files.
+    pub const CRED_FILE: Limit = Limit::new("credential, schema or attribute file", 256 * KIB);
 
     /// The limit in bytes.
     #[cfg(test)]

@@ -55,6 +55,9 @@ enum Command {
     Eth(cmd::eth::Command),
     /// Benchmark suites with a report: tables, raw data, plots, machine and versions.
     Bench(bench::Args),
+    /// Signed credentials: issuer and holder keys, issuing and verifying credentials.
+    #[command(subcommand)]
+    Cred(cmd::cred::Command),
     /// Run the end-to-end scenario in a temporary directory and tell it as a story.
     Demo(demo::Args),
 }
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::He(command) => cmd::he::run(command, &out),
         Command::Ledger(command) => cmd::ledger::run(command, &out),
         Command::Eth(command) => cmd::eth::run(command, &out),
+        Command::Cred(command) => cmd::cred::run(command, &out),
         Command::Demo(args) => demo::run(args, &out),
         Command::Bench(args) => bench::run(args, &out),
     };

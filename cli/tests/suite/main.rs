@@ -4,6 +4,7 @@
 
 mod bench;
 mod common;
+mod cred;
 mod demo;
 mod eth;
 mod files;
