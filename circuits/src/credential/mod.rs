@@ -386,6 +386,9 @@ impl Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change made to a credential's JSON.
+    type Alteration = Box<dyn Fn(&mut Value)>;
     use crate::babyjubjub::Fs;
     use ark_ff::{BigInteger, PrimeField};
     use rand::SeedableRng;
@@ -532,7 +535,7 @@ mod tests {
             Err(CredentialError::OtherIssuer)
         ));
         let other_holder = SecretKey::from_bytes([9; 32]).public_key();
-        let alterations: Vec<Box<dyn Fn(&mut Value)>> = vec![
+        let alterations: Vec<Alteration> = vec![
             Box::new(|j| j["attributes"]["score"] = 701.into()),
             Box::new(|j| j["attributes"]["name"] = "Alicf".into()),
             Box::new(|j| j["expires"] = "2027-12-31".into()),
@@ -580,7 +583,7 @@ mod tests {
         let s_plus_l =
             num_bigint::BigUint::parse_bytes(c.signature().to_decimal().2.as_bytes(), 10).unwrap()
                 + l;
-        let cases: Vec<Box<dyn Fn(&mut Value)>> = vec![
+        let cases: Vec<Alteration> = vec![
             Box::new(move |j| j["signature"]["S"] = s_plus_l.to_string().into()),
             Box::new(|j| j["signature"]["R8x"] = "1".into()),
             Box::new(|j| j["signature"]["S"] = "01".into()),

@@ -429,9 +429,12 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// What one fitted curve is about: (suite, operation, series, parameter).
+type CurveKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 /// Fits every (suite, operation, series, parameter) measured at two sizes or more.
 fn fits(measurements: &[Measurement]) -> Vec<Fit> {
-    let mut groups: BTreeMap<(&str, &str, &str, &str), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut groups: BTreeMap<CurveKey<'_>, Vec<(f64, f64)>> = BTreeMap::new();
     let mut order = Vec::new();
     for m in measurements {
         let key = (

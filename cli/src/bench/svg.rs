@@ -238,7 +238,7 @@ mod tests {
             let close = tail.find('>').ok_or("unterminated tag")?;
             let tag = &tail[..close];
             rest = &tail[close + 1..];
-            if tag.contains('<') || tag.matches('"').count() % 2 != 0 {
+            if tag.contains('<') || !tag.matches('"').count().is_multiple_of(2) {
                 return Err(format!("malformed tag <{tag}>"));
             }
             if let Some(name) = tag.strip_prefix('/') {

@@ -1,7 +1,7 @@
 //! One module per command family; each exposes `Command`/`Args` (clap) and `run`.
 
-pub mod eth;
 pub mod cred;
+pub mod eth;
 pub mod he;
 pub mod ledger;
 pub mod mpc;
