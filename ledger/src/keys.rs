@@ -244,6 +244,12 @@ mod tests {
         fs::write(dir.join(files::LOG_KEY), b"earlier key").unwrap();
         assert!(Ledger::init(&dir, "keys.test/log", &mut rng).is_err());
         assert_eq!(fs::read(dir.join(files::LOG_KEY)).unwrap(), b"earlier key");
+        // A stray operator key alone: refused before any file is written.
+        let half = temp.path().join("half");
+        fs::create_dir_all(&half).unwrap();
+        fs::write(half.join(files::OPERATOR_KEY), b"earlier token").unwrap();
+        assert!(Ledger::init(&half, "keys.test/log", &mut rng).is_err());
+        assert!(!half.join(files::LOG_KEY).exists() && !half.join(files::LOG_PUB).exists());
         // In a clean folder: secrets 0600, the public key readable, no temporary files left.
         let clean = temp.path().join("clean");
         Ledger::init(&clean, "keys.test/log", &mut rng).unwrap();

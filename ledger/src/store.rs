@@ -157,7 +157,17 @@ impl Ledger {
         rng: &mut impl CryptoRngCore,
     ) -> Result<InitOutput, LedgerError> {
         let db_path = dir.join(files::DATABASE);
-        if db_path.exists() {
+        // Any file of a ledger already there (a database, or keys kept from an earlier
+        // set-up) means this folder is taken: nothing is written, nothing replaced.
+        let taken = [
+            files::DATABASE,
+            files::LOG_KEY,
+            files::OPERATOR_KEY,
+            files::LOG_PUB,
+        ]
+        .iter()
+        .any(|name| dir.join(name).exists());
+        if taken {
             return Err(LedgerError::AlreadyInitialized {
                 path: dir.display().to_string(),
             });
