@@ -80,6 +80,8 @@ impl Limit {
     pub const CRED_KEY: Limit = Limit::new("credential key file", 4 * KIB);
     /// Credentials, credential schemas and attribute files.
     pub const CRED_FILE: Limit = Limit::new("credential, schema or attribute file", 256 * KIB);
+    /// `results.json` of a `conclave bench` report (read by `conclave bench --markdown`).
+    pub const BENCH_RESULTS: Limit = Limit::new("conclave bench results.json", 64 * MIB);
 
     /// The limit in bytes.
     #[cfg(test)]

@@ -5,13 +5,15 @@
 //! This module owns the command (arguments, the checks on `--out` made before anything is
 //! measured, one progress bar per suite) and the measurement loop ([`Runner`]); the suites
 //! live in [`zk`] and [`range`], the statistics in [`stats`], the machine header in
-//! [`machine`], plots in [`svg`] and the report files in [`report`].
+//! [`machine`], plots in [`svg`], the report files in [`report`] and the compact table of
+//! an existing report (`--markdown`) in [`markdown`].
 //!
 //! Timings are wall-clock seconds of one call each (no warm-up loop, no outlier removal):
 //! what a user of the library would see. Every random input comes from a ChaCha20 stream
 //! seeded by `--seed`, recorded in the report.
 
 mod machine;
+mod markdown;
 mod range;
 mod report;
 mod stats;
@@ -36,7 +38,7 @@ use report::{Measurement, PeerInfo, Ratio, Skipped};
 /// Arguments of `conclave bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Which suite to run.
+    /// Which suite to run (with --markdown: which suite's rows to print).
     #[arg(value_enum, default_value_t = SuiteChoice::All)]
     suite: SuiteChoice,
     /// Small sizes and few samples: each suite in a few seconds (the default).
@@ -53,8 +55,16 @@ pub struct Args {
     #[arg(long)]
     compare: bool,
     /// Folder for the report (created; must be empty unless --force).
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "markdown")]
+    out: Option<PathBuf>,
+    /// Measure nothing: print the compact Markdown table (work, median, q1–q3, n, and the
+    /// machine line) of an existing report, given as its folder or its results.json.
+    #[arg(
+        long,
+        value_name = "REPORT",
+        conflicts_with_all = ["out", "quick", "full", "tiny", "compare"]
+    )]
+    markdown: Option<PathBuf>,
     /// Seed of every random input (recorded in the report).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -313,6 +323,12 @@ impl Runner {
 /// An unusable `--out` (before anything is measured), a failed measurement, or a report
 /// file that cannot be written.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
+    if let Some(report) = &args.markdown {
+        return print_markdown(report, args.suite, out);
+    }
+    let Some(dir) = args.out.as_deref() else {
+        bail!("--out is required (the folder for the report)");
+    };
     let mode = if args.tiny {
         Mode::Tiny
     } else if args.full {
@@ -325,11 +341,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         SuiteChoice::Range => vec![Suite::Range],
         SuiteChoice::All => vec![Suite::Zk, Suite::Range],
     };
-    let mut files: Vec<PathBuf> = report::FILES.iter().map(|f| args.out.join(f)).collect();
+    let mut files: Vec<PathBuf> = report::FILES.iter().map(|f| dir.join(f)).collect();
     for suite in &suites {
-        files.extend(suite.plots().iter().map(|f| args.out.join(f)));
+        files.extend(suite.plots().iter().map(|f| dir.join(f)));
     }
-    prepare_out(&args.out, out.writes())?;
+    prepare_out(dir, out.writes())?;
     let outputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let plan = out.writes().plan(&[], &outputs)?;
 
@@ -350,7 +366,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     let header = machine::Header::collect(&before, &after, elapsed, mode, args.seed, &suites);
     let report = report::Report::build(header, runs);
     for (name, bytes) in report.files(&suites)? {
-        plan.write_public(&args.out.join(name), bytes.as_bytes())?;
+        plan.write_public(&dir.join(name), bytes.as_bytes())?;
     }
     out.report(
         &format!(
@@ -358,13 +374,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
             report.measurements.len(),
             report.ratios.len(),
             report.fits.len(),
-            args.out.display(),
+            dir.display(),
             elapsed.as_secs_f64(),
             report.summary_line()
         ),
         json!({
             "ok": true,
-            "out": args.out,
+            "out": dir,
             "mode": mode.name(),
             "measurements": report.measurements.len(),
             "ratios": report.ratios.len(),
@@ -372,6 +388,23 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
             "skipped": report.skipped,
             "seconds": elapsed.as_secs_f64(),
         }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// `--markdown REPORT`: reads the report's results.json and prints its compact table.
+fn print_markdown(report: &Path, suite: SuiteChoice, out: &Output) -> anyhow::Result<Verdict> {
+    let file = markdown::results_path(report);
+    let results = markdown::load(&file)?;
+    let suite = match suite {
+        SuiteChoice::Zk => Some(Suite::Zk.name()),
+        SuiteChoice::Range => Some(Suite::Range.name()),
+        SuiteChoice::All => None,
+    };
+    let table = markdown::table(&results, suite);
+    out.report(
+        table.trim_end(),
+        json!({ "ok": true, "results": file, "markdown": table }),
     )?;
     Ok(Verdict::Success)
 }

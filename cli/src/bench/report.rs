@@ -10,6 +10,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::machine::Header;
+use super::markdown::{date, seconds};
 use super::stats::{power_fit, Summary};
 use super::svg::{self, Point, Series};
 use super::{range, zk, Key, Runner, Suite};
@@ -260,14 +261,16 @@ impl Report {
         let _ = writeln!(md, "# conclave bench report\n");
         let _ = writeln!(
             md,
-            "Mode `{}`, suites {}, started {} (took {:.1} s). Schema `{SCHEMA}`; raw samples \
-             in results.json, one row per measurement in results.csv.\n",
+            "Mode `{}`, suites {}, started {} UTC (Unix time {}; took {:.1} s). Schema \
+             `{SCHEMA}`; raw samples in results.json, one row per measurement in results.csv; \
+             `conclave bench --markdown` on this folder prints the compact table.\n",
             h.mode,
             suites
                 .iter()
                 .map(|s| format!("`{}`", s.name()))
                 .collect::<Vec<_>>()
                 .join(", "),
+            date(h.started_unix),
             h.started_unix,
             h.seconds
         );
@@ -406,17 +409,6 @@ impl Report {
             md.push('\n');
         }
         md
-    }
-}
-
-/// A time in seconds, readably (µs, ms or s with three significant digits).
-fn seconds(value: f64) -> String {
-    if value < 1e-3 {
-        format!("{:.1} µs", value * 1e6)
-    } else if value < 1.0 {
-        format!("{:.2} ms", value * 1e3)
-    } else {
-        format!("{value:.3} s")
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{command, expect, expect_from, json, refused};
+use crate::common::{command, expect, expect_from, json, refused, stderr, stdout};
 
 /// Asserts `object[name]` exists and has the JSON type `kind`.
 fn field<'a>(object: &'a Value, name: &str, kind: &str) -> &'a Value {
@@ -321,4 +321,118 @@ fn an_unwritable_out_is_refused_with_exit_2_before_measuring() {
         std::fs::read_to_string(d.path().join("file")).expect("kept"),
         "x"
     );
+}
+
+/// The readable time of the compact table (docs/benchmarks.md): µs with one decimal below
+/// 1 ms, ms with two below 1 s, else s with three.
+fn readable(value: f64) -> String {
+    if value < 1e-3 {
+        format!("{:.1} µs", value * 1e6)
+    } else if value < 1.0 {
+        format!("{:.2} ms", value * 1e3)
+    } else {
+        format!("{value:.3} s")
+    }
+}
+
+#[test]
+fn markdown_prints_the_table_of_a_report_and_refuses_a_foreign_results_json() {
+    let d = tempfile::tempdir().expect("tempdir");
+    expect(d.path(), 0, "bench range --tiny --out r");
+    let r = d.path().join("r");
+    let report = validate(&r);
+    let listing = |dir: &Path| {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing(&r);
+    assert_eq!(before.len(), 5, "{before:?}");
+    let started = std::time::Instant::now();
+    let output = expect(d.path(), 0, "bench --markdown r");
+    let md = stdout(&output);
+    // One row per measurement, in order, with the medians and quartiles of results.json.
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| range |")).collect();
+    let expected: Vec<String> = report["measurements"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|m| {
+            let f = |name: &str| readable(m[name].as_f64().expect("number"));
+            format!(
+                "| range | {} ({}) | {} {} | {} | {}–{} | {} |",
+                m["operation"].as_str().expect("op"),
+                m["series"].as_str().expect("series"),
+                m["size"],
+                m["parameter"].as_str().expect("parameter"),
+                f("median"),
+                f("q1"),
+                f("q3"),
+                m["n"]
+            )
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(rows, expected, "{md}");
+    let header = &report["header"];
+    let cpu = header["cpu_model"].as_str().expect("cpu");
+    assert!(md.starts_with("Machine: "), "{md}");
+    assert!(
+        md.contains(&format!("{cpu}, {} cores", header["cores"])),
+        "{md}"
+    );
+    assert!(
+        md.contains("| suite | work | size | median | q1–q3 | n |"),
+        "{md}"
+    );
+    // Nothing measured: no new file, and quick.
+    assert!(started.elapsed().as_secs() < 5);
+    assert_eq!(listing(&r), before);
+    // The results.json itself works too, and --json carries the same table; a suite filter
+    // that matches nothing leaves only the header.
+    let same = expect(d.path(), 0, "bench --markdown r/results.json");
+    assert_eq!(stdout(&same), md);
+    let as_json = json(&expect(d.path(), 0, "bench --markdown r --json"));
+    assert_eq!(
+        as_json["markdown"].as_str().expect("markdown").trim_end(),
+        md.trim_end()
+    );
+    let zk = stdout(&expect(d.path(), 0, "bench zk --markdown r"));
+    assert!(!zk.contains("| range |"), "{zk}");
+
+    // Another schema version, malformed JSON, a missing field, a missing report, an
+    // oversized file, and --markdown with --out: all refused with exit 2, naming the file.
+    let text = std::fs::read_to_string(r.join("results.json")).expect("read");
+    let bad = d.path().join("bad");
+    std::fs::create_dir(&bad).expect("mkdir");
+    let file = bad.join("results.json");
+    std::fs::write(&file, text.replace("conclave-bench/1", "conclave-bench/2")).expect("w");
+    let out = refused(d.path(), "bench --markdown bad", "conclave-bench/2");
+    assert!(stdout(&out).is_empty());
+    assert!(stderr(&out).contains("results.json"));
+    std::fs::write(&file, &text[..text.len() / 2]).expect("w");
+    refused(
+        d.path(),
+        "bench --markdown bad",
+        "bad/results.json: not JSON",
+    );
+    std::fs::write(&file, text.replace("\"median\"", "\"middle\"")).expect("w");
+    refused(
+        d.path(),
+        "bench --markdown bad",
+        "not a valid conclave-bench/1 report",
+    );
+    std::fs::write(&file, r#"{"measurements": []}"#).expect("w");
+    refused(d.path(), "bench --markdown bad", "no \"schema\"");
+    refused(d.path(), "bench --markdown missing", "missing");
+    std::fs::File::create(&file)
+        .expect("create")
+        .set_len(65 * 1024 * 1024)
+        .expect("sparse");
+    refused(d.path(), "bench --markdown bad", "larger than");
+    expect(d.path(), 2, "bench --markdown r --out r2");
+    assert!(!d.path().join("r2").exists());
 }
