@@ -207,6 +207,18 @@ fn parse_errors_point_at_their_column() {
 
 #[test]
 fn errors_on_later_lines_and_the_caret_width() {
+    // The rendering shown in docs/credentials.md.
+    let src = "bureau.score >= ";
+    let err = parse(src).expect_err("incomplete");
+    assert_eq!(
+        err.render(src),
+        "error at line 1, column 17: expected an attribute, a literal, `$param` or `(`, \
+         found end of input\nbureau.score >= \n                ^"
+    );
+    let empty = parse("").expect_err("empty");
+    assert_eq!(empty.span(), Span::new(0, 0));
+    assert_eq!(empty.render("").lines().nth(2), Some("^"));
+
     let src = "a.x < 1 &&\n  b.y >";
     let (err, text, caret) = failure(src);
     assert!(matches!(err, PredicateError::Expected { .. }));
