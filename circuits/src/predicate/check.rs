@@ -156,7 +156,7 @@ impl Checker<'_> {
             }
         }
         match kind {
-            ParamType::Uint { bits } if bits == 0 || bits > MAX_VALUE_BITS => {
+            ParamType::Uint { bits } if !(1..=MAX_VALUE_BITS).contains(&bits) => {
                 Err(PredicateError::TooWide {
                     span,
                     bits,
