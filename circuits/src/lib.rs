@@ -16,6 +16,7 @@ pub mod formats;
 pub mod gadgets;
 pub mod groth16;
 pub mod poseidon;
+pub mod predicate;
 pub mod statement;
 
 pub use commitment::{Commitment, Opening};
