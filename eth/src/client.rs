@@ -131,17 +131,19 @@ impl Node {
         }
     }
 
+    /// The address of this client's signing key; `need` says why one is needed.
+    fn signer_address(&self, need: &'static str) -> Result<Address, EthError> {
+        self.sender
+            .ok_or_else(|| self.rpc(TransportError::local_usage_str(need)))
+    }
+
     /// Sends a contract-creation transaction with `code` and waits for its receipt.
     ///
     /// # Errors
     /// [`EthError::Rpc`] (no key given, node unreachable, transaction refused),
     /// [`EthError::DeploymentReverted`] when the constructor reverts.
     pub fn deploy(&self, code: Vec<u8>) -> Result<Deployment, EthError> {
-        let from = self.sender.ok_or_else(|| {
-            self.rpc(TransportError::local_usage_str(
-                "deploying needs a signing key (--eth-key)",
-            ))
-        })?;
+        let from = self.signer_address("deploying needs a signing key (--eth-key)")?;
         let request = TransactionRequest::default()
             .with_from(from)
             .with_deploy_code(Bytes::from(code));
@@ -179,11 +181,7 @@ impl Node {
         contract: Address,
         calldata: &ProofCalldata,
     ) -> Result<(String, u64), EthError> {
-        let from = self.sender.ok_or_else(|| {
-            self.rpc(TransportError::local_usage_str(
-                "sending a transaction needs a signing key (--eth-key)",
-            ))
-        })?;
+        let from = self.signer_address("sending a transaction needs a signing key (--eth-key)")?;
         let request = TransactionRequest::default()
             .with_from(from)
             .with_to(contract)

@@ -343,13 +343,11 @@ fn a_lender_without_out_is_refused_before_connecting() {
     );
     assert!(stderr(&out).contains("lender"), "{}", stderr(&out));
     // With --json the refusal is JSON on stdout as well as exit 2.
-    let start = Instant::now();
-    refused(
+    refused_before_connecting(
         d,
         "--json mpc run --party 1 --config parties.toml --job score.toml --input f1.csv",
         "lender",
     );
-    assert!(start.elapsed() < Duration::from_secs(4));
 }
 
 #[test]
