@@ -15,13 +15,16 @@ use super::{Mode, Suite};
 const CARGO_LOCK: &str = include_str!("../../../Cargo.lock");
 
 /// The crates whose versions the header names.
-const CRATES: [&str; 6] = [
+const CRATES: [&str; 9] = [
     "ark-groth16",
     "ark-bn254",
     "ark-relations",
     "bulletproofs",
     "curve25519-dalek",
     "merlin",
+    "tfhe",
+    "rustls",
+    "redb",
 ];
 
 /// CPU time counters at one moment (`/proc/stat`, first line, in clock ticks).

@@ -4,16 +4,20 @@
 //!
 //! This module owns the command (arguments, the checks on `--out` made before anything is
 //! measured, one progress bar per suite) and the measurement loop ([`Runner`]); the suites
-//! live in [`zk`] and [`range`], the statistics in [`stats`], the machine header in
-//! [`machine`], plots in [`svg`], the report files in [`report`] and the compact table of
+//! live in [`zk`], [`range`], [`mpc`], [`he`] and [`ledger`], the statistics in [`stats`], the machine header in
+//! [`machine`], plots in [`svg`] (and their PNG copies in [`png`]), the report files in [`report`] and the compact table of
 //! an existing report (`--markdown`) in [`markdown`].
 //!
 //! Timings are wall-clock seconds of one call each (no warm-up loop, no outlier removal):
 //! what a user of the library would see. Every random input comes from a ChaCha20 stream
 //! seeded by `--seed`, recorded in the report.
 
+mod he;
+mod ledger;
 mod machine;
 mod markdown;
+mod mpc;
+mod png;
 mod range;
 mod report;
 mod stats;
@@ -77,8 +81,28 @@ enum SuiteChoice {
     Zk,
     /// Bulletproofs against bits and aggregation size.
     Range,
+    /// The MPC engine over TLS processes against parties and network delay (and mpyc).
+    Mpc,
+    /// TFHE scoring against features, threshold ElGamal totals against values.
+    He,
+    /// Ledger appends against concurrent clients, audit against log size.
+    Ledger,
     /// Every suite.
     All,
+}
+
+impl SuiteChoice {
+    /// The one suite chosen, or `None` for all.
+    fn suite(self) -> Option<Suite> {
+        match self {
+            SuiteChoice::Zk => Some(Suite::Zk),
+            SuiteChoice::Range => Some(Suite::Range),
+            SuiteChoice::Mpc => Some(Suite::Mpc),
+            SuiteChoice::He => Some(Suite::He),
+            SuiteChoice::Ledger => Some(Suite::Ledger),
+            SuiteChoice::All => None,
+        }
+    }
 }
 
 /// A suite that runs.
@@ -88,6 +112,12 @@ pub enum Suite {
     Zk,
     /// [`range`].
     Range,
+    /// [`mpc`].
+    Mpc,
+    /// [`he`].
+    He,
+    /// [`ledger`].
+    Ledger,
 }
 
 impl Suite {
@@ -96,14 +126,29 @@ impl Suite {
         match self {
             Suite::Zk => "zk",
             Suite::Range => "range",
+            Suite::Mpc => "mpc",
+            Suite::He => "he",
+            Suite::Ledger => "ledger",
         }
     }
+
+    /// Every suite, in the order `all` runs them.
+    const ALL: [Suite; 5] = [
+        Suite::Zk,
+        Suite::Range,
+        Suite::Mpc,
+        Suite::He,
+        Suite::Ledger,
+    ];
 
     /// The plot files it writes.
     fn plots(self) -> &'static [&'static str] {
         match self {
             Suite::Zk => zk::PLOTS,
             Suite::Range => range::PLOTS,
+            Suite::Mpc => mpc::PLOTS,
+            Suite::He => he::PLOTS,
+            Suite::Ledger => ledger::PLOTS,
         }
     }
 
@@ -114,6 +159,9 @@ impl Suite {
         let salt = match self {
             Suite::Zk => 0x7a6b,
             Suite::Range => 0x7261_6e67,
+            Suite::Mpc => 0x6d70_63,
+            Suite::He => 0x6865,
+            Suite::Ledger => 0x6c65_6467_6572,
         };
         (base.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ salt) & ((1 << 53) - 1)
     }
@@ -336,14 +384,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     } else {
         Mode::Quick
     };
-    let suites = match args.suite {
-        SuiteChoice::Zk => vec![Suite::Zk],
-        SuiteChoice::Range => vec![Suite::Range],
-        SuiteChoice::All => vec![Suite::Zk, Suite::Range],
+    let suites = match args.suite.suite() {
+        Some(suite) => vec![suite],
+        None => Suite::ALL.to_vec(),
     };
     let mut files: Vec<PathBuf> = report::FILES.iter().map(|f| dir.join(f)).collect();
     for suite in &suites {
-        files.extend(suite.plots().iter().map(|f| dir.join(f)));
+        for plot in suite.plots() {
+            files.push(dir.join(plot));
+            files.push(dir.join(report::png_name(plot)));
+        }
     }
     prepare_out(dir, out.writes())?;
     let outputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
@@ -358,6 +408,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         match suite {
             Suite::Zk => zk::run(&mut runner)?,
             Suite::Range => range::run(&mut runner)?,
+            Suite::Mpc => mpc::run(&mut runner)?,
+            Suite::He => he::run(&mut runner)?,
+            Suite::Ledger => ledger::run(&mut runner)?,
         }
         runs.push(runner.finish());
     }
@@ -366,7 +419,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     let header = machine::Header::collect(&before, &after, elapsed, mode, args.seed, &suites);
     let report = report::Report::build(header, runs);
     for (name, bytes) in report.files(&suites)? {
-        plan.write_public(&dir.join(name), bytes.as_bytes())?;
+        plan.write_public(&dir.join(name), &bytes)?;
     }
     out.report(
         &format!(
@@ -396,12 +449,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
 fn print_markdown(report: &Path, suite: SuiteChoice, out: &Output) -> anyhow::Result<Verdict> {
     let file = markdown::results_path(report);
     let results = markdown::load(&file)?;
-    let suite = match suite {
-        SuiteChoice::Zk => Some(Suite::Zk.name()),
-        SuiteChoice::Range => Some(Suite::Range.name()),
-        SuiteChoice::All => None,
-    };
-    let table = markdown::table(&results, suite);
+    let table = markdown::table(&results, suite.suite().map(Suite::name));
     out.report(
         table.trim_end(),
         json!({ "ok": true, "results": file, "markdown": table }),

@@ -13,7 +13,7 @@ use super::machine::Header;
 use super::markdown::{date, seconds};
 use super::stats::{power_fit, Summary};
 use super::svg::{self, Point, Series};
-use super::{range, zk, Key, Runner, Suite};
+use super::{he, ledger, mpc, png, range, zk, Key, Runner, Suite};
 
 /// The schema of `results.json` and `results.csv`.
 pub const SCHEMA: &str = "conclave-bench/1";
@@ -206,25 +206,32 @@ impl Report {
         parts.join("; ")
     }
 
-    /// The report's files and their contents.
+    /// The report's files and their contents: the tables, and each plot as SVG and PNG.
     ///
     /// # Errors
-    /// JSON serialization fails (it does not for these types).
-    pub fn files(&self, suites: &[Suite]) -> anyhow::Result<Vec<(String, String)>> {
+    /// JSON serialization fails (it does not for these types); a plot cannot be rasterised.
+    pub fn files(&self, suites: &[Suite]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         let mut files = vec![
-            ("report.md".to_owned(), self.markdown(suites)),
+            ("report.md".to_owned(), self.markdown(suites).into_bytes()),
             (
                 "results.json".to_owned(),
-                serde_json::to_string_pretty(self)? + "\n",
+                (serde_json::to_string_pretty(self)? + "\n").into_bytes(),
             ),
-            ("results.csv".to_owned(), self.csv()),
+            ("results.csv".to_owned(), self.csv().into_bytes()),
         ];
         for suite in suites {
             let plots = match suite {
                 Suite::Zk => zk::plots(&self.measurements),
                 Suite::Range => range::plots(&self.measurements),
+                Suite::Mpc => mpc::plots(&self.measurements),
+                Suite::He => he::plots(&self.measurements),
+                Suite::Ledger => ledger::plots(&self.measurements),
             };
-            files.extend(plots);
+            for (name, svg) in plots {
+                let png = png::from_svg(&svg)?;
+                files.push((png_name(&name), png));
+                files.push((name, svg.into_bytes()));
+            }
         }
         Ok(files)
     }
@@ -404,12 +411,17 @@ impl Report {
             }
             md.push_str("\nPlots:\n\n");
             for plot in suite.plots() {
-                let _ = writeln!(md, "![{plot}]({plot})");
+                let _ = writeln!(md, "![{plot}]({plot}) ([PNG]({}))", png_name(plot));
             }
             md.push('\n');
         }
         md
     }
+}
+
+/// The PNG copy of plot `name.svg`: `name.png`.
+pub fn png_name(svg: &str) -> String {
+    format!("{}.png", svg.strip_suffix(".svg").unwrap_or(svg))
 }
 
 /// A CSV field, quoted when it holds a comma, quote or newline (RFC 4180).

@@ -26,10 +26,10 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
-const WIDTH: f64 = 800.0;
+const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 440.0;
 const LEFT: f64 = 80.0;
-const RIGHT: f64 = 280.0;
+const RIGHT: f64 = 360.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 60.0;
 const COLORS: [&str; 6] = [

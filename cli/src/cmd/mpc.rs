@@ -238,35 +238,15 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             comparisons,
             stats_values,
         } => {
-            let temp = tempfile::Builder::new()
-                .prefix("conclave-mpc-bench-")
-                .tempdir()?;
-            let dir = temp.path();
-            let (config_path, _) = setup(dir, parties)?;
-            let job_path = dir.join("bench.toml");
-            out.writes().write_public(
-                &job_path,
-                format!(
-                    "version = 1\njob = \"bench\"\ndescription = \"benchmark\"\n[bench]\nmultiplications = {multiplications}\ncomparisons = {comparisons}\ncomparison_bits = 32\nstats_values = {stats_values}\nlatency_samples = 20\n"
-                )
-                .as_bytes(),
-            )?;
+            let sizes = BenchSizes {
+                multiplications,
+                comparisons,
+                stats_values,
+            };
             let (result, took) = out.step("benchmarking over TLS on loopback", || {
-                run_processes(
-                    dir,
-                    &config_path,
-                    parties,
-                    &job_path,
-                    &|_| None,
-                    Duration::from_secs(1800),
-                )
+                bench_processes(parties, &sizes, &[])
             });
-            let reports = result?;
-            let outputs = reports
-                .into_iter()
-                .next()
-                .and_then(|report| report.get("outputs").cloned())
-                .context("party 1 reported no bench outputs")?;
+            let outputs = result?;
             out.report(
                 &format!(
                     "{parties} parties, TLS on loopback ({:.1} s in all)\n{}",
@@ -579,6 +559,58 @@ fn setup(dir: &Path, parties: u32) -> anyhow::Result<(PathBuf, PartyConfig)> {
     Ok((path, config))
 }
 
+/// Sizes of the `bench` job.
+pub(crate) struct BenchSizes {
+    /// Multiplications in one batch.
+    pub multiplications: usize,
+    /// Comparisons in one batch.
+    pub comparisons: usize,
+    /// Values per party for the stats job.
+    pub stats_values: usize,
+}
+
+/// Runs the `bench` job with `parties` processes of this binary over TLS on loopback, in
+/// a temporary folder, each started through `launcher` when it is not empty (e.g.
+/// `ip netns exec NAME`); returns party 1's bench outputs.
+pub(crate) fn bench_processes(
+    parties: u32,
+    sizes: &BenchSizes,
+    launcher: &[String],
+) -> anyhow::Result<Value> {
+    let temp = tempfile::Builder::new()
+        .prefix("conclave-mpc-bench-")
+        .tempdir()?;
+    let dir = temp.path();
+    let (config_path, _) = setup(dir, parties)?;
+    let job_path = dir.join("bench.toml");
+    let BenchSizes {
+        multiplications,
+        comparisons,
+        stats_values,
+    } = sizes;
+    fsio::WritePolicy::NO_OVERWRITE.write_public(
+        &job_path,
+        format!(
+            "version = 1\njob = \"bench\"\ndescription = \"benchmark\"\n[bench]\nmultiplications = {multiplications}\ncomparisons = {comparisons}\ncomparison_bits = 32\nstats_values = {stats_values}\nlatency_samples = 20\n"
+        )
+        .as_bytes(),
+    )?;
+    let reports = run_processes(
+        dir,
+        &config_path,
+        parties,
+        &job_path,
+        &|_| None,
+        launcher,
+        Duration::from_secs(1800),
+    )?;
+    reports
+        .into_iter()
+        .next()
+        .and_then(|report| report.get("outputs").cloned())
+        .context("party 1 reported no bench outputs")
+}
+
 /// Runs `conclave --json mpc run` for every party as a child process and collects each
 /// party's JSON report; fails (killing the rest) when any party fails or the deadline passes.
 fn run_processes(
@@ -587,12 +619,20 @@ fn run_processes(
     parties: u32,
     job_path: &Path,
     input_for: &dyn Fn(u32) -> Option<PathBuf>,
+    launcher: &[String],
     deadline: Duration,
 ) -> anyhow::Result<Vec<Value>> {
     let exe = std::env::current_exe().context("cannot locate the conclave executable")?;
     let mut children: Vec<(u32, Child)> = Vec::new();
     for i in 1..=parties {
-        let mut cmd = Process::new(&exe);
+        let mut cmd = match launcher.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Process::new(program);
+                cmd.args(args).arg(&exe);
+                cmd
+            }
+            None => Process::new(&exe),
+        };
         cmd.args(["--json", "--force"])
             .args(["mpc", "run", "--party", &i.to_string()])
             .arg("--config")
@@ -708,6 +748,7 @@ pub(crate) fn demo(
         parties,
         &stats_job,
         &|i| Some(dir.join(format!("bank{i}.csv"))),
+        &[],
         Duration::from_secs(300),
     )?;
     let outputs = reports
@@ -788,6 +829,7 @@ pub(crate) fn demo(
         parties,
         &score_job,
         &|i| Some(dir.join(format!("features{i}.csv"))),
+        &[],
         Duration::from_secs(300),
     )?;
     let private: Value = serde_json::from_str(&read_text(&dir.join("result-p1.private.json"))?)?;

@@ -147,6 +147,21 @@ fn check_svg(path: &Path, series: &[&str]) {
         }
     }
     assert!(stack.is_empty(), "unclosed {stack:?} in {}", path.display());
+    // Its PNG twin: a PNG of twice the SVG's size.
+    let png = std::fs::read(path.with_extension("png")).expect("PNG copy written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
+    assert_eq!(&png[12..16], b"IHDR");
+    let dimension = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().expect("4 bytes"));
+    let attribute = |name: &str| -> u32 {
+        let start = svg.find(&format!(" {name}=\"")).expect("size attribute") + name.len() + 3;
+        svg[start..start + svg[start..].find('"').expect("closing quote")]
+            .parse()
+            .expect("integer size")
+    };
+    assert_eq!(
+        (dimension(16), dimension(20)),
+        (2 * attribute("width"), 2 * attribute("height"))
+    );
     for name in series {
         assert!(
             svg.contains(&format!("data-series=\"{name}\"")),
@@ -350,7 +365,7 @@ fn markdown_prints_the_table_of_a_report_and_refuses_a_foreign_results_json() {
         names
     };
     let before = listing(&r);
-    assert_eq!(before.len(), 5, "{before:?}");
+    assert_eq!(before.len(), 7, "{before:?}");
     let started = std::time::Instant::now();
     let output = expect(d.path(), 0, "bench --markdown r");
     let md = stdout(&output);
@@ -435,4 +450,123 @@ fn markdown_prints_the_table_of_a_report_and_refuses_a_foreign_results_json() {
     refused(d.path(), "bench --markdown bad", "larger than");
     expect(d.path(), 2, "bench --markdown r --out r2");
     assert!(!d.path().join("r2").exists());
+}
+
+/// The (operation, size) pairs of one series of a suite.
+fn series(report: &Value, suite: &str, series: &str) -> Vec<(String, u64)> {
+    operations(report, suite)
+        .into_iter()
+        .filter(|(_, s, _)| s == series)
+        .map(|(o, _, size)| (o, size))
+        .collect()
+}
+
+#[test]
+fn mpc_tiny_run_measures_real_parties_and_reports_the_delay_sweep_or_its_absence() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let output = expect(d.path(), 0, "bench mpc --tiny --json --out r");
+    assert_eq!(json(&output)["ok"], true);
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let measured = series(&report, "mpc", "conclave");
+    for operation in [
+        "1,000 multiplications",
+        "100 comparisons (32-bit)",
+        "stats over n × 100 values",
+        "latency of one multiplication",
+    ] {
+        assert!(
+            measured.contains(&(operation.to_owned(), 3)),
+            "{operation} at 3 parties missing: {measured:?}"
+        );
+    }
+    // The delay sweep ran (2 ms each way) or is listed as skipped with the reason.
+    let delayed = report["measurements"]
+        .as_array()
+        .expect("measurements")
+        .iter()
+        .filter(|m| m["suite"] == "mpc" && m["parameter"] == "one-way delay (ms), 3 parties")
+        .collect::<Vec<_>>();
+    let skipped = report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .any(|s| s["peer"].as_str().is_some_and(|p| p.contains("delay")));
+    assert!(
+        delayed.is_empty() == skipped,
+        "delay sweep: {delayed:?}, skipped: {skipped}"
+    );
+    if let Some(latency) = delayed
+        .iter()
+        .find(|m| m["operation"] == "latency of one multiplication")
+    {
+        // One round trip under 2 ms of delay each way takes at least 4 ms.
+        assert!(
+            latency["median"].as_f64().expect("median") >= 0.004,
+            "{latency}"
+        );
+    }
+    check_svg(
+        &r.join("mpc-vs-parties.svg"),
+        &["1,000 multiplications (conclave)"],
+    );
+    assert!(r.join("mpc-vs-delay.svg").is_file());
+}
+
+#[test]
+fn he_tiny_run_checks_every_encrypted_result_and_plots_both_sweeps() {
+    let d = tempfile::tempdir().expect("tempdir");
+    expect(d.path(), 0, "bench he --tiny --out r");
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let tfhe = series(&report, "he", "TFHE-rs");
+    for size in [1, 2] {
+        assert!(
+            tfhe.contains(&("score and decision".to_owned(), size)),
+            "{tfhe:?}"
+        );
+        assert!(tfhe.contains(&("encrypt".to_owned(), size)), "{tfhe:?}");
+    }
+    let elgamal = series(&report, "he", "threshold ElGamal");
+    assert_eq!(
+        elgamal,
+        [
+            ("encrypt, sum, 3-of-5 decrypt".to_owned(), 10),
+            ("encrypt, sum, 3-of-5 decrypt".to_owned(), 100)
+        ]
+    );
+    check_svg(
+        &r.join("he-tfhe-vs-features.svg"),
+        &["score and decision (TFHE-rs)"],
+    );
+    check_svg(
+        &r.join("he-threshold-vs-values.svg"),
+        &["encrypt, sum, 3-of-5 decrypt (threshold ElGamal)"],
+    );
+}
+
+#[test]
+fn ledger_tiny_run_anchors_through_a_node_and_audits_growing_logs() {
+    let d = tempfile::tempdir().expect("tempdir");
+    expect(d.path(), 0, "bench ledger --tiny --out r");
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let appends = series(&report, "ledger", "conclave node");
+    assert_eq!(
+        appends,
+        [
+            ("append 8 proofs (verified on append)".to_owned(), 1),
+            ("append 8 proofs (verified on append)".to_owned(), 2)
+        ]
+    );
+    let audits = series(&report, "ledger", "conclave");
+    assert_eq!(audits, [("audit".to_owned(), 16), ("audit".to_owned(), 64)]);
+    let fits = report["fits"].as_array().expect("fits");
+    assert!(fits
+        .iter()
+        .any(|f| f["suite"] == "ledger" && f["operation"] == "audit"));
+    check_svg(&r.join("ledger-audit-vs-size.svg"), &["audit (conclave)"]);
 }
