@@ -1,14 +1,21 @@
 //! Zero-knowledge core: Poseidon, Groth16 setup/prove/verify per statement, batch
-//! verification against one-by-one, and our prover against the bare ark-groth16 call.
+//! verification against one-by-one, our prover against the bare ark-groth16 call, and
+//! proving-key loading (hashed version 2, compact version 1, arkworks' checked
+//! deserialization) for the threshold key and a synthetic 2^14-constraint key, beside
+//! proving with that key.
 //!
 //! Run: `cargo bench -p conclave-benches --bench zk`. Figures: docs/benchmarks.md.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use ark_bn254::{Bn254, Fr};
-use ark_ff::UniformRand;
+use ark_ff::{Field, UniformRand};
 use ark_groth16::Groth16;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_relations::lc;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
-use conclave_circuits::groth16::{self, Proof};
+use conclave_circuits::formats::proving_key::{self, ArkProvingKey};
+use conclave_circuits::groth16::{self, Proof, ProvingKey};
 use conclave_circuits::statement::StatementCircuit;
 use conclave_circuits::{poseidon, Bounds, Direction, Opening, Statement};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -129,8 +136,86 @@ fn batch_verification(c: &mut Criterion) {
     group.finish();
 }
 
+/// x_{i+1} = x_i² for `steps` steps: one constraint per step, the last value public
+/// (the chain of `conclave bench zk`).
+struct ChainCircuit {
+    start: Option<Fr>,
+    steps: usize,
+}
+
+impl ConstraintSynthesizer<Fr> for ChainCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let mut value = self.start;
+        let mut x = cs.new_witness_variable(|| value.ok_or(SynthesisError::AssignmentMissing))?;
+        for step in 0..self.steps {
+            value = value.map(|v| v.square());
+            let next = || value.ok_or(SynthesisError::AssignmentMissing);
+            let y = if step + 1 == self.steps {
+                cs.new_input_variable(next)?
+            } else {
+                cs.new_witness_variable(next)?
+            };
+            cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + x, || lc!() + y)?;
+            x = y;
+        }
+        Ok(())
+    }
+}
+
+/// Loading a proving key from its bytes in memory (the file read is not timed): the hashed
+/// form `setup` writes, the compact form, and arkworks' own checked decoding (what version
+/// 1 loading was before the hashed form); proving with the big key for scale.
+fn key_loading(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let mut group = c.benchmark_group("groth16_key_load");
+    group.sample_size(10);
+    let (pk, _) = groth16::setup(statements()[0].1, &mut rng).unwrap();
+    let (hashed, compact) = (pk.to_bytes(), pk.to_compact_bytes());
+    let mut ark_compressed = Vec::new();
+    pk.ark().serialize_compressed(&mut ark_compressed).unwrap();
+    group.bench_function(BenchmarkId::new("hashed_v2", "threshold32"), |b| {
+        b.iter(|| ProvingKey::from_bytes(&hashed).unwrap())
+    });
+    group.bench_function(BenchmarkId::new("compact_v1", "threshold32"), |b| {
+        b.iter(|| ProvingKey::from_bytes(&compact).unwrap())
+    });
+    group.bench_function(BenchmarkId::new("arkworks_checked", "threshold32"), |b| {
+        b.iter(|| ArkProvingKey::deserialize_compressed(&ark_compressed[..]).unwrap())
+    });
+
+    let steps = 1usize << 14;
+    let blank = ChainCircuit { start: None, steps };
+    let (key, _) = Groth16::<Bn254>::circuit_specific_setup(blank, &mut rng).unwrap();
+    let header = b"CNCLbench".to_vec();
+    let hashed = proving_key::write_hashed(header.clone(), &key);
+    let mut compact = Vec::new();
+    proving_key::write_compact(&mut compact, &key);
+    let name = "chain16384";
+    group.bench_function(BenchmarkId::new("hashed_v2", name), |b| {
+        b.iter(|| proving_key::read_hashed("k", &header, &hashed[header.len()..]).unwrap())
+    });
+    group.bench_function(BenchmarkId::new("compact_v1", name), |b| {
+        b.iter(|| proving_key::read_compact("k", &compact).unwrap())
+    });
+    group.bench_function(BenchmarkId::new("arkworks_checked", name), |b| {
+        b.iter(|| ArkProvingKey::deserialize_compressed(&compact[..]).unwrap())
+    });
+    let start = Fr::from(7u64);
+    group.bench_function(BenchmarkId::new("prove_for_scale", name), |b| {
+        b.iter(|| {
+            let circuit = ChainCircuit {
+                start: Some(start),
+                steps,
+            };
+            Groth16::<Bn254>::prove(&key, circuit, &mut rng).unwrap()
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    key_loading,
     poseidon_native,
     groth16_phases,
     prove_overhead,

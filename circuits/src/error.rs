@@ -111,6 +111,16 @@ pub enum ZkError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A file whose contents do not match the SHA-256 recorded in it: damaged or altered
+    /// since it was written.
+    #[error(
+        "{what} is damaged or was altered: its contents do not match the SHA-256 recorded in \
+         its header (restore it from a copy or make it again)"
+    )]
+    DigestMismatch {
+        /// The kind of object.
+        what: &'static str,
+    },
     /// Canonical (arkworks) decoding failed: truncated data, invalid point or non-canonical scalar.
     #[error("malformed {what}: {source}")]
     Decode {

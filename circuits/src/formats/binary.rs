@@ -4,7 +4,8 @@ use ark_bn254::{Bn254, Fr};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 
 use super::points::{checked_g1, checked_g2};
-use super::{is_json, FORMAT_VERSION};
+use super::proving_key;
+use super::{is_json, FORMAT_VERSION, PROVING_KEY_VERSION};
 use crate::domain::BINARY_MAGIC;
 use crate::groth16::{Proof, ProvingKey, StatementId, VerifyingKey};
 use crate::statement::Statement;
@@ -40,9 +41,13 @@ impl ObjectKind {
 const HEADER_LEN: usize = 4 + 1 + 1 + 3;
 
 fn header(kind: ObjectKind, statement: Statement) -> Vec<u8> {
+    versioned_header(FORMAT_VERSION, kind, statement)
+}
+
+fn versioned_header(version: u64, kind: ObjectKind, statement: Statement) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(HEADER_LEN);
     bytes.extend_from_slice(BINARY_MAGIC);
-    bytes.push(FORMAT_VERSION as u8);
+    bytes.push(version as u8);
     bytes.push(kind as u8);
     bytes.extend_from_slice(&statement.to_bytes());
     bytes
@@ -50,6 +55,17 @@ fn header(kind: ObjectKind, statement: Statement) -> Vec<u8> {
 
 /// Checks magic, version and kind; returns the statement and the rest of the bytes.
 fn read_header(expected: ObjectKind, bytes: &[u8]) -> Result<(Statement, &[u8]), ZkError> {
+    let (_, statement, rest) = read_versioned_header(expected, &[FORMAT_VERSION], bytes)?;
+    Ok((statement, rest))
+}
+
+/// Checks magic, kind and that the version is one of `versions` (ascending); returns the
+/// version, the statement and the rest of the bytes.
+fn read_versioned_header<'a>(
+    expected: ObjectKind,
+    versions: &[u64],
+    bytes: &'a [u8],
+) -> Result<(u64, Statement, &'a [u8]), ZkError> {
     let what = expected.name();
     if bytes.len() < HEADER_LEN {
         return Err(ZkError::Malformed {
@@ -63,11 +79,12 @@ fn read_header(expected: ObjectKind, bytes: &[u8]) -> Result<(Statement, &[u8]),
             reason: "not a Conclave file (bad magic bytes)",
         });
     }
-    if u64::from(bytes[4]) != FORMAT_VERSION {
+    let version = u64::from(bytes[4]);
+    if !versions.contains(&version) {
         return Err(ZkError::UnsupportedVersion {
             what,
-            found: u64::from(bytes[4]),
-            supported: FORMAT_VERSION,
+            found: version,
+            supported: versions.last().copied().unwrap_or(FORMAT_VERSION),
         });
     }
     match ObjectKind::from_byte(bytes[5]) {
@@ -86,7 +103,7 @@ fn read_header(expected: ObjectKind, bytes: &[u8]) -> Result<(Statement, &[u8]),
         }
     }
     let statement = Statement::from_bytes([bytes[6], bytes[7], bytes[8]])?;
-    Ok((statement, &bytes[HEADER_LEN..]))
+    Ok((version, statement, &bytes[HEADER_LEN..]))
 }
 
 fn decode<T: CanonicalDeserialize>(what: &'static str, reader: &mut &[u8]) -> Result<T, ZkError> {
@@ -107,6 +124,42 @@ fn decode_proof_points(reader: &mut &[u8]) -> Result<ark_groth16::Proof<Bn254>, 
         a: checked_g1("proof.A", proof.a)?,
         b: checked_g2("proof.B", proof.b)?,
         c: checked_g1("proof.C", proof.c)?,
+    })
+}
+
+/// A compressed verifying key: decompressed without arkworks' checks, then each point
+/// checked on its curve and in its subgroup (G2 with the fast test, as for proofs).
+fn decode_verifying_key(reader: &mut &[u8]) -> Result<ark_groth16::VerifyingKey<Bn254>, ZkError> {
+    // alpha (32 bytes) and three G2 points (64 each), then the IC count (u64 LE): refuse a
+    // count the rest cannot hold before arkworks allocates for it.
+    const COUNT_AT: usize = 32 + 3 * 64;
+    let count = reader
+        .get(COUNT_AT..COUNT_AT + 8)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u64::from_le_bytes);
+    let room = reader.len().saturating_sub(COUNT_AT + 8) / 32;
+    if count.is_some_and(|count| count > room as u64) {
+        return Err(ZkError::Malformed {
+            what: "verifying key",
+            reason: "an input-point count larger than the rest of the key can hold",
+        });
+    }
+    let key: ark_groth16::VerifyingKey<Bn254> =
+        CanonicalDeserialize::deserialize_with_mode(&mut *reader, Compress::Yes, Validate::No)
+            .map_err(|source| ZkError::Decode {
+                what: "verifying key",
+                source,
+            })?;
+    Ok(ark_groth16::VerifyingKey {
+        alpha_g1: checked_g1("verifying key alpha_g1", key.alpha_g1)?,
+        beta_g2: checked_g2("verifying key beta_g2", key.beta_g2)?,
+        gamma_g2: checked_g2("verifying key gamma_g2", key.gamma_g2)?,
+        delta_g2: checked_g2("verifying key delta_g2", key.delta_g2)?,
+        gamma_abc_g1: key
+            .gamma_abc_g1
+            .into_iter()
+            .map(|point| checked_g1("verifying key gamma_abc_g1", point))
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -133,28 +186,62 @@ fn not_json(what: &'static str, bytes: &[u8]) -> Result<(), ZkError> {
 }
 
 impl ProvingKey {
-    /// Binary form.
+    /// Binary form, hashed (what `setup` writes): fast to load, larger than
+    /// [`ProvingKey::to_compact_bytes`]. See [`proving_key`] for what the digest protects.
+    ///
+    /// # Layout
+    /// `"CNCL" ‖ 0x02 ‖ 0x01 ‖ statement (3 bytes) ‖ body length (u64, little-endian) ‖
+    /// SHA-256("conclave/groth16/proving-key/v2\0" ‖ the 9 bytes before ‖ body) ‖ body`,
+    /// where body is `ark_groth16::ProvingKey` serialized uncompressed.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = versioned_header(PROVING_KEY_VERSION, ObjectKind::ProvingKey, self.statement);
+        proving_key::write_hashed(header, &self.key)
+    }
+
+    /// Compact binary form (format version 1): half the size of [`ProvingKey::to_bytes`],
+    /// every point decompressed and checked on load.
     ///
     /// # Layout
     /// `"CNCL" ‖ 0x01 ‖ 0x01 ‖ statement (3 bytes) ‖ ark_groth16::ProvingKey (compressed)`.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_compact_bytes(&self) -> Vec<u8> {
         let mut bytes = header(ObjectKind::ProvingKey, self.statement);
-        self.key
-            .serialize_compressed(&mut bytes)
-            .expect("serializing into a Vec cannot fail");
+        proving_key::write_compact(&mut bytes, &self.key);
         bytes
     }
 
-    /// Decodes [`ProvingKey::to_bytes`], validating every point.
+    /// Decodes [`ProvingKey::to_bytes`] (checking its digest) or
+    /// [`ProvingKey::to_compact_bytes`] (checking every point).
     ///
     /// # Errors
-    /// Truncated or garbled data, wrong kind or version, invalid points, trailing bytes.
+    /// Truncated or garbled data, wrong kind or version, a digest that does not match
+    /// ([`ZkError::DigestMismatch`]), invalid points, trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
-        not_json("proving key", bytes)?;
-        let (statement, mut rest) = read_header(ObjectKind::ProvingKey, bytes)?;
-        let key = decode("proving key", &mut rest)?;
-        finish("proving key", rest)?;
+        const WHAT: &str = "proving key";
+        not_json(WHAT, bytes)?;
+        let (version, statement, rest) = read_versioned_header(
+            ObjectKind::ProvingKey,
+            &[FORMAT_VERSION, PROVING_KEY_VERSION],
+            bytes,
+        )?;
+        let key = if version == PROVING_KEY_VERSION {
+            proving_key::read_hashed(WHAT, &bytes[..HEADER_LEN], rest)?
+        } else {
+            let (key, rest) = proving_key::read_compact(WHAT, rest)?;
+            finish(WHAT, rest)?;
+            key
+        };
+        check_input_count(statement, key.vk.gamma_abc_g1.len())?;
         Ok(ProvingKey { statement, key })
+    }
+
+    /// Checks that every point of the key is on its curve and in its subgroup: what
+    /// loading a compact key does, and what [`ProvingKey::from_bytes`] skips for a hashed
+    /// key whose digest matches. Worth it for a hashed key of unknown origin.
+    ///
+    /// # Errors
+    /// [`ZkError::NotOnCurve`] or [`ZkError::NotInSubgroup`].
+    pub fn validate(&self) -> Result<(), ZkError> {
+        proving_key::validate(&self.key)
     }
 }
 
@@ -179,7 +266,7 @@ impl VerifyingKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
         not_json("verifying key", bytes)?;
         let (statement, mut rest) = read_header(ObjectKind::VerifyingKey, bytes)?;
-        let key: ark_groth16::VerifyingKey<ark_bn254::Bn254> = decode("verifying key", &mut rest)?;
+        let key = decode_verifying_key(&mut rest)?;
         finish("verifying key", rest)?;
         check_input_count(statement, key.gamma_abc_g1.len())?;
         Ok(VerifyingKey::new(statement, key))

@@ -1,11 +1,15 @@
-//! circomlib's Poseidon parameters for widths 2 to 17, parsed once from the embedded
-//! circomlibjs constants file (`constants.json`, copied verbatim from circomlibjs 0.1.7).
+//! circomlib's Poseidon parameters for widths 2 to 17.
+//!
+//! The source is the circomlibjs constants file (`constants.json`, copied verbatim from
+//! circomlibjs 0.1.7). The build script (`circuits/build.rs`) turns its hex strings into a
+//! binary table of little-endian integers; each width's parameters are made from the table
+//! the first time that width is used (one Montgomery multiplication per constant, no text
+//! parsing at start-up). The tests check the table against the JSON parsed independently.
 
 use std::sync::OnceLock;
 
 use ark_bn254::Fr;
-use ark_ff::PrimeField;
-use num_bigint::BigUint;
+use ark_ff::{BigInt, PrimeField};
 
 use crate::ZkError;
 
@@ -26,14 +30,6 @@ pub struct Params {
     mds: Vec<Vec<Fr>>,
 }
 
-#[derive(serde::Deserialize)]
-struct ConstantsFile {
-    #[serde(rename = "C")]
-    round_constants: Vec<Vec<String>>,
-    #[serde(rename = "M")]
-    mds: Vec<Vec<Vec<String>>>,
-}
-
 impl Params {
     /// The parameters for hashing `count` inputs (width `count + 1`).
     ///
@@ -43,7 +39,8 @@ impl Params {
         if !(1..=MAX_INPUTS).contains(&count) {
             return Err(ZkError::UnsupportedArity { count });
         }
-        Ok(&all()[count - 1])
+        static PARAMS: [OnceLock<Params>; MAX_INPUTS] = [const { OnceLock::new() }; MAX_INPUTS];
+        Ok(PARAMS[count - 1].get_or_init(|| load(count + 1)))
     }
 
     /// State width t.
@@ -85,56 +82,98 @@ impl Params {
     }
 }
 
-fn all() -> &'static [Params] {
-    static PARAMS: OnceLock<Vec<Params>> = OnceLock::new();
-    PARAMS.get_or_init(|| {
-        let file: ConstantsFile = serde_json::from_str(include_str!("constants.json"))
-            .expect("embedded circomlibjs constants are valid JSON (tested)");
-        file.round_constants
-            .iter()
-            .zip(&file.mds)
-            .zip(PARTIAL_ROUNDS)
-            .map(|((constants, mds), partial_rounds)| Params {
-                width: mds.len(),
-                partial_rounds,
-                round_constants: constants.iter().map(|c| parse_hex(c)).collect(),
-                mds: mds
-                    .iter()
-                    .map(|row| row.iter().map(|c| parse_hex(c)).collect())
-                    .collect(),
-            })
-            .collect()
-    })
+/// `circuits/build.rs`'s table: per width, round constants then the MDS matrix, each
+/// value 32 bytes little-endian.
+static TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/poseidon_constants.bin"));
+
+const VALUE_LEN: usize = 32;
+
+/// Number of table values (round constants and MDS entries) of width `t`.
+fn values_of_width(t: usize) -> usize {
+    t * (FULL_ROUNDS + PARTIAL_ROUNDS[t - 2]) + t * t
 }
 
-fn parse_hex(text: &str) -> Fr {
-    let digits = text.strip_prefix("0x").unwrap_or(text);
-    let integer = BigUint::parse_bytes(digits.as_bytes(), 16)
-        .expect("embedded circomlibjs constants are hex integers (tested)");
-    debug_assert!(integer < BigUint::from(Fr::MODULUS));
-    Fr::from(integer)
+/// The parameters of width `t` (2 ≤ t ≤ 17), read from [`TABLE`].
+fn load(t: usize) -> Params {
+    let offset: usize = (2..t).map(values_of_width).sum::<usize>() * VALUE_LEN;
+    let partial_rounds = PARTIAL_ROUNDS[t - 2];
+    let constants = t * (FULL_ROUNDS + partial_rounds);
+    let mut values = TABLE[offset..offset + values_of_width(t) * VALUE_LEN]
+        .chunks_exact(VALUE_LEN)
+        .map(element);
+    let round_constants = values.by_ref().take(constants).collect();
+    let mds = (0..t).map(|_| values.by_ref().take(t).collect()).collect();
+    Params {
+        width: t,
+        partial_rounds,
+        round_constants,
+        mds,
+    }
+}
+
+fn element(bytes: &[u8]) -> Fr {
+    let mut limbs = [0u64; 4];
+    for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
+        *limb = u64::from_le_bytes(chunk.try_into().expect("chunks_exact(8) yields 8 bytes"));
+    }
+    Fr::from_bigint(BigInt::new(limbs))
+        .expect("circomlibjs constants are below the field modulus (tested against the JSON)")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_bigint::BigUint;
+
+    /// The constants file, parsed with serde and `num-bigint`: the reference the binary
+    /// table is checked against.
+    #[derive(serde::Deserialize)]
+    struct ConstantsFile {
+        #[serde(rename = "C")]
+        round_constants: Vec<Vec<String>>,
+        #[serde(rename = "M")]
+        mds: Vec<Vec<Vec<String>>>,
+    }
+
+    fn reference(text: &str) -> Fr {
+        let digits = text.strip_prefix("0x").unwrap();
+        let integer = BigUint::parse_bytes(digits.as_bytes(), 16).unwrap();
+        assert!(integer < BigUint::from(Fr::MODULUS));
+        // Through the decimal form, as `field::parse_decimal` reads user input.
+        crate::field::parse_decimal("constant", &integer.to_string()).unwrap()
+    }
 
     #[test]
-    fn every_width_has_consistent_parameters() {
+    fn the_table_holds_exactly_the_json_constants() {
+        let raw: ConstantsFile = serde_json::from_str(include_str!("constants.json")).unwrap();
+        assert_eq!(raw.round_constants.len(), MAX_INPUTS);
+        let total: usize = (2..=MAX_INPUTS + 1).map(values_of_width).sum();
+        assert_eq!(TABLE.len(), total * VALUE_LEN, "no value more or less");
         for count in 1..=MAX_INPUTS {
             let params = Params::for_inputs(count).unwrap();
             assert_eq!(params.width(), count + 1);
+            assert_eq!(params.partial_rounds(), PARTIAL_ROUNDS[count - 1]);
+            let expected: Vec<Fr> = raw.round_constants[count - 1]
+                .iter()
+                .map(|c| reference(c))
+                .collect();
+            assert_eq!(expected.len(), params.width() * params.rounds());
             assert_eq!(
-                params.round_constants.len(),
-                params.width() * params.rounds()
+                params.round_constants,
+                expected,
+                "round constants of t = {}",
+                count + 1
             );
-            assert!(params.mds().iter().all(|row| row.len() == params.width()));
-            let modulus = BigUint::from(Fr::MODULUS);
-            let raw: ConstantsFile = serde_json::from_str(include_str!("constants.json")).unwrap();
-            for text in &raw.round_constants[count - 1] {
-                let digits = text.strip_prefix("0x").unwrap();
-                assert!(BigUint::parse_bytes(digits.as_bytes(), 16).unwrap() < modulus);
-            }
+            let expected: Vec<Vec<Fr>> = raw.mds[count - 1]
+                .iter()
+                .map(|row| row.iter().map(|c| reference(c)).collect())
+                .collect();
+            assert_eq!(
+                params.mds(),
+                expected.as_slice(),
+                "MDS of t = {}",
+                count + 1
+            );
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use ark_serialize::CanonicalSerialize;
 use conclave_circuits::formats::snarkjs;
 use conclave_circuits::groth16::{self, Proof, ProvingKey, VerifyingKey};
 use conclave_circuits::{Bounds, Direction, Opening, Statement, ZkError};
@@ -103,6 +104,19 @@ fn binary_probe_table() {
         );
     }
     assert!(VerifyingKey::from_bytes(&[vk_bytes.clone(), vec![1]].concat()).is_err());
+    // A hostile input-point count is refused before anything is allocated for it.
+    let count_at = 9 + 32 + 3 * 64;
+    for count in [u64::MAX, 1 << 40, 4] {
+        let mut bytes = vk_bytes.clone();
+        bytes[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
+        assert!(
+            matches!(
+                VerifyingKey::from_bytes(&bytes),
+                Err(ZkError::Malformed { .. })
+            ),
+            "count {count}"
+        );
+    }
 }
 
 /// A binary proof whose B is a valid twist point outside G2 (and one whose A is the
@@ -262,6 +276,125 @@ fn golden_files_still_decode_and_verify() {
     }
     let expected_id = std::fs::read_to_string(dir.join("threshold32.vk.id")).unwrap();
     assert_eq!(vk.id().to_hex(), expected_id.trim());
+}
+
+/// A proving key written before format version 2 (compact, by the code of 2026-12-02:
+/// `conclave zk setup --statement threshold --bits 32 --danger-seed 21`, the same key as
+/// `fixture()`) still loads, fully checked, and its proofs verify under the golden key.
+#[test]
+fn version_1_proving_keys_still_load_and_prove() {
+    let dir = golden_dir();
+    let old = std::fs::read(dir.join("threshold32.v1.pk")).unwrap();
+    assert_eq!(&old[..6], b"CNCL\x01\x01", "a version 1 proving key");
+    let pk = ProvingKey::decode(&old).unwrap();
+    let vk = VerifyingKey::decode(&std::fs::read(dir.join("threshold32.vk")).unwrap()).unwrap();
+    assert_eq!(pk.verifying_key().id(), vk.id());
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let proof = groth16::prove(
+        &pk,
+        &Opening::random(700, &mut rng),
+        Bounds::Threshold(650),
+        &mut rng,
+    )
+    .unwrap();
+    groth16::verify(&vk, &proof).unwrap();
+    // The compact writer still writes exactly that format.
+    assert_eq!(pk.to_compact_bytes(), old);
+    // And the key converts to the hashed form and back without change.
+    let hashed = pk.to_bytes();
+    assert_eq!(&hashed[..6], b"CNCL\x02\x01");
+    assert_eq!(
+        ProvingKey::from_bytes(&hashed).unwrap().to_compact_bytes(),
+        old
+    );
+}
+
+/// The hashed (version 2) proving key: round trip, then a probe table of damage, each
+/// refused with the error that names it.
+#[test]
+fn hashed_proving_keys_round_trip_and_refuse_damage() {
+    let (pk, vk, _) = fixture();
+    let good = pk.to_bytes();
+    assert_eq!(good[4], 2, "setup writes format version 2");
+    // header 9, length 8, digest 32, then the uncompressed body.
+    assert_eq!(good.len(), 9 + 8 + 32 + pk.ark().uncompressed_size());
+    let back = ProvingKey::from_bytes(&good).unwrap();
+    assert_eq!(back.ark(), pk.ark());
+    assert_eq!(back.statement(), pk.statement());
+    assert_eq!(back.verifying_key().id(), vk.id());
+    back.validate().unwrap();
+    // The JSON form wraps the same bytes.
+    assert_eq!(
+        ProvingKey::decode(pk.to_json().as_bytes()).unwrap().ark(),
+        pk.ark()
+    );
+
+    let flipped = |index: usize| {
+        let mut bytes = good.clone();
+        bytes[index] ^= 0x01;
+        bytes
+    };
+    let body = 9 + 8 + 32;
+    let digest_mismatch = [
+        ("a flipped byte in the body", flipped(body + 100)),
+        ("a flipped byte in the last point", flipped(good.len() - 1)),
+        ("a flipped byte in the recorded SHA-256", flipped(9 + 8 + 5)),
+        ("another (valid) statement in the header", {
+            let mut bytes = good.clone();
+            bytes[7] = 16;
+            bytes
+        }),
+    ];
+    for (label, bytes) in digest_mismatch {
+        match ProvingKey::from_bytes(&bytes) {
+            Err(ZkError::DigestMismatch { what }) => assert_eq!(what, "proving key"),
+            other => panic!("{label}: expected DigestMismatch, got {:?}", other.err()),
+        }
+    }
+    let error = ProvingKey::from_bytes(&flipped(body))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("damaged or was altered") && error.contains("SHA-256"),
+        "{error}"
+    );
+
+    let malformed = [
+        ("truncated in the digest", good[..9 + 20].to_vec()),
+        ("truncated in the body", good[..good.len() / 2].to_vec()),
+        ("one byte short", good[..good.len() - 1].to_vec()),
+        ("a trailing byte", [good.clone(), vec![0]].concat()),
+        ("a length field one too large", {
+            let mut bytes = good.clone();
+            bytes[9] ^= 0x01;
+            bytes
+        }),
+    ];
+    for (label, bytes) in malformed {
+        assert!(
+            matches!(
+                ProvingKey::from_bytes(&bytes),
+                Err(ZkError::Malformed { .. })
+            ),
+            "{label}: {:?}",
+            ProvingKey::from_bytes(&bytes).err()
+        );
+    }
+    let mut future = good.clone();
+    future[4] = 3;
+    assert!(matches!(
+        ProvingKey::from_bytes(&future),
+        Err(ZkError::UnsupportedVersion {
+            found: 3,
+            supported: 2,
+            ..
+        })
+    ));
+    assert!(matches!(
+        ProvingKey::from_bytes(&vk.to_bytes()),
+        Err(ZkError::WrongKind { .. })
+    ));
 }
 
 /// Rewrites the golden files (only when a format version changes on purpose):
