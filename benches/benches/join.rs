@@ -1,7 +1,9 @@
 //! Criterion benchmarks of the private join (`conclave_mpc::join`): id exponentiations
-//! per second (hash to Ristretto255 + constant-time scalar multiplication + compression)
-//! on one and two rayon threads, the relay step (decompress + multiply + compress), and
-//! a whole join of 2 × 100,000 ids (50 % overlap) with both parties in one process.
+//! per second (hash to Ristretto255 + two constant-time scalar multiplications +
+//! compressions per id: the layer-1 key and the blinding) on one and two rayon threads,
+//! the relay step (decompress + multiply + compress, for the layer-1 and the blinded
+//! set), and a whole join of 2 × 100,000 ids (50 % overlap) with both parties in one
+//! process. Throughput is counted in exponentiations.
 //!
 //! `CONCLAVE_JOIN_MILLION=1` additionally times one join of 1,000,000 × 1,000,000 ids
 //! (outside criterion: one run, printed).
@@ -9,8 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use conclave_mpc::join::{memory, JoinLimits, Relayed, Start};
-use conclave_mpc::PartyId;
+use conclave_mpc::join::{memory, JoinLimits, JoinParty, Step};
+use conclave_mpc::PartyId as Party;
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -39,7 +41,7 @@ fn exponentiate(c: &mut Criterion) {
     const IDS: usize = 10_000;
     let mut g = c.benchmark_group("join/exponentiate");
     g.sampling_mode(SamplingMode::Flat);
-    g.throughput(Throughput::Elements(IDS as u64));
+    g.throughput(Throughput::Elements(2 * IDS as u64));
     let input = ids(1, IDS, 0);
     for threads in [1, 2] {
         let pool = pool(threads);
@@ -47,31 +49,37 @@ fn exponentiate(c: &mut Criterion) {
             let mut rng = ChaCha20Rng::seed_from_u64(1);
             b.iter(|| {
                 pool.install(|| {
-                    Start::new(PartyId(1), 2, input, JoinLimits::default(), &mut rng)
+                    JoinParty::new(Party(1), 2, input, JoinLimits::default(), &mut rng)
                         .expect("start")
                 })
             });
         });
     }
-    // Relay: decompress a received set, multiply by our key, compress (one thread).
+    // Relay: decompress a received set (keyed and blinded), multiply by our key,
+    // compress (one thread).
     let pool1 = pool(1);
     g.bench_function(BenchmarkId::new("relay/threads", 1), |b| {
         b.iter_batched(
             || {
                 let mut rng = ChaCha20Rng::seed_from_u64(2);
-                let (_, msg) = Start::new(PartyId(1), 2, &input, JoinLimits::default(), &mut rng)
-                    .expect("start")
-                    .start(&mut rng);
-                let (relay, _) =
-                    Start::new(PartyId(2), 2, &input[..1], JoinLimits::default(), &mut rng)
+                let (_, msgs) =
+                    JoinParty::new(Party(1), 2, &input, JoinLimits::default(), &mut rng)
                         .expect("start")
                         .start(&mut rng);
-                (relay, msg.bytes)
+                let (state, _) =
+                    JoinParty::new(Party(2), 2, &input[..1], JoinLimits::default(), &mut rng)
+                        .expect("start")
+                        .start(&mut rng);
+                (state, msgs, rng)
             },
-            |(relay, bytes)| {
-                pool1.install(|| match relay.receive(PartyId(1), &bytes) {
-                    Ok(Relayed::Collect(c, out)) => (c, out),
-                    _ => unreachable!("two parties: the first relay completes the set"),
+            |(state, msgs, mut rng)| {
+                let refs: Vec<(Party, &[u8])> = msgs
+                    .iter()
+                    .map(|m| (Party(1), m.bytes.as_slice()))
+                    .collect();
+                pool1.install(|| match state.receive(&refs, &mut rng) {
+                    Ok(Step::Continue(s, out)) => (s, out),
+                    _ => unreachable!("two parties: exchange 1 continues"),
                 })
             },
             BatchSize::PerIteration,
@@ -85,7 +93,9 @@ fn join(c: &mut Criterion) {
     let mut g = c.benchmark_group("join/two-parties");
     g.sampling_mode(SamplingMode::Flat);
     g.measurement_time(Duration::from_secs(30));
-    g.throughput(Throughput::Elements(2 * IDS as u64));
+    // Exponentiations: 3 per own id, 2 per id of the other party, 1 per row of the union
+    // at each party: 5 × 200,000 + 2 × 150,000.
+    g.throughput(Throughput::Elements(13 * IDS as u64));
     let sets = vec![ids(1, IDS, IDS / 2), ids(2, IDS, IDS / 2)];
     g.bench_with_input(BenchmarkId::new("ids-each", IDS), &sets, |b, sets| {
         let mut seed = 0;
@@ -100,8 +110,8 @@ fn join(c: &mut Criterion) {
     g.finish();
 }
 
-/// One timed join of 1M × 1M ids (50 % overlap), printed; opt-in because it takes about
-/// a minute.
+/// One timed join of 1M × 1M ids (50 % overlap), printed; opt-in because it takes
+/// several minutes.
 fn million() {
     const IDS: usize = 1_000_000;
     let sets = vec![ids(1, IDS, IDS / 2), ids(2, IDS, IDS / 2)];
@@ -112,7 +122,7 @@ fn million() {
     assert_eq!(outs[0].len(), IDS + IDS / 2);
     println!(
         "join/two-parties/ids-each/{IDS}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
-        4.0 * IDS as f64 / secs,
+        13.0 * IDS as f64 / secs,
         rayon::current_num_threads()
     );
 }

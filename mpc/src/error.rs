@@ -121,6 +121,9 @@ pub enum Error {
     /// connection).
     #[error(transparent)]
     Job(#[from] crate::jobs::JobError),
+    /// A private join failed at this party (e.g. a duplicate id); see [`crate::join`].
+    #[error(transparent)]
+    Join(crate::join::JoinError),
     /// A result record that cannot be built or does not verify.
     #[error(transparent)]
     Record(#[from] conclave_record::Error),

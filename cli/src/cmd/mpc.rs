@@ -60,7 +60,8 @@ pub enum Command {
         /// This party's id.
         #[arg(long)]
         party: u32,
-        /// The job file (stats.toml, score.toml or bench.toml).
+        /// The job file (stats.toml, score.toml, join-stats.toml or bench.toml; with
+        /// `join = "<id column>"` the job runs over a private join of every party's CSV).
         #[arg(long)]
         job: PathBuf,
         /// This party's private input (CSV).

@@ -94,6 +94,8 @@ pub fn bench<T: Transport>(engine: &mut Engine<T>, job: &BenchJob) -> Result<Val
         &StatsJob {
             bits: 32,
             threshold: 650,
+            party: None,
+            column: None,
         },
         &values,
         &ClientShares::none(),

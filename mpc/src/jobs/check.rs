@@ -87,6 +87,14 @@ pub enum JobError {
         /// The declared width.
         bits: u32,
     },
+    /// A value of a column the job sums or compares as an integer is not an integer.
+    #[error("column {column:?}, data row {row} (0-based): not an integer; this job takes whole numbers in that column")]
+    NotAnInteger {
+        /// The column.
+        column: String,
+        /// The data row (0-based).
+        row: usize,
+    },
     /// A public number of the job that cannot be encoded at the job's width.
     #[error("{what} = {value} does not fit the job's fixed point or bit width")]
     NumberOutOfRange {
@@ -124,6 +132,15 @@ impl JobFile {
     ) -> Result<(), JobError> {
         let exists = |p: u32| (1..=parties).contains(&(p as usize));
         match (&self.job, input) {
+            (job, JobInput::Table { columns, rows }) if self.join.is_some() => {
+                super::joined::validate(job, parties, me, columns, rows)?;
+            }
+            (job, _) if self.join.is_some() && !matches!(job, Job::Bench { .. }) => {
+                return Err(JobError::InputKind {
+                    job: job.name(),
+                    expected: super::input::expected_kind(self),
+                })
+            }
             (Job::Stats { stats }, JobInput::Values(values)) => {
                 check_range(i128::from(stats.threshold), stats.bits).map_err(|_| {
                     JobError::NumberOutOfRange {
@@ -166,7 +183,7 @@ impl JobFile {
             (job, _) => {
                 return Err(JobError::InputKind {
                     job: job.name(),
-                    expected: super::input::expected_kind(job),
+                    expected: super::input::expected_kind(self),
                 })
             }
         }

@@ -1,6 +1,10 @@
 //! One party's private input to a job: integers for `stats`, a table keyed by applicant
-//! id for `score`, nothing for `bench`; parsed from CSV, hashed into the party's input
-//! commitment by [`JobInput::canonical_bytes`].
+//! id for `score`, nothing for `bench`; with a private join (`join = "<column>"`), a
+//! table keyed by the named id column for `stats`, `score` and `join-stats`. Parsed from
+//! CSV, hashed into the party's input commitment by [`JobInput::canonical_bytes`].
+//!
+//! Join ids are normalised by [`normalize_id`] (trimmed, ASCII letters upper-cased), so
+//! ` c-17` at one bank and `C-17` at another are the same customer.
 
 use super::{Job, JobError, JobFile};
 use crate::Error;
@@ -27,12 +31,26 @@ impl std::fmt::Debug for JobInput {
 }
 
 /// What input `job` takes, in words (for errors).
-pub(crate) fn expected_kind(job: &Job) -> &'static str {
-    match job {
-        Job::Stats { .. } => "a CSV of integers",
-        Job::Score { .. } => "a CSV table with an `id` column",
-        Job::Bench { .. } => "no input",
+pub(crate) fn expected_kind(job: &JobFile) -> &'static str {
+    match (&job.job, &job.join) {
+        (Job::Bench { .. }, _) => "no input",
+        (_, Some(_)) => "a CSV table with the join column named by `join`",
+        (Job::Stats { .. }, None) => "a CSV of integers",
+        (Job::Score { .. }, None) => "a CSV table with an `id` column",
+        (Job::JoinStats { .. }, None) => "a CSV table with the join column (set `join`)",
     }
+}
+
+/// The normal form of a join id: leading and trailing whitespace removed, ASCII letters
+/// upper-cased; other bytes (digits, punctuation, non-ASCII letters) are kept as they
+/// are (no Unicode normalisation). `None` for an id that is empty after trimming or
+/// holds a control character.
+pub fn normalize_id(raw: &str) -> Option<String> {
+    let id = raw.trim();
+    if id.is_empty() || id.chars().any(char::is_control) {
+        return None;
+    }
+    Some(id.to_ascii_uppercase())
 }
 
 impl JobInput {
@@ -44,7 +62,9 @@ impl JobInput {
     pub fn absent(job: &JobFile, has_client_shares: bool) -> Result<JobInput, JobError> {
         match &job.job {
             Job::Bench { .. } => Ok(JobInput::None),
-            Job::Stats { .. } if has_client_shares => Ok(JobInput::Values(Vec::new())),
+            Job::Stats { .. } if has_client_shares && job.join.is_none() => {
+                Ok(JobInput::Values(Vec::new()))
+            }
             other => Err(JobError::MissingInput { job: other.name() }),
         }
     }
@@ -55,10 +75,11 @@ impl JobInput {
     /// # Errors
     /// [`Error::BadFile`] naming `what` and the line.
     pub fn parse_csv(job: &JobFile, text: &str, what: &str) -> Result<JobInput, Error> {
-        match &job.job {
-            Job::Stats { .. } => parse_values(text, what),
-            Job::Score { .. } => parse_table(text, what),
-            Job::Bench { .. } => Ok(JobInput::None),
+        match (&job.job, &job.join) {
+            (Job::Bench { .. }, _) => Ok(JobInput::None),
+            (_, Some(column)) => parse_joined_table(text, what, column),
+            (Job::Stats { .. }, None) => parse_values(text, what),
+            (Job::Score { .. } | Job::JoinStats { .. }, None) => parse_table(text, what),
         }
     }
 
@@ -140,4 +161,103 @@ fn parse_table(text: &str, what: &str) -> Result<JobInput, Error> {
         rows.push((fields[0].to_string(), values));
     }
     Ok(JobInput::Table { columns, rows })
+}
+
+/// A table whose id column is `join` (anywhere in the header); ids normalised
+/// ([`normalize_id`]); every other column numeric. Errors name the row, never an id.
+fn parse_joined_table(text: &str, what: &str, join: &str) -> Result<JobInput, Error> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .ok_or_else(|| {
+            Error::bad_file(
+                what,
+                format!("empty file; expected a header with the join column `{join}`"),
+            )
+        })?
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
+    let Some(id_at) = header.iter().position(|c| c == join) else {
+        return Err(Error::bad_file(
+            what,
+            format!("the header has no join column `{join}` (columns: {header:?})"),
+        ));
+    };
+    let columns: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != id_at)
+        .map(|(_, c)| c.clone())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != header.len() {
+            return Err(Error::bad_file(
+                what,
+                format!(
+                    "row {}: {} fields, header has {}",
+                    i + 2,
+                    fields.len(),
+                    header.len()
+                ),
+            ));
+        }
+        let id = normalize_id(fields[id_at]).ok_or_else(|| {
+            Error::bad_file(
+                what,
+                format!(
+                    "row {}: the `{join}` id is empty or holds a control character",
+                    i + 2
+                ),
+            )
+        })?;
+        let values = fields
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != id_at)
+            .map(|(_, f)| f.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(|| Error::bad_file(what, format!("row {}: non-numeric value", i + 2)))?;
+        rows.push((id, values));
+    }
+    Ok(JobInput::Table { columns, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn join_ids_are_normalised() {
+        assert_eq!(normalize_id("  c-17\t").as_deref(), Some("C-17"));
+        assert_eq!(normalize_id("Ünï-3").as_deref(), Some("ÜNï-3"));
+        assert_eq!(normalize_id("   "), None);
+        assert_eq!(normalize_id("a\u{0}b"), None);
+    }
+
+    #[test]
+    fn joined_tables_take_the_id_column_anywhere() {
+        let job = JobFile::from_toml(
+            "version = 1\njob = \"stats\"\njoin = \"customer_id\"\n[stats]\nparty = 1\ncolumn = \"debt\"\nthreshold = 5\n",
+            "j",
+        )
+        .unwrap();
+        let input =
+            JobInput::parse_csv(&job, "debt,customer_id\n5, c1 \n7,C2\n", "in.csv").unwrap();
+        let JobInput::Table { columns, rows } = input else {
+            panic!("a table")
+        };
+        assert_eq!(columns, ["debt"]);
+        assert_eq!(
+            rows,
+            [("C1".to_string(), vec![5.0]), ("C2".to_string(), vec![7.0])]
+        );
+        let err = JobInput::parse_csv(&job, "id,debt\n1,2\n", "in.csv").unwrap_err();
+        assert!(err.to_string().contains("customer_id"), "{err}");
+        let err = JobInput::parse_csv(&job, "customer_id,debt\n ,2\n", "in.csv").unwrap_err();
+        assert!(err.to_string().contains("row 2"), "{err}");
+    }
 }

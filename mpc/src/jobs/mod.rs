@@ -1,6 +1,8 @@
 //! Ready-made jobs, one module each: [`stats`] (aggregate statistics over all parties'
 //! values), [`score`] (a linear score over vertically partitioned data, decisions
-//! revealed only to the lender) and [`bench`] (timings); [`input`] parses a party's CSV,
+//! revealed only to the lender), [`joined`] (`stats` and `score` over a private join,
+//! and `join-stats`: aggregates over the customers every party holds) and [`bench`]
+//! (timings); [`input`] parses a party's CSV,
 //! [`shares`] holds client-input shares, [`check`] validates a job against the party
 //! config and this party's input before any connection is opened. This module owns the
 //! job file ([`JobFile`], a serde-tagged [`Job`]), its canonical digest, and the signed
@@ -13,6 +15,7 @@
 pub mod bench;
 pub mod check;
 pub mod input;
+pub mod joined;
 pub mod score;
 pub mod shares;
 pub mod stats;
@@ -31,7 +34,8 @@ use crate::{Error, PartyId};
 
 pub use bench::{bench, BenchJob};
 pub use check::{JobError, PrivateSink};
-pub use input::JobInput;
+pub use input::{normalize_id, JobInput};
+pub use joined::{Column, JoinStatsJob};
 pub use score::{Feature, ScoreJob};
 pub use shares::{ClientShares, SHARES_VERSION};
 pub use stats::{stats, StatsJob};
@@ -57,6 +61,10 @@ pub struct JobFile {
     /// Human description, copied into the result record.
     #[serde(default)]
     pub description: String,
+    /// Private join: the id column of every party's CSV. The job then runs over the
+    /// rows every party holds, found by [`crate::join`] without revealing the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<String>,
     /// The job and its parameters.
     #[serde(flatten)]
     pub job: Job,
@@ -81,15 +89,23 @@ pub enum Job {
         /// Its parameters.
         bench: BenchJob,
     },
+    /// `job = "join-stats"` with a `[join-stats]` section (needs `join`).
+    #[serde(rename = "join-stats")]
+    JoinStats {
+        /// Its parameters.
+        #[serde(rename = "join-stats")]
+        join_stats: JoinStatsJob,
+    },
 }
 
 impl Job {
-    /// The value of the `job` key: `"stats"`, `"score"` or `"bench"`.
+    /// The value of the `job` key: `"stats"`, `"score"`, `"bench"` or `"join-stats"`.
     pub fn name(&self) -> &'static str {
         match self {
             Job::Stats { .. } => "stats",
             Job::Score { .. } => "score",
             Job::Bench { .. } => "bench",
+            Job::JoinStats { .. } => "join-stats",
         }
     }
 
@@ -97,7 +113,7 @@ impl Job {
     pub fn private_outputs_to(&self) -> Option<PartyId> {
         match self {
             Job::Score { score } => Some(PartyId(score.lender)),
-            Job::Stats { .. } | Job::Bench { .. } => None,
+            Job::Stats { .. } | Job::Bench { .. } | Job::JoinStats { .. } => None,
         }
     }
 
@@ -115,11 +131,15 @@ struct CanonicalJob<'a> {
     job: &'static str,
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    join: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     stats: Option<&'a StatsJob>,
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<&'a ScoreJob>,
     #[serde(skip_serializing_if = "Option::is_none")]
     bench: Option<&'a BenchJob>,
+    #[serde(rename = "join-stats", skip_serializing_if = "Option::is_none")]
+    join_stats: Option<&'a JoinStatsJob>,
 }
 
 impl JobFile {
@@ -133,8 +153,8 @@ impl JobFile {
             Error::bad_file(
                 what,
                 format!(
-                    "not a valid job file: {e} (jobs are stats, score, bench, each with a \
-                     section of its name; see docs/formats.md)"
+                    "not a valid job file: {e} (jobs are stats, score, bench, join-stats, each \
+                     with a section of its name; see docs/formats.md)"
                 ),
             )
         })?;
@@ -155,6 +175,7 @@ impl JobFile {
                     && !score.features.is_empty()
             }
             Job::Bench { bench } => (2..=40).contains(&bench.comparison_bits),
+            Job::JoinStats { join_stats } => join_stats.in_range(),
         };
         if !ok {
             return Err(Error::bad_file(
@@ -165,6 +186,7 @@ impl JobFile {
                 ),
             ));
         }
+        joined::check_join_keys(&job).map_err(|reason| Error::bad_file(what, reason))?;
         Ok(job)
     }
 
@@ -172,21 +194,26 @@ impl JobFile {
     ///
     /// # Layout
     /// `SHA-256("conclave-mpc-job-v1" || 0x00 || JSON)` where the JSON object has the
-    /// keys `version, job, description, <job section>` in this order (compact, serde_json
-    /// number formatting), as format 1 has always hashed it.
+    /// keys `version, job, description, [join,] <job section>` in this order (compact,
+    /// serde_json number formatting; `join` and the optional keys of a section only when
+    /// set), as format 1 has always hashed it.
     pub fn digest(&self) -> [u8; 32] {
-        let (stats, score, bench) = match &self.job {
-            Job::Stats { stats } => (Some(stats), None, None),
-            Job::Score { score } => (None, Some(score), None),
-            Job::Bench { bench } => (None, None, Some(bench)),
-        };
+        let (mut stats, mut score, mut bench, mut join_stats) = (None, None, None, None);
+        match &self.job {
+            Job::Stats { stats: s } => stats = Some(s),
+            Job::Score { score: s } => score = Some(s),
+            Job::Bench { bench: b } => bench = Some(b),
+            Job::JoinStats { join_stats: j } => join_stats = Some(j),
+        }
         let canonical = CanonicalJob {
             version: self.version,
             job: self.job.name(),
             description: &self.description,
+            join: self.join.as_deref(),
             stats,
             score,
             bench,
+            join_stats,
         };
         // Invariant: these structs hold only strings, integers, floats and booleans, which
         // serde_json always serializes (a non-finite float becomes `null`, never an error).
@@ -300,25 +327,30 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
         input_salt: salt.clone(),
         lender: None,
     };
-    let outputs = match (&job.job, input) {
-        (Job::Stats { stats: params }, JobInput::Values(values)) => {
+    let outputs = match (&job.job, input, job.join.as_deref()) {
+        (job_kind, JobInput::Table { columns, rows }, Some(column)) => {
+            let (outputs, lender) = joined::run(engine, job_kind, column, columns, rows, rng)?;
+            private.lender = lender;
+            outputs
+        }
+        (Job::Stats { stats: params }, JobInput::Values(values), None) => {
             stats(engine, params, values, client)?
         }
-        (Job::Score { score: params }, JobInput::Table { columns, rows }) => {
+        (Job::Score { score: params }, JobInput::Table { columns, rows }, None) => {
             let (outputs, lender) = score::score(engine, params, columns, rows, rng)?;
             private.lender = lender;
             outputs
         }
-        (Job::Bench { bench: params }, _) => {
+        (Job::Bench { bench: params }, _, _) => {
             return Ok(JobOutcome {
                 record: None,
                 outputs: bench(engine, params)?,
                 private,
             });
         }
-        (job, _) => {
+        (kind, _, _) => {
             return Err(JobError::InputKind {
-                job: job.name(),
+                job: kind.name(),
                 expected: input::expected_kind(job),
             }
             .into())
@@ -422,7 +454,9 @@ mod tests {
             Job::Stats {
                 stats: StatsJob {
                     bits: 32,
-                    threshold: 650
+                    threshold: 650,
+                    party: None,
+                    column: None,
                 }
             }
         );

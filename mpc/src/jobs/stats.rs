@@ -20,6 +20,13 @@ pub struct StatsJob {
     pub bits: u32,
     /// The public threshold.
     pub threshold: i64,
+    /// With a private join: the party holding the column (absent without a join).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<u32>,
+    /// With a private join: the column whose statistics are computed over the
+    /// customers every party holds (absent without a join).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 pub(super) fn default_bits() -> u32 {

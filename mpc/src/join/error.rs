@@ -58,6 +58,13 @@ pub enum JoinError {
         /// What it did.
         reason: Misbehavior,
     },
+    /// Some of our own ids are not in the common order that the last party of the
+    /// chain broadcast: a party deviated (the protocol gives no way to tell which).
+    #[error("{missing} of this party's ids are missing from the common order; a party deviated from the join protocol")]
+    OrderInconsistent {
+        /// How many of our ids are missing.
+        missing: usize,
+    },
     /// A peer did not send the message it owed in the last round.
     #[error("party {party} sent no message in the last round of the private join")]
     MissingMessage {
@@ -145,6 +152,23 @@ pub enum Misbehavior {
         first: usize,
         /// The larger position.
         second: usize,
+    },
+    /// A union whose size does not fit the set sizes (`max |S_i| ≤ |U| ≤ Σ |S_i|`) or
+    /// differs from the size seen earlier in the chain.
+    #[error("a union of {got} rows does not fit the set sizes (between {min} and {max}) or changed on the way")]
+    ImplausibleUnion {
+        /// Its size.
+        got: usize,
+        /// The largest set.
+        min: usize,
+        /// The sum of the set sizes.
+        max: usize,
+    },
+    /// The common order is not sorted (or repeats a tag).
+    #[error("the common order is not strictly sorted at position {index}")]
+    Unsorted {
+        /// The first position out of order.
+        index: usize,
     },
     /// A message from a party that owes none in this round, or a second one.
     #[error("sent a message it does not owe in this round")]

@@ -1,11 +1,16 @@
 //! Wire messages of the private join: one canonical, versioned, size-limited encoding.
 //!
-//! A message carries one party's set (its *origin*) on its way round the ring, as
-//! compressed Ristretto255 points. Decoding validates everything a peer controls: the
-//! version, kind, origin and hop against what the round expects, the exact length
-//! (no trailing bytes), the point count against the receiver's limit, that every point
-//! is a canonical Ristretto255 encoding (`CompressedRistretto::decompress`), and that no
+//! A message carries one set of compressed Ristretto255 points on its way through the
+//! protocol (see [`crate::join`]): a party's set round the ring (*hop*), its blinded twin
+//! (*blind*), a completed layer-1 set on its way to the deduplicating party
+//! (*complete*), the union on its way through the layer-2 chain (*layer 2*) and the
+//! common order (*final*). Decoding validates everything a peer controls: the version,
+//! kind, origin and hop against what the round expects, the exact length (no trailing
+//! bytes), the point count against the receiver's limit, that every point is a
+//! canonical Ristretto255 encoding (`CompressedRistretto::decompress`), and that no
 //! point repeats. Every failure names the sender ([`JoinError::PeerMisbehaved`]).
+//! Several messages to the same peer in one exchange travel as one frame, simply
+//! concatenated ([`split`]); each message's length follows from its header.
 
 use std::fmt;
 
@@ -16,18 +21,24 @@ use crate::join::error::{JoinError, Misbehavior};
 use crate::PartyId;
 
 /// The format version written by this build (first byte of every message).
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Bytes of one compressed Ristretto255 point.
 pub const POINT_BYTES: usize = 32;
 /// Bytes of the fixed header: version, kind, origin, hop, count.
 pub const HEADER_BYTES: usize = 1 + 1 + 4 + 4 + 8;
 
-/// The two kinds of message.
+/// The kinds of message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
-    /// A set on its way round the ring, not yet exponentiated by every party.
+    /// Layer 1: a party's set on its way round the ring, not yet keyed by every party.
     Hop,
-    /// A fully exponentiated set, broadcast to every party.
+    /// Layer 1: a set keyed by every party, shuffled, sent to the deduplicating party.
+    Complete,
+    /// A party's blinded set on its way round the ring (keyed with `k_j·k'_j`).
+    Blind,
+    /// Layer 2: the deduplicated union on its way through the chain `1 → … → n`.
+    Layer2,
+    /// The common row order, broadcast by the last party of the chain.
     Final,
 }
 
@@ -35,8 +46,22 @@ impl MessageKind {
     fn byte(self) -> u8 {
         match self {
             MessageKind::Hop => 1,
-            MessageKind::Final => 2,
+            MessageKind::Complete => 2,
+            MessageKind::Blind => 3,
+            MessageKind::Layer2 => 4,
+            MessageKind::Final => 5,
         }
+    }
+
+    fn from_byte(b: u8) -> Option<MessageKind> {
+        Some(match b {
+            1 => MessageKind::Hop,
+            2 => MessageKind::Complete,
+            3 => MessageKind::Blind,
+            4 => MessageKind::Layer2,
+            5 => MessageKind::Final,
+            _ => return None,
+        })
     }
 }
 
@@ -44,6 +69,9 @@ impl fmt::Display for MessageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             MessageKind::Hop => "hop",
+            MessageKind::Complete => "complete",
+            MessageKind::Blind => "blind",
+            MessageKind::Layer2 => "layer-2",
             MessageKind::Final => "final",
         })
     }
@@ -58,14 +86,23 @@ pub(crate) struct Expect {
     pub max_points: usize,
 }
 
+/// A parsed header (not yet checked against a round).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Header {
+    pub kind: MessageKind,
+    pub origin: u32,
+    pub hop: u32,
+    pub count: u64,
+}
+
 /// Encodes a message.
 ///
 /// # Layout
 /// ```text
 /// version  u8      = 1
-/// kind     u8      1 = hop, 2 = final
-/// origin   u32 BE  1-based id of the party whose set this is
-/// hop      u32 BE  how many parties' keys have been applied (final: n)
+/// kind     u8      1 hop, 2 complete, 3 blind, 4 layer 2, 5 final
+/// origin   u32 BE  1-based id of the party whose set this is (layer 2, final: party 1)
+/// hop      u32 BE  how many keys have been applied (see `crate::join`)
 /// count    u64 BE  number of points
 /// points   count × 32 bytes, compressed Ristretto255 (canonical encoding)
 /// ```
@@ -91,12 +128,13 @@ fn blame(party: PartyId, reason: Misbehavior) -> JoinError {
     JoinError::PeerMisbehaved { party, reason }
 }
 
-/// Checks the header against `expect` and returns the body (exactly `count` points).
-pub(crate) fn check_header(
+/// Reads the header of `bytes` (version, kind, count against `max_points`, exact
+/// length); returns it with the body.
+pub(crate) fn parse(
     from: PartyId,
     bytes: &[u8],
-    expect: Expect,
-) -> Result<&[u8], JoinError> {
+    max_points: usize,
+) -> Result<(Header, &[u8]), JoinError> {
     let bad = |reason| blame(from, reason);
     let Some((header, body)) = bytes.split_first_chunk::<HEADER_BYTES>() else {
         return Err(bad(Misbehavior::Truncated { len: bytes.len() }));
@@ -104,43 +142,19 @@ pub(crate) fn check_header(
     if header[0] != VERSION {
         return Err(bad(Misbehavior::UnsupportedVersion(header[0])));
     }
-    let kind = match header[1] {
-        1 => MessageKind::Hop,
-        2 => MessageKind::Final,
-        other => return Err(bad(Misbehavior::UnknownKind(other))),
-    };
-    if kind != expect.kind {
-        return Err(bad(Misbehavior::WrongKind {
-            expected: expect.kind,
-            got: kind,
-        }));
-    }
+    let kind = MessageKind::from_byte(header[1]).ok_or(bad(Misbehavior::UnknownKind(header[1])))?;
     let word = |at: usize| {
         u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
     };
-    let origin = word(2);
-    if origin != expect.origin.0 {
-        return Err(bad(Misbehavior::WrongOrigin {
-            expected: expect.origin,
-            got: origin,
-        }));
-    }
-    let hop = word(6);
-    if hop != expect.hop {
-        return Err(bad(Misbehavior::WrongHop {
-            expected: expect.hop,
-            got: hop,
-        }));
-    }
     let mut count_bytes = [0u8; 8];
     count_bytes.copy_from_slice(&header[10..18]);
     let count = u64::from_be_bytes(count_bytes);
     let points = match usize::try_from(count) {
-        Ok(c) if c <= expect.max_points => c,
+        Ok(c) if c <= max_points => c,
         _ => {
             return Err(bad(Misbehavior::TooManyPoints {
                 count,
-                limit: expect.max_points,
+                limit: max_points,
             }))
         }
     };
@@ -150,8 +164,106 @@ pub(crate) fn check_header(
             body: body.len(),
         }));
     }
-    check_distinct(from, body)?;
+    Ok((
+        Header {
+            kind,
+            origin: word(2),
+            hop: word(6),
+            count,
+        },
+        body,
+    ))
+}
+
+/// Checks a parsed header against what the round expects, and that the body repeats
+/// no point.
+pub(crate) fn check(
+    from: PartyId,
+    header: Header,
+    body: &[u8],
+    expect: Expect,
+) -> Result<(), JoinError> {
+    let bad = |reason| blame(from, reason);
+    if header.kind != expect.kind {
+        return Err(bad(Misbehavior::WrongKind {
+            expected: expect.kind,
+            got: header.kind,
+        }));
+    }
+    if header.origin != expect.origin.0 {
+        return Err(bad(Misbehavior::WrongOrigin {
+            expected: expect.origin,
+            got: header.origin,
+        }));
+    }
+    if header.hop != expect.hop {
+        return Err(bad(Misbehavior::WrongHop {
+            expected: expect.hop,
+            got: header.hop,
+        }));
+    }
+    if header.count > expect.max_points as u64 {
+        return Err(bad(Misbehavior::TooManyPoints {
+            count: header.count,
+            limit: expect.max_points,
+        }));
+    }
+    check_distinct(from, body)
+}
+
+/// Checks the header against `expect` and returns the body (exactly `count` points).
+#[cfg(test)]
+pub(crate) fn check_header(
+    from: PartyId,
+    bytes: &[u8],
+    expect: Expect,
+) -> Result<&[u8], JoinError> {
+    let (header, body) = parse(from, bytes, expect.max_points)?;
+    check(from, header, body, expect)?;
     Ok(body)
+}
+
+/// Splits one frame into its messages (each one's length follows from its header).
+///
+/// # Errors
+/// [`Misbehavior::Truncated`] or [`Misbehavior::TooManyPoints`] naming `from` when the
+/// frame does not consist of whole messages within the limit.
+pub fn split(from: PartyId, frame: &[u8], max_points: usize) -> Result<Vec<&[u8]>, JoinError> {
+    let mut out = Vec::new();
+    let mut rest = frame;
+    while !rest.is_empty() {
+        let Some((header, _)) = rest.split_first_chunk::<HEADER_BYTES>() else {
+            return Err(blame(from, Misbehavior::Truncated { len: rest.len() }));
+        };
+        let mut count_bytes = [0u8; 8];
+        count_bytes.copy_from_slice(&header[10..18]);
+        let count = u64::from_be_bytes(count_bytes);
+        let len = usize::try_from(count)
+            .ok()
+            .filter(|&c| c <= max_points)
+            .and_then(|c| c.checked_mul(POINT_BYTES))
+            .and_then(|b| b.checked_add(HEADER_BYTES))
+            .ok_or(blame(
+                from,
+                Misbehavior::TooManyPoints {
+                    count,
+                    limit: max_points,
+                },
+            ))?;
+        if len > rest.len() {
+            return Err(blame(
+                from,
+                Misbehavior::WrongLength {
+                    count,
+                    body: rest.len() - HEADER_BYTES,
+                },
+            ));
+        }
+        let (message, tail) = rest.split_at(len);
+        out.push(message);
+        rest = tail;
+    }
+    Ok(out)
 }
 
 /// Refuses a body in which a 32-byte point encoding repeats.
@@ -211,10 +323,17 @@ mod tests {
     #[test]
     fn layout_is_frozen() {
         let bytes = encode(MessageKind::Final, PartyId(3), 5, [[7u8; 32]].into_iter());
-        let mut want = vec![1, 2, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
+        let mut want = vec![2, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
         want.extend([7u8; 32]);
         assert_eq!(bytes, want);
         assert_eq!(HEADER_BYTES, 18);
+        let two = [bytes.clone(), bytes.clone()].concat();
+        assert_eq!(
+            split(PartyId(1), &two, 4).expect("two messages"),
+            vec![&bytes[..], &bytes[..]]
+        );
+        assert!(split(PartyId(1), &two[..two.len() - 1], 4).is_err());
+        assert!(split(PartyId(1), &[], 4).expect("empty frame").is_empty());
     }
 
     #[test]

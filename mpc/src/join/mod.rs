@@ -1,38 +1,41 @@
-//! Private join: double-keyed ECDH private set intersection over Ristretto255.
+//! Private join: two-layer keyed ECDH over Ristretto255 that hides who holds what.
 //!
 //! This module owns the matching of customer ids between parties *before* an MPC job:
 //! every party ends with the same pseudonymous, common row order (the union of all
-//! parties' ids) and knows which of those rows are its own, without any id that it
-//! does not hold being revealed to it in the clear. It follows the commutative-
-//! encryption PSI of Huberman, Franklin and Hogg (EC 1999) in its elliptic-curve form
-//! (as in Meadows 1986, Google's Private Join and Compute, Facebook's Private-ID),
-//! extended from two parties to a ring of `n` parties. The protocol and its leakage are
-//! written down in `docs/mpc.md` ("Private join").
+//! parties' ids) and knows which of those rows are its own — and nothing about which
+//! rows the *other* parties hold. It builds on the commutative-encryption PSI of
+//! Huberman, Franklin and Hogg (EC 1999) in its elliptic-curve form (Meadows 1986,
+//! Google's Private Join and Compute, Facebook's Private-ID), extended to `n` parties,
+//! with a second key layer and a blinded ring so that the membership pattern stays
+//! hidden. The protocol and its leakage are written down in `docs/mpc.md`
+//! ("Private join").
 //!
-//! # Protocol (sans-IO, `n` parties in a ring `1 → 2 → … → n → 1`)
-//! Party `i` holds ids `S_i` and a fresh secret scalar `k_i` ([`Start::new`]).
-//! 1. *Start.* `i` hashes each id to the group (`H`, SHA-512 with the domain tag
-//!    [`ID_DOMAIN`], dalek's `RistrettoPoint::from_hash`), raises it to `k_i`, shuffles
-//!    the list with the caller's CSPRNG (remembering the permutation) and sends it to
-//!    `i + 1` ([`Start::start`]).
-//! 2. *Relay*, rounds `r = 1 … n−1`. `i` receives from `i − 1` the set of origin
-//!    `i − r` (exponentiated by `r` keys), raises every element to `k_i` and passes it on
-//!    in the same order ([`Relay::receive`]). In round `n − 1` the set (origin `i + 1`)
-//!    is complete — `H(x)^K` with `K = k_1 ⋯ k_n` — and `i` broadcasts it.
-//! 3. *Collect.* `i` receives the other `n − 1` complete sets ([`Collect::finish`]). The
-//!    *tags* `H(x)^K` of all parties, deduplicated and sorted by their 32-byte encoding,
-//!    are the common row order. Party `i`'s own set came back in the order of its own
-//!    shuffle, so it maps each of its tags to its input row.
+//! # Protocol (sans-IO, `n` parties in a ring `1 → 2 → … → n → 1`, `2n` exchanges)
+//! Party `i` holds ids `S_i` and fresh secret scalars `k_i` (layer 1), `k'_i`
+//! (layer 2) and `r_i` (blinding) ([`JoinParty::new`]); `H` is SHA-512 with the domain
+//! tag [`ID_DOMAIN`] into dalek's `RistrettoPoint::from_hash`.
+//! 1. *Layer 1* (exchanges `1 … n−1`, then `n`). `i` sends `H(x)^{k_i}`, shuffled, round
+//!    the ring; every party raises the set to its `k_j` and passes it on. The party that
+//!    applies the last key shuffles the complete set `H(x)^K`, `K = ∏ k_j`, and sends
+//!    it to the deduplicating party [`DEDUP_PARTY`] only.
+//! 2. *Blinded ring* (same exchanges). `i` also sends `H(x)^{r_i}` round the ring; every
+//!    other party raises it to `k_j·k'_j`; back at `i` (exchange `n`) it is raised to
+//!    `r_i⁻¹·k_i·k'_i`: `i`'s own tags `T(x) = H(x)^{K·K'}`, `K' = ∏ k'_j`, in its
+//!    input order. Nobody else sees anything but uniformly blinded points.
+//! 3. *Layer 2* (exchanges `n+1 … 2n−1`). Party 1 deduplicates the union `U₁` of the
+//!    complete sets and sends it through the chain `1 → 2 → … → n`; every party raises
+//!    it to `k'_j` and shuffles it; party `n` sorts the result, `U₂ = U₁^{K'}` — the
+//!    common order — and broadcasts it (exchange `2n`).
+//! 4. Every party finds its own tags in `U₂` ([`JoinOutput`]).
 //!
 //! # Security
 //! Semi-honest parties (no proofs of correct exponentiation), DDH in the random-oracle
-//! model. Keys are uniformly random, fresh per join, zeroized on drop, and used only in
-//! constant-time scalar multiplication (`&RistrettoPoint * &Scalar`). **What leaks**
-//! (to every party): each party's set size; the union size; and, because every complete
-//! set is broadcast labelled with its origin, for every pseudonymous row *which parties
-//! hold it* — so each party learns which of its own ids every other party also holds
-//! (the intersection), but not ids it does not hold. See `docs/mpc.md` for the
-//! argument and for what it would take to hide the membership pattern.
+//! model, one corrupted party. Keys are uniformly random, fresh per join, zeroized on
+//! drop, and used only in constant-time scalar multiplication. **What leaks**: to every
+//! party, every set size, the union size and its own rows; to party 1 in addition the
+//! layer-1 membership pattern (for each subset of parties, how many ids exactly that
+//! subset holds), which it cannot link to ids or rows. Nobody learns which of its own
+//! ids another party holds. See `docs/mpc.md` for the argument.
 
 mod error;
 pub mod memory;
@@ -40,7 +43,7 @@ pub mod message;
 
 use std::fmt;
 
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use rand::seq::SliceRandom;
 use rand_core::{CryptoRng, RngCore};
@@ -50,6 +53,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub use error::{JoinError, Misbehavior};
 use message::{Expect, MessageKind, POINT_BYTES};
+
+pub mod driver;
 
 use crate::PartyId;
 
@@ -173,25 +178,71 @@ impl Ring {
     }
 }
 
-/// Step 1: validated input, exponentiated by our key (in input order), not yet sent.
-pub struct Start {
-    ring: Ring,
-    key: JoinKey,
-    own: Vec<Tag>,
+/// The party that deduplicates the layer-1 union (it learns the layer-1 membership
+/// pattern, unlinkable to rows; see the module documentation).
+pub const DEDUP_PARTY: PartyId = PartyId(1);
+
+/// A party's secrets for one join: layer-1 key `k`, layer-2 key `k'`, their product
+/// (applied to other parties' blinded sets) and `r⁻¹·k·k'` (unblinds our own set).
+struct Keys {
+    k1: JoinKey,
+    k2: JoinKey,
+    k12: JoinKey,
+    unblind: JoinKey,
 }
 
-impl fmt::Debug for Start {
+impl Keys {
+    fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> (Keys, JoinKey) {
+        let k1 = JoinKey::generate(rng);
+        let k2 = JoinKey::generate(rng);
+        let blind = JoinKey::generate(rng);
+        let k12 = JoinKey(k1.0 * k2.0);
+        let unblind = JoinKey(blind.0.invert() * k12.0);
+        (
+            Keys {
+                k1,
+                k2,
+                k12,
+                unblind,
+            },
+            blind,
+        )
+    }
+}
+
+/// Applies `key` to every point of a checked message body, in parallel.
+fn apply_all(key: &JoinKey, from: PartyId, body: &[u8]) -> Result<Vec<Tag>, JoinError> {
+    message::map_points(from, body, |p, _| key.apply(&p))
+}
+
+fn shuffled<R: RngCore + CryptoRng>(mut tags: Vec<Tag>, rng: &mut R) -> Vec<Tag> {
+    tags.shuffle(rng);
+    tags
+}
+
+/// A validated party, its ids hashed and keyed, before the first message is sent.
+pub struct JoinParty {
+    ring: Ring,
+    keys: Keys,
+    /// `H(x)^k` in input order.
+    own_keyed: Vec<Tag>,
+    /// `H(x)^r` in input order.
+    own_blinded: Vec<Tag>,
+}
+
+impl fmt::Debug for JoinParty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Start")
+        f.debug_struct("JoinParty")
             .field("me", &self.ring.me)
             .field("parties", &self.ring.parties)
-            .field("rows", &self.own.len())
+            .field("rows", &self.own_keyed.len())
             .finish_non_exhaustive()
     }
 }
 
-impl Start {
-    /// Checks the input and computes `H(id)^k` for every id, with a fresh key from `rng`.
+impl JoinParty {
+    /// Checks the input and computes `H(id)^k` and `H(id)^r` for every id, with fresh
+    /// secrets from `rng`.
     ///
     /// Hashing and exponentiation run in parallel (rayon).
     ///
@@ -201,7 +252,7 @@ impl Start {
     /// anything is sent.
     ///
     /// # Security
-    /// The key is used in constant-time scalar multiplication only; sorting the ids to
+    /// The keys are used in constant-time scalar multiplication only; sorting the ids to
     /// find duplicates is variable-time over our own ids, which never leave this party.
     pub fn new<T, R>(
         me: PartyId,
@@ -209,7 +260,7 @@ impl Start {
         ids: &[T],
         limits: JoinLimits,
         rng: &mut R,
-    ) -> Result<Start, JoinError>
+    ) -> Result<JoinParty, JoinError>
     where
         T: AsRef<[u8]> + Sync,
         R: RngCore + CryptoRng,
@@ -243,245 +294,420 @@ impl Start {
                 second: w[0].max(w[1]),
             });
         }
-        let key = JoinKey::generate(rng);
-        let own = ids
+        let (keys, blind) = Keys::generate(rng);
+        let (own_keyed, own_blinded): (Vec<Tag>, Vec<Tag>) = ids
             .par_iter()
-            .map(|id| key.apply(&hash_id(id.as_ref())))
-            .collect();
-        Ok(Start {
+            .map(|id| {
+                let h = hash_id(id.as_ref());
+                (keys.k1.apply(&h), blind.apply(&h))
+            })
+            .unzip();
+        Ok(JoinParty {
             ring: Ring {
                 me,
                 parties,
                 limits,
             },
-            key,
-            own,
+            keys,
+            own_keyed,
+            own_blinded,
         })
     }
 
-    /// Shuffles our exponentiated ids and returns the message for the next party.
-    pub fn start<R: RngCore + CryptoRng>(self, rng: &mut R) -> (Relay, Outgoing) {
-        let Start { ring, key, own } = self;
-        // perm[k] = input row of the k-th element we send.
-        let mut perm: Vec<usize> = (0..own.len()).collect();
-        perm.shuffle(rng);
-        let bytes = message::encode(MessageKind::Hop, ring.me, 1, perm.iter().map(|&r| own[r]));
-        let out = Outgoing {
-            to: vec![ring.offset(ring.me, 1)],
-            bytes,
-        };
+    /// Shuffles our keyed ids and returns the state for exchange 1 with the messages to
+    /// send in it (our keyed set and our blinded set, both to the next party).
+    pub fn start<R: RngCore + CryptoRng>(self, rng: &mut R) -> (Joining, Vec<Outgoing>) {
+        let JoinParty {
+            ring,
+            keys,
+            own_keyed,
+            own_blinded,
+        } = self;
+        let next = vec![ring.offset(ring.me, 1)];
+        let own_len = own_keyed.len();
+        let keyed = shuffled(own_keyed, rng);
+        let out = vec![
+            Outgoing {
+                to: next.clone(),
+                bytes: message::encode(MessageKind::Hop, ring.me, 1, keyed.into_iter()),
+            },
+            Outgoing {
+                to: next,
+                bytes: message::encode(MessageKind::Blind, ring.me, 0, own_blinded.into_iter()),
+            },
+        ];
         let mut counts = vec![None; ring.parties];
-        counts[ring.me.index()] = Some(perm.len());
+        counts[ring.me.index()] = Some(own_len);
+        let completes = vec![
+            None;
+            if ring.me == DEDUP_PARTY {
+                ring.parties
+            } else {
+                0
+            }
+        ];
         (
-            Relay {
+            Joining {
                 ring,
-                key,
-                perm,
-                round: 1,
+                keys,
+                exchange: 1,
                 counts,
+                completes,
+                own_tags: Vec::new(),
+                union_len: None,
+                rows: None,
             },
             out,
         )
     }
 }
 
-/// Step 2 (rounds `1 … n−1`): exponentiate the set that the previous party sends.
-pub struct Relay {
+/// A join in progress: one state per exchange `1 ..= 2n`.
+pub struct Joining {
     ring: Ring,
-    key: JoinKey,
-    perm: Vec<usize>,
-    round: u32,
+    keys: Keys,
+    /// The exchange whose messages [`Joining::receive`] takes next.
+    exchange: u32,
     /// Set size of each origin, as first seen.
     counts: Vec<Option<usize>>,
+    /// At the deduplicating party: the complete layer-1 set of each origin.
+    completes: Vec<Option<Vec<Tag>>>,
+    /// Our tags `H(x)^(K·K')`, in input order (after exchange `n`).
+    own_tags: Vec<Tag>,
+    /// The union size, as seen in the layer-2 chain.
+    union_len: Option<usize>,
+    /// The common order (the last party of the chain, before it broadcasts it).
+    rows: Option<Vec<Tag>>,
 }
 
-impl fmt::Debug for Relay {
+impl fmt::Debug for Joining {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Relay")
+        f.debug_struct("Joining")
             .field("me", &self.ring.me)
             .field("parties", &self.ring.parties)
-            .field("round", &self.round)
+            .field("exchange", &self.exchange)
             .finish_non_exhaustive()
     }
 }
 
-/// What [`Relay::receive`] leads to.
+/// What [`Joining::receive`] leads to.
 #[derive(Debug)]
-pub enum Relayed {
-    /// Another relay round follows; send the message to the next party.
-    Relay(Relay, Outgoing),
-    /// The set we completed goes to every other party; then collect theirs.
-    Collect(Collect, Outgoing),
+pub enum Step {
+    /// Send these messages in the next exchange (possibly none), then receive again.
+    Continue(Joining, Vec<Outgoing>),
+    /// The join is complete.
+    Done(JoinOutput),
 }
 
-impl Relay {
-    /// The party whose message this round expects.
-    pub fn expects_from(&self) -> PartyId {
-        self.ring.offset(self.ring.me, -1)
+impl Joining {
+    /// The number of exchanges a join of `parties` takes (`2n`).
+    pub fn exchanges(parties: usize) -> usize {
+        2 * parties
     }
 
-    /// Takes the previous party's message, exponentiates it by our key and returns the
-    /// next state with the message to send.
-    ///
-    /// # Errors
-    /// [`JoinError::PeerMisbehaved`] naming `from` when it is not the previous party or
-    /// the message is malformed (see [`message`]).
-    pub fn receive(self, from: PartyId, bytes: &[u8]) -> Result<Relayed, JoinError> {
-        let Relay {
-            ring,
-            key,
-            perm,
-            round,
-            mut counts,
-        } = self;
-        ring.check_sender(from)?;
-        if from != ring.offset(ring.me, -1) {
-            return Err(JoinError::PeerMisbehaved {
-                party: from,
-                reason: Misbehavior::UnexpectedMessage,
-            });
-        }
-        let origin = ring.offset(ring.me, -i64::from(round));
-        let body = message::check_header(
-            from,
-            bytes,
-            Expect {
-                kind: MessageKind::Hop,
-                origin,
-                hop: round,
-                max_points: ring.limits.max_rows,
-            },
-        )?;
-        let next = message::map_points(from, body, |p, _| key.apply(&p))?;
-        counts[origin.index()] = Some(next.len());
-        if round + 1 < ring.n() {
-            let bytes = message::encode(MessageKind::Hop, origin, round + 1, next.into_iter());
-            let out = Outgoing {
-                to: vec![ring.offset(ring.me, 1)],
-                bytes,
-            };
-            return Ok(Relayed::Relay(
-                Relay {
-                    ring,
-                    key,
-                    perm,
-                    round: round + 1,
-                    counts,
-                },
-                out,
-            ));
-        }
-        // Round n − 1: `next` is the complete set of origin `me + 1`.
-        let bytes = message::encode(MessageKind::Final, origin, ring.n(), next.iter().copied());
-        let to = (1..=ring.n())
-            .map(PartyId)
-            .filter(|&p| p != ring.me)
-            .collect();
-        let mut finals = vec![None; ring.parties];
-        finals[origin.index()] = Some(next);
-        drop(key);
-        Ok(Relayed::Collect(
-            Collect {
-                ring,
-                perm,
-                counts,
-                finals,
-            },
-            Outgoing { to, bytes },
-        ))
+    /// The exchange whose messages [`Joining::receive`] takes next (1-based).
+    pub fn exchange(&self) -> u32 {
+        self.exchange
     }
-}
 
-/// Step 3: collect every party's complete set and derive the common row order.
-pub struct Collect {
-    ring: Ring,
-    perm: Vec<usize>,
-    counts: Vec<Option<usize>>,
-    finals: Vec<Option<Vec<Tag>>>,
-}
-
-impl fmt::Debug for Collect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Collect")
-            .field("me", &self.ring.me)
-            .field("parties", &self.ring.parties)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Collect {
-    /// Takes the `n − 1` complete sets that the other parties broadcast (party `j`
-    /// sends the set of origin `j + 1`) and returns this party's view of the join.
-    ///
-    /// # Errors
-    /// [`JoinError::PeerMisbehaved`] naming the sender for a malformed message, a set
-    /// whose size changed on the way, or a second message; [`JoinError::MissingMessage`]
-    /// when a party sent none.
-    pub fn finish<B: AsRef<[u8]>>(
-        self,
-        messages: impl IntoIterator<Item = (PartyId, B)>,
-    ) -> Result<JoinOutput, JoinError> {
-        let Collect {
-            ring,
-            perm,
-            counts,
-            mut finals,
-        } = self;
-        for (from, bytes) in messages {
-            ring.check_sender(from)?;
-            let origin = ring.offset(from, 1);
-            if finals[origin.index()].is_some() {
-                return Err(JoinError::PeerMisbehaved {
-                    party: from,
-                    reason: Misbehavior::UnexpectedMessage,
-                });
-            }
-            let body = message::check_header(
-                from,
-                bytes.as_ref(),
-                Expect {
-                    kind: MessageKind::Final,
-                    origin,
-                    hop: ring.n(),
-                    max_points: ring.limits.max_rows,
-                },
-            )?;
-            let tags = message::map_points(from, body, |_, bytes| bytes)?;
-            // Every origin's size was seen in a relay round (ours: when we sent it).
-            if let Some(expected) = counts[origin.index()] {
-                if expected != tags.len() {
-                    return Err(JoinError::PeerMisbehaved {
-                        party: from,
-                        reason: Misbehavior::WrongCount {
-                            origin,
-                            expected,
-                            got: tags.len(),
-                        },
-                    });
+    /// What this party must receive in the current exchange: `(sender, expectation)`.
+    fn expected(&self) -> Vec<(PartyId, Expect)> {
+        let ring = &self.ring;
+        let (n, e, me) = (ring.n(), self.exchange, ring.me);
+        let prev = ring.offset(me, -1);
+        let max_points = ring.limits.max_rows;
+        let x = |kind, origin, hop| Expect {
+            kind,
+            origin,
+            hop,
+            max_points,
+        };
+        let mut out = Vec::new();
+        if e < n {
+            let origin = ring.offset(me, -i64::from(e));
+            out.push((prev, x(MessageKind::Hop, origin, e)));
+            out.push((prev, x(MessageKind::Blind, origin, e - 1)));
+        } else if e == n {
+            out.push((prev, x(MessageKind::Blind, me, n - 1)));
+            if me == DEDUP_PARTY {
+                for j in (1..=n).map(PartyId).filter(|&j| j != me) {
+                    out.push((j, x(MessageKind::Complete, ring.offset(j, 1), n)));
                 }
             }
-            finals[origin.index()] = Some(tags);
+        } else if e < 2 * n {
+            let m = e - n;
+            if me.0 == m + 1 {
+                out.push((PartyId(m), x(MessageKind::Layer2, DEDUP_PARTY, m)));
+            }
+        } else if e == 2 * n && me.0 != n {
+            out.push((PartyId(n), x(MessageKind::Final, DEDUP_PARTY, n)));
         }
-        let mut sets = Vec::with_capacity(ring.parties);
-        for (i, set) in finals.into_iter().enumerate() {
+        out
+    }
+
+    /// Takes every message this party received in the current exchange (any order) and
+    /// returns the next state with the messages to send, or the result.
+    ///
+    /// # Errors
+    /// [`JoinError::PeerMisbehaved`] naming the sender of a message this exchange does not
+    /// expect from it, or of a malformed one (see [`message`]); [`JoinError::MissingMessage`]
+    /// naming a party that owed a message and sent none; [`JoinError::OrderInconsistent`]
+    /// when our own ids are not all in the common order (someone deviated).
+    pub fn receive<R: RngCore + CryptoRng>(
+        mut self,
+        messages: &[(PartyId, &[u8])],
+        rng: &mut R,
+    ) -> Result<Step, JoinError> {
+        let expected = self.expected();
+        let mut got: Vec<Option<&[u8]>> = vec![None; expected.len()];
+        for &(from, bytes) in messages {
+            self.ring.check_sender(from)?;
+            let (header, body) = message::parse(from, bytes, self.ring.limits.max_rows)?;
+            let slot = expected
+                .iter()
+                .enumerate()
+                .position(|(k, (f, x))| *f == from && x.kind == header.kind && got[k].is_none());
+            let Some(slot) = slot else {
+                let owed = expected
+                    .iter()
+                    .enumerate()
+                    .find(|(k, (f, _))| *f == from && got[*k].is_none());
+                let reason = match owed {
+                    Some((_, (_, x))) => Misbehavior::WrongKind {
+                        expected: x.kind,
+                        got: header.kind,
+                    },
+                    None => Misbehavior::UnexpectedMessage,
+                };
+                return Err(JoinError::PeerMisbehaved {
+                    party: from,
+                    reason,
+                });
+            };
+            message::check(from, header, body, expected[slot].1)?;
+            got[slot] = Some(body);
+        }
+        let mut bodies = Vec::with_capacity(expected.len());
+        for ((from, x), body) in expected.iter().zip(&got) {
+            match body {
+                Some(b) => bodies.push((*from, *x, *b)),
+                None => return Err(JoinError::MissingMessage { party: *from }),
+            }
+        }
+        let out = self.process(&bodies, rng)?;
+        self.exchange += 1;
+        if self.exchange as usize > Self::exchanges(self.ring.parties) {
+            return self.finish().map(Step::Done);
+        }
+        Ok(Step::Continue(self, out))
+    }
+
+    /// Checks that `body` holds as many points as `origin`'s set (recording it if new).
+    fn check_count(
+        &mut self,
+        from: PartyId,
+        origin: PartyId,
+        body: &[u8],
+    ) -> Result<(), JoinError> {
+        let got = body.len() / message::POINT_BYTES;
+        match self.counts[origin.index()] {
+            Some(expected) if expected != got => Err(JoinError::PeerMisbehaved {
+                party: from,
+                reason: Misbehavior::WrongCount {
+                    origin,
+                    expected,
+                    got,
+                },
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.counts[origin.index()] = Some(got);
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks a union size against the set sizes: `max |S_i| ≤ |U| ≤ Σ |S_i|`.
+    fn check_union(&self, from: PartyId, body: &[u8]) -> Result<usize, JoinError> {
+        let got = body.len() / message::POINT_BYTES;
+        let sizes = self.counts.iter().flatten();
+        let min = sizes.clone().copied().max().unwrap_or(0);
+        let max: usize = sizes.sum();
+        let expected = self.union_len;
+        if got < min || got > max || expected.is_some_and(|u| u != got) {
+            return Err(JoinError::PeerMisbehaved {
+                party: from,
+                reason: Misbehavior::ImplausibleUnion { got, min, max },
+            });
+        }
+        Ok(got)
+    }
+
+    fn process<R: RngCore + CryptoRng>(
+        &mut self,
+        bodies: &[(PartyId, Expect, &[u8])],
+        rng: &mut R,
+    ) -> Result<Vec<Outgoing>, JoinError> {
+        let ring = self.ring;
+        let (n, me) = (ring.n(), ring.me);
+        let next = ring.offset(me, 1);
+        let mut out = Vec::new();
+        for &(from, x, body) in bodies {
+            match x.kind {
+                MessageKind::Hop => {
+                    self.check_count(from, x.origin, body)?;
+                    let keyed = apply_all(&self.keys.k1, from, body)?;
+                    if x.hop + 1 < n {
+                        out.push(Outgoing {
+                            to: vec![next],
+                            bytes: message::encode(
+                                MessageKind::Hop,
+                                x.origin,
+                                x.hop + 1,
+                                keyed.into_iter(),
+                            ),
+                        });
+                    } else {
+                        // Complete: every layer-1 key applied. Shuffled, so that the
+                        // deduplicating party cannot follow the origin's order.
+                        let complete = shuffled(keyed, rng);
+                        if me == DEDUP_PARTY {
+                            self.completes[x.origin.index()] = Some(complete);
+                        } else {
+                            out.push(Outgoing {
+                                to: vec![DEDUP_PARTY],
+                                bytes: message::encode(
+                                    MessageKind::Complete,
+                                    x.origin,
+                                    n,
+                                    complete.into_iter(),
+                                ),
+                            });
+                        }
+                    }
+                }
+                MessageKind::Blind if x.origin == me => {
+                    self.check_count(from, me, body)?;
+                    self.own_tags = apply_all(&self.keys.unblind, from, body)?;
+                }
+                MessageKind::Blind => {
+                    self.check_count(from, x.origin, body)?;
+                    let keyed = apply_all(&self.keys.k12, from, body)?;
+                    out.push(Outgoing {
+                        to: vec![next],
+                        bytes: message::encode(
+                            MessageKind::Blind,
+                            x.origin,
+                            x.hop + 1,
+                            keyed.into_iter(),
+                        ),
+                    });
+                }
+                MessageKind::Complete => {
+                    self.check_count(from, x.origin, body)?;
+                    let tags = message::map_points(from, body, |_, bytes| bytes)?;
+                    self.completes[x.origin.index()] = Some(tags);
+                }
+                MessageKind::Layer2 => {
+                    let len = self.check_union(from, body)?;
+                    self.union_len = Some(len);
+                    let keyed = apply_all(&self.keys.k2, from, body)?;
+                    if me.0 < n {
+                        out.push(Outgoing {
+                            to: vec![next],
+                            bytes: message::encode(
+                                MessageKind::Layer2,
+                                DEDUP_PARTY,
+                                x.hop + 1,
+                                shuffled(keyed, rng).into_iter(),
+                            ),
+                        });
+                    } else {
+                        let mut rows = keyed;
+                        rows.par_sort_unstable();
+                        out.push(Outgoing {
+                            to: (1..n).map(PartyId).collect(),
+                            bytes: message::encode(
+                                MessageKind::Final,
+                                DEDUP_PARTY,
+                                n,
+                                rows.iter().copied(),
+                            ),
+                        });
+                        self.rows = Some(rows);
+                    }
+                }
+                MessageKind::Final => {
+                    self.check_union(from, body)?;
+                    let rows = message::map_points(from, body, |_, bytes| bytes)?;
+                    if let Some(index) = rows.windows(2).position(|w| w[0] >= w[1]) {
+                        return Err(JoinError::PeerMisbehaved {
+                            party: from,
+                            reason: Misbehavior::Unsorted { index: index + 1 },
+                        });
+                    }
+                    self.rows = Some(rows);
+                }
+            }
+        }
+        if me == DEDUP_PARTY && self.exchange == n {
+            out.push(self.layer2_start(rng)?);
+        }
+        Ok(out)
+    }
+
+    /// At the deduplicating party after exchange `n`: the union of the complete sets,
+    /// keyed with `k'` and shuffled, for the next party of the chain.
+    fn layer2_start<R: RngCore + CryptoRng>(&mut self, rng: &mut R) -> Result<Outgoing, JoinError> {
+        let mut union: Vec<Tag> = Vec::new();
+        for (i, set) in std::mem::take(&mut self.completes).into_iter().enumerate() {
             match set {
-                Some(s) => sets.push(s),
+                Some(s) => union.extend(s),
                 None => {
                     return Err(JoinError::MissingMessage {
-                        party: ring.offset(PartyId::from_index(i), -1),
+                        party: self.ring.offset(PartyId::from_index(i), -1),
                     })
                 }
             }
         }
-        let mut rows: Vec<Tag> = sets.iter().flatten().copied().collect();
-        rows.par_sort_unstable();
-        rows.dedup();
+        union.par_sort_unstable();
+        union.dedup();
+        self.union_len = Some(union.len());
+        let keyed = union
+            .par_iter()
+            .map(|t| {
+                CompressedRistretto(*t)
+                    .decompress()
+                    .map(|p| self.keys.k2.apply(&p))
+            })
+            .collect::<Option<Vec<Tag>>>()
+            .ok_or(JoinError::OrderInconsistent { missing: 0 })?;
+        // (Never `None`: every element was decompressed when it arrived, or compressed
+        // here from a point.)
+        Ok(Outgoing {
+            to: vec![self.ring.offset(self.ring.me, 1)],
+            bytes: message::encode(
+                MessageKind::Layer2,
+                DEDUP_PARTY,
+                1,
+                shuffled(keyed, rng).into_iter(),
+            ),
+        })
+    }
+
+    /// Maps our tags into the common order.
+    fn finish(self) -> Result<JoinOutput, JoinError> {
+        let rows = self.rows.unwrap_or_default();
         let mut own = vec![None; rows.len()];
-        for (k, tag) in sets[ring.me.index()].iter().enumerate() {
-            // Every own tag is in `rows` (built from all sets, ours included).
-            if let Ok(row) = rows.binary_search(tag) {
-                own[row] = Some(perm[k]);
+        let mut missing = 0;
+        for (input_row, tag) in self.own_tags.iter().enumerate() {
+            match rows.binary_search(tag) {
+                Ok(row) => own[row] = Some(input_row),
+                Err(_) => missing += 1,
             }
+        }
+        if missing > 0 {
+            return Err(JoinError::OrderInconsistent { missing });
         }
         Ok(JoinOutput { rows, own })
     }

@@ -596,6 +596,8 @@ fn stats_job_matches_plaintext() {
     let job = StatsJob {
         bits: 32,
         threshold: 650,
+        party: None,
+        column: None,
     };
     let results = std::thread::scope(|s| {
         let handles: Vec<_> = net(3)

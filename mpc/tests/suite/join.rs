@@ -1,12 +1,13 @@
-//! Private join (ECDH PSI over Ristretto255), all parties in one process: results equal
-//! a plaintext join for n = 2, 3, 4 and 0 %, 50 %, 100 % overlap; duplicate ids and
+//! Private join (two-layer ECDH over Ristretto255), all parties in one process: results
+//! equal a plaintext join for n = 2, 3, 4 and 0 %, 50 %, 100 % overlap; duplicate ids and
 //! malformed messages are refused naming the party at fault; no id (or its unkeyed
-//! hash) ever appears in the bytes on the wire.
+//! hash) ever appears in the bytes on the wire, and no tag of the common order travels
+//! labelled with the party that holds it (the membership pattern stays hidden).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use conclave_mpc::join::{
-    self, hash_id, memory, message, JoinError, JoinLimits, JoinOutput, Misbehavior, Start,
+    self, hash_id, memory, message, JoinError, JoinLimits, JoinOutput, JoinParty, Misbehavior, Step,
 };
 use conclave_mpc::PartyId;
 use rand::seq::SliceRandom;
@@ -161,7 +162,7 @@ fn join_refuses_duplicate_ids_before_sending() {
     );
     assert_eq!(sent, 0, "nothing is sent");
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let err = Start::new(PartyId(1), 2, &sets[1], JoinLimits::default(), &mut rng).unwrap_err();
+    let err = JoinParty::new(PartyId(1), 2, &sets[1], JoinLimits::default(), &mut rng).unwrap_err();
     assert!(!err
         .to_string()
         .contains(std::str::from_utf8(&sets[1][2]).unwrap()));
@@ -173,15 +174,15 @@ fn join_refuses_bad_parameters() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let lim = JoinLimits::default();
     assert!(matches!(
-        Start::new(PartyId(1), 1, &ids, lim, &mut rng),
+        JoinParty::new(PartyId(1), 1, &ids, lim, &mut rng),
         Err(JoinError::PartyCount { parties: 1, .. })
     ));
     assert!(matches!(
-        Start::new(PartyId(3), 2, &ids, lim, &mut rng),
+        JoinParty::new(PartyId(3), 2, &ids, lim, &mut rng),
         Err(JoinError::UnknownParty { party: 3, .. })
     ));
     assert!(matches!(
-        Start::new(PartyId(1), 2, &ids, JoinLimits { max_rows: 1 }, &mut rng),
+        JoinParty::new(PartyId(1), 2, &ids, JoinLimits { max_rows: 1 }, &mut rng),
         Err(JoinError::TooManyRows { rows: 2, limit: 1 })
     ));
 }
@@ -189,31 +190,38 @@ fn join_refuses_bad_parameters() {
 /// Positions in the message layout (see `message::encode`).
 const COUNT_AT: usize = 10;
 const BODY_AT: usize = message::HEADER_BYTES;
+/// Kind bytes.
+const HOP: u8 = 1;
+const COMPLETE: u8 = 2;
+const BLIND: u8 = 3;
+const FINAL: u8 = 5;
 
 fn set_count(bytes: &mut [u8], count: u64) {
     bytes[COUNT_AT..COUNT_AT + 8].copy_from_slice(&count.to_be_bytes());
 }
 
-fn is_final(bytes: &[u8]) -> bool {
-    bytes[1] == 2
+fn shrink(b: &mut Vec<u8>) {
+    let count = u64::from_be_bytes(b[COUNT_AT..COUNT_AT + 8].try_into().unwrap());
+    set_count(b, count - 1);
+    b.truncate(b.len() - 32);
 }
 
 type Tamper = fn(&mut Vec<u8>);
 
 #[test]
 fn join_refuses_malformed_messages_naming_the_sender() {
-    // (what, whether the final broadcast (else a ring message) is altered, how, which refusal)
-    type Probe = (&'static str, bool, Tamper, fn(&Misbehavior) -> bool);
+    // (what, which kind of message is altered, how, which refusal)
+    type Probe = (&'static str, u8, Tamper, fn(&Misbehavior) -> bool);
     let probes: Vec<Probe> = vec![
         (
             "point that does not decompress",
-            false,
+            HOP,
             |b| b[BODY_AT..BODY_AT + 32].copy_from_slice(&[0xff; 32]),
             |m| matches!(m, Misbehavior::InvalidPoint { index: 0 }),
         ),
         (
             "negative (odd) encoding",
-            true,
+            FINAL,
             |b| {
                 let at = BODY_AT + 32;
                 b[at..at + 32].copy_from_slice(&[0; 32]);
@@ -223,13 +231,13 @@ fn join_refuses_malformed_messages_naming_the_sender() {
         ),
         (
             "trailing byte",
-            false,
+            HOP,
             |b| b.push(0),
             |m| matches!(m, Misbehavior::WrongLength { .. }),
         ),
         (
             "one byte short",
-            true,
+            FINAL,
             |b| {
                 b.pop();
             },
@@ -237,24 +245,20 @@ fn join_refuses_malformed_messages_naming_the_sender() {
         ),
         (
             "truncated header",
-            false,
+            BLIND,
             |b| b.truncate(5),
             |m| matches!(m, Misbehavior::Truncated { len: 5 }),
         ),
         (
             "count beyond the limit",
-            false,
+            HOP,
             |b| set_count(b, u64::MAX),
             |m| matches!(m, Misbehavior::TooManyPoints { .. }),
         ),
         (
-            "set shrunk on the way (wrong count)",
-            true,
-            |b| {
-                let count = u64::from_be_bytes(b[COUNT_AT..COUNT_AT + 8].try_into().unwrap());
-                set_count(b, count - 1);
-                b.truncate(b.len() - 32);
-            },
+            "complete set shrunk on the way (wrong count)",
+            COMPLETE,
+            shrink,
             |m| {
                 matches!(
                     m,
@@ -266,9 +270,26 @@ fn join_refuses_malformed_messages_naming_the_sender() {
                 )
             },
         ),
+        ("blinded set shrunk (wrong count)", BLIND, shrink, |m| {
+            matches!(m, Misbehavior::WrongCount { got: 5, .. })
+        }),
+        ("common order shrunk", FINAL, shrink, |m| {
+            matches!(m, Misbehavior::ImplausibleUnion { .. })
+        }),
+        (
+            "common order not sorted",
+            FINAL,
+            |b| {
+                let first: [u8; 32] = b[BODY_AT..BODY_AT + 32].try_into().unwrap();
+                let second: [u8; 32] = b[BODY_AT + 32..BODY_AT + 64].try_into().unwrap();
+                b[BODY_AT..BODY_AT + 32].copy_from_slice(&second);
+                b[BODY_AT + 32..BODY_AT + 64].copy_from_slice(&first);
+            },
+            |m| matches!(m, Misbehavior::Unsorted { index: 1 }),
+        ),
         (
             "duplicate point",
-            false,
+            HOP,
             |b| {
                 let first: [u8; 32] = b[BODY_AT..BODY_AT + 32].try_into().unwrap();
                 b[BODY_AT + 64..BODY_AT + 96].copy_from_slice(&first);
@@ -285,52 +306,60 @@ fn join_refuses_malformed_messages_naming_the_sender() {
         ),
         (
             "unknown version",
-            false,
+            HOP,
             |b| b[0] = 9,
             |m| matches!(m, Misbehavior::UnsupportedVersion(9)),
         ),
         (
             "unknown kind",
-            true,
+            FINAL,
             |b| b[1] = 7,
             |m| matches!(m, Misbehavior::UnknownKind(7)),
         ),
         (
             "final sent as a hop",
-            true,
+            FINAL,
             |b| b[1] = 1,
             |m| matches!(m, Misbehavior::WrongKind { .. }),
         ),
         (
             "another party's set",
-            false,
+            HOP,
             |b| b[5] ^= 3,
             |m| matches!(m, Misbehavior::WrongOrigin { .. }),
         ),
         (
             "wrong hop",
-            false,
+            BLIND,
             |b| b[9] += 1,
             |m| matches!(m, Misbehavior::WrongHop { .. }),
         ),
     ];
+    let mut tampered = 0;
     for n in [2, 3, 4] {
         let sets = sets(n, 6, 50, 40 + n as u64);
         for cheater in 1..=n as u32 {
-            for (name, in_final, tamper, expect) in &probes {
+            for (name, kind, tamper, expect) in &probes {
                 let mut victim = None;
-                let err = memory::run_with(
+                let result = memory::run_with(
                     &sets,
                     &mut rngs(n, 5),
                     JoinLimits::default(),
                     |from, to, bytes| {
-                        if from.0 == cheater && is_final(bytes) == *in_final && victim.is_none() {
+                        if from.0 == cheater && bytes[1] == *kind && victim.is_none() {
                             tamper(bytes);
                             victim = Some(to);
                         }
                     },
-                )
-                .unwrap_err();
+                );
+                if victim.is_none() {
+                    // This party never sends such a message (e.g. only party n sends
+                    // the common order).
+                    result.unwrap();
+                    continue;
+                }
+                tampered += 1;
+                let err = result.unwrap_err();
                 match &err {
                     JoinError::PeerMisbehaved { party, reason } => {
                         assert_eq!(party.0, cheater, "n={n} {name}: {err}");
@@ -339,31 +368,35 @@ fn join_refuses_malformed_messages_naming_the_sender() {
                     }
                     other => panic!("n={n} {name}: unexpected error {other}"),
                 }
-                assert!(victim.is_some(), "{name}: no message tampered");
             }
         }
     }
+    assert!(tampered > 100, "{tampered} probes ran");
 }
 
 #[test]
 fn join_refuses_a_message_from_the_wrong_party() {
     let sets = sets(3, 4, 50, 3);
-    // Party 3's hop message is redirected to party 2, who expects party 1's.
+    // Party 3's first messages are redirected to party 2, who expects party 1's.
     let mut rs = rngs(3, 1);
     let mut starts: Vec<_> = sets
         .iter()
         .zip(rs.iter_mut())
         .enumerate()
         .map(|(i, (s, r))| {
-            Start::new(PartyId::from_index(i), 3, s, JoinLimits::default(), r)
+            JoinParty::new(PartyId::from_index(i), 3, s, JoinLimits::default(), r)
                 .unwrap()
                 .start(r)
         })
         .collect();
     let (_, from3) = starts.pop().unwrap();
-    let (relay2, _) = starts.pop().unwrap();
-    assert_eq!(relay2.expects_from(), PartyId(1));
-    let err = relay2.receive(PartyId(3), &from3.bytes).unwrap_err();
+    let (state2, _) = starts.pop().unwrap();
+    assert_eq!(state2.exchange(), 1);
+    let msgs: Vec<(PartyId, &[u8])> = from3
+        .iter()
+        .map(|o| (PartyId(3), o.bytes.as_slice()))
+        .collect();
+    let err = state2.receive(&msgs, &mut rs[1]).unwrap_err();
     assert!(
         matches!(
             err,
@@ -374,6 +407,52 @@ fn join_refuses_a_message_from_the_wrong_party() {
         ),
         "{err}"
     );
+    // Nothing at all: the party that owed messages is named.
+    let (state2, _) = JoinParty::new(PartyId(2), 3, &sets[1], JoinLimits::default(), &mut rs[1])
+        .unwrap()
+        .start(&mut rs[1]);
+    let err = state2.receive(&[], &mut rs[1]).unwrap_err();
+    assert!(
+        matches!(err, JoinError::MissingMessage { party: PartyId(1) }),
+        "{err}"
+    );
+}
+
+/// The fix of the membership leak: no point of the common order ever travels except in
+/// the final broadcast, so no party sees a tag labelled with who holds it (the old
+/// protocol broadcast every party's complete set, labelled with its origin).
+#[test]
+fn join_never_sends_tags_labelled_with_their_holder() {
+    for n in [2, 3, 4] {
+        let sets = sets(n, 30, 50, 80 + n as u64);
+        let mut wire: Vec<(PartyId, PartyId, Vec<u8>)> = Vec::new();
+        let outs = memory::run_with(&sets, &mut rngs(n, 4), JoinLimits::default(), |f, t, b| {
+            wire.push((f, t, b.clone()))
+        })
+        .unwrap();
+        assert_plaintext_join(&sets, &outs);
+        let tags: BTreeSet<&[u8]> = outs[0].tags().iter().map(|t| &t[..]).collect();
+        let mut finals = 0;
+        for (from, _, bytes) in &wire {
+            if bytes[1] == FINAL {
+                assert_eq!(from.0 as usize, n, "only the last party of the chain");
+                finals += 1;
+                continue;
+            }
+            for point in bytes[BODY_AT..].chunks(32) {
+                assert!(
+                    !tags.contains(point),
+                    "a tag travels outside the final order"
+                );
+            }
+        }
+        assert_eq!(finals, n - 1);
+        // Party 1 (deduplicating) and the completers see layer-1 values; none is a tag.
+        // Every party's view of its own rows is exactly its own ids.
+        for (set, out) in sets.iter().zip(&outs) {
+            assert_eq!(out.presence().filter(|p| *p).count(), set.len());
+        }
+    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -390,7 +469,8 @@ fn join_messages_never_carry_ids_or_their_hashes() {
         })
         .unwrap();
         assert_plaintext_join(&sets, &outs);
-        assert_eq!(wire.len(), n * (n - 1) + n * (n - 1), "hops and broadcasts");
+        // hops n(n−1), blinded hops n², completes n−1, layer 2 n−1, final n−1
+        assert_eq!(wire.len(), n * (n - 1) + n * n + 3 * (n - 1), "messages");
         for id in sets.iter().flatten() {
             let unkeyed = hash_id(id).compress().to_bytes();
             for bytes in &wire {
@@ -412,11 +492,15 @@ fn join_messages_never_carry_ids_or_their_hashes() {
 fn join_states_redact_debug() {
     let ids = [b"secret-id-1".to_vec()];
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let start = Start::new(PartyId(1), 2, &ids, JoinLimits::default(), &mut rng).unwrap();
-    let dump = format!("{start:?}");
+    let party = JoinParty::new(PartyId(1), 2, &ids, JoinLimits::default(), &mut rng).unwrap();
+    let dump = format!("{party:?}");
     assert!(dump.contains("rows: 1"), "{dump}");
-    let (relay, _) = start.start(&mut rng);
-    let dump = format!("{relay:?}");
-    assert!(!dump.contains("Scalar") && !dump.contains("perm"), "{dump}");
+    let (state, _) = party.start(&mut rng);
+    let dump = format!("{state:?}");
+    assert!(
+        !dump.contains("Scalar") && !dump.contains("own_tags"),
+        "{dump}"
+    );
     assert_eq!(join::MAX_PARTIES, 64);
+    let _: Option<Step> = None;
 }
