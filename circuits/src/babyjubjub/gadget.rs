@@ -48,8 +48,8 @@
 //!   law, together with `−(1 − b₀)·T`.
 //!
 //! The unit tests replay these bounds with exact integers (`num-bigint`), and compare every
-//! gadget with arkworks' native arithmetic on random and extreme scalars (0, 1, all ones,
-//! `l − 1`, `p − 1`).
+//! gadget with arkworks' native arithmetic on random and extreme scalars (0, 1, 2, 3,
+//! all ones, `2^(n−1)`, `l − 1`, `l`).
 //!
 //! Constant operands are computed natively (no constraints): r1cs-std accepts unequal
 //! constants without checking, so nothing here relies on a constraint between constants.
