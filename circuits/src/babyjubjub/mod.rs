@@ -18,6 +18,7 @@
 //! component can reach a signature check. [`ct_mul`] multiplies by secret scalars with a
 //! fixed sequence of field operations.
 
+pub(crate) mod gadget;
 mod point;
 
 use ark_bn254::Fr;
