@@ -1,7 +1,8 @@
-// Compiles ConclaveGroth16Verifier.sol with the solc pinned in interop/package-lock.json
+// Compiles ConclaveGroth16Verifier.sol (or the contract named as first argument, e.g.
+// ConclaveCheckpointAnchor) with the solc pinned in interop/package-lock.json
 // (soljson, offline) and prints {"abi": [...], "bytecode": "0x..."} on stdout.
-// `node compile.mjs --write` also refreshes the committed ConclaveGroth16Verifier.abi.json
-// and ConclaveGroth16Verifier.bin. The settings below are part of the bytecode's identity:
+// `node compile.mjs [Name] --write` also refreshes the committed <Name>.abi.json
+// and <Name>.bin. The settings below are part of the bytecode's identity:
 // change them only together with the committed files.
 import { createRequire } from "node:module";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, "../../interop/package.json"));
 const solc = require("solc");
 
-const name = "ConclaveGroth16Verifier";
+const name = process.argv.slice(2).find((arg) => !arg.startsWith("--")) ?? "ConclaveGroth16Verifier";
 const input = {
   language: "Solidity",
   sources: { [`${name}.sol`]: { content: readFileSync(join(here, `${name}.sol`), "utf8") } },

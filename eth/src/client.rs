@@ -245,6 +245,84 @@ impl Node {
     }
 }
 
+/// What an `eth_call` answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The call returned these bytes.
+    Returned(Vec<u8>),
+    /// The call reverted, with this revert data if the node gave any.
+    Reverted(Option<Vec<u8>>),
+}
+
+/// A mined transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// The transaction hash (hex).
+    pub tx: String,
+    /// Gas it used, from the receipt.
+    pub gas_used: u64,
+}
+
+impl Node {
+    /// An `eth_call` of `data` on `contract` (from this client's address, if it has a key).
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] when the node fails for another reason than a revert.
+    pub fn call(&self, contract: Address, data: Vec<u8>) -> Result<CallOutcome, EthError> {
+        let mut request = TransactionRequest::default()
+            .with_to(contract)
+            .with_input(Bytes::from(data));
+        if let Some(from) = self.sender {
+            request = request.with_from(from);
+        }
+        self.runtime.block_on(async {
+            match self.provider.call(request).await {
+                Ok(returned) => Ok(CallOutcome::Returned(returned.to_vec())),
+                Err(error) => match error.as_error_resp() {
+                    Some(payload) if payload.message.contains("revert") => Ok(
+                        CallOutcome::Reverted(payload.as_revert_data().map(|data| data.to_vec())),
+                    ),
+                    _ => Err(self.rpc(error)),
+                },
+            }
+        })
+    }
+
+    /// Sends `data` to `contract` as a transaction signed with this client's key and waits
+    /// for its receipt.
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] (no key, node unreachable, the call reverts while the node
+    /// estimates its gas), [`EthError::Receipt`], [`EthError::TransactionReverted`] when
+    /// it was mined but failed.
+    pub fn send(&self, contract: Address, data: Vec<u8>) -> Result<Sent, EthError> {
+        let from = self.signer_address("sending a transaction needs a signing key (--eth-key)")?;
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(contract)
+            .with_input(Bytes::from(data));
+        self.runtime.block_on(async {
+            let pending = self
+                .provider
+                .send_transaction(request)
+                .await
+                .map_err(|e| self.rpc(e))?;
+            let receipt = pending.get_receipt().await.map_err(EthError::Receipt)?;
+            let sent = Sent {
+                tx: format!("{:#x}", receipt.transaction_hash),
+                gas_used: receipt.gas_used,
+            };
+            if !receipt.status() {
+                return Err(EthError::TransactionReverted {
+                    tx: sent.tx,
+                    gas_used: sent.gas_used,
+                });
+            }
+            Ok(sent)
+        })
+    }
+}
+
 fn decode_bool(returned: &[u8]) -> Option<bool> {
     if returned.len() != 32 || returned[..31].iter().any(|b| *b != 0) {
         return None;

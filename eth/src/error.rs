@@ -63,6 +63,24 @@ pub enum EthError {
         /// Hex of what it returned.
         returned: String,
     },
+    /// A transaction was mined but failed.
+    #[error("the transaction {tx} reverted (gas used {gas_used})")]
+    TransactionReverted {
+        /// Transaction hash.
+        tx: String,
+        /// Gas it used.
+        gas_used: u64,
+    },
+    /// The anchor contract refused a call (decoded revert reason).
+    #[error("the anchor contract {contract} refused {function}: {reason}")]
+    AnchorRefused {
+        /// The contract called.
+        contract: String,
+        /// The function called.
+        function: &'static str,
+        /// Its decoded revert.
+        reason: crate::anchor::AnchorRevert,
+    },
     /// A local development node (anvil) could not be started.
     #[error("cannot start the development node {binary}: {source}")]
     DevNodeStart {

@@ -192,6 +192,23 @@ pub fn verify_entry(
 ) -> Result<VerifiedEntry, LedgerError> {
     let note = source.signed_checkpoint()?;
     let checkpoint = Checkpoint::open(&note, verifier)?;
+    verify_entry_in(source, &checkpoint, index)
+}
+
+/// Verifies entry `index` against a tree head the caller already trusts (say, one anchored
+/// on chain): inclusion in `checkpoint`'s tree, then content, with the statement and party
+/// registrations it relies on proven included in the same tree. The checkpoint's origin
+/// is not checked here.
+///
+/// # Errors
+/// [`LedgerError::Proof`] for a failed inclusion proof (an index not below the
+/// checkpoint's size included), the entry kind's verification error for bad content, and
+/// transport or storage errors.
+pub fn verify_entry_in(
+    source: &dyn LogSource,
+    checkpoint: &Checkpoint,
+    index: u64,
+) -> Result<VerifiedEntry, LedgerError> {
     let (served_index, bytes) = source.entry_at(index)?;
     if served_index != index {
         return Err(LedgerError::malformed(
@@ -199,10 +216,10 @@ pub fn verify_entry(
             "the node served another index",
         ));
     }
-    let entry = included(source, &checkpoint, index, &bytes)?;
+    let entry = included(source, checkpoint, index, &bytes)?;
     let registry = ProvenRegistry {
         source,
-        checkpoint: &checkpoint,
+        checkpoint,
         used: std::cell::RefCell::new(Vec::new()),
         statements: std::cell::RefCell::new(HashMap::new()),
     };

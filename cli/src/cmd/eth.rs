@@ -68,6 +68,22 @@ pub enum DeployCommand {
         #[arg(long)]
         eth_key: PathBuf,
     },
+    /// The checkpoint anchor of a ledger (`ledger anchor` posts to it, `ledger verify
+    /// --rpc` checks entries against it).
+    Anchor {
+        /// JSON-RPC endpoint of an Ethereum node (http://host:port).
+        #[arg(long)]
+        rpc: String,
+        /// File holding the deployer's secp256k1 secret key as hex (must be 0600).
+        #[arg(long)]
+        eth_key: PathBuf,
+        /// The only address allowed to anchor (default: the deployer's).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Bind the anchor to this log origin (the ledger's `--origin`); default: any.
+        #[arg(long, default_value = "")]
+        origin: String,
+    },
 }
 
 /// Runs an `eth` command.
@@ -76,6 +92,15 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         Command::Deploy {
             contract: DeployCommand::Verifier { vk, rpc, eth_key },
         } => deploy_verifier(&vk, &rpc, &eth_key, out),
+        Command::Deploy {
+            contract:
+                DeployCommand::Anchor {
+                    rpc,
+                    eth_key,
+                    operator,
+                    origin,
+                },
+        } => deploy_anchor(&rpc, &eth_key, operator.as_deref(), &origin, out),
         Command::Verify {
             rpc,
             contract,
@@ -163,7 +188,7 @@ pub fn print_calldata(proof_path: &Path, out: &Output) -> anyhow::Result<Verdict
     Ok(Verdict::Success)
 }
 
-fn read_signer(path: &Path) -> anyhow::Result<PrivateKeySigner> {
+pub(crate) fn read_signer(path: &Path) -> anyhow::Result<PrivateKeySigner> {
     let secret = fsio::read_secret(path, Limit::ZK_SECRET)?;
     let text = std::str::from_utf8(&secret)
         .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
@@ -249,4 +274,41 @@ fn verify(
         }),
     )?;
     Ok(Verdict::from_valid(valid))
+}
+
+/// `eth deploy anchor`: the checkpoint anchor, operated by `--operator` or the deployer.
+fn deploy_anchor(
+    rpc: &str,
+    key_path: &Path,
+    operator: Option<&str>,
+    origin: &str,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
+    let node = Node::connect(rpc, Some(read_signer(key_path)?))?;
+    let operator = match operator {
+        Some(text) => client::parse_address(text).context("--operator")?,
+        None => node.sender().context("the deployer key has no address")?,
+    };
+    let code = conclave_eth::anchor::deploy_code(operator, origin)?;
+    let (deployment, _) = out.step("deploying the checkpoint anchor", || node.deploy(code));
+    let deployment = deployment.context("deployment failed")?;
+    out.report(
+        &format!(
+            "checkpoint anchor deployed at {:#x} (operator {operator:#x}, origin {}, {} gas, \
+             transaction {})",
+            deployment.address,
+            if origin.is_empty() { "any" } else { origin },
+            deployment.gas_used,
+            deployment.tx
+        ),
+        json!({
+            "ok": true,
+            "address": format!("{:#x}", deployment.address),
+            "transaction": deployment.tx,
+            "gas_used": deployment.gas_used,
+            "operator": format!("{operator:#x}"),
+            "origin": origin,
+        }),
+    )?;
+    Ok(Verdict::Success)
 }

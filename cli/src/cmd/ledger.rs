@@ -10,6 +10,7 @@ use conclave_ledger::audit::{audit_dir, audit_node};
 use conclave_ledger::client::{Client, ClientConfig};
 use conclave_ledger::entry::{Entry, Party, Statement};
 use conclave_ledger::keys;
+use conclave_ledger::merkle::ConsistencyProof;
 use conclave_ledger::node::{self, NodeConfig};
 use conclave_ledger::note::{Checkpoint, NoteVerifier};
 use conclave_ledger::store::{files, Ledger, Receipt};
@@ -19,6 +20,8 @@ use serde_json::json;
 
 use crate::fsio;
 use crate::output::{Output, Verdict};
+
+mod anchor;
 
 /// Where a command reads or writes the log.
 #[derive(clap::Args, Debug, Clone)]
@@ -139,14 +142,42 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
-    /// Verify entry N from the log alone: checkpoint signature, inclusion, content.
+    /// Verify entry N from the log alone: checkpoint signature, inclusion, content. With
+    /// --rpc and --contract, against the tree anchored on chain instead: inclusion checked
+    /// here and by the anchor contract, then content.
     Verify {
         /// The entry index.
         #[arg(long)]
         entry: u64,
-        /// The log's verifier key file (`log.pub` of the ledger).
+        /// The log's verifier key file (`log.pub` of the ledger). With --rpc, optional: the
+        /// anchor's origin must then be its name.
+        #[arg(long, required_unless_present = "rpc")]
+        log_key: Option<PathBuf>,
+        /// JSON-RPC endpoint of an Ethereum node: verify against the anchored tree.
+        #[arg(long, requires = "contract")]
+        rpc: Option<String>,
+        /// Address of the checkpoint anchor contract (`eth deploy anchor`).
+        #[arg(long, requires = "rpc")]
+        contract: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Post the log's latest signed checkpoint to an anchor contract on Ethereum, after
+    /// checking its signature with the log key and that it extends the tree anchored before.
+    Anchor {
+        /// JSON-RPC endpoint of an Ethereum node (http://host:port).
         #[arg(long)]
-        log_key: PathBuf,
+        rpc: String,
+        /// Address of the checkpoint anchor contract (`eth deploy anchor`).
+        #[arg(long)]
+        contract: String,
+        /// File holding the operator's secp256k1 secret key as hex (must be 0600).
+        #[arg(long)]
+        eth_key: PathBuf,
+        /// The log's verifier key file (`log.pub`); needed with --node, defaults to
+        /// DIR/log.pub with --data.
+        #[arg(long)]
+        log_key: Option<PathBuf>,
         #[command(flatten)]
         target: Target,
     },
@@ -182,6 +213,13 @@ impl Log {
         match self {
             Log::Local(ledger) => ledger,
             Log::Remote(client) => client,
+        }
+    }
+
+    fn consistency(&self, first: u64, second: u64) -> Result<ConsistencyProof, LedgerError> {
+        match self {
+            Log::Local(ledger) => ledger.consistency_proof(first, second),
+            Log::Remote(client) => client.consistency_proof(first, second),
         }
     }
 
@@ -305,17 +343,26 @@ pub(crate) fn entry_from_file(path: &Path) -> anyhow::Result<Entry> {
     Entry::from_file_bytes(&bytes).with_context(|| path.display().to_string())
 }
 
-/// The log's public key for an audit: `--log-key`, or `DIR/log.pub` with `--data`.
-fn audit_key(target: &Target, log_key: Option<&Path>) -> anyhow::Result<NoteVerifier> {
+/// The log's public key for `purpose` ("an audit", "anchoring"): `--log-key`, or
+/// `DIR/log.pub` with `--data`.
+fn log_key_for(
+    target: &Target,
+    log_key: Option<&Path>,
+    purpose: &str,
+) -> anyhow::Result<NoteVerifier> {
     let path = match (log_key, &target.data) {
         (Some(path), _) => path.to_path_buf(),
         (None, Some(dir)) => dir.join(files::LOG_PUB),
         (None, None) => anyhow::bail!(
-            "an audit through --node needs the log's public key: pass --log-key log.pub \
-             (obtained from the operator, never from the node you audit)"
+            "{purpose} through --node needs the log's public key: pass --log-key log.pub \
+             (obtained from the operator, never from the node you check)"
         ),
     };
-    keys::read_verifier_key(&path)
+    read_log_key(&path)
+}
+
+fn read_log_key(path: &Path) -> anyhow::Result<NoteVerifier> {
+    keys::read_verifier_key(path)
         .with_context(|| format!("{}: not a log verifier key", path.display()))
 }
 
@@ -462,10 +509,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             target,
         } => {
             let log = Log::connect(&target)?;
-            let proof = match &log {
-                Log::Local(ledger) => ledger.consistency_proof(first, second)?,
-                Log::Remote(client) => client.consistency_proof(first, second)?,
-            };
+            let proof = log.consistency(first, second)?;
             out.report(
                 &format!(
                     "consistency of tree {first} with tree {second}:\n{}",
@@ -478,10 +522,31 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         Command::Verify {
             entry,
             log_key,
+            rpc: Some(rpc),
+            contract: Some(contract),
             target,
         } => {
-            let verifier = keys::read_verifier_key(&log_key)
-                .with_context(|| format!("{}: not a log verifier key", log_key.display()))?;
+            let verifier = log_key.as_deref().map(read_log_key).transpose()?;
+            anchor::verify(entry, &target, verifier.as_ref(), &rpc, &contract, out)
+        }
+        Command::Anchor {
+            rpc,
+            contract,
+            eth_key,
+            log_key,
+            target,
+        } => {
+            let verifier = log_key_for(&target, log_key.as_deref(), "anchoring")?;
+            anchor::post(&target, &verifier, &rpc, &contract, &eth_key, out)
+        }
+        Command::Verify {
+            entry,
+            log_key,
+            target,
+            ..
+        } => {
+            let log_key = log_key.context("give --log-key log.pub, or --rpc and --contract")?;
+            let verifier = read_log_key(&log_key)?;
             let log = Log::connect(&target)?;
             match verify_entry(log.source(), &verifier, entry) {
                 Ok(verified) => {
@@ -507,7 +572,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             }
         }
         Command::Audit { target, log_key } => {
-            let verifier = audit_key(&target, log_key.as_deref())?;
+            let verifier = log_key_for(&target, log_key.as_deref(), "an audit")?;
             let (report, took) = match (&target.node, &target.data) {
                 (Some(url), _) => {
                     let client = target.client(url)?;

@@ -21,7 +21,7 @@ fn interop() -> PathBuf {
 }
 
 /// anvil from interop/node_modules (installed by the README's test command).
-fn anvil() -> DevNode {
+pub(crate) fn anvil() -> DevNode {
     let binary = anvil_binary(&interop()).expect(
         "anvil is not installed: run `npm ci --prefix interop` (the README's test command does)",
     );
@@ -55,7 +55,7 @@ fn scenario() -> (tempfile::TempDir, DevNode) {
     (dir, anvil())
 }
 
-fn write_secret(path: &Path, text: &str) {
+pub(crate) fn write_secret(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
     #[cfg(unix)]
     {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::common::{command, expect, json, refused};
 
 /// Writes a verifying key, a valid proof and a forged proof (valid points, wrong statement).
-fn zk_files(dir: &Path) {
+pub(crate) fn zk_files(dir: &Path) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let shape = Statement::threshold(32, Direction::AtLeast).unwrap();
     let (pk, vk) = setup(shape, &mut rng).unwrap();

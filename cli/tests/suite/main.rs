@@ -2,6 +2,7 @@
 //! instead of six keeps the CI build short): each module runs the real binary and checks
 //! exit codes, outputs and bad-input errors.
 
+mod anchor;
 mod bench;
 mod common;
 mod cred;
