@@ -3,6 +3,8 @@
 // `node compile.mjs --write` also refreshes the committed ConclaveGroth16Verifier.abi.json
 // and ConclaveGroth16Verifier.bin. The settings below are part of the bytecode's identity:
 // change them only together with the committed files.
+// `node compile.mjs ConclaveProofRegistry [--write]` does the same for another contract
+// of this folder (default: ConclaveGroth16Verifier).
 import { createRequire } from "node:module";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -12,7 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, "../../interop/package.json"));
 const solc = require("solc");
 
-const name = "ConclaveGroth16Verifier";
+const name = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? "ConclaveGroth16Verifier";
 const input = {
   language: "Solidity",
   sources: { [`${name}.sol`]: { content: readFileSync(join(here, `${name}.sol`), "utf8") } },

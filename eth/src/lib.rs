@@ -5,6 +5,7 @@
 pub mod client;
 pub mod devnode;
 pub mod error;
+pub mod registry;
 pub mod verifier;
 
 pub use alloy::signers::local::PrivateKeySigner;
