@@ -304,7 +304,8 @@ contract ConclaveGroth16Verifier {
 
     /// Writes the pairs (r_i·A_i, B_i) at m + i·0xc0 and sum r_i·C_i at m + (k + 2)·0xc0;
     /// sums at s = m + (k + 3)·0xc0: s[0] = sum r_i, s[j + 1] = sum r_i·x_ij (mod r);
-    /// scratch at s + 0x120. r_i = the top 128 bits of keccak256(seed ‖ i).
+    /// scratch at s + 0x120. r_i = the top 128 bits of keccak256(seed ‖ i). Stops at the
+    /// first refused point (ok false; inputs after it are not checked then).
     function _batchProofs(
         uint256[8][] calldata proofs,
         uint256[] calldata pubSignals,
@@ -330,14 +331,21 @@ contract ConclaveGroth16Verifier {
                 let slot := add(m, mul(i, 0xc0))
                 calldatacopy(t, proof, 0x40)
                 mstore(add(t, 0x40), w)
-                ok := and(ok, staticcall(gas(), 0x07, t, 0x60, slot, 0x40))
+                ok := staticcall(gas(), 0x07, t, 0x60, slot, 0x40)
                 calldatacopy(add(slot, 0x40), add(proof, 0x40), 0x80)
-                calldatacopy(t, add(proof, 0xc0), 0x40)
-                mstore(add(t, 0x40), w)
-                ok := and(ok, staticcall(gas(), 0x07, t, 0x60, t, 0x40))
-                mstore(add(t, 0x40), mload(cAcc))
-                mstore(add(t, 0x60), mload(add(cAcc, 0x20)))
-                ok := and(ok, staticcall(gas(), 0x06, t, 0x80, cAcc, 0x40))
+                if ok {
+                    calldatacopy(t, add(proof, 0xc0), 0x40)
+                    mstore(add(t, 0x40), w)
+                    ok := staticcall(gas(), 0x07, t, 0x60, t, 0x40)
+                }
+                if ok {
+                    mstore(add(t, 0x40), mload(cAcc))
+                    mstore(add(t, 0x60), mload(add(cAcc, 0x20)))
+                    ok := staticcall(gas(), 0x06, t, 0x80, cAcc, 0x40)
+                }
+                // A refused point burns the gas forwarded to its precompile: stop calling
+                // them, so the 1/64 left is enough to revert MalformedProof.
+                if iszero(ok) { break }
                 mstore(s, addmod(mload(s), w, R))
                 let row := add(pubSignals.offset, mul(mul(i, n), 0x20))
                 for { let j := 0 } lt(j, n) { j := add(j, 1) } {
