@@ -11,7 +11,7 @@
 use std::str::FromStr;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::primitives::{keccak256, Address, Bytes, U256};
+use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
@@ -59,6 +59,22 @@ pub enum Verdict {
     /// It reverted: the call was refused (wrong input count, an input not below r, a
     /// malformed point), with the decoded reason.
     Refused(String),
+}
+
+/// What [`Node::transact`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transacted {
+    /// The transaction was mined and succeeded.
+    Mined {
+        /// Transaction hash (hex).
+        tx: String,
+        /// Gas it used (from the receipt).
+        gas_used: u64,
+        /// The events it emitted: each log's topics and data.
+        logs: Vec<(Vec<B256>, Bytes)>,
+    },
+    /// The simulation reverted, with this revert data; nothing was sent.
+    Reverted(Option<Bytes>),
 }
 
 /// Parses a `0x`-prefixed (or bare) 20-byte hex address.
@@ -181,11 +197,19 @@ impl Node {
         contract: Address,
         calldata: &ProofCalldata,
     ) -> Result<(String, u64), EthError> {
+        self.send_data(contract, calldata.encode())
+    }
+
+    /// [`Self::send_verify`] for any call data (e.g. `verifyBatch`'s).
+    ///
+    /// # Errors
+    /// As [`Self::send_verify`].
+    pub fn send_data(&self, contract: Address, data: Vec<u8>) -> Result<(String, u64), EthError> {
         let from = self.signer_address("sending a transaction needs a signing key (--eth-key)")?;
         let request = TransactionRequest::default()
             .with_from(from)
             .with_to(contract)
-            .with_input(Bytes::from(calldata.encode()));
+            .with_input(Bytes::from(data));
         self.runtime.block_on(async {
             let pending = self
                 .provider
@@ -209,21 +233,25 @@ impl Node {
         contract: Address,
         calldata: &ProofCalldata,
     ) -> Result<(Verdict, Option<u64>), EthError> {
+        self.verify_data(contract, calldata.encode())
+    }
+
+    /// [`Self::verify`] for any call data returning a bool (e.g. `verifyBatch`'s).
+    ///
+    /// # Errors
+    /// As [`Self::verify`].
+    pub fn verify_data(
+        &self,
+        contract: Address,
+        data: Vec<u8>,
+    ) -> Result<(Verdict, Option<u64>), EthError> {
         let request = TransactionRequest::default()
             .with_to(contract)
-            .with_input(Bytes::from(calldata.encode()));
+            .with_input(Bytes::from(data));
         self.runtime.block_on(async {
-            let returned = match self.provider.call(request.clone()).await {
+            let returned = match self.call_request(request.clone()).await? {
                 Ok(returned) => returned,
-                Err(error) => {
-                    return match error.as_error_resp() {
-                        Some(payload) if payload.message.contains("revert") => Ok((
-                            Verdict::Refused(describe_revert(payload.as_revert_data())),
-                            None,
-                        )),
-                        _ => Err(self.rpc(error)),
-                    }
-                }
+                Err(revert) => return Ok((Verdict::Refused(describe_revert(revert)), None)),
             };
             let verdict = match decode_bool(&returned) {
                 Some(true) => Verdict::Valid,
@@ -242,6 +270,65 @@ impl Node {
                 .map_err(|e| self.rpc(e))?;
             Ok((verdict, Some(gas)))
         })
+    }
+
+    /// Sends `data` to `contract` as a transaction signed with this client's key, after
+    /// simulating it with an `eth_call` from the same address: a call that would revert
+    /// is not sent, and its revert data is returned instead.
+    ///
+    /// # Errors
+    /// [`EthError::Rpc`] (no key, node unreachable), [`EthError::Receipt`],
+    /// [`EthError::TransactionReverted`] when the mined transaction failed anyway (the
+    /// chain moved between simulation and mining).
+    pub fn transact(&self, contract: Address, data: Vec<u8>) -> Result<Transacted, EthError> {
+        let from = self.signer_address("sending a transaction needs a signing key (--eth-key)")?;
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(contract)
+            .with_input(Bytes::from(data));
+        self.runtime.block_on(async {
+            if let Err(revert) = self.call_request(request.clone()).await? {
+                return Ok(Transacted::Reverted(revert));
+            }
+            let pending = self
+                .provider
+                .send_transaction(request)
+                .await
+                .map_err(|e| self.rpc(e))?;
+            let receipt = pending.get_receipt().await.map_err(EthError::Receipt)?;
+            let tx = format!("{:#x}", receipt.transaction_hash);
+            if !receipt.status() {
+                return Err(EthError::TransactionReverted {
+                    tx,
+                    gas_used: receipt.gas_used,
+                });
+            }
+            let logs = receipt
+                .logs()
+                .iter()
+                .map(|log| (log.topics().to_vec(), log.data().data.clone()))
+                .collect();
+            Ok(Transacted::Mined {
+                tx,
+                gas_used: receipt.gas_used,
+                logs,
+            })
+        })
+    }
+
+    async fn call_request(
+        &self,
+        request: TransactionRequest,
+    ) -> Result<Result<Bytes, Option<Bytes>>, EthError> {
+        match self.provider.call(request).await {
+            Ok(returned) => Ok(Ok(returned)),
+            Err(error) => match error.as_error_resp() {
+                Some(payload) if payload.message.contains("revert") => {
+                    Ok(Err(payload.as_revert_data()))
+                }
+                _ => Err(self.rpc(error)),
+            },
+        }
     }
 }
 
@@ -275,16 +362,9 @@ impl Node {
         if let Some(from) = self.sender {
             request = request.with_from(from);
         }
-        self.runtime.block_on(async {
-            match self.provider.call(request).await {
-                Ok(returned) => Ok(CallOutcome::Returned(returned.to_vec())),
-                Err(error) => match error.as_error_resp() {
-                    Some(payload) if payload.message.contains("revert") => Ok(
-                        CallOutcome::Reverted(payload.as_revert_data().map(|data| data.to_vec())),
-                    ),
-                    _ => Err(self.rpc(error)),
-                },
-            }
+        Ok(match self.runtime.block_on(self.call_request(request))? {
+            Ok(returned) => CallOutcome::Returned(returned.to_vec()),
+            Err(revert) => CallOutcome::Reverted(revert.map(|data| data.to_vec())),
         })
     }
 
@@ -334,8 +414,8 @@ fn decode_bool(returned: &[u8]) -> Option<bool> {
     }
 }
 
-/// Names the contract's custom errors (`WrongInputCount`, `InputNotInField`,
-/// `MalformedProof`, `BadVerifyingKey`) in revert data.
+/// Names the verifier's custom errors (`WrongInputCount`, `InputNotInField`,
+/// `MalformedProof`, `BadVerifyingKey`, `EmptyBatch`) in revert data.
 pub fn describe_revert(data: Option<Bytes>) -> String {
     let Some(data) = data.filter(|data| data.len() >= 4) else {
         return "reverted without a reason (wrong function or arguments for this contract?)"
@@ -365,6 +445,8 @@ pub fn describe_revert(data: Option<Bytes>) -> String {
             .to_owned()
     } else if head == selector("BadVerifyingKey()") {
         "BadVerifyingKey".to_owned()
+    } else if head == selector("EmptyBatch()") {
+        "EmptyBatch: the batch holds no proof".to_owned()
     } else {
         format!("reverted with data 0x{}", hex::encode(&data))
     }

@@ -98,4 +98,28 @@ pub enum EthError {
         /// How long we waited.
         seconds: u64,
     },
+    /// A batch holds no proof.
+    #[error("a batch needs at least one proof")]
+    EmptyBatch,
+    /// The proofs of a batch have different numbers of public inputs.
+    #[error(
+        "proof #{index} of the batch has {found} public inputs, the first has {expected} \
+         (a batch is verified under one key)"
+    )]
+    MixedInputCounts {
+        /// Position of the first proof that differs.
+        index: usize,
+        /// The first proof's count.
+        expected: usize,
+        /// That proof's count.
+        found: usize,
+    },
+    /// A transaction was mined but failed.
+    #[error("the transaction {tx} reverted (gas used {gas_used})")]
+    TransactionReverted {
+        /// Transaction hash.
+        tx: String,
+        /// Gas it used.
+        gas_used: u64,
+    },
 }

@@ -4,7 +4,7 @@
 //! settings in `contracts/compile.mjs`, ABI), the constructor arguments that turn the one
 //! bytecode into a verifier for a given key ([`VerifierKey`]), and the arguments of
 //! `verifyProof` ([`ProofCalldata`]) in ABI form and in the text form printed by
-//! `snarkjs zkey export soliditycalldata`.
+//! `snarkjs zkey export soliditycalldata`, and those of `verifyBatch` ([`BatchCalldata`]).
 //!
 //! # Layout
 //! G1 points are `[x, y]`, G2 points `[[x.c1, x.c0], [y.c1, y.c0]]` (the order of the
@@ -36,8 +36,19 @@ pub const MAX_PUBLIC_INPUTS: usize = 8;
 /// # Errors
 /// [`EthError::Bytecode`] if the committed file is not hex (a broken build).
 pub fn bytecode() -> Result<Vec<u8>, EthError> {
-    let text = BYTECODE_HEX.trim();
+    decode_code(BYTECODE_HEX)
+}
+
+/// Decodes a committed `.bin` file (hex, `0x` optional, surrounding whitespace ignored).
+pub(crate) fn decode_code(text: &str) -> Result<Vec<u8>, EthError> {
+    let text = text.trim();
     hex::decode(text.strip_prefix("0x").unwrap_or(text)).map_err(EthError::Bytecode)
+}
+
+/// The first four bytes of the keccak256 of a function or error signature.
+pub(crate) fn selector_of(signature: &str) -> [u8; 4] {
+    let hash = keccak256(signature.as_bytes());
+    [hash[0], hash[1], hash[2], hash[3]]
 }
 
 type G1Words = [U256; 2];
@@ -168,9 +179,29 @@ impl ProofCalldata {
 
     /// The function selector of `verifyProof` for `n` public inputs.
     pub fn selector(n: usize) -> [u8; 4] {
-        let signature = format!("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[{n}])");
-        let hash = keccak256(signature.as_bytes());
-        [hash[0], hash[1], hash[2], hash[3]]
+        selector_of(&format!(
+            "verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[{n}])"
+        ))
+    }
+
+    /// The proof as the eight words `[A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y]` that
+    /// `verifyBatch` and the registry's `submit` take.
+    pub fn proof_words(&self) -> [U256; 8] {
+        [
+            self.a[0],
+            self.a[1],
+            self.b[0][0],
+            self.b[0][1],
+            self.b[1][0],
+            self.b[1][1],
+            self.c[0],
+            self.c[1],
+        ]
+    }
+
+    /// [`Self::proof_words`] as an ABI `uint256[8]`.
+    pub(crate) fn proof_value(&self) -> DynSolValue {
+        DynSolValue::FixedArray(self.proof_words().into_iter().map(word).collect())
     }
 
     /// The transaction data of the call: selector, then the arguments (all static words).
@@ -258,6 +289,73 @@ impl ProofCalldata {
             c: g1(&parts[2])?,
             inputs,
         })
+    }
+}
+
+/// The arguments of `verifyBatch(uint256[8][] proofs, uint256[] pubSignals)`: k ≥ 1
+/// proofs with the same number of public inputs, checked by the contract with k + 3
+/// pairings.
+///
+/// # Layout
+/// Selector `verifyBatch(uint256[8][],uint256[])`, then the two dynamic arrays in ABI
+/// form: `proofs[i]` is [`ProofCalldata::proof_words`] of proof i; `pubSignals` holds the
+/// k × N inputs proof after proof (input j of proof i at `i·N + j`), unreduced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchCalldata {
+    proofs: Vec<ProofCalldata>,
+}
+
+impl BatchCalldata {
+    /// The function's signature.
+    pub const SIGNATURE: &'static str = "verifyBatch(uint256[8][],uint256[])";
+
+    /// A batch of `proofs`.
+    ///
+    /// # Errors
+    /// [`EthError::EmptyBatch`] for no proof, [`EthError::MixedInputCounts`] when the
+    /// proofs have different numbers of public inputs (they cannot share a key).
+    pub fn new(proofs: Vec<ProofCalldata>) -> Result<Self, EthError> {
+        let first = proofs.first().ok_or(EthError::EmptyBatch)?.inputs.len();
+        if let Some((index, proof)) = proofs
+            .iter()
+            .enumerate()
+            .find(|(_, proof)| proof.inputs.len() != first)
+        {
+            return Err(EthError::MixedInputCounts {
+                index,
+                expected: first,
+                found: proof.inputs.len(),
+            });
+        }
+        Ok(BatchCalldata { proofs })
+    }
+
+    /// The proofs, in order.
+    pub fn proofs(&self) -> &[ProofCalldata] {
+        &self.proofs
+    }
+
+    /// The function selector of `verifyBatch`.
+    pub fn selector() -> [u8; 4] {
+        selector_of(Self::SIGNATURE)
+    }
+
+    /// The transaction data of the call (see the type's `# Layout`).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut data = Self::selector().to_vec();
+        data.extend_from_slice(
+            &DynSolValue::Tuple(vec![
+                DynSolValue::Array(self.proofs.iter().map(ProofCalldata::proof_value).collect()),
+                DynSolValue::Array(
+                    self.proofs
+                        .iter()
+                        .flat_map(|proof| proof.inputs.iter().copied().map(word))
+                        .collect(),
+                ),
+            ])
+            .abi_encode_params(),
+        );
+        data
     }
 }
 
@@ -394,6 +492,39 @@ mod tests {
             group_order().to_string(),
             "21888242871839275222246405745257275088548364400416034343698204186575808495617"
         );
+    }
+
+    #[test]
+    fn batch_calldata_follows_the_abi_layout() {
+        let mut second = sample();
+        second.inputs = vec![U256::from(10u8), U256::from(11u8)];
+        let batch = BatchCalldata::new(vec![sample(), second]).unwrap();
+        let data = batch.encode();
+        // cast sig "verifyBatch(uint256[8][],uint256[])"
+        assert_eq!(&data[..4], &BatchCalldata::selector());
+        let words: Vec<U256> = data[4..].chunks(32).map(U256::from_be_slice).collect();
+        let w = |n: u64| U256::from(n);
+        // Two offsets, then proofs (length 2, 16 words), then pubSignals (length 4).
+        let mut expected = vec![w(0x40), w(0x40 + 0x20 + 2 * 0x100), w(2)];
+        expected.extend((1..=8).map(w));
+        expected.extend((1..=8).map(w));
+        expected.extend([w(4), w(9), group_order(), w(10), w(11)]);
+        assert_eq!(words, expected);
+
+        assert!(matches!(
+            BatchCalldata::new(vec![]),
+            Err(EthError::EmptyBatch)
+        ));
+        let mut short = sample();
+        short.inputs.pop();
+        assert!(matches!(
+            BatchCalldata::new(vec![sample(), sample(), short]),
+            Err(EthError::MixedInputCounts {
+                index: 2,
+                expected: 2,
+                found: 1
+            })
+        ));
     }
 
     #[test]

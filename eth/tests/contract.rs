@@ -1,8 +1,17 @@
 //! The contract itself: the committed bytecode and ABI are what the pinned solc makes of
 //! the committed source, and its gas for one public input (no Conclave statement has just
 //! one, so a 2-input key is cut to its first input: same work, pairing false) against
-//! snarkjs's verifier for the same key on the same anvil.
+//! snarkjs's verifier for the same key on the same anvil. Submodules: `verifyBatch`
+//! (`batch`), the proof registry (`registry_contract`) and the checkpoint anchor with its
+//! RFC 9162 inclusion verifier (`anchor`).
 #![allow(clippy::unwrap_used)]
+
+#[path = "contract/anchor.rs"]
+mod anchor;
+#[path = "contract/batch.rs"]
+mod batch;
+#[path = "contract/registry.rs"]
+mod registry_contract;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -12,11 +21,26 @@ use conclave_circuits::groth16;
 use conclave_circuits::{Bounds, Direction, Opening, Statement};
 use conclave_eth::client::{parse_signer, Node, Verdict};
 use conclave_eth::devnode::{anvil_binary, DevNode, DANGER_ANVIL_DEV_KEY as DEV_KEY};
+use conclave_eth::registry;
 use conclave_eth::verifier::{ProofCalldata, VerifierKey, ABI, BYTECODE_HEX};
 use rand_core::SeedableRng;
 
 #[test]
 fn committed_bytecode_is_reproducible_with_the_pinned_solc() {
+    for (name, bytecode, abi) in [
+        ("ConclaveGroth16Verifier", BYTECODE_HEX, ABI),
+        (
+            "ConclaveProofRegistry",
+            registry::BYTECODE_HEX,
+            registry::ABI,
+        ),
+    ] {
+        assert_recompiles(name, bytecode, abi);
+    }
+}
+
+/// Recompiles `contracts/<name>.sol` and compares with the committed bytecode and ABI.
+fn assert_recompiles(name: &str, bytecode: &str, abi: &str) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     if !root.join("../interop/node_modules/solc").exists() {
         println!(
@@ -26,16 +50,17 @@ fn committed_bytecode_is_reproducible_with_the_pinned_solc() {
     }
     let output = Command::new("node")
         .arg(root.join("contracts/compile.mjs"))
+        .arg(name)
         .output()
         .expect("node runs");
     assert!(
         output.status.success(),
-        "compile.mjs failed: {}",
+        "compile.mjs {name} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
         output.stderr.is_empty(),
-        "solc warned: {}",
+        "solc warned about {name}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let compiled: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -45,11 +70,14 @@ fn committed_bytecode_is_reproducible_with_the_pinned_solc() {
     );
     assert_eq!(
         compiled["bytecode"].as_str().unwrap(),
-        BYTECODE_HEX.trim(),
-        "eth/contracts/ConclaveGroth16Verifier.bin is stale: run `node eth/contracts/compile.mjs --write`"
+        bytecode.trim(),
+        "eth/contracts/{name}.bin is stale: run `node eth/contracts/compile.mjs {name} --write`"
     );
-    let committed_abi: serde_json::Value = serde_json::from_str(ABI).unwrap();
-    assert_eq!(compiled["abi"], committed_abi);
+    let committed_abi: serde_json::Value = serde_json::from_str(abi).unwrap();
+    assert_eq!(
+        compiled["abi"], committed_abi,
+        "eth/contracts/{name}.abi.json is stale"
+    );
 }
 
 /// anvil from interop/node_modules, if installed.

@@ -1,6 +1,7 @@
 //! `conclave eth …` and the Ethereum-facing `zk` commands (`zk export-solidity`,
 //! `zk calldata`): the Groth16 verifier contract of `conclave-eth`, its deployment and
-//! calls over JSON-RPC.
+//! calls over JSON-RPC (`verifyProof`, and `verifyBatch` when `--proof` is repeated), and
+//! the deployment of the proof registry.
 //!
 //! `zk export-solidity --out Verifier.sol` writes the contract source (the same for every
 //! key) and `Verifier.deploy.json` next to it: the pinned bytecode, this key's ABI-encoded
@@ -11,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use conclave_eth::client::{self, Node, Verdict as ChainVerdict};
-use conclave_eth::verifier::{self, ProofCalldata, VerifierKey};
+use conclave_eth::registry;
+use conclave_eth::verifier::{self, BatchCalldata, ProofCalldata, VerifierKey};
 use conclave_eth::PrivateKeySigner;
 use serde_json::json;
 
@@ -28,7 +30,8 @@ pub enum Command {
         #[command(subcommand)]
         contract: DeployCommand,
     },
-    /// Ask a deployed verifier about a proof (an eth_call: no transaction, no key).
+    /// Ask a deployed verifier about a proof, or several at once with verifyBatch (an
+    /// eth_call: no transaction, no key).
     Verify {
         /// JSON-RPC endpoint of an Ethereum node (http://host:port).
         #[arg(long)]
@@ -36,13 +39,14 @@ pub enum Command {
         /// Address of the verifier contract.
         #[arg(long)]
         contract: String,
-        /// A Conclave proof file (from `zk prove`).
+        /// A Conclave proof file (from `zk prove`); repeat it to verify a batch of proofs
+        /// under the contract's key in one call (verifyBatch: k + 3 pairings).
         #[arg(
             long,
             required_unless_present = "calldata",
             conflicts_with = "calldata"
         )]
-        proof: Option<PathBuf>,
+        proof: Vec<PathBuf>,
         /// A file holding calldata as `snarkjs zkey export soliditycalldata` prints it.
         #[arg(long)]
         calldata: Option<PathBuf>,
@@ -84,6 +88,15 @@ pub enum DeployCommand {
         #[arg(long, default_value = "")]
         origin: String,
     },
+    /// The proof registry (the deployer becomes its owner; docs/onchain.md).
+    Registry {
+        /// JSON-RPC endpoint of an Ethereum node (http://host:port).
+        #[arg(long)]
+        rpc: String,
+        /// File holding the deployer's secp256k1 secret key as hex (must be 0600).
+        #[arg(long)]
+        eth_key: PathBuf,
+    },
 }
 
 /// Runs an `eth` command.
@@ -101,6 +114,9 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
                     origin,
                 },
         } => deploy_anchor(&rpc, &eth_key, operator.as_deref(), &origin, out),
+        Command::Deploy {
+            contract: DeployCommand::Registry { rpc, eth_key },
+        } => deploy_registry(&rpc, &eth_key, out),
         Command::Verify {
             rpc,
             contract,
@@ -108,12 +124,22 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             calldata,
             send_with,
         } => {
-            let calldata = match (proof, calldata) {
-                (Some(path), None) => proof_calldata(&path)?,
-                (None, Some(path)) => read_calldata(&path)?,
-                _ => bail!("give either --proof FILE or --calldata FILE"),
+            let (data, count) = match (proof.as_slice(), calldata) {
+                ([path], None) => (proof_calldata(path)?.encode(), 1),
+                ([], Some(path)) => (read_calldata(&path)?.encode(), 1),
+                (paths, None) if paths.len() > 1 => {
+                    let proofs = paths
+                        .iter()
+                        .map(|path| proof_calldata(path))
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    let batch = BatchCalldata::new(proofs).context("cannot batch these proofs")?;
+                    (batch.encode(), paths.len())
+                }
+                _ => bail!(
+                    "give either --proof FILE (repeat it to verify a batch) or --calldata FILE"
+                ),
             };
-            verify(&rpc, &contract, &calldata, send_with.as_deref(), out)
+            verify(&rpc, &contract, data, count, send_with.as_deref(), out)
         }
     }
 }
@@ -224,27 +250,55 @@ fn deploy_verifier(
     Ok(Verdict::Success)
 }
 
+fn deploy_registry(rpc: &str, key_path: &Path, out: &Output) -> anyhow::Result<Verdict> {
+    let node = Node::connect(rpc, Some(read_signer(key_path)?))?;
+    let (deployment, _) = out.step("deploying the proof registry", || {
+        node.deploy(registry::bytecode()?)
+    });
+    let deployment = deployment.context("deployment failed")?;
+    let owner = node.sender().map(|owner| format!("{owner:#x}"));
+    out.report(
+        &format!(
+            "proof registry deployed at {:#x} (owner {}, {} gas, transaction {})",
+            deployment.address,
+            owner.as_deref().unwrap_or("?"),
+            deployment.gas_used,
+            deployment.tx
+        ),
+        json!({
+            "ok": true,
+            "address": format!("{:#x}", deployment.address),
+            "owner": owner,
+            "transaction": deployment.tx,
+            "gas_used": deployment.gas_used,
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// `eth verify`: `data` is verifyProof's call data (`count` = 1) or verifyBatch's.
 fn verify(
     rpc: &str,
     contract: &str,
-    calldata: &ProofCalldata,
+    data: Vec<u8>,
+    count: usize,
     send_with: Option<&Path>,
     out: &Output,
 ) -> anyhow::Result<Verdict> {
     let address = client::parse_address(contract)?;
     let signer = send_with.map(read_signer).transpose()?;
     let node = Node::connect(rpc, signer)?;
-    let (verdict, gas) = node.verify(address, calldata)?;
+    let (verdict, gas) = node.verify_data(address, data.clone())?;
     let sent = match (&verdict, send_with) {
         (ChainVerdict::Refused(_), _) | (_, None) => None,
-        (_, Some(_)) => Some(node.send_verify(address, calldata)?),
+        (_, Some(_)) => Some(node.send_data(address, data)?),
+    };
+    let what = match count {
+        1 => "the proof".to_owned(),
+        k => format!("all {k} proofs (verifyBatch)"),
     };
     let (human, valid, refused) = match &verdict {
-        ChainVerdict::Valid => (
-            "VALID: the contract accepts the proof".to_owned(),
-            true,
-            None,
-        ),
+        ChainVerdict::Valid => (format!("VALID: the contract accepts {what}"), true, None),
         ChainVerdict::Invalid => (
             "INVALID: the contract returned false".to_owned(),
             false,
@@ -270,6 +324,7 @@ fn verify(
             "gas": gas,
             "transaction": sent.as_ref().map(|(tx, _)| tx),
             "gas_used": sent.as_ref().map(|(_, used)| used),
+            "proofs": count,
             "contract": format!("{address:#x}"),
         }),
     )?;

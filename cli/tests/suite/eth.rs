@@ -386,3 +386,72 @@ fn export_solidity_writes_the_pinned_source_and_deployment_data() {
         );
     }
 }
+
+#[test]
+fn repeated_proofs_verify_as_one_batch_and_the_registry_deploys() {
+    let (dir, anvil) = scenario();
+    let d = dir.path();
+    for (threshold, out) in [(700, "p2.json"), (600, "p3.json")] {
+        expect(
+            d,
+            0,
+            &format!(
+                "zk prove --pk keys/threshold.pk --secret secret.json --threshold {threshold} --out {out}"
+            ),
+        );
+    }
+    let contract = deploy(d, &anvil, "keys/threshold.vk");
+    let batch = verify(
+        d,
+        &anvil,
+        &contract,
+        "--proof proof.json --proof p2.json --proof p3.json --send-with deployer.key",
+        0,
+    );
+    assert_eq!(batch["valid"], true);
+    assert_eq!(batch["proofs"], 3);
+    let gas = batch["gas_used"].as_u64().unwrap();
+    println!("gas used, verifyBatch of 3 through the CLI: {gas}");
+    // A proof of another key in the batch: false (exit 1), not refused.
+    expect(d, 0, "zk setup --statement threshold --bits 32 --out other");
+    expect(
+        d,
+        0,
+        "zk prove --pk other/threshold.pk --secret secret.json --threshold 650 --out foreign.json",
+    );
+    let foreign = verify(
+        d,
+        &anvil,
+        &contract,
+        "--proof proof.json --proof foreign.json",
+        1,
+    );
+    assert_eq!(foreign["valid"], false);
+    assert!(foreign["refused"].is_null(), "{foreign}");
+    // Proofs with different input counts cannot share a key: refused before the node.
+    refused(
+        d,
+        &format!(
+            "eth verify --rpc {} --contract {contract} --proof proof.json --proof range.json",
+            anvil.url()
+        ),
+        "public inputs",
+    );
+
+    let registry = json(&expect(
+        d,
+        0,
+        &format!(
+            "--json eth deploy registry --rpc {} --eth-key deployer.key",
+            anvil.url()
+        ),
+    ));
+    assert_eq!(
+        registry["owner"].as_str().unwrap().to_lowercase(),
+        "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+    );
+    println!(
+        "deploying the registry: {} gas",
+        registry["gas_used"].as_u64().unwrap()
+    );
+}
