@@ -5,7 +5,8 @@
 //! ([`keys`]), the credential's hash layout ([`CredentialBody::leaves`],
 //! [`CredentialBody::hash`]) and the credential file ([`Credential`]). Circuits that prove
 //! predicates over credentials recompute the same hash; docs/credentials.md documents the
-//! layout for them and for other implementations.
+//! layout for them and for other implementations. In circuits: [`gadget`] (one credential's
+//! core: hash, ranges, signature, expiry), [`holder`] (holder binding).
 //!
 //! # Hash layout (version 1)
 //! Leaves, in order (`n` = number of attributes):
@@ -38,6 +39,8 @@
 //! probability about `k²/2^65` for `k` credentials.
 
 mod error;
+pub mod gadget;
+pub mod holder;
 pub mod keys;
 pub mod schema;
 
