@@ -6,7 +6,8 @@
 //! [`CredentialBody::hash`]) and the credential file ([`Credential`]). Circuits that prove
 //! predicates over credentials recompute the same hash; docs/credentials.md documents the
 //! layout for them and for other implementations. In circuits: [`gadget`] (one credential's
-//! core: hash, ranges, signature, expiry), [`holder`] (holder binding).
+//! core: hash, ranges, signature, expiry), [`holder`] (holder binding), [`nullifier`]
+//! (scoped nullifiers).
 //!
 //! # Hash layout (version 1)
 //! Leaves, in order (`n` = number of attributes):
@@ -42,6 +43,7 @@ mod error;
 pub mod gadget;
 pub mod holder;
 pub mod keys;
+pub mod nullifier;
 pub mod schema;
 
 use ark_bn254::Fr;
