@@ -7,7 +7,7 @@
 //! predicates over credentials recompute the same hash; docs/credentials.md documents the
 //! layout for them and for other implementations. In circuits: [`gadget`] (one credential's
 //! core: hash, ranges, signature, expiry), [`holder`] (holder binding), [`nullifier`]
-//! (scoped nullifiers).
+//! (scoped nullifiers), [`revocation`] (revocation registry, non-membership).
 //!
 //! # Hash layout (version 1)
 //! Leaves, in order (`n` = number of attributes):
@@ -44,6 +44,7 @@ pub mod gadget;
 pub mod holder;
 pub mod keys;
 pub mod nullifier;
+pub mod revocation;
 pub mod schema;
 
 use ark_bn254::Fr;
