@@ -597,4 +597,90 @@ mod tests {
         };
         assert_eq!(count(true), count(false));
     }
+
+    #[test]
+    fn two_credentials_one_holder_nullifier_and_revocation_compose() {
+        use crate::credential::nullifier::{nullifier, scope_to_field, NullifierGadget};
+        use crate::credential::revocation::gadget::NonMembershipGadget;
+        use crate::credential::revocation::{RevocationRegistry, RevocationTree};
+        let bureau_schema = score_schema("example.org/credit-score/v1");
+        let bank_schema = Schema::new(
+            "example.org/bank-account/v1".into(),
+            vec![
+                spec("income", AttributeType::Uint { bits: 32 }),
+                spec("debt", AttributeType::Uint { bits: 32 }),
+                spec("opened", AttributeType::Date),
+                spec("bank", AttributeType::String),
+            ],
+        )
+        .unwrap();
+        let bureau = fixture(&bureau_schema);
+        let mut bank = fixture(&bank_schema);
+        // Another issuer for the bank, same holder.
+        let bank_issuer = SecretKey::from_bytes([7u8; 32]);
+        bank.credential = bank.credential.body().clone().sign(&bank_issuer).unwrap();
+        let mut registry = RevocationRegistry::new(&bank_issuer);
+        registry.revoke(&bank_issuer, 41).unwrap();
+        registry.revoke(&bank_issuer, 43).unwrap();
+        let secret = HolderSecret::from_secret_key(&bureau.holder);
+        let scope = scope_to_field("lender-x/2026");
+        // (revocation witness, root, claimed nullifier) → (satisfied, constraints)
+        let run = |witness: &crate::credential::revocation::NonMembershipWitness,
+                   root: Fr,
+                   claimed: Fr| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let holder = HolderVar::new_witness(cs.clone(), Some(&secret)).unwrap();
+            let now = DayVar::new_input(cs.clone(), || Ok(day("2027-06-01"))).unwrap();
+            let scope_var = FpVar::new_input(cs.clone(), || Ok(scope)).unwrap();
+            let claimed = FpVar::new_input(cs.clone(), || Ok(claimed)).unwrap();
+            NullifierGadget::enforce_nullifier(&holder, &scope_var, &claimed).unwrap();
+            let bureau_key =
+                PointVar::new_constant(cs.clone(), bureau.issuer.public_key().point()).unwrap();
+            let score = CredentialGadget::enforce_valid(
+                cs.clone(),
+                &bureau_schema,
+                Some(&bureau.credential),
+                &bureau_key,
+                &holder,
+                &now,
+            )
+            .unwrap();
+            assert_eq!(score.attribute("score").unwrap().bits(), Some(16));
+            let bank_key =
+                PointVar::new_input(cs.clone(), || Ok(bank_issuer.public_key().point())).unwrap();
+            let account = CredentialGadget::enforce_valid(
+                cs.clone(),
+                &bank_schema,
+                Some(&bank.credential),
+                &bank_key,
+                &holder,
+                &now,
+            )
+            .unwrap();
+            assert_eq!(account.attributes().len(), 4);
+            let root = FpVar::new_input(cs.clone(), || Ok(root)).unwrap();
+            NonMembershipGadget::enforce_not_revoked(
+                cs.clone(),
+                account.revocation_id(),
+                Some(witness),
+                &root,
+            )
+            .unwrap();
+            (cs.is_satisfied().unwrap(), cs.num_constraints())
+        };
+        let witness = registry.non_membership(42).unwrap();
+        let honest = nullifier(&secret, scope);
+        // holder 1,251 + now 22 + nullifier 258 + bureau (constant key) 4,387 + bank key 19
+        // + bank core (5,911 + Poseidon(12) 495 + ranges 86 + expiry 22) + revocation 15,489.
+        let root = registry.root();
+        assert_eq!(run(&witness, root, honest), (true, 27_940));
+        // The nullifier of another scope, a path of the tree before revocations.
+        assert!(!run(&witness, root, nullifier(&secret, scope_to_field("other"))).0);
+        let stale = RevocationTree::default().non_membership(42).unwrap();
+        assert!(!run(&stale, root, honest).0);
+        // Once 42 is revoked there is no witness, and the old one fails the new root.
+        registry.revoke(&bank_issuer, 42).unwrap();
+        assert!(registry.non_membership(42).is_err());
+        assert!(!run(&witness, registry.root(), honest).0);
+    }
 }
