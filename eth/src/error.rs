@@ -114,12 +114,4 @@ pub enum EthError {
         /// That proof's count.
         found: usize,
     },
-    /// A transaction was mined but failed.
-    #[error("the transaction {tx} reverted (gas used {gas_used})")]
-    TransactionReverted {
-        /// Transaction hash.
-        tx: String,
-        /// Gas it used.
-        gas_used: u64,
-    },
 }

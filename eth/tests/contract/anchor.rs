@@ -108,7 +108,7 @@ fn assert_same_answer(anchor: &Anchor, index: u64, size: u64, leaf: &Hash, path:
 
 fn vectors() -> serde_json::Value {
     serde_json::from_str(include_str!(
-        "../../ledger/tests/vectors/transparency_dev_merkle.json"
+        "../../../ledger/tests/vectors/transparency_dev_merkle.json"
     ))
     .unwrap()
 }
