@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::engine::Engine;
+use crate::mac::Security;
 use crate::record::{self, PartyKey, RecordError, ResultBody, ResultRecord};
 use crate::transport::Transport;
 use crate::{Error, PartyId};
@@ -57,6 +58,10 @@ pub struct JobFile {
     /// Human description, copied into the result record.
     #[serde(default)]
     pub description: String,
+    /// `security = "semi-honest" | "malicious"` (default malicious): which adversary the
+    /// engine protects against; stated in the signed record's outputs.
+    #[serde(default, skip_serializing_if = "Security::is_default")]
+    pub security: Security,
     /// The job and its parameters.
     #[serde(flatten)]
     pub job: Job,
@@ -120,6 +125,9 @@ struct CanonicalJob<'a> {
     score: Option<&'a ScoreJob>,
     #[serde(skip_serializing_if = "Option::is_none")]
     bench: Option<&'a BenchJob>,
+    /// Absent for the default (malicious), so computation ids of older files are kept.
+    #[serde(skip_serializing_if = "Security::is_default")]
+    security: Security,
 }
 
 impl JobFile {
@@ -187,6 +195,7 @@ impl JobFile {
             stats,
             score,
             bench,
+            security: self.security,
         };
         // Invariant: these structs hold only strings, integers, floats and booleans, which
         // serde_json always serializes (a non-finite float becomes `null`, never an error).
@@ -293,6 +302,8 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
     job.validate(engine.params().n(), me, input, PrivateSink::Caller)?;
     let digest = job.digest();
     engine.agree(&digest, "the job file (computation id)")?;
+    // The digest covers the security setting, so every party switches alike.
+    engine.set_security(job.security)?;
     let mut salt = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(salt.as_mut());
     let mut private = PrivateOutputs {
@@ -300,7 +311,7 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
         input_salt: salt.clone(),
         lender: None,
     };
-    let outputs = match (&job.job, input) {
+    let mut outputs = match (&job.job, input) {
         (Job::Stats { stats: params }, JobInput::Values(values)) => {
             stats(engine, params, values, client)?
         }
@@ -324,6 +335,9 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
             .into())
         }
     };
+    if let Value::Object(map) = &mut outputs {
+        map.insert("security".into(), json!(job.security.name()));
+    }
     let mut h = Sha256::new();
     h.update(INPUT_TAG);
     h.update(me.0.to_le_bytes());

@@ -5,4 +5,5 @@ mod engine;
 mod field;
 mod jobs;
 mod join;
+mod malicious;
 mod net;
