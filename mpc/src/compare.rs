@@ -35,6 +35,10 @@ pub const STATISTICAL_SECURITY: u32 = 40;
 /// Elements per batch of [`Engine::mod2m`] (and so of every comparison and truncation).
 pub const COMPARISON_BATCH: usize = 2048;
 
+/// Elements per batch in the malicious mode: each batch also pays a coin, an inner
+/// product and a MAC check (5–6 rounds) before its masked opening, so batches are larger.
+pub const COMPARISON_BATCH_MALICIOUS: usize = 8192;
+
 /// Extra mask bits: σ = s + 1 gives distance ≤ 2^(1 − σ) = 2^−s.
 const MASK_BITS: u32 = STATISTICAL_SECURITY + 1;
 
@@ -108,12 +112,17 @@ impl<T: Transport> Engine<T> {
             return Err(Error::InvalidParameters("mod2m needs 1 <= m < k"));
         }
         self.require_macs(a)?;
-        if a.len() <= COMPARISON_BATCH {
+        let batch = if self.security() == crate::Security::Malicious {
+            COMPARISON_BATCH_MALICIOUS
+        } else {
+            COMPARISON_BATCH
+        };
+        if a.len() <= batch {
             return self.mod2m_batch(a, k, m);
         }
-        let mut parts = Vec::with_capacity(a.len().div_ceil(COMPARISON_BATCH));
-        for start in (0..a.len()).step_by(COMPARISON_BATCH) {
-            let end = (start + COMPARISON_BATCH).min(a.len());
+        let mut parts = Vec::with_capacity(a.len().div_ceil(batch));
+        for start in (0..a.len()).step_by(batch) {
+            let end = (start + batch).min(a.len());
             let part = self.slice(a, start..end)?;
             parts.push(self.mod2m_batch(&part, k, m)?);
         }

@@ -472,30 +472,118 @@ fn inconsistent_input_shares_are_caught() {
     }
 }
 
-/// The attack is real: in the semi-honest mode the same wrong share changes the
-/// product that every party outputs, and nobody notices.
-#[test]
-fn semi_honest_mode_outputs_a_wrong_product_under_the_same_attack() {
+/// Adds `delta` to element `k` of a frame of field elements.
+fn add_to(frame: &mut [u8], k: usize, delta: u128) {
+    for _ in 0..delta {
+        add_one(frame, k);
+    }
+}
+
+/// A consistent cheat by party 3 of 3 (it designates party 1 in resharing and sends its
+/// share of every product to party 2): +1 on party 2's new share of product #5, then +2
+/// on its own opening share of that product to both, so all three opening shares lie
+/// on one line whose value at 0 is the product − 1. `rules`: (frame size, peer, delta),
+/// applied in order per peer, each to the first matching frame.
+struct Consistent<T> {
+    inner: T,
+    rules: Vec<(usize, usize, u128, bool)>,
+}
+
+impl<T: Transport> Transport for Consistent<T> {
+    fn me(&self) -> PartyId {
+        self.inner.me()
+    }
+
+    fn parties(&self) -> usize {
+        self.inner.parties()
+    }
+
+    fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
+        for peer in 0..outgoing.len() {
+            if let Some(rule) = self.rules.iter_mut().find(|r| r.1 == peer && !r.3) {
+                if outgoing[peer].len() == rule.0 {
+                    add_to(&mut outgoing[peer], 5, rule.2);
+                    rule.3 = true;
+                }
+            }
+        }
+        self.inner.exchange(outgoing)
+    }
+
+    fn abort(&mut self, error: &Error) {
+        self.inner.abort(error);
+    }
+}
+
+fn consistent_cheat(security: Security) -> Vec<Result<Vec<i128>, Error>> {
     let (a, b) = inputs();
-    let want = expected(&a, &b, &[Op::Mul]);
-    let plan = Plan {
-        cheater: 2,
-        victim: 1,
-        target: Target::Size(L * 16),
-        cheat: Cheat::Add,
-        position: 5,
+    // Value products come first in a malicious multiplication frame (then the MACs).
+    let mul = if security == Security::Malicious {
+        2 * L * 16
+    } else {
+        L * 16
     };
-    // Inputs are dealt by parties 1 and 2, so the first L-element frame of party 3 is
-    // its resharing share of the products.
-    let out = run_with(3, Some(plan), Duration::from_secs(20), |e| {
-        let x = e.input_from(PartyId(1), a.len(), &fp(&a))?;
-        let y = e.input_from(PartyId(2), b.len(), &fp(&b))?;
-        let p = e.mul(&x, &y)?;
-        e.open_signed(&p)
-    });
-    assert!(out.fired);
-    let victim = out.results[0].as_ref().unwrap();
-    assert_ne!(victim, &want, "the semi-honest product was changed");
+    let rules = vec![
+        (mul, 1, 1, false),
+        (L * 16, 0, 2, false),
+        (L * 16, 1, 2, false),
+    ];
+    std::thread::scope(|s| {
+        let handles: Vec<_> = conclave_mpc::transport::memory::network(3, Duration::from_secs(20))
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (a, b, rules) = (&a, &b, rules.clone());
+                s.spawn(move || {
+                    let mut rng = ChaCha20Rng::seed_from_u64(40 + i as u64);
+                    let t = Consistent {
+                        inner: t,
+                        rules: if i == 2 { rules } else { Vec::new() },
+                    };
+                    let mut e = Engine::new(t, &mut rng)?;
+                    e.set_security(security)?;
+                    let run = |e: &mut Engine<_>| {
+                        let x = e.input_from(PartyId(1), a.len(), &fp(a))?;
+                        let y = e.input_from(PartyId(2), b.len(), &fp(b))?;
+                        let p = e.mul(&x, &y)?;
+                        e.open_signed(&p)
+                    };
+                    let out = run(&mut e);
+                    if let Err(err) = &out {
+                        e.abort(err);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// The attack is real: in the semi-honest mode a cheater that keeps its shares
+/// consistent changes the product every honest party outputs, and nobody notices; the
+/// malicious mode stops everyone before the opening.
+#[test]
+fn a_consistent_cheat_fools_the_semi_honest_mode_only() {
+    let (a, b) = inputs();
+    let mut want = expected(&a, &b, &[Op::Mul]);
+    want[5] -= 1;
+    let semi = consistent_cheat(Security::SemiHonest);
+    for r in &semi[..2] {
+        assert_eq!(
+            r.as_ref().unwrap(),
+            &want,
+            "semi-honest: product #5 is off by one"
+        );
+    }
+    let malicious = consistent_cheat(Security::Malicious);
+    for r in &malicious[..2] {
+        let e = r.as_ref().err().unwrap();
+        assert!(
+            matches!(e, Error::CheatDetected { .. } | Error::PeerAborted { .. }),
+            "{e}"
+        );
+    }
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
