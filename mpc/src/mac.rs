@@ -117,10 +117,12 @@ impl MacState {
         self.pending_z.len()
     }
 
-    /// Forgets the verified pairs.
+    /// Forgets the verified pairs: zeroises the used elements only (`Vec::zeroize`
+    /// would also wipe the spare capacity, megabytes after a long multiplication, at
+    /// every check) and keeps the capacity for the next batch.
     pub(crate) fn clear(&mut self) {
-        self.pending_z.zeroize();
-        self.pending_m.zeroize();
+        self.pending_z.as_mut_slice().zeroize();
+        self.pending_m.as_mut_slice().zeroize();
         self.pending_z.clear();
         self.pending_m.clear();
     }
