@@ -14,6 +14,13 @@
 //! parties `1..=t+1`, or PRSS summands — see [`Engine::random_bounded`]), so the opened
 //! `c` is within statistical distance `2^−40` of independent of `a`. Inputs must lie in `[−2^(k−1), 2^(k−1))`;
 //! values outside that range give wrong results (the jobs validate their inputs).
+//!
+//! In the malicious mode ([`crate::Security::Malicious`]) every local formula runs on
+//! the values and on their MACs ([`Engine::build`]: a constant `c` becomes `c·α` in the
+//! MAC lane), the random bits are verified to be bits and the high mask is a sum of
+//! PRSS values before `c` is opened, and `c` is a masked value: it is opened without a
+//! check (it reveals nothing even if `a` carries an error), while every product that
+//! follows is verified before any output.
 
 use crate::engine::{mask_summand_bits, Engine};
 use crate::field::Fp;
@@ -28,13 +35,32 @@ pub const STATISTICAL_SECURITY: u32 = 40;
 /// Elements per batch of [`Engine::mod2m`] (and so of every comparison and truncation).
 pub const COMPARISON_BATCH: usize = 2048;
 
+/// Elements per batch in the malicious mode (each batch also pays a coin, an inner
+/// product and a MAC check, 5–6 rounds, before its masked opening). 8,192 cut the
+/// rounds by a third but was slower on the busy 2-core VM (9.2 s against 8.2 s for
+/// 100,000 comparisons, docs/benchmarks.md): the work is compute-bound, and small
+/// batches stay in cache.
+pub const COMPARISON_BATCH_MALICIOUS: usize = 2048;
+
 /// Extra mask bits: σ = s + 1 gives distance ≤ 2^(1 − σ) = 2^−s.
 const MASK_BITS: u32 = STATISTICAL_SECURITY + 1;
 
-/// Largest bit width accepted by [`Engine::ltz`] etc. for the given threshold: the
-/// masked value must stay below p = 2^127 − 1.
+/// Largest bit width accepted by [`Engine::ltz`] etc. for the given threshold in the
+/// semi-honest mode: the masked value must stay below p = 2^127 − 1. The malicious
+/// mode masks with a sum of `C(n, t)` PRSS values: see [`max_bits_malicious`].
 pub fn max_bits(t: usize) -> u32 {
     126 - MASK_BITS - mask_summand_bits(t) - 1
+}
+
+/// Largest bit width of comparisons in the malicious mode for `n` parties (threshold
+/// `⌊(n−1)/2⌋`): the mask is a sum of `C(n, t)` PRSS values (78 bits for 7 parties).
+pub fn max_bits_malicious(n: usize) -> u32 {
+    let t = n.saturating_sub(1) / 2;
+    let mut sets = 1usize;
+    for k in 0..t {
+        sets = sets * (n - k) / (k + 1);
+    }
+    126 - MASK_BITS - (usize::BITS - sets.leading_zeros()) - 1
 }
 
 /// Encodes a real number as a fixed-point integer with `f` fractional bits (rounded).
@@ -54,9 +80,19 @@ pub fn decode_fixed(x: i128, f: u32) -> f64 {
     x as f64 / 2f64.powi(f as i32)
 }
 
+/// Where a node's `eq` at the next tree level comes from.
+enum EqSource {
+    /// A product of this level.
+    Product(usize),
+    /// Never read (the lowest node).
+    Zero,
+    /// Carried up unchanged (odd width).
+    Carried(usize),
+}
+
 impl<T: Transport> Engine<T> {
     fn check_bits(&self, k: u32) -> Result<(), Error> {
-        if k < 2 || k > max_bits(self.params().t()) {
+        if k < 2 || k > 126 - MASK_BITS - self.mask_bits() - 1 {
             return Err(Error::InvalidParameters(
                 "bit width must be at least 2 and leave 41 bits of statistical masking below p",
             ));
@@ -78,16 +114,23 @@ impl<T: Transport> Engine<T> {
         if m == 0 || m >= k {
             return Err(Error::InvalidParameters("mod2m needs 1 <= m < k"));
         }
-        if a.len() <= COMPARISON_BATCH {
+        self.require_macs(a)?;
+        let batch = if self.security() == crate::Security::Malicious {
+            COMPARISON_BATCH_MALICIOUS
+        } else {
+            COMPARISON_BATCH
+        };
+        if a.len() <= batch {
             return self.mod2m_batch(a, k, m);
         }
-        let mut out = Vec::with_capacity(a.len());
-        for start in (0..a.len()).step_by(COMPARISON_BATCH) {
-            let end = (start + COMPARISON_BATCH).min(a.len());
+        let mut parts = Vec::with_capacity(a.len().div_ceil(batch));
+        for start in (0..a.len()).step_by(batch) {
+            let end = (start + batch).min(a.len());
             let part = self.slice(a, start..end)?;
-            out.extend_from_slice(self.mod2m_batch(&part, k, m)?.values());
+            parts.push(self.mod2m_batch(&part, k, m)?);
         }
-        Ok(self.adopt(out))
+        let refs: Vec<&ShareVec> = parts.iter().collect();
+        Ok(self.concat(&refs))
     }
 
     fn mod2m_batch(&mut self, a: &ShareVec, k: u32, m: u32) -> Result<ShareVec, Error> {
@@ -97,35 +140,38 @@ impl<T: Transport> Engine<T> {
         let high = self.random_bounded(len, k - m + MASK_BITS)?;
         let two_m = Fp::pow2(m);
         let offset = Fp::pow2(k - 1);
-        let low: Vec<Fp> = bits
-            .values()
-            .chunks_exact(mu)
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .enumerate()
-                    .fold(Fp::ZERO, |acc, (i, b)| acc + Fp::pow2(i as u32) * *b)
-            })
-            .collect();
-        let masked: Vec<Fp> = a
-            .values()
-            .iter()
-            .zip(&low)
-            .zip(high.values())
-            .map(|((x, lo), hi)| *x + offset + *lo + two_m * *hi)
-            .collect();
-        let masked = self.adopt(masked);
-        let opened = self.open(&masked)?;
+        let low = self.build(&[&bits], |l| {
+            l.of(&bits)
+                .chunks_exact(mu)
+                .map(|chunk| {
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .fold(Fp::ZERO, |acc, (i, b)| acc + Fp::pow2(i as u32) * *b)
+                })
+                .collect()
+        });
+        let masked = self.build(&[a, &low, &high], |l| {
+            let off = offset * l.one();
+            l.of(a)
+                .iter()
+                .zip(l.of(&low))
+                .zip(l.of(&high))
+                .map(|((x, lo), hi)| *x + off + *lo + two_m * *hi)
+                .collect()
+        });
+        let opened = self.open_masked(&masked)?;
         let mask_m = (1u128 << m) - 1;
         let c_low: Vec<u128> = opened.iter().map(|c| c.to_u128() & mask_m).collect();
         let lt = self.bit_lt_public(&c_low, &bits, mu)?;
-        let out = c_low
-            .iter()
-            .zip(&low)
-            .zip(lt.values())
-            .map(|((c, lo), l)| Fp::new(*c) - *lo + two_m * *l)
-            .collect();
-        Ok(self.adopt(out))
+        Ok(self.build(&[&low, &lt], |l| {
+            c_low
+                .iter()
+                .zip(l.of(&low))
+                .zip(l.of(&lt))
+                .map(|((c, lo), x)| Fp::new(*c) * l.one() - *lo + two_m * *x)
+                .collect()
+        }))
     }
 
     /// `[c < r]` per element, for public `c` (`m` bits) and shared bits of `r`
@@ -139,80 +185,116 @@ impl<T: Transport> Engine<T> {
     /// `⌈log2 m⌉` rounds and at most `m − 1 + (pairs above the lowest)` multiplications
     /// — 57 for `m = 32`, about 46 on average over `c`.
     fn bit_lt_public(&mut self, c: &[u128], bits: &ShareVec, m: usize) -> Result<ShareVec, Error> {
-        let b = bits.values();
         let len = c.len();
-        let mut gt: Vec<Fp> = Vec::with_capacity(len * m);
-        let mut eq: Vec<Fp> = Vec::with_capacity(len * m);
+        let c_bit = |el: usize, i: usize| (c[el] >> i) & 1 == 1;
+        let mut gt = self.build(&[bits], |l| {
+            let b = l.of(bits);
+            let mut out = Vec::with_capacity(len * m);
+            for el in 0..len {
+                for i in 0..m {
+                    out.push(if c_bit(el, i) {
+                        Fp::ZERO
+                    } else {
+                        b[el * m + i]
+                    });
+                }
+            }
+            out
+        });
+        let mut eq = self.build(&[bits], |l| {
+            let b = l.of(bits);
+            let mut out = Vec::with_capacity(len * m);
+            for el in 0..len {
+                for i in 0..m {
+                    let r = b[el * m + i];
+                    out.push(if c_bit(el, i) { r } else { l.one() - r });
+                }
+            }
+            out
+        });
         // Whether gt is publicly zero (then eq_hi · gt_lo is zero too).
         let mut gt_zero: Vec<bool> = Vec::with_capacity(len * m);
-        for (el, ce) in c.iter().enumerate() {
+        for el in 0..len {
             for i in 0..m {
-                let r = b[el * m + i];
-                let c_bit = (ce >> i) & 1 == 1;
-                gt.push(if c_bit { Fp::ZERO } else { r });
-                eq.push(if c_bit { r } else { Fp::ONE - r });
-                gt_zero.push(c_bit);
+                gt_zero.push(c_bit(el, i));
             }
         }
         let mut width = m;
         while width > 1 {
             let pairs = width / 2;
             let carry = width % 2;
-            let mut left = Vec::with_capacity(len * (2 * pairs - 1));
-            let mut right = Vec::with_capacity(len * (2 * pairs - 1));
-            for el in 0..len {
-                let base = el * width;
-                for j in 0..pairs {
-                    let (lo, hi) = (base + 2 * j, base + 2 * j + 1);
-                    if !gt_zero[lo] {
-                        left.push(eq[hi]);
-                        right.push(gt[lo]);
-                    }
-                    if j > 0 {
-                        left.push(eq[hi]);
-                        right.push(eq[lo]);
-                    }
-                }
-            }
-            let (left, right) = (self.adopt(left), self.adopt(right));
-            let prod = self.mul(&left, &right)?;
-            let mut products = prod.values().iter();
-            let mut next_product = || {
-                products
-                    .next()
-                    .copied()
-                    .ok_or(Error::InvalidParameters("comparison tree out of step"))
-            };
+            // Products eq[hi]·gt[lo] (unless gt[lo] is publicly 0) and eq[hi]·eq[lo]
+            // (above the lowest pair); then the plan of the next level.
+            let mut left_idx = Vec::with_capacity(len * (2 * pairs - 1));
+            let mut right_idx: Vec<(bool, usize)> = Vec::with_capacity(len * (2 * pairs - 1));
             let next = pairs + carry;
-            let mut next_gt = Vec::with_capacity(len * next);
-            let mut next_eq = Vec::with_capacity(len * next);
+            let mut gt_plan: Vec<(usize, Option<usize>)> = Vec::with_capacity(len * next);
+            let mut eq_plan: Vec<EqSource> = Vec::with_capacity(len * next);
             let mut next_zero = Vec::with_capacity(len * next);
             for el in 0..len {
                 let base = el * width;
                 for j in 0..pairs {
                     let (lo, hi) = (base + 2 * j, base + 2 * j + 1);
                     let carried = if gt_zero[lo] {
-                        Fp::ZERO
+                        None
                     } else {
-                        next_product()?
+                        left_idx.push(hi);
+                        right_idx.push((true, lo));
+                        Some(left_idx.len() - 1)
                     };
-                    next_gt.push(gt[hi] + carried);
+                    gt_plan.push((hi, carried));
                     next_zero.push(gt_zero[hi] && gt_zero[lo]);
                     // The lowest node only ever merges as `lo`: its eq is never read.
-                    next_eq.push(if j > 0 { next_product()? } else { Fp::ZERO });
+                    if j > 0 {
+                        left_idx.push(hi);
+                        right_idx.push((false, lo));
+                        eq_plan.push(EqSource::Product(left_idx.len() - 1));
+                    } else {
+                        eq_plan.push(EqSource::Zero);
+                    }
                 }
                 if carry == 1 {
-                    next_gt.push(gt[base + width - 1]);
-                    next_eq.push(eq[base + width - 1]);
+                    gt_plan.push((base + width - 1, None));
+                    eq_plan.push(EqSource::Carried(base + width - 1));
                     next_zero.push(gt_zero[base + width - 1]);
                 }
             }
+            let left = self.build(&[&eq], |l| {
+                let e = l.of(&eq);
+                left_idx.iter().map(|i| e[*i]).collect()
+            });
+            let right = self.build(&[&gt, &eq], |l| {
+                let (g, e) = (l.of(&gt), l.of(&eq));
+                right_idx
+                    .iter()
+                    .map(|(from_gt, i)| if *from_gt { g[*i] } else { e[*i] })
+                    .collect()
+            });
+            let prod = self.mul(&left, &right)?;
+            let next_gt = self.build(&[&gt, &prod], |l| {
+                let (g, p) = (l.of(&gt), l.of(&prod));
+                gt_plan
+                    .iter()
+                    .map(|(hi, carried)| g[*hi] + carried.map_or(Fp::ZERO, |k| p[k]))
+                    .collect()
+            });
+            let next_eq = self.build(&[&eq, &prod], |l| {
+                let (e, p) = (l.of(&eq), l.of(&prod));
+                eq_plan
+                    .iter()
+                    .map(|source| match source {
+                        EqSource::Product(k) => p[*k],
+                        EqSource::Zero => Fp::ZERO,
+                        EqSource::Carried(i) => e[*i],
+                    })
+                    .collect()
+            });
             gt = next_gt;
             eq = next_eq;
             gt_zero = next_zero;
             width = next;
         }
-        Ok(self.adopt(gt))
+        Ok(gt)
     }
 
     /// `[a < 0]` for signed `k`-bit `a`, as a shared bit.
@@ -223,13 +305,13 @@ impl<T: Transport> Engine<T> {
         let low = self.mod2m(a, k, k - 1)?;
         let inv = Fp::pow2(k - 1).inverse().unwrap_or(Fp::ZERO);
         let offset = Fp::pow2(k - 1);
-        let out = a
-            .values()
-            .iter()
-            .zip(low.values())
-            .map(|(x, lo)| Fp::ONE - (*x + offset - *lo) * inv)
-            .collect();
-        Ok(self.adopt(out))
+        Ok(self.build(&[a, &low], |l| {
+            l.of(a)
+                .iter()
+                .zip(l.of(&low))
+                .map(|(x, lo)| l.one() - (*x + offset * l.one() - *lo) * inv)
+                .collect()
+        }))
     }
 
     /// `[a < b]` for signed `k`-bit `a`, `b`.
@@ -270,10 +352,10 @@ impl<T: Transport> Engine<T> {
         let both = self.concat(&[&ab, &ba]);
         let l = self.ltz(&both, k + 1)?;
         let len = a.len();
-        let out = (0..len)
-            .map(|i| Fp::ONE - l.values()[i] - l.values()[len + i])
-            .collect();
-        Ok(self.adopt(out))
+        Ok(self.build(&[&l], |lane| {
+            let v = lane.of(&l);
+            (0..len).map(|i| lane.one() - v[i] - v[len + i]).collect()
+        }))
     }
 
     /// `⌊a / 2^m⌋` exactly, for signed `k`-bit `a`.
@@ -283,13 +365,13 @@ impl<T: Transport> Engine<T> {
     pub fn trunc(&mut self, a: &ShareVec, k: u32, m: u32) -> Result<ShareVec, Error> {
         let low = self.mod2m(a, k, m)?;
         let inv = Fp::pow2(m).inverse().unwrap_or(Fp::ZERO);
-        let out = a
-            .values()
-            .iter()
-            .zip(low.values())
-            .map(|(x, lo)| (*x - *lo) * inv)
-            .collect();
-        Ok(self.adopt(out))
+        Ok(self.build(&[a, &low], |l| {
+            l.of(a)
+                .iter()
+                .zip(l.of(&low))
+                .map(|(x, lo)| (*x - *lo) * inv)
+                .collect()
+        }))
     }
 
     /// `⌊a / d⌋` exactly, for signed `k`-bit `a` (`k ≤ 40`) and a public `1 ≤ d < 2^40`:
@@ -313,10 +395,12 @@ impl<T: Transport> Engine<T> {
         let kr = 64 - d.leading_zeros() + 3;
         let l = self.ltz(&both, kr)?;
         let len = a.len();
-        let out = (0..len)
-            .map(|i| q0.values()[i] - l.values()[i] + Fp::ONE - l.values()[len + i])
-            .collect();
-        Ok(self.adopt(out))
+        Ok(self.build(&[&q0, &l], |lane| {
+            let (q, v) = (lane.of(&q0), lane.of(&l));
+            (0..len)
+                .map(|i| q[i] - v[i] + lane.one() - v[len + i])
+                .collect()
+        }))
     }
 
     /// Element-wise `(min(a, b), max(a, b))` with one comparison and one multiplication.
@@ -348,10 +432,7 @@ impl<T: Transport> Engine<T> {
             return Err(Error::InvalidParameters("min/max of an empty vector"));
         }
         let (mut mins, mut maxs) = if a.len() == 1 {
-            (
-                self.adopt(a.values().to_vec()),
-                self.adopt(a.values().to_vec()),
-            )
+            (self.slice(a, 0..1)?, self.slice(a, 0..1)?)
         } else {
             let half = a.len() / 2;
             let x = self.slice(a, 0..half)?;

@@ -7,10 +7,14 @@
 //! are local. Comparisons and truncation live in [`crate::compare`].
 //!
 //! # Security
-//! Honest majority (`t < n/2` corrupted parties), semi-honest security; openings check
-//! share consistency and abort naming the culprit where the redundancy allows. A party
-//! that deviates inside a multiplication can change the result without being caught
-//! (full malicious security is future work); see docs/mpc.md.
+//! Honest majority (`t < n/2` corrupted parties). Two settings ([`Security`]):
+//! semi-honest (the default of the engine; openings check share consistency and abort
+//! naming the culprit where the redundancy allows, but a party that deviates inside a
+//! multiplication can change the result), and malicious (the default of jobs):
+//! SPDZ-wise Shamir ([`crate::mac`]), where every value carries a MAC share, every
+//! product is verified by a batched check before anything that depends on it is
+//! opened, random bits are checked to be bits, and every deviation makes every honest
+//! party abort before any output; see docs/mpc.md, "Malicious security".
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -18,6 +22,8 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::field::{batch_inverse_sqrt_of_square, Fp};
+pub use crate::mac::Security;
+use crate::mac::{self, MacState};
 use crate::prf_input::{pad_lengths, PrfInput};
 use crate::protocol::{Audience, Context, Input, Open, RandomSharings};
 use crate::prss::{Prss, PrssSetup};
@@ -50,6 +56,40 @@ type DoubleSharings = (Zeroizing<Vec<Fp>>, Zeroizing<Vec<Fp>>);
 /// Elements per exchange: longer vectors are opened in chunks of this many (1 MiB frames).
 pub const CHUNK_ELEMENTS: usize = 1 << 16;
 
+/// The error of an operation on a vector without MACs in the malicious mode.
+const UNAUTHENTICATED: &str =
+    "shares without MACs in the malicious mode: pass outside shares through Engine::authenticate";
+
+/// The byte every party sends to confirm an output opening (malicious mode).
+const CONFIRM: u8 = 1;
+
+/// Authenticated random masks generated at once for the MAC check.
+const MASK_BATCH: usize = 16;
+
+/// One lane of a computation on shares: the values (`one = 1`) or, in the malicious
+/// mode, their MACs (`one = α`: a public constant `c` has MAC share `c·α`). A linear
+/// formula written once against a [`Lane`] yields both ([`Engine::build`]).
+pub(crate) struct Lane {
+    mac: bool,
+    one: Fp,
+}
+
+impl Lane {
+    /// This lane of `x` (empty for the MAC lane of an unauthenticated vector).
+    pub(crate) fn of<'a>(&self, x: &'a ShareVec) -> &'a [Fp] {
+        if self.mac {
+            x.macs().unwrap_or(&[])
+        } else {
+            x.values()
+        }
+    }
+
+    /// The share of the public constant 1 in this lane: 1, or this party's share of `α`.
+    pub(crate) fn one(&self) -> Fp {
+        self.one
+    }
+}
+
 /// How many bits a sum of [`Engine::random_bounded`] summands may exceed one summand by:
 /// the bit length of `t + 1` (the dealers' count; PRSS summands are used only when there
 /// are fewer than `2^b` of them).
@@ -69,6 +109,9 @@ pub struct Engine<T: Transport> {
     doubles_t: Vec<Fp>,
     doubles_2t: Vec<Fp>,
     traffic: Traffic,
+    security: Security,
+    /// The MAC key share and unverified products (malicious mode only).
+    mac: Option<MacState>,
 }
 
 impl<T: Transport> std::fmt::Debug for Engine<T> {
@@ -115,7 +158,247 @@ impl<T: Transport> Engine<T> {
             doubles_t: Vec::new(),
             doubles_2t: Vec::new(),
             traffic: Traffic::default(),
+            security: Security::SemiHonest,
+            mac: None,
         })
+    }
+
+    /// The security setting: [`Security::SemiHonest`] unless [`Engine::set_security`]
+    /// chose otherwise.
+    pub fn security(&self) -> Security {
+        self.security
+    }
+
+    /// Chooses the security setting; every party must choose the same, before the values
+    /// it applies to are created (vectors made in the semi-honest mode carry no MACs and
+    /// are refused by the malicious mode until [`Engine::authenticate`]d). Switching to
+    /// malicious draws this party's share of the MAC key `α` (a PRSS value: the PRSS key
+    /// round on first use); switching back verifies what is pending first.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] for the malicious mode without PRSS randomness (more
+    /// than 7 parties); transport errors; [`Error::CheatDetected`] from the pending check.
+    pub fn set_security(&mut self, security: Security) -> Result<(), Error> {
+        if security == self.security {
+            return Ok(());
+        }
+        match security {
+            Security::Malicious => {
+                if self.source != RandomnessSource::Prss {
+                    return Err(Error::InvalidParameters(
+                        "malicious security needs PRSS randomness (at most 7 parties)",
+                    ));
+                }
+                let alpha = self.prss()?.random(1)?;
+                let alpha = alpha
+                    .first()
+                    .copied()
+                    .ok_or(Error::InvalidParameters("PRSS returned no MAC key"))?;
+                self.mac = Some(MacState::new(alpha));
+            }
+            Security::SemiHonest => {
+                self.verify()?;
+                self.mac = None;
+            }
+        }
+        self.security = security;
+        Ok(())
+    }
+
+    /// A vector computed lane by lane from `inputs`: `f` runs on the value lane and, in
+    /// the malicious mode when every input carries MACs, on the MAC lane, so a linear
+    /// formula written once (constants times [`Lane::one`]) keeps the MACs right. When
+    /// an input has no MACs the result has none either (and is refused by `mul`/`open`).
+    pub(crate) fn build(&self, inputs: &[&ShareVec], f: impl Fn(&Lane) -> Vec<Fp>) -> ShareVec {
+        let values = f(&Lane {
+            mac: false,
+            one: Fp::ONE,
+        });
+        match &self.mac {
+            Some(state) if inputs.iter().all(|x| x.macs().is_some()) => {
+                let macs = f(&Lane {
+                    mac: true,
+                    one: state.alpha,
+                });
+                ShareVec::authenticated(self.me(), values, macs)
+            }
+            _ => self.wrap(values),
+        }
+    }
+
+    /// In the malicious mode, refuses a vector without MACs.
+    pub(crate) fn require_macs(&self, x: &ShareVec) -> Result<(), Error> {
+        if self.mac.is_some() && x.macs().is_none() {
+            return Err(Error::InvalidParameters(UNAUTHENTICATED));
+        }
+        Ok(())
+    }
+
+    /// Bits the sum of [`Engine::random_bounded`] summands may exceed one summand by:
+    /// [`mask_summand_bits`] in the semi-honest mode, the bit length of the number of
+    /// PRSS sets `C(n, t)` in the malicious mode (where every summand is a PRSS value).
+    pub(crate) fn mask_bits(&self) -> u32 {
+        let (n, t) = (self.params().n(), self.params().t());
+        if self.mac.is_none() {
+            return mask_summand_bits(t);
+        }
+        let mut sets = 1usize;
+        for k in 0..t {
+            sets = sets * (n - k) / (k + 1);
+        }
+        usize::BITS - sets.leading_zeros()
+    }
+
+    /// Adds the MACs to shares that have none (e.g. client-input shares from
+    /// [`Engine::adopt`]): `[α·x] = [α]·[x]`, one multiplication round, verified with
+    /// the next check (which also catches client shares that do not lie on one
+    /// degree-`t` polynomial when `n > 2t + 1`). The identity in the semi-honest mode.
+    ///
+    /// # Errors
+    /// As [`Engine::mul`].
+    pub fn authenticate(&mut self, x: ShareVec) -> Result<ShareVec, Error> {
+        if self.mac.is_none() || x.macs().is_some() {
+            return Ok(x);
+        }
+        self.authenticate_values(x.values().to_vec())
+    }
+
+    /// This party's share of `α` (malicious mode).
+    fn alpha(&self) -> Result<Fp, Error> {
+        self.mac
+            .as_ref()
+            .map(|s| s.alpha)
+            .ok_or(Error::InvalidParameters(
+                "no MAC key in the semi-honest mode",
+            ))
+    }
+
+    /// `values` with MACs `[α]·[x]` (one multiplication round), recorded for the check.
+    fn authenticate_values(&mut self, values: Vec<Fp>) -> Result<ShareVec, Error> {
+        let alpha = self.alpha()?;
+        let key = vec![alpha; values.len()];
+        let macs = self
+            .mul_pairs(&[(&key[..], &values[..])])?
+            .pop()
+            .unwrap_or_default();
+        self.record(&values, &macs)?;
+        Ok(ShareVec::authenticated(self.me(), values, macs))
+    }
+
+    /// Keeps pairs `(z, α·z)` for the next check; checks at once past [`mac::MAX_PENDING`].
+    fn record(&mut self, z: &[Fp], m: &[Fp]) -> Result<(), Error> {
+        let full = match &mut self.mac {
+            Some(state) => {
+                state.record(z, m);
+                state.pending() >= mac::MAX_PENDING
+            }
+            None => false,
+        };
+        if full {
+            self.verify()?;
+        }
+        Ok(())
+    }
+
+    /// Runs the MAC check over every product, input and random value not yet verified
+    /// (Chida et al., CRYPTO 2018, §4): a coin is tossed by opening a PRSS value, the
+    /// coefficients `ρ_k` are derived from it ([`mac::combine`]), `w = Σ ρ_k z_k + v` is
+    /// opened (masked by an authenticated random `v`), and `T = Σ ρ_k m_k + α v − w·α`
+    /// is opened and must be 0. Three rounds (a fourth for every 16 checks makes the
+    /// masks); nothing to do in the semi-honest mode or with nothing pending. The engine
+    /// runs it before every opening that depends on products ([`Engine::open`],
+    /// [`Engine::open_to`], random bits before they mask anything).
+    ///
+    /// # Errors
+    /// [`Error::CheatDetected`] when the combination is not 0 (some party deviated);
+    /// inconsistent shares of `w` or `T` (naming the party when `n ≥ 3t + 1`); transport
+    /// errors; [`Error::InvalidParameters`] past [`mac::MAX_CHECKS`] checks.
+    pub fn verify(&mut self) -> Result<(), Error> {
+        let (pending, checks, no_masks) = match &self.mac {
+            Some(state) => (state.pending(), state.checks, state.masks_v.is_empty()),
+            None => return Ok(()),
+        };
+        if pending == 0 {
+            return Ok(());
+        }
+        if checks >= mac::MAX_CHECKS {
+            return Err(Error::InvalidParameters(
+                "more MAC checks than the 2^-100 soundness bound allows in one engine; split the job",
+            ));
+        }
+        let t = self.params().t();
+        if no_masks {
+            let alpha = self.alpha()?;
+            let v = self.prss()?.random(MASK_BATCH)?;
+            let key = vec![alpha; MASK_BATCH];
+            let m = self
+                .mul_pairs(&[(&key[..], &v[..])])?
+                .pop()
+                .unwrap_or_default();
+            if let Some(state) = &mut self.mac {
+                state.masks_v = v;
+                state.masks_m = m;
+            }
+        }
+        let coin = self.coin().map_err(unattributed)?;
+        let Some(state) = &mut self.mac else {
+            return Ok(());
+        };
+        let seed = mac::check_seed(b"mac", coin, state.checks);
+        let (w_part, u_part) = mac::combine(seed, &state.pending_z, &state.pending_m);
+        let (v, mv) = match (state.masks_v.pop(), state.masks_m.pop()) {
+            (Some(v), Some(mv)) => (v, mv),
+            _ => return Err(Error::InvalidParameters("MAC check masks out of step")),
+        };
+        let alpha = state.alpha;
+        state.clear();
+        state.checks += 1;
+        let check = state.checks;
+        // Shares off one polynomial here may be a dealer's doing (an input, a PRSS key)
+        // as well as the sender's: reported without a name.
+        let w = self
+            .open_with(&[w_part + v], t, Audience::All)
+            .map_err(unattributed)?;
+        let w = single(opened_to_all(w))?;
+        let mut u = u_part + mv - w * alpha;
+        let total = self
+            .open_with(&[u], t, Audience::All)
+            .map_err(unattributed)?;
+        let total = single(opened_to_all(total))?;
+        u.zeroize();
+        if total != Fp::ZERO {
+            return Err(Error::CheatDetected {
+                check: "MAC check",
+                detail: format!(
+                    "check #{check} over {pending} products, inputs and random values: the random linear combination of the MACs is off by a non-zero value, so some party changed a share inside a multiplication, an input or a MAC"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// A public random field element: a PRSS value opened (no `t` parties know it
+    /// before; the honest parties' shares fix it, so a rushing party cannot steer it).
+    fn coin(&mut self) -> Result<Fp, Error> {
+        let share = self.prss()?.random(1)?;
+        let t = self.params().t();
+        single(opened_to_all(self.open_with(&share, t, Audience::All)?))
+    }
+
+    /// After an output opening in the malicious mode: every party confirms that it
+    /// opened without error, so a party that detected cheating stops everyone (its
+    /// abort arrives instead of its confirmation) before anyone returns the output.
+    fn confirm(&mut self) -> Result<(), Error> {
+        let all = self.exchange_public(&[CONFIRM])?;
+        for (j, bytes) in all.iter().enumerate() {
+            if bytes.as_slice() != [CONFIRM] {
+                return Err(Error::misbehaved(
+                    PartyId::from_index(j),
+                    "did not confirm the output opening",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// This party.
@@ -179,10 +462,35 @@ impl<T: Transport> Engine<T> {
     pub fn input(&mut self, lens: &[usize], mine: &[Fp]) -> Result<Vec<ShareVec>, Error> {
         self.traffic.rounds += 1;
         let columns = self.input_columns(lens, mine)?;
-        Ok(columns
-            .into_iter()
-            .map(|mut c| self.wrap(std::mem::take(&mut *c)))
-            .collect())
+        if self.mac.is_none() {
+            return Ok(columns
+                .into_iter()
+                .map(|mut c| self.wrap(std::mem::take(&mut *c)))
+                .collect());
+        }
+        // Malicious: MACs [α]·[x] for every dealt value in one multiplication round. A
+        // dealer's shares need no separate check: with n = 2t + 1 the t + 1 honest
+        // shares always lie on one degree-t polynomial (a deviating dealer only chose
+        // another input), and with n > 2t + 1 the check's opening of Σ ρ_k x_k + v
+        // finds shares off one polynomial.
+        let alpha = self.alpha()?;
+        let longest = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+        let key = vec![alpha; longest];
+        let parts: Vec<(&[Fp], &[Fp])> = columns
+            .iter()
+            .map(|c| (&key[..c.len()], c.as_slice()))
+            .collect();
+        let macs = self.mul_pairs(&parts)?;
+        let mut out = Vec::with_capacity(columns.len());
+        for (mut c, m) in columns.into_iter().zip(macs) {
+            self.record(&c, &m)?;
+            out.push(ShareVec::authenticated(
+                self.me(),
+                std::mem::take(&mut *c),
+                m,
+            ));
+        }
+        Ok(out)
     }
 
     /// One exchange in which every party deals `lens[me]` values; this party's shares of
@@ -227,7 +535,8 @@ impl<T: Transport> Engine<T> {
         Ok(all.swap_remove(owner.index()))
     }
 
-    /// Adopts shares received from an outside data owner (client-input model).
+    /// Adopts shares received from an outside data owner (client-input model). In the
+    /// malicious mode they carry no MACs: pass them through [`Engine::authenticate`].
     pub fn adopt(&self, shares: Vec<Fp>) -> ShareVec {
         self.wrap(shares)
     }
@@ -271,7 +580,24 @@ impl<T: Transport> Engine<T> {
     ///
     /// # Errors
     /// Inconsistent shares (naming the party where possible), transport errors.
+    ///
+    /// # Security
+    /// In the malicious mode the pending MAC check runs first ([`Engine::verify`]), and
+    /// every party confirms the opening before any returns the values.
     pub fn open(&mut self, x: &ShareVec) -> Result<Vec<Fp>, Error> {
+        self.require_macs(x)?;
+        self.verify()?;
+        let values = self.open_with(x.values(), self.params().t(), Audience::All)?;
+        let values = opened_to_all(values);
+        if self.mac.is_some() {
+            self.confirm()?;
+        }
+        Ok(values)
+    }
+
+    /// Opens a value masked by verified randomness (comparisons): no check before, no
+    /// confirmation after. Whatever depends on it is verified before any output.
+    pub(crate) fn open_masked(&mut self, x: &ShareVec) -> Result<Vec<Fp>, Error> {
         let values = self.open_with(x.values(), self.params().t(), Audience::All)?;
         Ok(opened_to_all(values))
     }
@@ -290,7 +616,13 @@ impl<T: Transport> Engine<T> {
     /// As [`Engine::open`].
     pub fn open_to(&mut self, receiver: PartyId, x: &ShareVec) -> Result<Option<Vec<Fp>>, Error> {
         self.ctx.params().check_party(receiver)?;
-        self.open_with(x.values(), self.params().t(), Audience::One(receiver))
+        self.require_macs(x)?;
+        self.verify()?;
+        let values = self.open_with(x.values(), self.params().t(), Audience::One(receiver))?;
+        if self.mac.is_some() {
+            self.confirm()?;
+        }
+        Ok(values)
     }
 
     /// Opens `shares` in one round: vectors longer than [`CHUNK_ELEMENTS`] are sent as
@@ -335,13 +667,13 @@ impl<T: Transport> Engine<T> {
                 right: b.len(),
             });
         }
-        Ok(self.wrap(
-            a.values()
+        Ok(self.build(&[a, b], |l| {
+            l.of(a)
                 .iter()
-                .zip(b.values())
+                .zip(l.of(b))
                 .map(|(x, y)| f(*x, *y))
-                .collect(),
-        ))
+                .collect()
+        }))
     }
 
     /// `a + b` element-wise (local).
@@ -362,8 +694,12 @@ impl<T: Transport> Engine<T> {
 
     /// `a + c` for public constants `c` (one per element, or one for all).
     pub fn add_public(&self, a: &ShareVec, c: Fp) -> ShareVec {
-        // Adding a public constant to a Shamir sharing adds it to every share.
-        self.wrap(a.values().iter().map(|x| *x + c).collect())
+        // Adding a public constant to a Shamir sharing adds it to every share (and
+        // `c·α` to every MAC share).
+        self.build(&[a], |l| {
+            let cl = c * l.one();
+            l.of(a).iter().map(|x| *x + cl).collect()
+        })
     }
 
     /// `a + c[k]` element-wise for a public vector `c`.
@@ -377,12 +713,18 @@ impl<T: Transport> Engine<T> {
                 right: c.len(),
             });
         }
-        Ok(self.wrap(a.values().iter().zip(c).map(|(x, y)| *x + *y).collect()))
+        Ok(self.build(&[a], |l| {
+            l.of(a)
+                .iter()
+                .zip(c)
+                .map(|(x, y)| *x + *y * l.one())
+                .collect()
+        }))
     }
 
     /// `c · a` for a public scalar (local).
     pub fn mul_public(&self, a: &ShareVec, c: Fp) -> ShareVec {
-        self.wrap(a.values().iter().map(|x| *x * c).collect())
+        self.build(&[a], |l| l.of(a).iter().map(|x| *x * c).collect())
     }
 
     /// `c[k] · a[k]` for a public vector (local).
@@ -396,32 +738,38 @@ impl<T: Transport> Engine<T> {
                 right: c.len(),
             });
         }
-        Ok(self.wrap(a.values().iter().zip(c).map(|(x, y)| *x * *y).collect()))
+        Ok(self.build(&[a], |l| {
+            l.of(a).iter().zip(c).map(|(x, y)| *x * *y).collect()
+        }))
     }
 
     /// `1 − a` (for bits; local).
     pub fn one_minus(&self, a: &ShareVec) -> ShareVec {
-        self.wrap(a.values().iter().map(|x| Fp::ONE - *x).collect())
+        self.build(&[a], |l| l.of(a).iter().map(|x| l.one() - *x).collect())
     }
 
     /// The sum of all elements, as a vector of length one (local).
     pub fn sum(&self, a: &ShareVec) -> ShareVec {
-        let total = a.values().iter().fold(Fp::ZERO, |acc, x| acc + *x);
-        self.wrap(vec![total])
+        self.build(&[a], |l| {
+            vec![l.of(a).iter().fold(Fp::ZERO, |acc, x| acc + *x)]
+        })
     }
 
-    /// A sharing of public constants (every party uses the constant as its share).
+    /// A sharing of public constants (every party uses the constant as its share, and
+    /// `c·α` as its MAC share).
     pub fn constant(&self, c: &[Fp]) -> ShareVec {
-        self.wrap(c.to_vec())
+        self.build(&[], |l| c.iter().map(|x| *x * l.one()).collect())
     }
 
     /// The concatenation of several vectors (local).
     pub fn concat(&self, parts: &[&ShareVec]) -> ShareVec {
-        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
-        for p in parts {
-            out.extend_from_slice(p.values());
-        }
-        self.wrap(out)
+        self.build(parts, |l| {
+            let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+            for p in parts {
+                out.extend_from_slice(l.of(p));
+            }
+            out
+        })
     }
 
     /// Elements `range` of `a` (local).
@@ -429,10 +777,10 @@ impl<T: Transport> Engine<T> {
     /// # Errors
     /// [`Error::InvalidParameters`] when the range is out of bounds.
     pub fn slice(&self, a: &ShareVec, range: std::ops::Range<usize>) -> Result<ShareVec, Error> {
-        a.values()
-            .get(range)
-            .map(|s| self.wrap(s.to_vec()))
-            .ok_or(Error::InvalidParameters("slice out of range"))
+        if range.start > range.end || range.end > a.len() {
+            return Err(Error::InvalidParameters("slice out of range"));
+        }
+        Ok(self.build(&[a], |l| l.of(a)[range.clone()].to_vec()))
     }
 
     // ----- Multiplication ------------------------------------------------------------
@@ -491,6 +839,9 @@ impl<T: Transport> Engine<T> {
     ///
     /// # Errors
     /// Length mismatch, transport errors, malformed frames.
+    ///
+    /// In the malicious mode `x·y` and `(α·x)·y` go in the same round (twice the
+    /// traffic) and the pair is kept for the next [`Engine::verify`].
     pub fn mul(&mut self, a: &ShareVec, b: &ShareVec) -> Result<ShareVec, Error> {
         if a.len() != b.len() {
             return Err(Error::LengthMismatch {
@@ -498,9 +849,38 @@ impl<T: Transport> Engine<T> {
                 right: b.len(),
             });
         }
-        let len = a.len();
+        if self.mac.is_none() {
+            let out = self.mul_pairs(&[(a.values(), b.values())])?.pop();
+            return Ok(self.wrap(out.unwrap_or_default()));
+        }
+        self.require_macs(a)?;
+        self.require_macs(b)?;
+        let a_macs = a.macs().unwrap_or(&[]);
+        let mut out = self.mul_pairs(&[(a.values(), b.values()), (a_macs, b.values())])?;
+        let (m, z) = (out.pop().unwrap_or_default(), out.pop().unwrap_or_default());
+        self.record(&z, &m)?;
+        Ok(ShareVec::authenticated(self.me(), z, m))
+    }
+
+    /// Products `a·b` of several pairs of share slices in one round (semi-honest:
+    /// unverified; the caller authenticates). The pairs are multiplied as one virtual
+    /// vector, chunk by chunk ([`CHUNK_ELEMENTS`]); a single pair is read in place.
+    fn mul_pairs(&mut self, parts: &[(&[Fp], &[Fp])]) -> Result<Vec<Vec<Fp>>, Error> {
+        for (a, b) in parts {
+            if a.len() != b.len() {
+                return Err(Error::LengthMismatch {
+                    left: a.len(),
+                    right: b.len(),
+                });
+            }
+        }
+        let mut outs: Vec<Vec<Fp>> = parts
+            .iter()
+            .map(|(a, _)| Vec::with_capacity(a.len()))
+            .collect();
+        let len: usize = parts.iter().map(|(a, _)| a.len()).sum();
         if len == 0 {
-            return Ok(self.wrap(Vec::new()));
+            return Ok(outs);
         }
         let pool_short = self.doubles_t.len() < len;
         let resharing = pool_short
@@ -511,31 +891,77 @@ impl<T: Transport> Engine<T> {
             self.preprocess(len - self.doubles_t.len())?;
         }
         self.traffic.rounds += 1;
-        let mut out = Vec::with_capacity(len);
-        let degree = 2 * self.params().t();
-        // Chunk by chunk: a degree-2t sharing of ab + r, opened to everyone, minus the
-        // degree-t sharing of r (Damgård–Nielsen degree reduction), or resharing.
-        for start in (0..len).step_by(CHUNK_ELEMENTS) {
-            let end = (start + CHUNK_ELEMENTS).min(len);
-            if resharing {
-                let reduced =
-                    self.reshare_products(&a.values()[start..end], &b.values()[start..end])?;
-                out.extend_from_slice(&reduced);
-                continue;
+        if let [(a, b)] = parts {
+            for start in (0..len).step_by(CHUNK_ELEMENTS) {
+                let end = (start + CHUNK_ELEMENTS).min(len);
+                let prod = self.mul_chunk(&a[start..end], &b[start..end], resharing)?;
+                outs[0].extend_from_slice(&prod);
             }
-            let (rt, r2t) = self.take_doubles(end - start)?;
-            let masked: Zeroizing<Vec<Fp>> = Zeroizing::new(
-                a.values()[start..end]
-                    .iter()
-                    .zip(&b.values()[start..end])
-                    .zip(r2t.iter())
-                    .map(|((x, y), r)| *x * *y + *r)
-                    .collect(),
-            );
-            let opened = opened_to_all(self.open_chunk(&masked, degree, Audience::All)?);
-            out.extend(opened.iter().zip(rt.iter()).map(|(d, r)| *d - *r));
+            return Ok(outs);
         }
-        Ok(self.wrap(out))
+        let mut left: Zeroizing<Vec<Fp>> =
+            Zeroizing::new(Vec::with_capacity(CHUNK_ELEMENTS.min(len)));
+        let mut right: Zeroizing<Vec<Fp>> =
+            Zeroizing::new(Vec::with_capacity(CHUNK_ELEMENTS.min(len)));
+        let (mut part, mut offset) = (0, 0);
+        let mut out_part = 0;
+        loop {
+            left.clear();
+            right.clear();
+            while left.len() < CHUNK_ELEMENTS && part < parts.len() {
+                let (a, b) = parts[part];
+                let take = (CHUNK_ELEMENTS - left.len()).min(a.len() - offset);
+                left.extend_from_slice(&a[offset..offset + take]);
+                right.extend_from_slice(&b[offset..offset + take]);
+                offset += take;
+                if offset == a.len() {
+                    part += 1;
+                    offset = 0;
+                }
+            }
+            if left.is_empty() {
+                break;
+            }
+            let prod = self.mul_chunk(&left, &right, resharing)?;
+            let mut rest: &[Fp] = &prod;
+            while !rest.is_empty() {
+                while outs[out_part].len() == parts[out_part].0.len() {
+                    out_part += 1;
+                }
+                let room = parts[out_part].0.len() - outs[out_part].len();
+                let (now, later) = rest.split_at(room.min(rest.len()));
+                outs[out_part].extend_from_slice(now);
+                rest = later;
+            }
+        }
+        Ok(outs)
+    }
+
+    /// One exchange: degree reduction of the products of one chunk, by resharing or by
+    /// Damgård–Nielsen (a degree-2t sharing of ab + r, opened to everyone, minus the
+    /// degree-t sharing of r).
+    fn mul_chunk(
+        &mut self,
+        a: &[Fp],
+        b: &[Fp],
+        resharing: bool,
+    ) -> Result<Zeroizing<Vec<Fp>>, Error> {
+        if resharing {
+            return self.reshare_products(a, b);
+        }
+        let degree = 2 * self.params().t();
+        let (rt, r2t) = self.take_doubles(a.len())?;
+        let masked: Zeroizing<Vec<Fp>> = Zeroizing::new(
+            a.iter()
+                .zip(b)
+                .zip(r2t.iter())
+                .map(|((x, y), r)| *x * *y + *r)
+                .collect(),
+        );
+        let opened = opened_to_all(self.open_chunk(&masked, degree, Audience::All)?);
+        Ok(Zeroizing::new(
+            opened.iter().zip(rt.iter()).map(|(d, r)| *d - *r).collect(),
+        ))
     }
 
     /// Degree reduction by resharing (Gennaro, Rabin and Rabin, PODC 1998): the local
@@ -600,6 +1026,9 @@ impl<T: Transport> Engine<T> {
                 values
             }
         };
+        if self.mac.is_some() {
+            return self.authenticate_values(values);
+        }
         Ok(self.wrap(values))
     }
 
@@ -653,6 +1082,9 @@ impl<T: Transport> Engine<T> {
         let dealt = self.input_columns(&lens, &mine)?;
         let u: Vec<Fp> = (0..count).map(|k| dealt[k % n][k / n]).collect();
         let b: Vec<Fp> = (0..count).map(|k| bits.share(sets[k % n], k)).collect();
+        if self.mac.is_some() {
+            return self.xor_bits_checked(u, b);
+        }
         let (u, b) = (self.wrap(u), self.wrap(b));
         let ub = self.mul(&u, &b)?;
         // u ⊕ b = u + b − 2ub.
@@ -667,6 +1099,9 @@ impl<T: Transport> Engine<T> {
     /// # Errors
     /// Transport errors, inconsistent openings.
     pub fn random_bits_by_square_root(&mut self, count: usize) -> Result<ShareVec, Error> {
+        if self.mac.is_some() {
+            return self.square_root_bits_checked(count);
+        }
         let mut bits: Vec<Fp> = Vec::with_capacity(count);
         let half = Fp::new(2).inverse().unwrap_or(Fp::ONE);
         while bits.len() < count {
@@ -701,6 +1136,12 @@ impl<T: Transport> Engine<T> {
             ));
         }
         let t = self.params().t();
+        if self.mac.is_some() {
+            // Malicious: PRSS summands only (a dealt summand could be out of range
+            // without anyone noticing), authenticated; see `Engine::mask_bits`.
+            let values = self.prss()?.bounded(count, bits)?;
+            return self.authenticate_values(values);
+        }
         if self.source == RandomnessSource::Prss
             && self.prss()?.sets() < 1usize << mask_summand_bits(t)
         {
@@ -733,6 +1174,137 @@ impl<T: Transport> Engine<T> {
         }
         Ok(self.wrap(sum))
     }
+
+    /// Malicious XOR bits (`t = 1`): `b = u ⊕ b_d = u + b_d − 2·u·b_d` with MACs. Round
+    /// one computes `u·b_d`, `α·u` and `α·b_d`, round two `(α·u)·b_d`; all three pairs are
+    /// recorded. The dealer of `u` could deal a non-bit, so the bits are checked
+    /// ([`Engine::verify_bits`]) before they mask anything.
+    fn xor_bits_checked(&mut self, u: Vec<Fp>, b: Vec<Fp>) -> Result<ShareVec, Error> {
+        let alpha = self.alpha()?;
+        let key = vec![alpha; u.len()];
+        let mut first =
+            self.mul_pairs(&[(&u[..], &b[..]), (&key[..], &u[..]), (&key[..], &b[..])])?;
+        let (mb, mu, ub) = (
+            first.pop().unwrap_or_default(),
+            first.pop().unwrap_or_default(),
+            first.pop().unwrap_or_default(),
+        );
+        let mub = self
+            .mul_pairs(&[(&mu[..], &b[..])])?
+            .pop()
+            .unwrap_or_default();
+        self.record(&u, &mu)?;
+        self.record(&b, &mb)?;
+        self.record(&ub, &mub)?;
+        let two = Fp::new(2);
+        let values: Vec<Fp> = u
+            .iter()
+            .zip(&b)
+            .zip(&ub)
+            .map(|((x, y), xy)| *x + *y - two * *xy)
+            .collect();
+        let macs: Vec<Fp> = mu
+            .iter()
+            .zip(&mb)
+            .zip(&mub)
+            .map(|((x, y), xy)| *x + *y - two * *xy)
+            .collect();
+        let bits = ShareVec::authenticated(self.me(), values, macs);
+        self.verify_bits(&bits)?;
+        Ok(bits)
+    }
+
+    /// Verifies that every shared `b_k` is a bit: with coefficients `ρ_k` from a coin
+    /// tossed after the bits are fixed, `[α·Σ ρ_k b_k(1 − b_k)]` is computed as one inner
+    /// product (local products of MAC and value shares, one degree reduction) and
+    /// recorded as the MAC of the public value 0, then [`Engine::verify`] runs: a
+    /// non-bit makes the check fail unless the cheater guesses `α`.
+    fn verify_bits(&mut self, bits: &ShareVec) -> Result<(), Error> {
+        let macs = bits
+            .macs()
+            .ok_or(Error::InvalidParameters(UNAUTHENTICATED))?;
+        let coin = self.coin()?;
+        let checks = self.mac.as_ref().map_or(0, |s| s.checks);
+        let rho = mac::coefficients(mac::check_seed(b"bits", coin, checks), bits.len());
+        let local = rho
+            .iter()
+            .zip(bits.values())
+            .zip(macs)
+            .fold(Fp::ZERO, |acc, ((r, b), m)| acc + *r * *m * (Fp::ONE - *b));
+        let reduced = self
+            .mul_pairs(&[(&[local][..], &[Fp::ONE][..])])?
+            .pop()
+            .unwrap_or_default();
+        self.record(&[Fp::ZERO], &reduced)?;
+        self.verify()
+    }
+
+    /// Malicious square-root bits (`t ≥ 2`): `s = r²` and the MACs of `r` and `s` are
+    /// computed and verified, then `s` is opened at degree `t` (consistency-checked) and
+    /// `b = (r·s^(−1/2) + 1)/2`, MAC `(α r·s^(−1/2) + α)/2`.
+    fn square_root_bits_checked(&mut self, count: usize) -> Result<ShareVec, Error> {
+        let alpha = self.alpha()?;
+        let half = Fp::new(2).inverse().unwrap_or(Fp::ONE);
+        let t = self.params().t();
+        let (mut values, mut macs) = (Vec::with_capacity(count), Vec::with_capacity(count));
+        while values.len() < count {
+            let need = count - values.len();
+            let r = self.prss()?.random(need)?;
+            let key = vec![alpha; need];
+            let mut first = self.mul_pairs(&[(&r[..], &r[..]), (&key[..], &r[..])])?;
+            let (mr, sq) = (
+                first.pop().unwrap_or_default(),
+                first.pop().unwrap_or_default(),
+            );
+            let msq = self
+                .mul_pairs(&[(&mr[..], &r[..])])?
+                .pop()
+                .unwrap_or_default();
+            self.record(&r, &mr)?;
+            self.record(&sq, &msq)?;
+            self.verify()?;
+            let u = opened_to_all(self.open_with(&sq, t, Audience::All)?);
+            let roots = batch_inverse_sqrt_of_square(&u);
+            for (((share, mac_share), uk), v) in r.iter().zip(&mr).zip(&u).zip(&roots) {
+                if *uk != Fp::ZERO {
+                    values.push((*share * *v + Fp::ONE) * half);
+                    macs.push((*mac_share * *v + alpha) * half);
+                }
+            }
+        }
+        Ok(ShareVec::authenticated(self.me(), values, macs))
+    }
+}
+
+/// An inconsistent opening inside the MAC check, reported as "a party cheated": its
+/// shares are linear combinations of dealt ones, so the share off the polynomial may be
+/// an honest receiver's (of an inconsistent dealing) rather than the sender's lie.
+/// Transport errors and malformed frames keep naming their party.
+fn unattributed(e: Error) -> Error {
+    match e {
+        Error::InconsistentShares { index, suspects } => Error::CheatDetected {
+            check: "MAC check's opening",
+            detail: format!(
+                "the shares of value #{index} lie on no degree-t polynomial; parties involved: {suspects:?}"
+            ),
+        },
+        Error::PeerMisbehaved { party, reason } if reason.starts_with("its share of opened value") => {
+            Error::CheatDetected {
+                check: "MAC check's opening",
+                detail: format!(
+                    "the share of party {party} is off the polynomial of the others (a wrong share, or an inconsistent input or key dealt to it)"
+                ),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The single value of a one-element opening.
+fn single(values: Vec<Fp>) -> Result<Fp, Error> {
+    values.first().copied().ok_or(Error::InvalidParameters(
+        "an opening of one value returned none",
+    ))
 }
 
 /// The values of an opening to [`Audience::All`].

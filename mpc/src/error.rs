@@ -54,6 +54,16 @@ pub enum Error {
         /// The parties one of which must have lied.
         suspects: Vec<PartyId>,
     },
+    /// A check of the malicious-security mode failed: some party deviated (a wrong share
+    /// inside a multiplication, an input, a MAC share or a random bit), and the check
+    /// cannot tell which. Every honest party stops before any output.
+    #[error("a party cheated: the {check} failed ({detail}); aborting before any output")]
+    CheatDetected {
+        /// Which check failed.
+        check: &'static str,
+        /// What was seen.
+        detail: String,
+    },
     /// A peer closed its connection or its process died.
     #[error("party {party} disconnected: {reason}")]
     PeerDisconnected {

@@ -9,6 +9,7 @@ mod error;
 pub mod field;
 pub mod jobs;
 pub mod join;
+pub mod mac;
 pub mod net;
 pub mod prf_input;
 pub mod protocol;
@@ -22,6 +23,7 @@ pub mod transport;
 pub use engine::{Engine, RandomnessSource};
 pub use error::Error;
 pub use field::Fp;
+pub use mac::Security;
 pub use shamir::{Params, PartyId, ShareVec};
 pub use transport::Transport;
 

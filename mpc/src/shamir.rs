@@ -178,6 +178,11 @@ const STACK_COEFFICIENTS: usize = 8;
 /// One party's shares of a vector of secrets: what a data owner sends to that party
 /// (the client-input model) and what the engine computes on.
 ///
+/// In the malicious-security mode ([`crate::engine::Security::Malicious`]) every vector
+/// the engine computes also carries this party's shares of `α·x` (the MACs, SPDZ-wise
+/// Shamir); vectors made with [`ShareVec::new`] carry none until
+/// [`crate::Engine::authenticate`] adds them.
+///
 /// # Security
 /// Secret: no `Clone`/`Debug`/`Serialize`; zeroised on drop.
 #[derive(Zeroize, ZeroizeOnDrop)]
@@ -185,6 +190,7 @@ pub struct ShareVec {
     #[zeroize(skip)]
     party: PartyId,
     values: Vec<Fp>,
+    macs: Option<Vec<Fp>>,
 }
 
 impl std::fmt::Debug for ShareVec {
@@ -201,7 +207,28 @@ impl std::fmt::Debug for ShareVec {
 impl ShareVec {
     /// Wraps shares held by `party`.
     pub fn new(party: PartyId, values: Vec<Fp>) -> ShareVec {
-        ShareVec { party, values }
+        ShareVec {
+            party,
+            values,
+            macs: None,
+        }
+    }
+
+    /// Wraps shares of `x` and of `α·x` (one MAC share per value; a MAC vector of
+    /// another length is dropped, so the vector counts as unauthenticated).
+    pub(crate) fn authenticated(party: PartyId, values: Vec<Fp>, macs: Vec<Fp>) -> ShareVec {
+        let macs = (macs.len() == values.len()).then_some(macs);
+        ShareVec {
+            party,
+            values,
+            macs,
+        }
+    }
+
+    /// This party's shares of `α·x` (malicious mode), one per value; `None` when the
+    /// vector is not authenticated.
+    pub fn macs(&self) -> Option<&[Fp]> {
+        self.macs.as_deref()
     }
 
     /// The holder.

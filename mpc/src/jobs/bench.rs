@@ -1,6 +1,8 @@
 //! The `bench` job: timings of the engine over whatever transport it runs on
-//! (multiplications, comparisons, a stats job, latencies). Inputs are deterministic
-//! pseudo-random values; nothing is signed.
+//! (multiplications, comparisons, a stats job, latencies), in the semi-honest mode
+//! (top-level keys) and in the malicious mode (the `malicious` object; its
+//! multiplication time includes the MAC check). Inputs are deterministic pseudo-random
+//! values; nothing is signed.
 
 use std::time::Instant;
 
@@ -9,8 +11,9 @@ use serde_json::{json, Value};
 
 use super::stats::default_bits;
 use super::{stats, ClientShares, StatsJob};
-use crate::engine::Engine;
+use crate::engine::{Engine, RandomnessSource};
 use crate::field::Fp;
+use crate::mac::Security;
 use crate::transport::Transport;
 use crate::{Error, PartyId};
 
@@ -52,11 +55,29 @@ fn seconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Timings over the engine's transport: multiplications, comparisons, stats, latency.
+/// Timings over the engine's transport: multiplications, comparisons, stats, latency,
+/// first semi-honest, then (with PRSS randomness, up to 7 parties) malicious.
 ///
 /// # Errors
 /// Protocol errors.
 pub fn bench<T: Transport>(engine: &mut Engine<T>, job: &BenchJob) -> Result<Value, Error> {
+    let before = engine.security();
+    engine.set_security(Security::SemiHonest)?;
+    let mut out = measure(engine, job)?;
+    if engine.randomness_source() == RandomnessSource::Prss {
+        engine.set_security(Security::Malicious)?;
+        let malicious = measure(engine, job)?;
+        if let Value::Object(map) = &mut out {
+            map.insert("malicious".into(), malicious);
+        }
+    }
+    engine.set_security(before)?;
+    Ok(out)
+}
+
+/// One pass of the benchmark in the engine's current security mode.
+fn measure<T: Transport>(engine: &mut Engine<T>, job: &BenchJob) -> Result<Value, Error> {
+    let malicious = engine.security() == Security::Malicious;
     let me = engine.me();
     let n = engine.params().n();
     // Multiplications: preprocessing and the operation itself, timed separately.
@@ -64,24 +85,34 @@ pub fn bench<T: Transport>(engine: &mut Engine<T>, job: &BenchJob) -> Result<Val
     let a = engine.input_from(PartyId(1), m, &pseudo_values(m, 1, 1 << 20, me))?;
     let b = engine.input_from(PartyId(2), m, &pseudo_values(m, 2, 1 << 20, me))?;
     // As an application runs it: randomness generated chunk by chunk inside `mul`.
+    engine.verify()?;
     let start = Instant::now();
     let _ = engine.mul(&a, &b)?;
+    let fused_mul = seconds(start);
+    // Malicious: the check over all products belongs to the multiplication's cost.
+    engine.verify()?;
     let fused = seconds(start);
-    // Split: all double sharings first, then the multiplication alone.
-    let start = Instant::now();
-    engine.preprocess(m)?;
-    let pre = seconds(start);
-    let start = Instant::now();
-    let _ = engine.mul(&a, &b)?;
-    let mul = seconds(start);
+    let check = fused - fused_mul;
+    // Split: all double sharings first, then the multiplication alone (semi-honest).
+    let (mut pre, mut mul) = (0.0, 0.0);
+    if !malicious {
+        let start = Instant::now();
+        engine.preprocess(m)?;
+        pre = seconds(start);
+        let start = Instant::now();
+        let _ = engine.mul(&a, &b)?;
+        mul = seconds(start);
+    }
     drop((a, b));
     // Comparisons of k-bit values.
     let c = job.comparisons;
     let bits = job.comparison_bits;
     let x = engine.input_from(PartyId(1), c, &pseudo_values(c, 3, 1 << (bits - 2), me))?;
     let y = engine.input_from(PartyId(2), c, &pseudo_values(c, 4, 1 << (bits - 2), me))?;
+    engine.verify()?;
     let start = Instant::now();
     let _ = engine.lt(&x, &y, bits)?;
+    engine.verify()?;
     let cmp = seconds(start);
     drop((x, y));
     // Stats over n × stats_values.
@@ -108,17 +139,33 @@ pub fn bench<T: Transport>(engine: &mut Engine<T>, job: &BenchJob) -> Result<Val
     for _ in 0..job.latency_samples.max(1) {
         let start = Instant::now();
         let _ = engine.mul(&one, &one)?;
+        engine.verify()?;
         mul_lat.push(seconds(start));
         let start = Instant::now();
         let _ = engine.lt(&one, &one, 32)?;
+        engine.verify()?;
         cmp_lat.push(seconds(start));
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     };
+    if malicious {
+        return Ok(json!({
+            "security": "malicious",
+            "mul_s": fused,
+            "mul_check_s": check,
+            "comparison_s": cmp,
+            "stats_s": st,
+            "mul_latency_ms": median(&mut mul_lat) * 1e3,
+            "comparison_latency_ms": median(&mut cmp_lat) * 1e3,
+            "traffic_bytes_sent": engine.traffic().bytes_sent,
+            "rounds": engine.traffic().rounds,
+        }));
+    }
     Ok(json!({
         "job": "bench",
+        "security": "semi-honest",
         "parties": n,
         "multiplications": m,
         "randomness": format!("{:?}", engine.randomness_source()),

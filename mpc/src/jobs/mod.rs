@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::engine::Engine;
+use crate::mac::Security;
 use crate::record::{self, PartyKey, RecordError, ResultBody, ResultRecord};
 use crate::transport::Transport;
 use crate::{Error, PartyId};
@@ -65,6 +66,10 @@ pub struct JobFile {
     /// rows every party holds, found by [`crate::join`] without revealing the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<String>,
+    /// `security = "semi-honest" | "malicious"` (default malicious): which adversary the
+    /// engine protects against; stated in the signed record's outputs.
+    #[serde(default, skip_serializing_if = "Security::is_default")]
+    pub security: Security,
     /// The job and its parameters.
     #[serde(flatten)]
     pub job: Job,
@@ -140,6 +145,9 @@ struct CanonicalJob<'a> {
     bench: Option<&'a BenchJob>,
     #[serde(rename = "join-stats", skip_serializing_if = "Option::is_none")]
     join_stats: Option<&'a JoinStatsJob>,
+    /// Absent for the default (malicious), so computation ids of older files are kept.
+    #[serde(skip_serializing_if = "Security::is_default")]
+    security: Security,
 }
 
 impl JobFile {
@@ -214,6 +222,7 @@ impl JobFile {
             score,
             bench,
             join_stats,
+            security: self.security,
         };
         // Invariant: these structs hold only strings, integers, floats and booleans, which
         // serde_json always serializes (a non-finite float becomes `null`, never an error).
@@ -320,6 +329,8 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
     job.validate(engine.params().n(), me, input, PrivateSink::Caller)?;
     let digest = job.digest();
     engine.agree(&digest, "the job file (computation id)")?;
+    // The digest covers the security setting, so every party switches alike.
+    engine.set_security(job.security)?;
     let mut salt = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(salt.as_mut());
     let mut private = PrivateOutputs {
@@ -327,7 +338,7 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
         input_salt: salt.clone(),
         lender: None,
     };
-    let outputs = match (&job.job, input, job.join.as_deref()) {
+    let mut outputs = match (&job.job, input, job.join.as_deref()) {
         (job_kind, JobInput::Table { columns, rows }, Some(column)) => {
             let (outputs, lender) = joined::run(engine, job_kind, column, columns, rows, rng)?;
             private.lender = lender;
@@ -356,6 +367,9 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
             .into())
         }
     };
+    if let Value::Object(map) = &mut outputs {
+        map.insert("security".into(), json!(job.security.name()));
+    }
     let mut h = Sha256::new();
     h.update(INPUT_TAG);
     h.update(me.0.to_le_bytes());

@@ -69,6 +69,7 @@ pub fn stats<T: Transport>(
     let mine: Vec<Fp> = values.iter().map(|v| Fp::from_i64(*v)).collect();
     let parts = engine.input(&lens, &mine)?;
     let adopted = engine.adopt(client.shares.clone());
+    let adopted = engine.authenticate(adopted)?;
     let mut refs: Vec<&crate::ShareVec> = parts.iter().collect();
     refs.push(&adopted);
     let x = engine.concat(&refs);

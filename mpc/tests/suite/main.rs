@@ -6,4 +6,5 @@ mod field;
 mod jobs;
 mod join;
 mod joined;
+mod malicious;
 mod net;

@@ -22,7 +22,11 @@ fn free_ports(n: usize) -> Vec<u16> {
         .collect()
 }
 
-fn setup(n: usize, connect_secs: u64, round_secs: u64) -> (PartyConfig, Vec<TlsIdentity>) {
+pub(super) fn setup(
+    n: usize,
+    connect_secs: u64,
+    round_secs: u64,
+) -> (PartyConfig, Vec<TlsIdentity>) {
     let mut rng = ChaCha20Rng::seed_from_u64(9);
     let ports = free_ports(n);
     let ids: Vec<TlsIdentity> = (1..=n as u32)
@@ -48,7 +52,7 @@ fn setup(n: usize, connect_secs: u64, round_secs: u64) -> (PartyConfig, Vec<TlsI
     (config, ids)
 }
 
-fn connect_all(
+pub(super) fn connect_all(
     configs: Vec<PartyConfig>,
     ids: Vec<TlsIdentity>,
 ) -> Vec<Result<TcpTransport, Error>> {
