@@ -11,6 +11,7 @@ mod files;
 mod he;
 mod ledger;
 mod mpc;
+mod predicate;
 mod range;
 mod tour;
 mod zk;
