@@ -80,6 +80,8 @@ impl Limit {
     pub const CRED_KEY: Limit = Limit::new("credential key file", 4 * KIB);
     /// Credentials, credential schemas and attribute files.
     pub const CRED_FILE: Limit = Limit::new("credential, schema or attribute file", 256 * KIB);
+    /// An issuer's revocation registry (`cred revoke`; at most 65,536 ids of ≤ 20 digits).
+    pub const REVOCATION_REGISTRY: Limit = Limit::new("revocation registry", 4 * MIB);
     /// `results.json` of a `conclave bench` report (read by `conclave bench --markdown`).
     pub const BENCH_RESULTS: Limit = Limit::new("conclave bench results.json", 64 * MIB);
 

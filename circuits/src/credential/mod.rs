@@ -5,7 +5,9 @@
 //! ([`keys`]), the credential's hash layout ([`CredentialBody::leaves`],
 //! [`CredentialBody::hash`]) and the credential file ([`Credential`]). Circuits that prove
 //! predicates over credentials recompute the same hash; docs/credentials.md documents the
-//! layout for them and for other implementations.
+//! layout for them and for other implementations. In circuits: [`gadget`] (one credential's
+//! core: hash, ranges, signature, expiry), [`holder`] (holder binding), [`nullifier`]
+//! (scoped nullifiers), [`revocation`] (revocation registry, non-membership).
 //!
 //! # Hash layout (version 1)
 //! Leaves, in order (`n` = number of attributes):
@@ -38,7 +40,11 @@
 //! probability about `k²/2^65` for `k` credentials.
 
 mod error;
+pub mod gadget;
+pub mod holder;
 pub mod keys;
+pub mod nullifier;
+pub mod revocation;
 pub mod schema;
 
 use ark_bn254::Fr;

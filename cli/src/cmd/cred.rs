@@ -4,17 +4,20 @@
 //! key file (mode 0600) and a public key file into a folder; `issue` signs a schema's
 //! attribute values for a holder and writes the credential; `verify` checks a credential
 //! against a trusted issuer's public key file and, with `--now` (default: today, UTC), its
-//! validity period.
+//! validity period; `revoke` adds a revocation id to the issuer's signed revocation
+//! registry (creating it if absent).
 //!
 //! Exit codes: 0 done / valid, 1 a well-formed credential that is not acceptable (signature
-//! invalid, other issuer, expired, not yet valid), 2 bad input (malformed or unreadable
-//! file, refused overwrite).
+//! invalid, other issuer, expired, not yet valid) or an id already revoked (nothing
+//! changed), 2 bad input (malformed or unreadable file, refused overwrite, a registry of
+//! another issuer).
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Context};
 use conclave_circuits::credential::keys::{self, KeyRole};
+use conclave_circuits::credential::revocation::{RevocationError, RevocationRegistry};
 use conclave_circuits::credential::{
     Attributes, Credential, CredentialBody, CredentialError, Days, Schema,
 };
@@ -38,6 +41,9 @@ pub enum Command {
     Issue(IssueArgs),
     /// Check a credential: issuer, signature and (on --now, default today) validity dates.
     Verify(VerifyArgs),
+    /// Revoke a credential: add its revocation id to the issuer's signed registry (created
+    /// if absent, updated in place atomically; --force is not needed).
+    Revoke(RevokeArgs),
 }
 
 /// Options of `conclave cred issuer-keygen` and `holder-keygen`.
@@ -95,6 +101,20 @@ pub struct VerifyArgs {
     pub now: Option<String>,
 }
 
+/// Options of `conclave cred revoke`.
+#[derive(clap::Args)]
+pub struct RevokeArgs {
+    /// The issuer's secret key file (mode 0600).
+    #[arg(long)]
+    pub issuer_key: PathBuf,
+    /// The revocation id to revoke (the credential's `revocation_id`, below 2^64).
+    #[arg(long)]
+    pub id: u64,
+    /// The issuer's registry file: read, checked, updated in place (created if absent).
+    #[arg(long)]
+    pub registry: PathBuf,
+}
+
 /// Runs a `cred` command.
 pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
     match command {
@@ -102,6 +122,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         Command::HolderKeygen(args) => keygen(KeyRole::Holder, args, out),
         Command::Issue(args) => issue(args, out),
         Command::Verify(args) => verify(args, out),
+        Command::Revoke(args) => revoke(args, out),
     }
 }
 
@@ -265,4 +286,77 @@ fn verify(args: VerifyArgs, out: &Output) -> anyhow::Result<Verdict> {
     }
     out.report(&human, object)?;
     Ok(Verdict::from_valid(valid))
+}
+
+/// `cred revoke`: the registry is this command's input and output. It is replaced only
+/// after it was read and checked completely (format, root, the issuer's signature, the
+/// same issuer as `--issuer-key`), atomically (temporary file, fsync, rename), so a crash
+/// leaves the old registry or the new one. `--force` changes nothing here: updating the
+/// registry is the command's purpose, and a file that is not a valid registry of this
+/// issuer is never replaced, with or without `--force`.
+fn revoke(args: RevokeArgs, out: &Output) -> anyhow::Result<Verdict> {
+    // The registry is deliberately replaced (not an "overwrite" of a foreign file: it was
+    // read and checked first), so the plan forces; the key file stays a protected input.
+    let plan = fsio::WritePolicy::new(true)
+        .plan(&[args.issuer_key.as_path()], &[args.registry.as_path()])?;
+    let key_bytes = fsio::read_secret(&args.issuer_key, Limit::CRED_KEY)?;
+    let issuer = keys::secret_key_from_json(KeyRole::Issuer, &key_bytes)
+        .with_context(|| format!("{}", args.issuer_key.display()))?;
+    let name = args.registry.display().to_string();
+    let (mut registry, created) = match std::fs::symlink_metadata(&args.registry) {
+        Ok(_) => {
+            let bytes = fsio::read(&args.registry, Limit::REVOCATION_REGISTRY)?;
+            let registry = RevocationRegistry::from_json(&bytes).with_context(|| name.clone())?;
+            registry
+                .check_issuer(&issuer.public_key())
+                .with_context(|| {
+                    format!("{name} (with --issuer-key {})", args.issuer_key.display())
+                })?;
+            (registry, false)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            (RevocationRegistry::new(&issuer), true)
+        }
+        Err(e) => return Err(e).with_context(|| format!("{name}: cannot read")),
+    };
+    match registry.revoke(&issuer, args.id) {
+        Ok(()) => {}
+        Err(error @ RevocationError::AlreadyRevoked { .. }) => {
+            out.report(
+                &format!("{name}: {error}"),
+                json!({
+                    "ok": false,
+                    "already_revoked": true,
+                    "id": args.id.to_string(),
+                    "registry": args.registry,
+                    "sequence": registry.sequence().to_string(),
+                    "root": field::to_decimal(&registry.root()),
+                }),
+            )?;
+            return Ok(Verdict::Invalid);
+        }
+        Err(error) => return Err(error).with_context(|| name.clone()),
+    }
+    plan.write_public(&args.registry, registry.to_json().as_bytes())?;
+    let root = field::to_decimal(&registry.root());
+    out.report(
+        &format!(
+            "revocation id {} revoked; registry {} {} (sequence {}, {} revoked)\nroot {root}",
+            args.id,
+            name,
+            if created { "created" } else { "updated" },
+            registry.sequence(),
+            registry.tree().revoked().count()
+        ),
+        json!({
+            "ok": true,
+            "id": args.id.to_string(),
+            "registry": args.registry,
+            "created": created,
+            "sequence": registry.sequence().to_string(),
+            "revoked": registry.tree().revoked().count(),
+            "root": root,
+        }),
+    )?;
+    Ok(Verdict::Success)
 }

@@ -2,7 +2,9 @@
 //! derivation from `--seed-hex`), issuing the example credentials, verifying (exit 0 valid,
 //! 1 invalid / expired / other issuer, 2 malformed), overwrites refused without `--force`,
 //! and circomlibjs's `verifyPoseidon` accepting our signature over the hash it recomputes
-//! (`interop/credential.mjs`, skipped when `interop/node_modules` is missing).
+//! (`interop/credential.mjs`, skipped when `interop/node_modules` is missing); `cred revoke`
+//! creating and updating the signed revocation registry in place, refusing a second
+//! revocation (exit 1), other keys and damaged registries (exit 2, file untouched).
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -324,4 +326,96 @@ fn circomlibjs_verifies_the_issued_credential() {
     let theirs = circomlibjs_verify(&interop, &altered);
     assert_ne!(theirs["hash"], issued["hash"]);
     assert_eq!(theirs["valid"], false);
+}
+
+const REVOKE: &str =
+    "--json cred revoke --issuer-key bureau/issuer.key --registry bureau/revoked.json";
+
+#[test]
+fn revoke_creates_and_updates_the_signed_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect(d, 0, "cred issuer-keygen --out bureau");
+    let first = json(&expect(d, 0, &format!("{REVOKE} --id 42")));
+    assert_eq!(first["created"], true);
+    assert_eq!(first["sequence"], "1");
+    assert_eq!(first["revoked"], 1);
+    let second = json(&expect(d, 0, &format!("{REVOKE} --id 7")));
+    assert_eq!(second["created"], false);
+    assert_eq!(second["sequence"], "2");
+    assert_ne!(second["root"], first["root"]);
+    let registry: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("bureau/revoked.json")).unwrap())
+            .unwrap();
+    assert_eq!(registry["revoked"], serde_json::json!(["7", "42"]));
+    assert_eq!(registry["root"], second["root"]);
+    assert_eq!(registry["type"], "revocation-registry");
+    // The library reads and checks what the command wrote (signature, root).
+    let parsed = conclave_circuits::credential::revocation::RevocationRegistry::from_json(
+        &std::fs::read(d.join("bureau/revoked.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(parsed.tree().is_revoked(7) && parsed.tree().is_revoked(42));
+    assert!(parsed.non_membership(42).is_err());
+
+    // Twice: exit 1, the registry unchanged (byte for byte).
+    let before = std::fs::read(d.join("bureau/revoked.json")).unwrap();
+    let again = json(&expect(d, 1, &format!("{REVOKE} --id 42")));
+    assert_eq!(again["already_revoked"], true);
+    assert_eq!(again["sequence"], "2");
+    assert_eq!(
+        std::fs::read(d.join("bureau/revoked.json")).unwrap(),
+        before
+    );
+    // --force changes nothing about in-place updates.
+    let forced = json(&expect(d, 0, &format!("--force {REVOKE} --id 8")));
+    assert_eq!(forced["sequence"], "3");
+}
+
+#[test]
+fn revoke_refuses_other_keys_and_damaged_registries_without_touching_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect(d, 0, "cred issuer-keygen --out bureau");
+    expect(d, 0, "cred issuer-keygen --out other");
+    expect(d, 0, "cred holder-keygen --out alice");
+    expect(d, 0, &format!("{REVOKE} --id 42"));
+    let path = d.join("bureau/revoked.json");
+    let good = std::fs::read(&path).unwrap();
+    // Another issuer's key on the bureau's registry: refused, unchanged.
+    refused(
+        d,
+        "cred revoke --issuer-key other/issuer.key --registry bureau/revoked.json --id 1",
+        "another issuer",
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), good);
+    // A holder key is not an issuer key.
+    refused(
+        d,
+        "cred revoke --issuer-key alice/holder.key --registry bureau/revoked.json --id 1",
+        "issuer-secret-key",
+    );
+    // The key file is never the registry.
+    refused(
+        d,
+        "cred revoke --issuer-key bureau/issuer.key --registry bureau/issuer.key --id 1",
+        "also an input",
+    );
+    // A truncated registry: refused (exit 2), left as it is.
+    let truncated = &good[..good.len() / 2];
+    std::fs::write(&path, truncated).unwrap();
+    refused(d, &format!("{REVOKE} --id 1"), "not a valid registry");
+    assert_eq!(std::fs::read(&path).unwrap(), truncated);
+    // An altered one (an id removed): the root or signature no longer matches.
+    let mut value: Value = serde_json::from_slice(&good).unwrap();
+    value["revoked"] = serde_json::json!([]);
+    std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+    refused(d, &format!("{REVOKE} --id 1"), "does not match");
+    // Not a number.
+    refused(
+        d,
+        "cred revoke --issuer-key bureau/issuer.key --registry fresh.json --id -1",
+        "",
+    );
+    assert!(!d.join("fresh.json").exists());
 }
