@@ -235,7 +235,7 @@ fn two_credential_predicate_end_to_end() {
         assert!(human.contains(needle), "{needle}: {human}");
     }
 
-    // Proving again in the same scope gives the same nullifier; another scope another.
+    // Proving again in the same scope gives the same nullifier (a verifier sees the reuse).
     let again = json(&prove(d, 0, "score.cred.json", "alice", "again.json"));
     assert_eq!(again["nullifier"], proved["nullifier"]);
 
