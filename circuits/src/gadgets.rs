@@ -1,4 +1,5 @@
-//! Reusable constraint pieces: range checks by bit decomposition.
+//! Reusable constraint pieces: range checks by bit decomposition, and the sign of a bounded
+//! difference (the comparisons of the predicate compiler).
 //!
 //! # Security
 //! r1cs-std treats a comparison of two constants as satisfied without looking at them
@@ -121,6 +122,86 @@ pub(crate) fn enforce_equal(a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<(), Synthesi
     }
 }
 
+/// The sign of a difference whose magnitude is bounded: `d ≥ 0` for `−2^bits ≤ d < 2^bits`,
+/// in exactly `bits + 1` constraints (none for a constant).
+///
+/// `v = d + 2^bits` lies in `[0, 2^(bits+1))` under the caller's bound, and `v`'s bit
+/// number `bits` is `d ≥ 0`. The gadget allocates that top bit and the low `bits − 1` bits as
+/// booleans (`bits` constraints); bit `bits − 1` is the linear combination
+/// `(v − Σ bᵢ·2ⁱ − top·2^bits) / 2^(bits−1)`, and its booleanity constraint ties the
+/// decomposition to `v`. With every bit boolean, `v = Σ bᵢ·2ⁱ` has exactly one solution below
+/// `2^(bits+1) ≤ 2^253 < p`, so the top bit is determined.
+///
+/// # Security
+/// The bound on `d` is the caller's contract (the predicate compiler derives it from the
+/// operands' range-checked widths). If `d` is outside it, `v` has no decomposition of
+/// `bits + 1` bits and the constraint system is unsatisfiable (never a wrong answer).
+pub struct SignGadget;
+
+impl SignGadget {
+    /// The boolean `d ≥ 0`, for `−2^bits ≤ d < 2^bits` and `1 ≤ bits ≤ 252`.
+    ///
+    /// # Errors
+    /// [`SynthesisError::Unsatisfiable`] for a width outside 1..=252 or a constant `d`
+    /// outside the bound; otherwise synthesis errors.
+    pub fn is_nonnegative(d: &FpVar<Fr>, bits: usize) -> Result<Boolean<Fr>, SynthesisError> {
+        if !(1..Fr::MODULUS_BIT_SIZE as usize - 1).contains(&bits) {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let offset = power_of_two(bits);
+        if let FpVar::Constant(constant) = d {
+            let v = (*constant + offset).into_bigint();
+            return if v.num_bits() as usize <= bits + 1 {
+                Ok(Boolean::Constant(v.get_bit(bits)))
+            } else {
+                Err(SynthesisError::Unsatisfiable)
+            };
+        }
+        // In setup mode there is no assignment; any placeholder bits will do.
+        let little_endian = d
+            .value()
+            .map(|d| (d + offset).into_bigint().to_bits_le())
+            .unwrap_or_default();
+        let bit = |position: usize| little_endian.get(position).copied().unwrap_or(false);
+        let low_bits = (0..bits - 1).map(bit).collect::<Vec<_>>();
+        Self::with_bits(d, bits, bit(bits), &low_bits)
+    }
+
+    /// The constraints of [`Self::is_nonnegative`] with the prover's choice of the top bit and
+    /// the low `bits − 1` bits (tests use it to play a cheating prover).
+    fn with_bits(
+        d: &FpVar<Fr>,
+        bits: usize,
+        top: bool,
+        low_bits: &[bool],
+    ) -> Result<Boolean<Fr>, SynthesisError> {
+        let cs = d.cs();
+        let top = Boolean::new_witness(cs.clone(), || Ok(top))?;
+        let mut sum = FpVar::from(top.clone()) * power_of_two(bits);
+        let mut weight = Fr::from(1u64);
+        for &bit in low_bits.iter().take(bits - 1) {
+            let bit = Boolean::new_witness(cs.clone(), || Ok(bit))?;
+            sum += FpVar::from(bit) * weight;
+            weight.double_in_place();
+        }
+        // `weight` is now 2^(bits−1).
+        let weight_inverse = weight.inverse().ok_or(SynthesisError::Unsatisfiable)?;
+        let last = (d + power_of_two(bits) - sum) * weight_inverse;
+        let last_minus_one = &last - Fr::from(1u64);
+        last.mul_equals(&last_minus_one, &FpVar::Constant(Fr::ZERO))?;
+        Ok(top)
+    }
+}
+
+/// `2^bits` in the field.
+pub(crate) fn power_of_two(bits: usize) -> Fr {
+    let mut value = Fr::from(1u64);
+    for _ in 0..bits {
+        value.double_in_place();
+    }
+    value
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +317,91 @@ mod tests {
                     Vec::new()
                 };
                 assert_eq!(satisfying, expected, "value {value} ({mode:?})");
+            }
+        }
+    }
+
+    /// `d ≥ 0` for every `d` in `[−2^bits, 2^bits)` in every mode, in `bits + 1` constraints.
+    #[test]
+    fn sign_is_exact_at_the_bounds() {
+        for mode in MODES {
+            for bits in [1usize, 8, 64, 252] {
+                let bound = power_of_two(bits);
+                for (d, nonnegative) in [
+                    (Fr::from(0u64), true),
+                    (Fr::from(1u64), true),
+                    (-Fr::from(1u64), false),
+                    (bound - Fr::from(1u64), true),
+                    (-bound, false),
+                ] {
+                    let cs = ConstraintSystem::<Fr>::new_ref();
+                    let var = FpVar::new_variable(cs.clone(), || Ok(d), mode).unwrap();
+                    let sign = SignGadget::is_nonnegative(&var, bits).unwrap();
+                    assert_eq!(sign.value().unwrap(), nonnegative, "{d} at {bits} bits");
+                    assert!(cs.is_satisfied().unwrap());
+                    let expected = if mode == AllocationMode::Constant {
+                        0
+                    } else {
+                        bits + 1
+                    };
+                    assert_eq!(cs.num_constraints(), expected);
+                }
+                // Just outside the bound: unsatisfiable, or refused for a constant.
+                for d in [bound, -bound - Fr::from(1u64)] {
+                    let cs = ConstraintSystem::<Fr>::new_ref();
+                    let var = FpVar::new_variable(cs.clone(), || Ok(d), mode).unwrap();
+                    match SignGadget::is_nonnegative(&var, bits) {
+                        Ok(_) => {
+                            assert_ne!(mode, AllocationMode::Constant);
+                            assert!(!cs.is_satisfied().unwrap());
+                        }
+                        Err(e) => {
+                            assert_eq!(mode, AllocationMode::Constant);
+                            assert!(matches!(e, SynthesisError::Unsatisfiable));
+                        }
+                    }
+                }
+            }
+            for bits in [0usize, 253] {
+                let var = FpVar::new_variable(
+                    ConstraintSystem::<Fr>::new_ref(),
+                    || Ok(Fr::from(1u64)),
+                    mode,
+                )
+                .unwrap();
+                assert!(SignGadget::is_nonnegative(&var, bits).is_err());
+            }
+        }
+    }
+
+    /// A cheating prover choosing every top bit and low bits for a 6-bit bound satisfies the
+    /// constraints only with the honest decomposition, so the sign cannot be forced.
+    #[test]
+    fn sign_cannot_be_forced() {
+        const BITS: usize = 6;
+        for mode in [AllocationMode::Input, AllocationMode::Witness] {
+            for d in [-64i64, -63, -5, -1, 0, 1, 17, 63] {
+                let field = if d < 0 {
+                    -Fr::from(d.unsigned_abs())
+                } else {
+                    Fr::from(d as u64)
+                };
+                let mut satisfying = Vec::new();
+                for top in [false, true] {
+                    for pattern in 0u64..1 << (BITS - 1) {
+                        let low: Vec<bool> =
+                            (0..BITS - 1).map(|i| (pattern >> i) & 1 == 1).collect();
+                        let cs = ConstraintSystem::<Fr>::new_ref();
+                        let var = FpVar::new_variable(cs.clone(), || Ok(field), mode).unwrap();
+                        let sign = SignGadget::with_bits(&var, BITS, top, &low).unwrap();
+                        assert_eq!(cs.num_constraints(), BITS + 1);
+                        if cs.is_satisfied().unwrap() {
+                            satisfying.push((sign.value().unwrap(), pattern));
+                        }
+                    }
+                }
+                let v = (d + 64) as u64;
+                assert_eq!(satisfying, vec![(d >= 0, v & 0x1f)], "d = {d} ({mode:?})");
             }
         }
     }

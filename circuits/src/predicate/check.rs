@@ -98,6 +98,11 @@ impl Env {
         self
     }
 
+    /// The schema bound to `alias`.
+    pub fn schema(&self, alias: &str) -> Option<&Schema> {
+        self.aliases.get(alias)
+    }
+
     /// Checks a predicate: every alias and attribute known, kinds matching, every width
     /// within [`MAX_VALUE_BITS`] and every comparison sound (see the module documentation).
     ///

@@ -1,6 +1,7 @@
 //! The predicate language's front end: lexer, parser, typed AST with source spans, a width
 //! checker that refuses what cannot be kept from wrapping in the BN254 scalar field, and a
-//! plaintext evaluator (the reference a circuit is tested against). No circuit code here.
+//! plaintext evaluator (the reference a circuit is tested against), and the compiler to R1CS
+//! ([`compile`]; see its module for the contract and soundness argument).
 //!
 //! ```text
 //! bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt
@@ -24,6 +25,9 @@
 
 mod ast;
 mod check;
+mod compile;
+#[cfg(test)]
+mod compile_tests;
 mod error;
 mod eval;
 mod parse;
@@ -32,6 +36,9 @@ mod tests;
 
 pub use ast::{ArithOp, CmpOp, Expr, ExprKind, LogicOp, Span};
 pub use check::{Checked, Env, ParamType, Width, MAX_VALUE_BITS};
+pub use compile::{
+    attribute_bits, compile, enforce, param_bits, CompileError, PredicateVars, DATE_BITS,
+};
 pub use error::PredicateError;
 pub use eval::Assignment;
 pub use parse::{parse, MAX_DEPTH};

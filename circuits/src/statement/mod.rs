@@ -12,6 +12,7 @@
 //! Bounds are integers below `2^bits`; comparisons are range checks of differences, which
 //! cannot wrap around the field because every quantity is below `2^64 ≪ r`.
 
+pub mod predicate;
 mod range;
 mod threshold;
 

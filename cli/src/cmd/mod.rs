@@ -7,3 +7,4 @@ pub mod ledger;
 pub mod mpc;
 pub mod range;
 pub mod zk;
+pub mod zk_predicate;

@@ -34,11 +34,25 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Generate a proving key and a verifying key for a statement.
+    /// Generate a proving key and a verifying key for a statement, or for a predicate over
+    /// credentials (`--predicate TEXT --schema alias=FILE …`).
     Setup {
         /// `threshold` (value ≥ T, or ≤ T with --at-most) or `range` (min ≤ value ≤ max).
-        #[arg(long, value_parser = ["threshold", "range"])]
-        statement: String,
+        #[arg(
+            long,
+            value_parser = ["threshold", "range"],
+            required_unless_present = "predicate",
+            conflicts_with = "predicate"
+        )]
+        statement: Option<String>,
+        /// A predicate over credentials, e.g.
+        /// "bureau.score >= 650 && bank.income >= 3 * bank.debt" (keys `predicate.pk`,
+        /// `predicate.vk` in --out).
+        #[arg(long, requires = "schema")]
+        predicate: Option<String>,
+        /// `alias=FILE`: the schema of the credential an alias names (one per alias).
+        #[arg(long, requires = "predicate")]
+        schema: Vec<String>,
         /// Width of the committed value in bits (8 to 64).
         #[arg(long, default_value_t = 32)]
         bits: u32,
@@ -59,8 +73,24 @@ pub enum Command {
         #[arg(long)]
         pk: PathBuf,
         /// Secret file from `zk commit` (must be 0600).
-        #[arg(long)]
-        secret: PathBuf,
+        #[arg(
+            long,
+            required_unless_present = "credential",
+            conflicts_with = "credential"
+        )]
+        secret: Option<PathBuf>,
+        /// `alias=FILE`: a credential for each alias of a predicate key.
+        #[arg(long, requires_all = ["holder_key", "scope"])]
+        credential: Vec<String>,
+        /// The holder's secret key file (`cred holder-keygen`), for predicate keys.
+        #[arg(long, requires = "credential")]
+        holder_key: Option<PathBuf>,
+        /// The verifier's scope (e.g. `lender-x/2026`), for predicate keys.
+        #[arg(long, requires = "credential")]
+        scope: Option<String>,
+        /// `name=value`: a predicate parameter (`now=2026-12-02` is always needed).
+        #[arg(long, requires = "credential")]
+        param: Vec<String>,
         /// Threshold T (for threshold keys).
         #[arg(long, conflicts_with_all = ["min", "max"])]
         threshold: Option<u64>,
@@ -94,6 +124,9 @@ pub enum Command {
         /// Require every proof to show value ≤ this bound.
         #[arg(long)]
         max: Option<u64>,
+        /// `alias=FILE`: for predicate keys, require this issuer public key for the alias.
+        #[arg(long)]
+        issuer: Vec<String>,
     },
     /// Write a key and proof as snarkjs `verification_key.json`, `proof.json`, `public.json`.
     ExportSnarkjs {
@@ -143,14 +176,34 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             out: path,
         } => commit(&SecretSource::from_options(value, value_file)?, &path, out),
         Command::Setup {
+            predicate: Some(predicate),
+            schema,
+            out: dir,
+            danger_seed,
+            ..
+        } => super::zk_predicate::setup(&predicate, &schema, &dir, danger_seed, out),
+        Command::Setup {
             statement,
             bits,
             at_most,
             out: dir,
             danger_seed,
+            ..
         } => {
+            let statement = statement.context("give --statement or --predicate")?;
             let statement = parse_statement(&statement, bits, at_most)?;
             setup(statement, &dir, danger_seed, out)
+        }
+        Command::Prove {
+            pk,
+            credential,
+            holder_key: Some(holder_key),
+            scope: Some(scope),
+            param,
+            out: path,
+            ..
+        } if !credential.is_empty() => {
+            super::zk_predicate::prove(&pk, &credential, &holder_key, &scope, &param, &path, out)
         }
         Command::Prove {
             pk,
@@ -160,7 +213,9 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             max,
             out: path,
             binary,
+            ..
         } => {
+            let secret = secret.context("give --secret (or --credential for a predicate key)")?;
             let bounds = match (threshold, min, max) {
                 (Some(t), None, None) => Bounds::Threshold(t),
                 (None, Some(min), Some(max)) => Bounds::Range { min, max },
@@ -174,7 +229,18 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             commitment,
             min,
             max,
+            issuer,
         } => {
+            let vk_bytes = fsio::read(&vk, Limit::GROTH16_VERIFYING_KEY)?;
+            if super::zk_predicate::is_predicate_key(&vk_bytes) {
+                if commitment.is_some() || min.is_some() || max.is_some() {
+                    bail!("--commitment, --min and --max apply to commitment statements, not predicate keys");
+                }
+                return super::zk_predicate::verify(&vk_bytes, &vk, &proof, &issuer, out);
+            }
+            if !issuer.is_empty() {
+                bail!("--issuer applies to predicate keys only");
+            }
             let claim = Claim {
                 commitment: commitment
                     .map(|text| field::parse_decimal("--commitment", &text).map(Commitment))

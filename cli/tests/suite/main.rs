@@ -13,6 +13,7 @@ mod he;
 mod ledger;
 mod mpc;
 mod mpc_join;
+mod predicate;
 mod range;
 mod tour;
 mod zk;

@@ -1,0 +1,1249 @@
+//! The predicate statement: one Groth16 proof that a holder has a valid, unexpired
+//! credential per alias, all bound to her holder key, whose attributes satisfy a predicate
+//! ([`crate::predicate`]), with a scoped nullifier. Setup, prove and verify, and the key and
+//! proof files.
+//!
+//! # What the circuit enforces
+//! For every alias (in name order), with the schema fixed at setup,
+//! [`CredentialGadget::enforce_valid`]: the credential hash recomputed from its leaves, the
+//! issuer's EdDSA-Poseidon signature on it under the alias's public issuer key, attribute
+//! range checks, `expires ≥ $now`, and the holder leaves equal to `k·Base8` for the one
+//! holder secret `k` of the proof ([`HolderVar`]). Then the nullifier
+//! `Poseidon(tag, k, scope)` ([`NullifierGadget`]) equals the public nullifier, and the
+//! compiled predicate ([`crate::predicate::enforce`]) holds.
+//!
+//! # Public inputs, in order
+//! 1. for each alias in byte order of its name: the issuer key's `Ax`, `Ay` (circomlib
+//!    coordinates);
+//! 2. for each parameter in byte order of its name — `$now` (a date) always, then every
+//!    `$param` the predicate uses — its value: a day count, an integer, or a string's
+//!    [`crate::credential::string_to_field`];
+//! 3. the scope ([`scope_to_field`] of the scope text);
+//! 4. the nullifier.
+//!
+//! # Security
+//! The verifier checks natively what the circuit leaves to it: every issuer key is a
+//! checked Baby Jubjub point in the prime-order subgroup (the signature gadget clears
+//! torsion with `8·A`), each parameter lies in its type's range (`[0, 2^bits)`, dates below
+//! `2^22`: the compiler's no-wrap argument rests on it; `$now` is also range-checked in the
+//! circuit), and the scope field is that of the scope text. Which issuer keys are
+//! acceptable for an alias is the verifier's policy: a proof names its issuers, and
+//! [`PredicateProof::require_issuer`] refuses others.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ark_bn254::{Bn254, Fr};
+use ark_ff::{BigInteger, PrimeField};
+use ark_groth16::{Groth16, PreparedVerifyingKey};
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError,
+};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_snark::SNARK;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::babyjubjub::Point;
+use crate::credential::gadget::{CredentialGadget, DayVar};
+use crate::credential::holder::{HolderSecret, HolderVar};
+use crate::credential::nullifier::{nullifier, scope_to_field, NullifierGadget};
+use crate::credential::{
+    string_to_field, AttributeValue, Credential, CredentialError, Days, Schema,
+};
+use crate::eddsa::gadget::PointVar;
+use crate::eddsa::PublicKey;
+use crate::field;
+use crate::predicate::{
+    self, parse, Assignment, CompileError, Env, Expr, ParamType, PredicateError, PredicateVars,
+};
+
+/// The parameter every predicate statement has: the day the credentials must be valid on.
+pub const NOW: &str = "now";
+
+const VERSION: u64 = 1;
+const PROOF_FORMAT: &str = "conclave.predicate.proof";
+const VERIFYING_KEY_FORMAT: &str = "conclave.predicate.verifying_key";
+const PROVING_KEY_MAGIC: &[u8; 8] = b"CNCLPPK1";
+/// Domain tag of a predicate verifying key's id.
+const KEY_ID_TAG: &[u8] = b"conclave/predicate/verifying-key/v1\0";
+
+/// Everything that can go wrong with a predicate statement.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PredicateStatementError {
+    /// The predicate text does not parse or check.
+    #[error("{}", .error.render(.text))]
+    Predicate {
+        /// The predicate text.
+        text: String,
+        /// What is wrong, with its span (rendered with a caret by `Display`).
+        error: PredicateError,
+    },
+    /// The predicate names no alias (it must read at least one credential).
+    #[error("the predicate reads no credential: name attributes as `alias.attribute`")]
+    NoAlias,
+    /// A schema was given for an alias the predicate does not use, or the other way round.
+    #[error("alias `{alias}` {problem}")]
+    Alias {
+        /// The alias.
+        alias: String,
+        /// "has no schema" / "is not used by the predicate" / "has no credential".
+        problem: &'static str,
+    },
+    /// `$now` is used as something other than a date.
+    #[error("`$now` is the day the credentials must be valid on: use it as a date")]
+    NowNotDate,
+    /// A parameter value is missing, unknown, or not of its type.
+    #[error("parameter `${name}`: {problem}")]
+    Param {
+        /// The parameter's name.
+        name: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A credential is of another schema than its alias's.
+    #[error(
+        "the credential for `{alias}` is of schema `{found}`, but the key expects `{expected}`"
+    )]
+    OtherSchema {
+        /// The alias.
+        alias: String,
+        /// The key's schema id.
+        expected: String,
+        /// The credential's schema id (or the same id with other attributes).
+        found: String,
+    },
+    /// A credential is not valid (bad signature, expired, not yet valid).
+    #[error("the credential for `{alias}` is not valid")]
+    Credential {
+        /// The alias.
+        alias: String,
+        /// Why.
+        #[source]
+        source: CredentialError,
+    },
+    /// A credential is bound to another holder key than the one given.
+    #[error("the credential for `{alias}` was issued to another holder key than this one")]
+    OtherHolder {
+        /// The alias.
+        alias: String,
+    },
+    /// The credentials do not satisfy the predicate, so no proof exists.
+    #[error("the credentials do not satisfy the predicate `{predicate}`")]
+    PredicateFalse {
+        /// The predicate text.
+        predicate: String,
+    },
+    /// The proof names another issuer for an alias than the one required.
+    #[error("the proof's issuer for `{alias}` is not the required issuer key")]
+    OtherIssuer {
+        /// The alias.
+        alias: String,
+    },
+    /// The proof was made for another key (another predicate, schema or setup).
+    #[error("the proof was made for key {proof_key}, not for this key {key}")]
+    KeyMismatch {
+        /// This key's id.
+        key: String,
+        /// The key the proof names.
+        proof_key: String,
+    },
+    /// The proof is well-formed but does not verify.
+    #[error("the proof does not verify")]
+    InvalidProof,
+    /// A key or proof file is malformed.
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A key or proof file is not valid JSON of its shape.
+    #[error("malformed {what}")]
+    Json {
+        /// What was being read.
+        what: &'static str,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A schema inside a key file is malformed.
+    #[error("malformed schema for `{alias}` in the key")]
+    Schema {
+        /// The alias.
+        alias: String,
+        /// Why.
+        #[source]
+        source: CredentialError,
+    },
+    /// A Groth16 key or proof does not decode (bad point, trailing bytes).
+    #[error("malformed {what}")]
+    Serialization {
+        /// What was being read.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: ark_serialize::SerializationError,
+    },
+    /// Constraint synthesis failed.
+    #[error("constraint synthesis failed")]
+    Synthesis(#[source] SynthesisError),
+}
+
+impl From<SynthesisError> for PredicateStatementError {
+    fn from(error: SynthesisError) -> Self {
+        PredicateStatementError::Synthesis(error)
+    }
+}
+
+impl PredicateStatementError {
+    /// Whether this means "well-formed but false / not acceptable" (exit code 1 in the CLI)
+    /// rather than unusable input.
+    pub fn is_invalid(&self) -> bool {
+        matches!(
+            self,
+            PredicateStatementError::InvalidProof | PredicateStatementError::OtherIssuer { .. }
+        )
+    }
+}
+
+type Result<T, E = PredicateStatementError> = std::result::Result<T, E>;
+
+/// A predicate statement as fixed at setup: the predicate, each alias's schema, and the
+/// parameters (always `$now`, a date).
+#[derive(Clone, Debug)]
+pub struct PredicateStatement {
+    text: String,
+    expr: Expr,
+    env: Env,
+    aliases: BTreeMap<String, Schema>,
+    params: BTreeMap<String, ParamType>,
+}
+
+impl PartialEq for PredicateStatement {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical_bytes() == other.canonical_bytes()
+    }
+}
+
+fn collect_aliases(e: &Expr, out: &mut Vec<String>) {
+    use crate::predicate::ExprKind;
+    match &e.kind {
+        ExprKind::Attribute { alias, .. } => out.push(alias.clone()),
+        ExprKind::Literal(_) | ExprKind::Param(_) => {}
+        ExprKind::Arith { lhs, rhs, .. }
+        | ExprKind::Compare { lhs, rhs, .. }
+        | ExprKind::Logic { lhs, rhs, .. } => {
+            collect_aliases(lhs, out);
+            collect_aliases(rhs, out);
+        }
+        ExprKind::In { value, set } => {
+            collect_aliases(value, out);
+            for item in set {
+                collect_aliases(item, out);
+            }
+        }
+        ExprKind::Not(operand) => collect_aliases(operand, out),
+    }
+}
+
+impl PredicateStatement {
+    /// Parses and checks `text` against the schemas (one per alias the predicate reads;
+    /// `$now` is declared a date).
+    ///
+    /// # Errors
+    /// [`PredicateStatementError::Predicate`] (with a caret rendering),
+    /// [`PredicateStatementError::Alias`] for a schema of an unused alias,
+    /// [`PredicateStatementError::NoAlias`], [`PredicateStatementError::NowNotDate`].
+    pub fn new(text: &str, schemas: BTreeMap<String, Schema>) -> Result<Self> {
+        let bad = |error| PredicateStatementError::Predicate {
+            text: text.to_owned(),
+            error,
+        };
+        let expr = parse(text).map_err(bad)?;
+        let mut env = Env::new().param(NOW, ParamType::Date);
+        for (alias, schema) in &schemas {
+            env = env.alias(alias, schema.clone());
+        }
+        let checked = env.check(&expr).map_err(bad)?;
+        let mut used = Vec::new();
+        collect_aliases(&expr, &mut used);
+        if used.is_empty() {
+            return Err(PredicateStatementError::NoAlias);
+        }
+        if let Some(alias) = schemas.keys().find(|a| !used.contains(*a)) {
+            return Err(PredicateStatementError::Alias {
+                alias: alias.clone(),
+                problem: "has a schema but the predicate does not use it",
+            });
+        }
+        let mut params = checked.params;
+        if params.insert(NOW.to_owned(), ParamType::Date) == Some(ParamType::String) {
+            return Err(PredicateStatementError::NowNotDate);
+        }
+        Ok(PredicateStatement {
+            text: text.to_owned(),
+            expr,
+            env,
+            aliases: schemas,
+            params,
+        })
+    }
+
+    /// The predicate text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Each alias's schema, in alias order (the order of the issuer public inputs).
+    pub fn aliases(&self) -> &BTreeMap<String, Schema> {
+        &self.aliases
+    }
+
+    /// Each parameter's type, in name order (the order of the parameter public inputs).
+    pub fn params(&self) -> &BTreeMap<String, ParamType> {
+        &self.params
+    }
+
+    /// The number of public inputs: 2 per alias, 1 per parameter, scope and nullifier.
+    pub fn public_input_count(&self) -> usize {
+        2 * self.aliases.len() + self.params.len() + 2
+    }
+
+    /// Bytes that identify the statement (hashed into the key id).
+    ///
+    /// # Layout
+    /// `u32be(len text) ‖ text ‖ u32be(aliases) ‖ per alias u32be(len) ‖ alias ‖
+    /// u32be(len schema) ‖ schema canonical bytes ‖ u32be(params) ‖ per parameter
+    /// u32be(len) ‖ name ‖ code (1 uint, 2 date, 3 string) ‖ u32be(bits)`.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        fn chunk(out: &mut Vec<u8>, bytes: &[u8]) {
+            out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            out.extend_from_slice(bytes);
+        }
+        let mut out = Vec::new();
+        chunk(&mut out, self.text.as_bytes());
+        out.extend_from_slice(&(self.aliases.len() as u32).to_be_bytes());
+        for (alias, schema) in &self.aliases {
+            chunk(&mut out, alias.as_bytes());
+            chunk(&mut out, &schema.canonical_bytes());
+        }
+        out.extend_from_slice(&(self.params.len() as u32).to_be_bytes());
+        for (name, kind) in &self.params {
+            chunk(&mut out, name.as_bytes());
+            let (code, bits) = match kind {
+                ParamType::Uint { bits } => (1u8, *bits),
+                ParamType::Date => (2, 0),
+                ParamType::String => (3, 0),
+            };
+            out.push(code);
+            out.extend_from_slice(&bits.to_be_bytes());
+        }
+        out
+    }
+
+    /// A parameter's field element from its text: `YYYY-MM-DD` for a date, a decimal
+    /// integer below `2^bits`, any text for a string.
+    ///
+    /// # Errors
+    /// [`PredicateStatementError::Param`] for an unknown parameter or a value not of its type.
+    pub fn param_value(&self, name: &str, text: &str) -> Result<Fr> {
+        let problem = |problem| PredicateStatementError::Param {
+            name: name.to_owned(),
+            problem,
+        };
+        let kind = self
+            .params
+            .get(name)
+            .ok_or_else(|| problem("the predicate has no such parameter"))?;
+        match kind {
+            ParamType::Date => Days::parse(text, name)
+                .map(Days::to_field)
+                .map_err(|_| problem("expected a date YYYY-MM-DD (1970-01-01 to 9999-12-31)")),
+            ParamType::Uint { bits } => {
+                let value = field::parse_decimal(name, text)
+                    .map_err(|_| problem("expected a decimal integer"))?;
+                if value.into_bigint().num_bits() > *bits {
+                    return Err(problem("the value is wider than the parameter's bits"));
+                }
+                Ok(value)
+            }
+            ParamType::String => Ok(string_to_field(text)),
+        }
+    }
+
+    /// The parameter values' field elements, in parameter order, checked to their types.
+    fn param_values(&self, texts: &BTreeMap<String, String>) -> Result<Vec<Fr>> {
+        if let Some(name) = texts.keys().find(|n| !self.params.contains_key(*n)) {
+            return Err(PredicateStatementError::Param {
+                name: name.clone(),
+                problem: "the predicate has no such parameter",
+            });
+        }
+        self.params
+            .keys()
+            .map(|name| {
+                let text = texts
+                    .get(name)
+                    .ok_or_else(|| PredicateStatementError::Param {
+                        name: name.clone(),
+                        problem: "no value given (pass --param name=value)",
+                    })?;
+                self.param_value(name, text)
+            })
+            .collect()
+    }
+}
+
+/// The circuit of a predicate statement (module documentation). Without values it is the
+/// setup circuit.
+pub struct PredicateCircuit<'a> {
+    statement: &'a PredicateStatement,
+    public: Option<&'a [Fr]>,
+    credentials: Option<&'a BTreeMap<String, Credential>>,
+    holder: Option<&'a HolderSecret>,
+}
+
+impl<'a> PredicateCircuit<'a> {
+    /// The circuit for key generation (no values).
+    pub fn for_setup(statement: &'a PredicateStatement) -> Self {
+        PredicateCircuit {
+            statement,
+            public: None,
+            credentials: None,
+            holder: None,
+        }
+    }
+
+    /// The circuit with a prover's values: the public inputs in order, a credential per
+    /// alias, and the holder secret.
+    pub fn new(
+        statement: &'a PredicateStatement,
+        public: &'a [Fr],
+        credentials: &'a BTreeMap<String, Credential>,
+        holder: &'a HolderSecret,
+    ) -> Self {
+        PredicateCircuit {
+            statement,
+            public: Some(public),
+            credentials: Some(credentials),
+            holder: Some(holder),
+        }
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let statement = self.statement;
+        let value = |index: usize| {
+            self.public
+                .and_then(|p| p.get(index).copied())
+                .ok_or(SynthesisError::AssignmentMissing)
+        };
+        let mut next = 0usize;
+        let mut issuers = Vec::with_capacity(statement.aliases.len());
+        for _ in &statement.aliases {
+            let index = next;
+            next += 2;
+            // Allocates Ax then Ay as public inputs; the verifier checks them natively.
+            issuers.push(PointVar::new_input(cs.clone(), || {
+                Point::new(value(index)?, value(index + 1)?, "issuer key")
+                    .map_err(|_| SynthesisError::Unsatisfiable)
+            })?);
+        }
+        let mut input = || {
+            let index = next;
+            next += 1;
+            FpVar::new_input(cs.clone(), || value(index))
+        };
+        let mut vars = PredicateVars::new();
+        let mut now = None;
+        for name in statement.params.keys() {
+            let value = input()?;
+            if name == NOW {
+                now = Some(DayVar::new(cs.clone(), value.clone())?);
+            }
+            vars.set_param(name, value);
+        }
+        let now = now.ok_or(SynthesisError::Unsatisfiable)?;
+        let scope = input()?;
+        let nullifier = input()?;
+        let holder = HolderVar::new_witness(cs.clone(), self.holder)?;
+        for ((alias, schema), issuer) in statement.aliases.iter().zip(&issuers) {
+            let credential = self.credentials.and_then(|c| c.get(alias));
+            let credential = CredentialGadget::enforce_valid(
+                cs.clone(),
+                schema,
+                credential,
+                issuer,
+                &holder,
+                &now,
+            )?;
+            for attribute in credential.attributes() {
+                vars.set_attribute(alias, attribute.name(), attribute.value().clone());
+            }
+        }
+        NullifierGadget::enforce_nullifier(&holder, &scope, &nullifier)?;
+        predicate::enforce(&statement.env, &statement.expr, &vars).map_err(|e| match e {
+            CompileError::Synthesis(e) => e,
+            // The statement was checked at construction; nothing else can fail here.
+            _ => SynthesisError::Unsatisfiable,
+        })
+    }
+}
+
+/// The number of constraints of a statement's circuit.
+///
+/// # Errors
+/// Synthesis errors.
+pub fn constraint_count(statement: &PredicateStatement) -> Result<usize> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+    PredicateCircuit::for_setup(statement).generate_constraints(cs.clone())?;
+    cs.finalize();
+    Ok(cs.num_constraints())
+}
+
+/// A proving key of a predicate statement.
+pub struct PredicateProvingKey {
+    statement: PredicateStatement,
+    key: ark_groth16::ProvingKey<Bn254>,
+}
+
+/// A verifying key of a predicate statement, prepared for verification.
+#[derive(Clone)]
+pub struct PredicateVerifyingKey {
+    statement: PredicateStatement,
+    key: ark_groth16::VerifyingKey<Bn254>,
+    prepared: PreparedVerifyingKey<Bn254>,
+    id: [u8; 32],
+}
+
+impl fmt::Debug for PredicateVerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PredicateVerifyingKey")
+            .field("predicate", &self.statement.text)
+            .field("id", &hex::encode(self.id))
+            .finish()
+    }
+}
+
+/// A proof of a predicate statement with the values of its public inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredicateProof {
+    vk_id: [u8; 32],
+    predicate: String,
+    issuers: BTreeMap<String, PublicKey>,
+    params: BTreeMap<String, String>,
+    scope: String,
+    nullifier: Fr,
+    proof: ark_groth16::Proof<Bn254>,
+}
+
+fn key_id(statement: &PredicateStatement, key: &ark_groth16::VerifyingKey<Bn254>) -> [u8; 32] {
+    let mut bytes = Vec::new();
+    // Serializing into a Vec cannot fail.
+    let _ = key.serialize_compressed(&mut bytes);
+    Sha256::new()
+        .chain_update(KEY_ID_TAG)
+        .chain_update(statement.canonical_bytes())
+        .chain_update(&bytes)
+        .finalize()
+        .into()
+}
+
+impl PredicateVerifyingKey {
+    fn new(statement: PredicateStatement, key: ark_groth16::VerifyingKey<Bn254>) -> Self {
+        let prepared = ark_groth16::prepare_verifying_key(&key);
+        let id = key_id(&statement, &key);
+        PredicateVerifyingKey {
+            statement,
+            key,
+            prepared,
+            id,
+        }
+    }
+
+    /// The statement this key checks.
+    pub fn statement(&self) -> &PredicateStatement {
+        &self.statement
+    }
+
+    /// The key's id (hex).
+    pub fn id_hex(&self) -> String {
+        hex::encode(self.id)
+    }
+}
+
+impl PredicateProvingKey {
+    /// The statement this key proves.
+    pub fn statement(&self) -> &PredicateStatement {
+        &self.statement
+    }
+
+    /// The verifying key of this proving key.
+    pub fn verifying_key(&self) -> PredicateVerifyingKey {
+        PredicateVerifyingKey::new(self.statement.clone(), self.key.vk.clone())
+    }
+}
+
+impl PredicateProof {
+    /// The predicate proven (as the key has it).
+    pub fn predicate(&self) -> &str {
+        &self.predicate
+    }
+
+    /// Each alias's issuer key.
+    pub fn issuers(&self) -> &BTreeMap<String, PublicKey> {
+        &self.issuers
+    }
+
+    /// Each parameter's value as text.
+    pub fn params(&self) -> &BTreeMap<String, String> {
+        &self.params
+    }
+
+    /// The verifier scope.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The nullifier (one per holder and scope).
+    pub fn nullifier(&self) -> Fr {
+        self.nullifier
+    }
+
+    /// Id of the verifying key this proof was made for (hex).
+    pub fn vk_id_hex(&self) -> String {
+        hex::encode(self.vk_id)
+    }
+
+    /// Refuses the proof unless `alias`'s issuer is `key`.
+    ///
+    /// # Errors
+    /// [`PredicateStatementError::OtherIssuer`].
+    pub fn require_issuer(&self, alias: &str, key: &PublicKey) -> Result<()> {
+        match self.issuers.get(alias) {
+            Some(issuer) if issuer == key => Ok(()),
+            _ => Err(PredicateStatementError::OtherIssuer {
+                alias: alias.to_owned(),
+            }),
+        }
+    }
+
+    /// The public inputs in circuit order (module documentation), with every value
+    /// checked natively against the statement.
+    ///
+    /// # Errors
+    /// [`PredicateStatementError::Alias`] or [`PredicateStatementError::Param`] when the
+    /// proof's values do not fit the statement.
+    pub fn public_inputs(&self, statement: &PredicateStatement) -> Result<Vec<Fr>> {
+        public_inputs(
+            statement,
+            &self.issuers,
+            &self.params,
+            &self.scope,
+            self.nullifier,
+        )
+    }
+}
+
+fn public_inputs(
+    statement: &PredicateStatement,
+    issuers: &BTreeMap<String, PublicKey>,
+    params: &BTreeMap<String, String>,
+    scope: &str,
+    nullifier: Fr,
+) -> Result<Vec<Fr>> {
+    let mut inputs = Vec::with_capacity(statement.public_input_count());
+    if let Some(alias) = issuers.keys().find(|a| !statement.aliases.contains_key(*a)) {
+        return Err(PredicateStatementError::Alias {
+            alias: alias.clone(),
+            problem: "is not used by the predicate",
+        });
+    }
+    for alias in statement.aliases.keys() {
+        let point = issuers
+            .get(alias)
+            .ok_or_else(|| PredicateStatementError::Alias {
+                alias: alias.clone(),
+                problem: "has no issuer key",
+            })?
+            .point();
+        inputs.push(point.x());
+        inputs.push(point.y());
+    }
+    inputs.extend(statement.param_values(params)?);
+    inputs.push(scope_to_field(scope));
+    inputs.push(nullifier);
+    Ok(inputs)
+}
+
+/// Draws a ChaCha20 generator seeded from the caller's CSPRNG (one concrete type for
+/// arkworks' generic setup and prover).
+fn derived_rng(rng: &mut impl CryptoRngCore) -> ChaCha20Rng {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(seed.as_mut());
+    ChaCha20Rng::from_seed(*seed)
+}
+
+/// Generates the keys of a predicate statement.
+///
+/// # Security
+/// Whoever knows the randomness drawn here can forge proofs: use a fresh OS CSPRNG.
+///
+/// # Errors
+/// Synthesis errors.
+pub fn setup(
+    statement: PredicateStatement,
+    rng: &mut impl CryptoRngCore,
+) -> Result<(PredicateProvingKey, PredicateVerifyingKey)> {
+    let mut rng = derived_rng(rng);
+    let (key, vk) = Groth16::<Bn254>::circuit_specific_setup(
+        PredicateCircuit::for_setup(&statement),
+        &mut rng,
+    )?;
+    Ok((
+        PredicateProvingKey {
+            statement: statement.clone(),
+            key,
+        },
+        PredicateVerifyingKey::new(statement, vk),
+    ))
+}
+
+/// What the prover brings: a credential per alias, the holder secret, the scope and the
+/// parameter values (as text: `now=2026-12-02`).
+pub struct ProverInputs<'a> {
+    /// A credential per alias.
+    pub credentials: &'a BTreeMap<String, Credential>,
+    /// The holder secret of the key the credentials are bound to.
+    pub holder: &'a HolderSecret,
+    /// The verifier's scope.
+    pub scope: &'a str,
+    /// Every parameter's value as text (`now` included).
+    pub params: &'a BTreeMap<String, String>,
+}
+
+/// Proves the key's statement. Everything the circuit enforces is first checked natively,
+/// so a false statement is refused with the reason rather than yielding an invalid proof.
+///
+/// # Errors
+/// [`PredicateStatementError::Alias`] (missing or extra credential),
+/// [`PredicateStatementError::OtherSchema`], [`PredicateStatementError::Credential`] (bad
+/// signature, expired, not yet valid on `$now`), [`PredicateStatementError::OtherHolder`],
+/// [`PredicateStatementError::Param`], [`PredicateStatementError::PredicateFalse`];
+/// synthesis errors.
+pub fn prove(
+    key: &PredicateProvingKey,
+    inputs: &ProverInputs<'_>,
+    rng: &mut impl CryptoRngCore,
+) -> Result<PredicateProof> {
+    let statement = &key.statement;
+    let now_text = inputs
+        .params
+        .get(NOW)
+        .ok_or_else(|| PredicateStatementError::Param {
+            name: NOW.to_owned(),
+            problem: "no value given (pass --param now=YYYY-MM-DD)",
+        })?;
+    let now = Days::parse(now_text, NOW).map_err(|_| PredicateStatementError::Param {
+        name: NOW.to_owned(),
+        problem: "expected a date YYYY-MM-DD (1970-01-01 to 9999-12-31)",
+    })?;
+    if let Some(alias) = inputs
+        .credentials
+        .keys()
+        .find(|a| !statement.aliases.contains_key(*a))
+    {
+        return Err(PredicateStatementError::Alias {
+            alias: alias.clone(),
+            problem: "is not used by the predicate",
+        });
+    }
+    let holder_key = inputs.holder.public_key();
+    let mut assignment = Assignment::new();
+    let mut issuers = BTreeMap::new();
+    for (alias, schema) in &statement.aliases {
+        let credential =
+            inputs
+                .credentials
+                .get(alias)
+                .ok_or_else(|| PredicateStatementError::Alias {
+                    alias: alias.clone(),
+                    problem: "has no credential (pass --credential alias=FILE)",
+                })?;
+        let found = credential.body().schema();
+        if found != schema {
+            return Err(PredicateStatementError::OtherSchema {
+                alias: alias.clone(),
+                expected: schema.id().to_owned(),
+                found: found.id().to_owned(),
+            });
+        }
+        credential
+            .verify(&credential.issuer(), Some(now))
+            .map_err(|source| PredicateStatementError::Credential {
+                alias: alias.clone(),
+                source,
+            })?;
+        if credential.body().holder() != holder_key {
+            return Err(PredicateStatementError::OtherHolder {
+                alias: alias.clone(),
+            });
+        }
+        assignment = assignment.credential(alias, credential.body().attributes());
+        issuers.insert(alias.clone(), credential.issuer());
+    }
+    let nullifier = nullifier(inputs.holder, scope_to_field(inputs.scope));
+    let public = public_inputs(statement, &issuers, inputs.params, inputs.scope, nullifier)?;
+    let false_predicate = || PredicateStatementError::PredicateFalse {
+        predicate: statement.text.clone(),
+    };
+    // The evaluator takes parameters that fit its types; wider ones are checked by the
+    // constraint system below.
+    let mut evaluable = true;
+    for (name, kind) in &statement.params {
+        let Some(text) = inputs.params.get(name) else {
+            continue;
+        };
+        let value = match kind {
+            ParamType::Date => Days::parse(text, name).ok().map(AttributeValue::Date),
+            ParamType::Uint { .. } => text.parse::<u64>().ok().map(AttributeValue::Uint),
+            ParamType::String => Some(AttributeValue::String(text.clone())),
+        };
+        match value {
+            Some(value) => assignment = assignment.param(name, value),
+            None => evaluable = false,
+        }
+    }
+    let circuit = || PredicateCircuit::new(statement, &public, inputs.credentials, inputs.holder);
+    match statement.expr.evaluate(&assignment) {
+        Ok(true) => {}
+        Ok(false) => return Err(false_predicate()),
+        Err(_) => evaluable = false,
+    }
+    if !evaluable {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        match circuit().generate_constraints(cs.clone()) {
+            Ok(()) => {
+                if !cs.is_satisfied()? {
+                    return Err(false_predicate());
+                }
+            }
+            Err(SynthesisError::Unsatisfiable) => return Err(false_predicate()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let proof = Groth16::<Bn254>::prove(&key.key, circuit(), &mut derived_rng(rng))?;
+    Ok(PredicateProof {
+        vk_id: key_id(statement, &key.key.vk),
+        predicate: statement.text.clone(),
+        issuers,
+        params: inputs.params.clone(),
+        scope: inputs.scope.to_owned(),
+        nullifier,
+        proof,
+    })
+}
+
+/// Verifies a proof under a key: the proof names this key, its values fit the statement
+/// (issuer keys checked points, parameters in range), and the Groth16 proof verifies.
+///
+/// # Errors
+/// [`PredicateStatementError::KeyMismatch`], [`PredicateStatementError::Alias`] /
+/// [`PredicateStatementError::Param`] for values that do not fit, and
+/// [`PredicateStatementError::InvalidProof`].
+pub fn verify(key: &PredicateVerifyingKey, proof: &PredicateProof) -> Result<()> {
+    if proof.vk_id != key.id || proof.predicate != key.statement.text {
+        return Err(PredicateStatementError::KeyMismatch {
+            key: key.id_hex(),
+            proof_key: proof.vk_id_hex(),
+        });
+    }
+    let inputs = proof.public_inputs(&key.statement)?;
+    let valid = Groth16::<Bn254>::verify_with_processed_vk(&key.prepared, &inputs, &proof.proof)?;
+    if valid {
+        Ok(())
+    } else {
+        Err(PredicateStatementError::InvalidProof)
+    }
+}
+
+// ---- files ------------------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatementJson {
+    predicate: String,
+    schemas: BTreeMap<String, serde_json::Value>,
+    params: BTreeMap<String, ParamJson>,
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum ParamJson {
+    Uint { bits: u32 },
+    Date,
+    String,
+}
+
+impl From<ParamType> for ParamJson {
+    fn from(kind: ParamType) -> Self {
+        match kind {
+            ParamType::Uint { bits } => ParamJson::Uint { bits },
+            ParamType::Date => ParamJson::Date,
+            ParamType::String => ParamJson::String,
+        }
+    }
+}
+
+impl PredicateStatement {
+    fn to_json_value(&self) -> StatementJson {
+        StatementJson {
+            predicate: self.text.clone(),
+            schemas: self
+                .aliases
+                .iter()
+                .map(|(alias, schema)| {
+                    let value =
+                        serde_json::from_str(&schema.to_json()).unwrap_or(serde_json::Value::Null);
+                    (alias.clone(), value)
+                })
+                .collect(),
+            params: self
+                .params
+                .iter()
+                .map(|(name, kind)| (name.clone(), ParamJson::from(*kind)))
+                .collect(),
+        }
+    }
+
+    fn from_json_value(json: StatementJson) -> Result<Self> {
+        let mut schemas = BTreeMap::new();
+        for (alias, value) in json.schemas {
+            let schema = Schema::from_json(value.to_string().as_bytes()).map_err(|source| {
+                PredicateStatementError::Schema {
+                    alias: alias.clone(),
+                    source,
+                }
+            })?;
+            schemas.insert(alias, schema);
+        }
+        let statement = PredicateStatement::new(&json.predicate, schemas)?;
+        let params: BTreeMap<String, ParamJson> = statement
+            .params
+            .iter()
+            .map(|(n, k)| (n.clone(), ParamJson::from(*k)))
+            .collect();
+        if params != json.params {
+            return Err(PredicateStatementError::Malformed {
+                what: "predicate key",
+                reason: "its parameter list does not match its predicate",
+            });
+        }
+        Ok(statement)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyingKeyJson {
+    format: String,
+    version: u64,
+    id: String,
+    statement: StatementJson,
+    /// The arkworks verifying key, compressed, base64.
+    key: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PointJson {
+    #[serde(rename = "Ax")]
+    ax: String,
+    #[serde(rename = "Ay")]
+    ay: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProofJson {
+    format: String,
+    version: u64,
+    vk_id: String,
+    predicate: String,
+    issuers: BTreeMap<String, PointJson>,
+    params: BTreeMap<String, String>,
+    scope: String,
+    nullifier: String,
+    /// The arkworks proof, compressed, base64.
+    proof: String,
+}
+
+fn to_base64(value: &impl CanonicalSerialize) -> String {
+    let mut bytes = Vec::new();
+    // Serializing into a Vec cannot fail.
+    let _ = value.serialize_compressed(&mut bytes);
+    BASE64.encode(bytes)
+}
+
+fn from_base64<T: CanonicalDeserialize>(what: &'static str, text: &str) -> Result<T> {
+    let bytes = BASE64
+        .decode(text)
+        .map_err(|_| PredicateStatementError::Malformed {
+            what,
+            reason: "not base64",
+        })?;
+    // Checked decoding (points on the curve and in the subgroup); trailing bytes refused.
+    let mut reader = bytes.as_slice();
+    let value = T::deserialize_compressed(&mut reader)
+        .map_err(|source| PredicateStatementError::Serialization { what, source })?;
+    if !reader.is_empty() {
+        return Err(PredicateStatementError::Malformed {
+            what,
+            reason: "trailing bytes",
+        });
+    }
+    Ok(value)
+}
+
+fn check_format(what: &'static str, format: &str, version: u64, expected: &str) -> Result<()> {
+    if format != expected {
+        return Err(PredicateStatementError::Malformed {
+            what,
+            reason: "this is not a predicate statement file of that kind",
+        });
+    }
+    if version != VERSION {
+        return Err(PredicateStatementError::Malformed {
+            what,
+            reason: "unsupported version (this build reads version 1)",
+        });
+    }
+    Ok(())
+}
+
+impl PredicateVerifyingKey {
+    /// The verifying key file.
+    ///
+    /// # Layout
+    /// JSON `{"format": "conclave.predicate.verifying_key", "version": 1, "id": hex,
+    /// "statement": {"predicate", "schemas": {alias: schema}, "params": {name: {"type"…}}},
+    /// "key": base64 of the compressed arkworks key}`.
+    pub fn to_json(&self) -> String {
+        let json = VerifyingKeyJson {
+            format: VERIFYING_KEY_FORMAT.to_owned(),
+            version: VERSION,
+            id: self.id_hex(),
+            statement: self.statement.to_json_value(),
+            key: to_base64(&self.key),
+        };
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    }
+
+    /// Reads a verifying key file; its id is recomputed and must match.
+    ///
+    /// # Errors
+    /// Malformed JSON, statement or key.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "predicate verifying key";
+        let json: VerifyingKeyJson = serde_json::from_slice(bytes)
+            .map_err(|source| PredicateStatementError::Json { what: WHAT, source })?;
+        check_format(WHAT, &json.format, json.version, VERIFYING_KEY_FORMAT)?;
+        let statement = PredicateStatement::from_json_value(json.statement)?;
+        let key = from_base64(WHAT, &json.key)?;
+        let vk = PredicateVerifyingKey::new(statement, key);
+        if vk.id_hex() != json.id {
+            return Err(PredicateStatementError::Malformed {
+                what: WHAT,
+                reason: "its id does not match its contents",
+            });
+        }
+        Ok(vk)
+    }
+}
+
+impl PredicateProvingKey {
+    /// The proving key file.
+    ///
+    /// # Layout
+    /// `"CNCLPPK1" ‖ u32be(len) ‖ statement JSON (as in the verifying key) ‖ the arkworks
+    /// proving key, compressed`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let statement = serde_json::to_vec(&self.statement.to_json_value()).unwrap_or_default();
+        let mut out = Vec::with_capacity(self.key.compressed_size() + statement.len() + 12);
+        out.extend_from_slice(PROVING_KEY_MAGIC);
+        out.extend_from_slice(&(statement.len() as u32).to_be_bytes());
+        out.extend_from_slice(&statement);
+        // Serializing into a Vec cannot fail.
+        let _ = self.key.serialize_compressed(&mut out);
+        out
+    }
+
+    /// Reads a proving key file (points checked).
+    ///
+    /// # Errors
+    /// Malformed header, statement or key.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "predicate proving key";
+        let malformed = |reason| PredicateStatementError::Malformed { what: WHAT, reason };
+        let rest = bytes
+            .strip_prefix(PROVING_KEY_MAGIC.as_slice())
+            .ok_or_else(|| malformed("not a predicate proving key (bad magic)"))?;
+        let (len, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| malformed("truncated"))?;
+        let len = u32::from_be_bytes(*len) as usize;
+        if rest.len() < len {
+            return Err(malformed("truncated"));
+        }
+        let (statement, mut reader) = rest.split_at(len);
+        let statement: StatementJson = serde_json::from_slice(statement)
+            .map_err(|source| PredicateStatementError::Json { what: WHAT, source })?;
+        let statement = PredicateStatement::from_json_value(statement)?;
+        let key = ark_groth16::ProvingKey::<Bn254>::deserialize_compressed(&mut reader)
+            .map_err(|source| PredicateStatementError::Serialization { what: WHAT, source })?;
+        if !reader.is_empty() {
+            return Err(malformed("trailing bytes"));
+        }
+        Ok(PredicateProvingKey { statement, key })
+    }
+}
+
+impl PredicateProof {
+    /// The proof file.
+    ///
+    /// # Layout
+    /// JSON `{"format": "conclave.predicate.proof", "version": 1, "vk_id": hex,
+    /// "predicate": text, "issuers": {alias: {"Ax", "Ay"}}, "params": {name: text},
+    /// "scope": text, "nullifier": decimal, "proof": base64 of the compressed arkworks
+    /// proof}`.
+    pub fn to_json(&self) -> String {
+        let json = ProofJson {
+            format: PROOF_FORMAT.to_owned(),
+            version: VERSION,
+            vk_id: self.vk_id_hex(),
+            predicate: self.predicate.clone(),
+            issuers: self
+                .issuers
+                .iter()
+                .map(|(alias, key)| {
+                    let (ax, ay) = key.point().to_decimal();
+                    (alias.clone(), PointJson { ax, ay })
+                })
+                .collect(),
+            params: self.params.clone(),
+            scope: self.scope.clone(),
+            nullifier: field::to_decimal(&self.nullifier),
+            proof: to_base64(&self.proof),
+        };
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    }
+
+    /// Reads a proof file: issuer keys checked points, the nullifier a canonical field
+    /// element, the proof's points checked.
+    ///
+    /// # Errors
+    /// Malformed JSON, points or proof.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "predicate proof";
+        let malformed = |reason| PredicateStatementError::Malformed { what: WHAT, reason };
+        let json: ProofJson = serde_json::from_slice(bytes)
+            .map_err(|source| PredicateStatementError::Json { what: WHAT, source })?;
+        check_format(WHAT, &json.format, json.version, PROOF_FORMAT)?;
+        let mut vk_id = [0u8; 32];
+        hex::decode_to_slice(&json.vk_id, &mut vk_id)
+            .map_err(|_| malformed("vk_id is not 64 hexadecimal digits"))?;
+        let mut issuers = BTreeMap::new();
+        for (alias, point) in json.issuers {
+            let point = Point::from_decimal(&point.ax, &point.ay, "issuer key")
+                .map_err(|_| malformed("an issuer key is not a valid Baby Jubjub key"))?;
+            issuers.insert(alias, PublicKey::from_point(point));
+        }
+        let nullifier = field::parse_decimal("nullifier", &json.nullifier)
+            .map_err(|_| malformed("the nullifier is not a canonical decimal field element"))?;
+        Ok(PredicateProof {
+            vk_id,
+            predicate: json.predicate,
+            issuers,
+            params: json.params,
+            scope: json.scope,
+            nullifier,
+            proof: from_base64(WHAT, &json.proof)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const EXAMPLE: &str =
+        "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
+
+    fn schemas() -> BTreeMap<String, Schema> {
+        let bank = Schema::from_json(include_bytes!(
+            "../../../examples/data/bank-account.schema.json"
+        ))
+        .unwrap();
+        let bureau = Schema::from_json(include_bytes!(
+            "../../../examples/data/credit-score.schema.json"
+        ))
+        .unwrap();
+        BTreeMap::from([("bank".to_owned(), bank), ("bureau".to_owned(), bureau)])
+    }
+
+    /// The two-credential statement (no revocation): the total is pinned; the
+    /// budget is 10,765 (circom + circomlib for the same statement). Two EdDSA verifiers
+    /// with public issuer keys dominate (5,930 each, see docs/credentials.md).
+    #[test]
+    fn two_credential_example_constraint_count() {
+        let statement = PredicateStatement::new(EXAMPLE, schemas()).unwrap();
+        // Ax, Ay per alias, $now, scope, nullifier.
+        assert_eq!(statement.public_input_count(), 7);
+        assert_eq!(
+            statement.params().keys().collect::<Vec<_>>(),
+            vec![&NOW.to_owned()]
+        );
+        assert_eq!(constraint_count(&statement).unwrap(), 14_598);
+    }
+
+    #[test]
+    fn statements_are_refused_with_reasons() {
+        let error = PredicateStatement::new("bureau.score >= ", schemas()).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("column 17") && text.contains('^'), "{text}");
+        assert!(matches!(
+            PredicateStatement::new("1 < 2", BTreeMap::new()),
+            Err(PredicateStatementError::NoAlias)
+        ));
+        assert!(matches!(
+            PredicateStatement::new("bureau.score >= 1", schemas()),
+            Err(PredicateStatementError::Alias { ref alias, .. }) if alias == "bank"
+        ));
+        assert!(matches!(
+            PredicateStatement::new("bureau.score >= $now", schemas()),
+            Err(PredicateStatementError::Predicate { .. })
+        ));
+        let statement =
+            PredicateStatement::new("bureau.as_of >= $now && bank.income > $min", schemas())
+                .unwrap();
+        assert_eq!(statement.public_input_count(), 2 * 2 + 2 + 2);
+        assert!(statement.param_value("min", "18446744073709551615").is_ok());
+        assert!(statement
+            .param_value("min", "18446744073709551616")
+            .is_err());
+        assert!(statement.param_value("now", "2026-02-30").is_err());
+        assert!(statement.param_value("other", "1").is_err());
+    }
+}

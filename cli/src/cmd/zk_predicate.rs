@@ -1,0 +1,307 @@
+//! `conclave zk setup --predicate`, `zk prove --credential`, and `zk verify` of predicate
+//! proofs: the predicate statement over signed credentials
+//! (`conclave_circuits::statement::predicate`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use conclave_circuits::credential::holder::HolderSecret;
+use conclave_circuits::credential::keys::{self, KeyRole};
+use conclave_circuits::credential::{Credential, Schema};
+use conclave_circuits::field;
+use conclave_circuits::statement::predicate::{
+    self, PredicateProof, PredicateProvingKey, PredicateStatement, PredicateStatementError,
+    PredicateVerifyingKey, ProverInputs,
+};
+use rand::rngs::OsRng;
+use rand::SeedableRng;
+use serde_json::json;
+
+use crate::fsio::{self, Limit};
+use crate::output::{millis, Output, Verdict};
+
+/// File names of a predicate statement's keys in the `--out` directory.
+pub fn key_paths(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join("predicate.pk"), dir.join("predicate.vk"))
+}
+
+/// Splits `alias=value`.
+fn split_binding<'a>(flag: &str, text: &'a str) -> anyhow::Result<(&'a str, &'a str)> {
+    match text.split_once('=') {
+        Some((alias, value)) if !alias.is_empty() && !value.is_empty() => Ok((alias, value)),
+        _ => bail!("{flag} takes NAME=VALUE, got {text:?}"),
+    }
+}
+
+/// Parses repeated `alias=value` flags into a map, refusing a name given twice.
+fn bindings(flag: &str, items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    for item in items {
+        let (name, value) = split_binding(flag, item)?;
+        if map.insert(name.to_owned(), value.to_owned()).is_some() {
+            bail!("{flag} {name}=… is given twice");
+        }
+    }
+    Ok(map)
+}
+
+fn read_json_file<T>(
+    path: &Path,
+    limit: Limit,
+    decode: impl FnOnce(&[u8]) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let bytes = fsio::read(path, limit)?;
+    decode(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// `zk setup --predicate TEXT --schema alias=FILE … --out DIR`.
+pub fn setup(
+    text: &str,
+    schemas: &[String],
+    dir: &Path,
+    danger_seed: Option<u64>,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
+    let mut map = BTreeMap::new();
+    let mut inputs = Vec::new();
+    for (alias, file) in bindings("--schema", schemas)? {
+        let path = PathBuf::from(file);
+        let schema = read_json_file(&path, Limit::CRED_FILE, |b| Ok(Schema::from_json(b)?))?;
+        inputs.push(path);
+        map.insert(alias, schema);
+    }
+    let statement = PredicateStatement::new(text, map).context("cannot set up this predicate")?;
+    let constraints = predicate::constraint_count(&statement)?;
+    let (pk_path, vk_path) = key_paths(dir);
+    let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let plan = out.writes().plan(&input_refs, &[&pk_path, &vk_path])?;
+    let (keys, took) = out.step("generating Groth16 keys", || match danger_seed {
+        Some(seed) => predicate::setup(
+            statement.clone(),
+            &mut rand_chacha::ChaCha20Rng::seed_from_u64(seed),
+        ),
+        None => predicate::setup(statement.clone(), &mut OsRng),
+    });
+    let (pk, vk) = keys?;
+    plan.write_public(&pk_path, &pk.to_bytes())?;
+    plan.write_public(&vk_path, vk.to_json().as_bytes())?;
+    let params: Vec<String> = statement.params().keys().map(|n| format!("${n}")).collect();
+    out.report(
+        &format!(
+            "predicate keys in {:.0} ms ({constraints} constraints)\n  predicate     {text}\n  parameters    {}\n  proving key   {}\n  verifying key {}\n  key id        {}",
+            millis(took),
+            params.join(", "),
+            pk_path.display(),
+            vk_path.display(),
+            vk.id_hex()
+        ),
+        json!({
+            "ok": true,
+            "predicate": text,
+            "aliases": statement.aliases().iter().map(|(a, s)| (a.clone(), s.id().to_owned())).collect::<BTreeMap<_, _>>(),
+            "params": params,
+            "constraints": constraints,
+            "statement_id": vk.id_hex(),
+            "proving_key": pk_path,
+            "verifying_key": vk_path,
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// Whether a verifying key file is a predicate statement's.
+pub fn is_predicate_key(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str().map(str::to_owned)))
+        .is_some_and(|f| f == "conclave.predicate.verifying_key")
+}
+
+/// `zk prove --pk … --credential alias=FILE … --holder-key FILE --scope TEXT --param n=v …`.
+pub fn prove(
+    pk_path: &Path,
+    credentials: &[String],
+    holder_key: &Path,
+    scope: &str,
+    params: &[String],
+    path: &Path,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
+    let credential_files = bindings("--credential", credentials)?;
+    let mut inputs: Vec<PathBuf> = vec![pk_path.to_owned(), holder_key.to_owned()];
+    inputs.extend(credential_files.values().map(PathBuf::from));
+    let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let plan = out.writes().plan(&input_refs, &[path])?;
+    let pk = PredicateProvingKey::from_bytes(&fsio::read(pk_path, Limit::GROTH16_PROVING_KEY)?)
+        .with_context(|| format!("{}: bad predicate proving key", pk_path.display()))?;
+    let mut creds = BTreeMap::new();
+    for (alias, file) in &credential_files {
+        let cred = read_json_file(Path::new(file), Limit::CRED_FILE, |b| {
+            Ok(Credential::from_json(b)?)
+        })?;
+        creds.insert(alias.clone(), cred);
+    }
+    let holder_bytes = fsio::read_secret(holder_key, Limit::CRED_KEY)?;
+    let holder = keys::secret_key_from_json(KeyRole::Holder, &holder_bytes)
+        .with_context(|| format!("{}", holder_key.display()))?;
+    let holder = HolderSecret::from_secret_key(&holder);
+    let params = bindings("--param", params)?;
+    let inputs = ProverInputs {
+        credentials: &creds,
+        holder: &holder,
+        scope,
+        params: &params,
+    };
+    let (proof, took) = out.step("proving", || predicate::prove(&pk, &inputs, &mut OsRng));
+    let proof = proof.context("cannot prove")?;
+    plan.write_public(path, proof.to_json().as_bytes())?;
+    out.report(
+        &format!(
+            "proved: {}\n  scope     {}\n  nullifier {}\nproof written to {} in {:.0} ms",
+            proof.predicate(),
+            proof.scope(),
+            field::to_decimal(&proof.nullifier()),
+            path.display(),
+            millis(took)
+        ),
+        json!({
+            "ok": true,
+            "predicate": proof.predicate(),
+            "scope": proof.scope(),
+            "nullifier": field::to_decimal(&proof.nullifier()),
+            "statement_id": proof.vk_id_hex(),
+            "proof": path,
+            "ms": millis(took),
+        }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+fn describe(proof: &PredicateProof) -> serde_json::Value {
+    json!({
+        "predicate": proof.predicate(),
+        "issuers": proof.issuers().iter().map(|(alias, key)| {
+            let (ax, ay) = key.point().to_decimal();
+            (alias.clone(), json!({ "Ax": ax, "Ay": ay }))
+        }).collect::<serde_json::Map<_, _>>(),
+        "params": proof.params(),
+        "scope": proof.scope(),
+        "nullifier": field::to_decimal(&proof.nullifier()),
+    })
+}
+
+/// `zk verify --vk predicate.vk --proof proof.json [--issuer alias=FILE …]`: exit 0 valid,
+/// 1 invalid or another issuer than required, 2 malformed or made for another key.
+pub fn verify(
+    vk_bytes: &[u8],
+    vk_path: &Path,
+    proof_paths: &[PathBuf],
+    issuers: &[String],
+    out: &Output,
+) -> anyhow::Result<Verdict> {
+    let vk = PredicateVerifyingKey::from_json(vk_bytes)
+        .with_context(|| format!("{}: bad predicate verifying key", vk_path.display()))?;
+    let mut required = BTreeMap::new();
+    for (alias, file) in bindings("--issuer", issuers)? {
+        if !vk.statement().aliases().contains_key(&alias) {
+            bail!("--issuer {alias}=…: the predicate has no alias `{alias}`");
+        }
+        let key = read_json_file(Path::new(&file), Limit::CRED_KEY, |b| {
+            Ok(keys::public_key_from_json(KeyRole::Issuer, b)?)
+        })?;
+        required.insert(alias, key);
+    }
+    let mut reports = Vec::new();
+    let mut human = Vec::new();
+    let mut all_valid = true;
+    for path in proof_paths {
+        let proof = PredicateProof::from_json(&fsio::read(path, Limit::GROTH16_PROOF)?)
+            .with_context(|| format!("{}: bad predicate proof", path.display()))?;
+        let (outcome, took) = out.step("verifying", || {
+            predicate::verify(&vk, &proof)?;
+            for (alias, key) in &required {
+                proof.require_issuer(alias, key)?;
+            }
+            Ok::<(), PredicateStatementError>(())
+        });
+        let (valid, reason) = match outcome {
+            Ok(()) => (true, None),
+            Err(error) if error.is_invalid() => (false, Some(error.to_string())),
+            Err(error) => {
+                return Err(error).with_context(|| {
+                    format!(
+                        "{}: cannot be checked with {}",
+                        path.display(),
+                        vk_path.display()
+                    )
+                })
+            }
+        };
+        all_valid &= valid;
+        let mut report = describe(&proof);
+        if let Some(object) = report.as_object_mut() {
+            object.insert("file".into(), json!(path));
+            object.insert("valid".into(), json!(valid));
+            object.insert("ms".into(), json!(millis(took)));
+            if let Some(reason) = &reason {
+                object.insert("reason".into(), json!(reason));
+            }
+        }
+        reports.push(report);
+        let issuers: Vec<String> = proof
+            .issuers()
+            .iter()
+            .map(|(alias, key)| {
+                let (ax, _) = key.point().to_decimal();
+                let short: String = ax.chars().take(12).collect();
+                let pinned = if required.contains_key(alias) {
+                    " (required)"
+                } else {
+                    ""
+                };
+                format!("{alias}: Ax {short}…{pinned}")
+            })
+            .collect();
+        human.push(format!(
+            "{}: {}\n  predicate {}\n  issuers   {}\n  params    {}\n  scope     {}\n  nullifier {}",
+            if valid { "valid" } else { "INVALID" },
+            path.display(),
+            proof.predicate(),
+            issuers.join(", "),
+            proof
+                .params()
+                .iter()
+                .map(|(n, v)| format!("${n}={v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            proof.scope(),
+            field::to_decimal(&proof.nullifier()),
+        ));
+        if let Some(reason) = reason {
+            human.push(format!("  reason    {reason}"));
+        }
+    }
+    let single = reports.len() == 1;
+    let mut object = json!({
+        "ok": all_valid,
+        "valid": all_valid,
+        "statement_id": vk.id_hex(),
+        "proofs": reports.clone(),
+    });
+    if single {
+        if let (Some(object), Some(first)) = (
+            object.as_object_mut(),
+            reports.first().and_then(|r| r.as_object()),
+        ) {
+            for (k, v) in first {
+                if k != "valid" {
+                    object.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    out.report(&human.join("\n"), object)?;
+    Ok(Verdict::from_valid(all_valid))
+}

@@ -1,0 +1,444 @@
+//! `conclave zk setup --predicate`, `zk prove --credential`, `zk verify` of predicate proofs
+//! through the real binary: the issue's two-credential example proves and verifies (and the
+//! verifier sees predicate, issuers, scope and nullifier); a false predicate, another
+//! schema, a wrong holder key, an expired or tampered credential are refused at proving; a
+//! tampered proof and another issuer than the required one are refused at verification; a
+//! malformed predicate is refused at setup with a caret under the column.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::common::{command, json, stderr, stdout};
+
+const EXAMPLE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
+
+/// Runs `conclave args…` in `dir` and checks the exit code.
+fn run(dir: &Path, want: i32, args: &[&str]) -> Output {
+    let output = command().current_dir(dir).args(args).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(want),
+        "conclave {args:?}\nstdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
+    output
+}
+
+fn examples(dir: &Path) {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    for name in [
+        "credit-score.schema.json",
+        "bank-account.schema.json",
+        "alice-score.json",
+        "alice-bank.json",
+    ] {
+        std::fs::copy(data.join(name), dir.join(name)).unwrap();
+    }
+}
+
+fn issue(
+    d: &Path,
+    issuer: &str,
+    schema: &str,
+    attributes: &str,
+    holder: &str,
+    expires: &str,
+    out: &str,
+) {
+    run(
+        d,
+        0,
+        &[
+            "cred",
+            "issue",
+            "--issuer-key",
+            &format!("{issuer}/issuer.key"),
+            "--schema",
+            schema,
+            "--attributes",
+            attributes,
+            "--holder",
+            &format!("{holder}/holder.pub.json"),
+            "--issued",
+            "2026-11-01",
+            "--expires",
+            expires,
+            "--out",
+            out,
+        ],
+    );
+}
+
+/// Keys for bureau, bank, an impostor issuer, Alice and Mallory; Alice's two credentials,
+/// and variants (expired, by the impostor, Mallory's).
+fn world(d: &Path) {
+    examples(d);
+    for issuer in ["bureau", "bank", "impostor"] {
+        run(d, 0, &["cred", "issuer-keygen", "--out", issuer]);
+    }
+    for holder in ["alice", "mallory"] {
+        run(d, 0, &["cred", "holder-keygen", "--out", holder]);
+    }
+    let score = ("credit-score.schema.json", "alice-score.json");
+    let bank = ("bank-account.schema.json", "alice-bank.json");
+    issue(
+        d,
+        "bureau",
+        score.0,
+        score.1,
+        "alice",
+        "2027-12-31",
+        "score.cred.json",
+    );
+    issue(
+        d,
+        "bank",
+        bank.0,
+        bank.1,
+        "alice",
+        "2027-12-31",
+        "bank.cred.json",
+    );
+    issue(
+        d,
+        "bureau",
+        score.0,
+        score.1,
+        "alice",
+        "2026-12-01",
+        "expired.cred.json",
+    );
+    issue(
+        d,
+        "impostor",
+        score.0,
+        score.1,
+        "alice",
+        "2027-12-31",
+        "impostor.cred.json",
+    );
+    issue(
+        d,
+        "bureau",
+        score.0,
+        score.1,
+        "mallory",
+        "2027-12-31",
+        "mallory.cred.json",
+    );
+}
+
+fn setup(d: &Path, predicate: &str, schemas: &[&str], out: &str) -> Value {
+    let mut args = vec!["--json", "zk", "setup", "--predicate", predicate];
+    for schema in schemas {
+        args.push("--schema");
+        args.push(schema);
+    }
+    args.extend(["--out", out]);
+    json(&run(d, 0, &args))
+}
+
+fn prove_args<'a>(keys: &'a str, score: &'a str, holder: &'a str, out: &'a str) -> Vec<String> {
+    [
+        "--json",
+        "zk",
+        "prove",
+        "--pk",
+        &format!("{keys}/predicate.pk"),
+        "--credential",
+        &format!("bureau={score}"),
+        "--credential",
+        "bank=bank.cred.json",
+        "--holder-key",
+        &format!("{holder}/holder.key"),
+        "--scope",
+        "lender-x/2026",
+        "--param",
+        "now=2026-12-02",
+        "--out",
+        out,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+fn prove(d: &Path, want: i32, score: &str, holder: &str, out: &str) -> Output {
+    let args = prove_args("keys", score, holder, out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(d, want, &args)
+}
+
+#[test]
+fn two_credential_predicate_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d);
+    let keys = setup(
+        d,
+        EXAMPLE,
+        &[
+            "bureau=credit-score.schema.json",
+            "bank=bank-account.schema.json",
+        ],
+        "keys",
+    );
+    assert_eq!(keys["ok"], true);
+    assert_eq!(keys["params"], serde_json::json!(["$now"]));
+
+    // A true predicate proves and verifies; the verifier sees what was proven.
+    let proved = json(&prove(d, 0, "score.cred.json", "alice", "proof.json"));
+    assert_eq!(proved["predicate"], EXAMPLE);
+    let verified = json(&run(
+        d,
+        0,
+        &[
+            "--json",
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "proof.json",
+            "--issuer",
+            "bureau=bureau/issuer.pub.json",
+            "--issuer",
+            "bank=bank/issuer.pub.json",
+        ],
+    ));
+    assert_eq!(verified["valid"], true);
+    assert_eq!(verified["predicate"], EXAMPLE);
+    assert_eq!(verified["scope"], "lender-x/2026");
+    assert_eq!(verified["nullifier"], proved["nullifier"]);
+    assert_eq!(verified["params"]["now"], "2026-12-02");
+    let bureau: Value =
+        serde_json::from_slice(&std::fs::read(d.join("bureau/issuer.pub.json")).unwrap()).unwrap();
+    assert_eq!(verified["issuers"]["bureau"]["Ax"], bureau["Ax"]);
+    // The human form names the same facts.
+    let human = stdout(&run(
+        d,
+        0,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "proof.json",
+        ],
+    ));
+    for needle in ["valid", EXAMPLE, "lender-x/2026", "bureau", "bank"] {
+        assert!(human.contains(needle), "{needle}: {human}");
+    }
+
+    // Proving again in the same scope gives the same nullifier (a verifier sees the reuse).
+    let again = json(&prove(d, 0, "score.cred.json", "alice", "again.json"));
+    assert_eq!(again["nullifier"], proved["nullifier"]);
+
+    // Refused at proving, each with its reason (exit 2, nothing written).
+    for (score, holder, needle) in [
+        ("expired.cred.json", "alice", "expired"),
+        ("mallory.cred.json", "alice", "another holder"),
+        ("score.cred.json", "mallory", "another holder"),
+        ("bank.cred.json", "alice", "schema"),
+    ] {
+        let output = prove(d, 2, score, holder, "refused.json");
+        assert!(
+            stderr(&output).contains(needle),
+            "{score} {holder}: {}",
+            stderr(&output)
+        );
+        assert!(!d.join("refused.json").exists());
+    }
+    // A tampered attribute: the signature no longer verifies.
+    let text = std::fs::read_to_string(d.join("score.cred.json")).unwrap();
+    let tampered = text.replace("\"score\": 712", "\"score\": 812");
+    assert_ne!(tampered, text);
+    std::fs::write(d.join("tampered.cred.json"), tampered).unwrap();
+    let output = prove(d, 2, "tampered.cred.json", "alice", "refused.json");
+    assert!(stderr(&output).contains("signature"), "{}", stderr(&output));
+
+    // Another issuer's credential proves (issuer keys are public inputs), but a verifier
+    // that requires the bureau refuses it (exit 1), and it shows the impostor's key.
+    prove(d, 0, "impostor.cred.json", "alice", "impostor.json");
+    let refused = json(&run(
+        d,
+        1,
+        &[
+            "--json",
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "impostor.json",
+            "--issuer",
+            "bureau=bureau/issuer.pub.json",
+        ],
+    ));
+    assert_eq!(refused["valid"], false);
+    assert!(refused["reason"].as_str().unwrap().contains("issuer"));
+
+    // Tampered proofs: another nullifier, scope, parameter or issuer key → invalid (exit 1).
+    let proof: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    let impostor: Value =
+        serde_json::from_slice(&std::fs::read(d.join("impostor.json")).unwrap()).unwrap();
+    let mut probes = Vec::new();
+    let mut p = proof.clone();
+    p["nullifier"] = Value::String("12345".into());
+    probes.push(("nullifier", p));
+    let mut p = proof.clone();
+    p["scope"] = Value::String("lender-y/2026".into());
+    probes.push(("scope", p));
+    let mut p = proof.clone();
+    p["params"]["now"] = Value::String("2026-12-03".into());
+    probes.push(("now", p));
+    let mut p = proof.clone();
+    p["issuers"]["bureau"] = impostor["issuers"]["bureau"].clone();
+    probes.push(("issuer", p));
+    let mut p = proof.clone();
+    p["proof"] = impostor["proof"].clone();
+    probes.push(("proof points", p));
+    for (what, probe) in probes {
+        std::fs::write(d.join("probe.json"), probe.to_string()).unwrap();
+        let output = run(
+            d,
+            1,
+            &[
+                "--json",
+                "zk",
+                "verify",
+                "--vk",
+                "keys/predicate.vk",
+                "--proof",
+                "probe.json",
+            ],
+        );
+        assert_eq!(json(&output)["valid"], false, "{what}");
+    }
+    // Malformed proofs → exit 2.
+    let mut p = proof.clone();
+    p["proof"] = Value::String("AAAA".into());
+    std::fs::write(d.join("probe.json"), p.to_string()).unwrap();
+    run(
+        d,
+        2,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "probe.json",
+        ],
+    );
+    let mut p = proof;
+    p["predicate"] = Value::String("bureau.score >= 0".into());
+    std::fs::write(d.join("probe.json"), p.to_string()).unwrap();
+    run(
+        d,
+        2,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "probe.json",
+        ],
+    );
+
+    // Overwrites are refused without --force, as for every command.
+    prove(d, 2, "score.cred.json", "alice", "proof.json");
+}
+
+#[test]
+fn false_and_malformed_predicates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d);
+    // A predicate the credentials do not satisfy: no proof.
+    setup(
+        d,
+        "bureau.score >= 800 && bank.income > $min_income",
+        &[
+            "bureau=credit-score.schema.json",
+            "bank=bank-account.schema.json",
+        ],
+        "keys",
+    );
+    let mut args = prove_args("keys", "score.cred.json", "alice", "proof.json");
+    args.extend(["--param".into(), "min_income=1000".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run(d, 2, &args);
+    assert!(
+        stderr(&output).contains("do not satisfy the predicate"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!d.join("proof.json").exists());
+    // A missing parameter is named.
+    let args = prove_args("keys", "score.cred.json", "alice", "proof.json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run(d, 2, &args);
+    assert!(
+        stderr(&output).contains("$min_income"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Malformed predicates: a caret under the column.
+    let output = run(
+        d,
+        2,
+        &[
+            "zk",
+            "setup",
+            "--predicate",
+            "bureau.score >= ",
+            "--schema",
+            "bureau=credit-score.schema.json",
+            "--out",
+            "bad",
+        ],
+    );
+    let error = stderr(&output);
+    assert!(error.contains("column 17"), "{error}");
+    assert!(
+        error.contains("bureau.score >= \n") || error.contains("bureau.score >="),
+        "{error}"
+    );
+    let caret_line = error.lines().find(|l| l.trim() == "^").unwrap_or_default();
+    assert_eq!(caret_line.find('^'), Some(16), "{error}");
+    // An unknown attribute lists the known ones; strings cannot be ordered.
+    for (predicate, needle) in [
+        ("bureau.points >= 1", "score"),
+        ("bureau.bureau < bureau.bureau", "strings allow only"),
+    ] {
+        let output = run(
+            d,
+            2,
+            &[
+                "zk",
+                "setup",
+                "--predicate",
+                predicate,
+                "--schema",
+                "bureau=credit-score.schema.json",
+                "--out",
+                "bad",
+            ],
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{predicate}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(!d.join("bad").join("predicate.pk").exists());
+}
