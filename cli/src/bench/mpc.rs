@@ -3,7 +3,9 @@
 //! `bench` job (the figures party 1 reports).
 //!
 //! - **Against the number of parties** (3, 5; 7 at `--full`): a batch of multiplications,
-//!   a batch of 32-bit comparisons, the stats job, and the latency of one multiplication.
+//!   a batch of 32-bit comparisons, the stats job, and the latency of one multiplication,
+//!   each semi-honest and with security with abort (`malicious`, same run), with the paired
+//!   ratio malicious / semi-honest.
 //! - **Against network delay** (only as root, with `ip` and `tc`): the same job with
 //!   3 parties inside a fresh network namespace whose loopback has `tc netem` delay of 1,
 //!   4 and 16 ms each way (2 ms at `--tiny`); otherwise listed as skipped with the reason.
@@ -42,7 +44,13 @@ struct Operations {
     stats: &'static str,
 }
 
-/// The figures of one `bench` job run.
+/// The `series` of the semi-honest figures.
+const SEMI_HONEST: &str = "semi-honest";
+/// The `series` of the malicious figures.
+const MALICIOUS: &str = "malicious";
+
+/// The figures of one `bench` job run in one security mode.
+#[derive(Clone)]
 struct RunFigures {
     mul: f64,
     cmp: f64,
@@ -51,12 +59,23 @@ struct RunFigures {
 }
 
 impl RunFigures {
-    fn from_outputs(outputs: &Value) -> anyhow::Result<Self> {
+    /// The semi-honest figures of party 1's outputs (the top level) and, when the engine
+    /// ran it (PRSS randomness, up to 7 parties), the malicious ones (`malicious`).
+    fn from_outputs(outputs: &Value) -> anyhow::Result<(Self, Option<Self>)> {
+        let semi_honest = Self::from_object(outputs, "semi-honest")?;
+        let malicious = outputs
+            .get("malicious")
+            .map(|m| Self::from_object(m, "malicious"))
+            .transpose()?;
+        Ok((semi_honest, malicious))
+    }
+
+    fn from_object(outputs: &Value, mode: &str) -> anyhow::Result<Self> {
         let get = |key: &str| {
             outputs
                 .get(key)
                 .and_then(Value::as_f64)
-                .with_context(|| format!("the bench job reported no `{key}`"))
+                .with_context(|| format!("the bench job reported no {mode} `{key}`"))
         };
         Ok(RunFigures {
             mul: get("mul_s")?,
@@ -149,14 +168,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let (sizes, names) = workload(mode);
     for &count in &parties {
         let figures = timed_runs(runner, n, |_| bench_processes(count, &sizes, &[]))?;
-        record_figures(
-            runner,
-            &names,
-            "conclave",
-            PARTIES,
-            u64::from(count),
-            &figures,
-        )?;
+        record_modes(runner, &names, PARTIES, u64::from(count), &figures)?;
     }
 
     if delays.is_empty() {
@@ -178,14 +190,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
         };
         let launcher = namespace.launcher();
         let figures = timed_runs(runner, n, |_| bench_processes(3, &sizes, &launcher))?;
-        record_figures(
-            runner,
-            &names,
-            "conclave",
-            DELAY,
-            u64::from(delay),
-            &figures,
-        )?;
+        record_modes(runner, &names, DELAY, u64::from(delay), &figures)?;
     }
 
     if compare {
@@ -194,12 +199,13 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `n` runs of the bench job, each one tick of the progress bar.
+/// `n` runs of the bench job, each one tick of the progress bar: per run the semi-honest
+/// figures and, when measured, the malicious ones.
 fn timed_runs(
     runner: &Runner,
     n: usize,
     mut run: impl FnMut(usize) -> anyhow::Result<Value>,
-) -> anyhow::Result<Vec<RunFigures>> {
+) -> anyhow::Result<Vec<(RunFigures, Option<RunFigures>)>> {
     (0..n)
         .map(|i| {
             let mut outputs = None;
@@ -212,6 +218,55 @@ fn timed_runs(
         .collect()
 }
 
+/// The four figures per run at one size, as the `semi-honest` series and (when every run
+/// measured it) the `malicious` series, with the paired ratio malicious / semi-honest.
+fn record_modes(
+    runner: &mut Runner,
+    names: &Operations,
+    parameter: &'static str,
+    size: u64,
+    runs: &[(RunFigures, Option<RunFigures>)],
+) -> anyhow::Result<()> {
+    let semi_honest: Vec<RunFigures> = runs.iter().map(|(s, _)| s.clone()).collect();
+    record_figures(runner, names, SEMI_HONEST, parameter, size, &semi_honest)?;
+    let Some(malicious) = runs
+        .iter()
+        .map(|(_, m)| m.clone())
+        .collect::<Option<Vec<RunFigures>>>()
+    else {
+        return Ok(());
+    };
+    record_figures(runner, names, MALICIOUS, parameter, size, &malicious)?;
+    for (operation, pick) in columns(names) {
+        let key = |series| Key {
+            operation,
+            series,
+            parameter,
+            size,
+        };
+        let a: Vec<f64> = malicious.iter().map(pick).collect();
+        let b: Vec<f64> = semi_honest.iter().map(pick).collect();
+        runner.ratio(
+            &key(MALICIOUS),
+            &key(SEMI_HONEST),
+            &a,
+            &b,
+            "security with abort (MACs, batched checks) against semi-honest, same run",
+        )?;
+    }
+    Ok(())
+}
+
+/// The four operations of a run, with how to read each from its figures.
+fn columns(names: &Operations) -> [(&'static str, fn(&RunFigures) -> f64); 4] {
+    [
+        (names.mul, |f| f.mul),
+        (names.cmp, |f| f.cmp),
+        (names.stats, |f| f.stats),
+        ("latency of one multiplication", |f| f.mul_latency),
+    ]
+}
+
 /// Records the four figures of a set of runs at one size.
 fn record_figures(
     runner: &mut Runner,
@@ -221,13 +276,7 @@ fn record_figures(
     size: u64,
     figures: &[RunFigures],
 ) -> anyhow::Result<()> {
-    let columns: [(&'static str, fn(&RunFigures) -> f64); 4] = [
-        (names.mul, |f| f.mul),
-        (names.cmp, |f| f.cmp),
-        (names.stats, |f| f.stats),
-        ("latency of one multiplication", |f| f.mul_latency),
-    ];
-    for (operation, pick) in columns {
+    for (operation, pick) in columns(names) {
         let key = Key {
             operation,
             series,
@@ -280,15 +329,9 @@ fn compare_with_mpyc(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
         })?;
         theirs.push(mpyc_figures(&outputs.context("mpyc ran")?)?);
     }
-    record_figures(runner, &names, "conclave", PEER, 3, &ours)?;
+    record_figures(runner, &names, SEMI_HONEST, PEER, 3, &ours)?;
     record_figures(runner, &names, "mpyc", PEER, 3, &theirs)?;
-    let columns: [(&'static str, fn(&RunFigures) -> f64); 4] = [
-        (names.mul, |f| f.mul),
-        (names.cmp, |f| f.cmp),
-        (names.stats, |f| f.stats),
-        ("latency of one multiplication", |f| f.mul_latency),
-    ];
-    for (operation, pick) in columns {
+    for (operation, pick) in columns(&names) {
         let key = |series| Key {
             operation,
             series,
@@ -298,7 +341,7 @@ fn compare_with_mpyc(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
         let a: Vec<f64> = ours.iter().map(pick).collect();
         let b: Vec<f64> = theirs.iter().map(pick).collect();
         runner.ratio(
-            &key("conclave"),
+            &key(SEMI_HONEST),
             &key("mpyc"),
             &a,
             &b,

@@ -469,7 +469,14 @@ fn mpc_tiny_run_measures_real_parties_and_reports_the_delay_sweep_or_its_absence
     let r = d.path().join("r");
     let report = validate(&r);
     check_csv(&r, &report);
-    let measured = series(&report, "mpc", "conclave");
+    let measured = series(&report, "mpc", "semi-honest");
+    // Security with abort, measured in the same runs, with its cost as paired ratios.
+    assert_eq!(series(&report, "mpc", "malicious").len(), measured.len());
+    let ratios = report["ratios"].as_array().expect("ratios");
+    assert!(ratios.iter().any(|r| r["suite"] == "mpc"
+        && r["numerator"] == "malicious"
+        && r["denominator"] == "semi-honest"
+        && r["operation"] == "1,000 multiplications"));
     for operation in [
         "1,000 multiplications",
         "100 comparisons (32-bit)",
@@ -509,7 +516,10 @@ fn mpc_tiny_run_measures_real_parties_and_reports_the_delay_sweep_or_its_absence
     }
     check_svg(
         &r.join("mpc-vs-parties.svg"),
-        &["1,000 multiplications (conclave)"],
+        &[
+            "1,000 multiplications (semi-honest)",
+            "1,000 multiplications (malicious)",
+        ],
     );
     assert!(r.join("mpc-vs-delay.svg").is_file());
 }
