@@ -10,10 +10,11 @@
 //! [`HolderVar`] allocates `k` once per proof as a witness, decomposes it into 251 bits,
 //! enforces `k ≤ l − 1` (so `k` is the **canonical** scalar of `A`: one holder key has one
 //! `k`, hence one nullifier per scope, see [`super::nullifier`]) and computes `k·Base8` by
-//! the fixed-base multiplication of [`crate::babyjubjub::gadget::base8_mul_le`]: 912
-//! constraints per proof (1,251 with the earlier 3-bit-window version). Each credential then hashes these coordinates as its holder
-//! leaves ([`super::gadget::CredentialGadget`]): a credential of another holder gives
-//! another hash, on which the issuer's signature does not verify.
+//! the signature gadget's fixed-base multiplication (`babyjubjub::gadget::base8_mul_le`):
+//! 912 constraints per proof (1,251 with the earlier 3-bit-window version). Each credential
+//! then hashes these coordinates as its holder leaves ([`super::gadget::CredentialGadget`]):
+//! a credential of another holder gives another hash, on which the issuer's signature does
+//! not verify.
 //!
 //! # Security
 //! Knowledge of `k` is knowledge of the discrete log of `A`, which is what the EdDSA key
