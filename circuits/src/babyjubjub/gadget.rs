@@ -307,16 +307,14 @@ pub(crate) fn fixed_base_mul_le(
     })
 }
 
-/// [`fixed_base_mul_le`] by circomlib's `Base8` from little-endian bits (holder binding:
-/// a public key `s·Base8` recomputed from the bits of `s`).
+/// [`fixed_base_mul_le`] by circomlib's `Base8` from little-endian boolean-valued bits
+/// (holder binding, [`crate::credential::holder`]: a public key `k·Base8` recomputed from
+/// the bits of `k`).
 ///
 /// # Errors
 /// Synthesis errors.
-// Called by holder binding (`credential::holder`, another branch) and the tests.
-#[allow(dead_code)]
-pub(crate) fn base8_mul_le(bits: &[Boolean<Fr>]) -> Result<EdwardsVar, SynthesisError> {
-    let bits: Vec<FpVar<Fr>> = bits.iter().map(|b| FpVar::from(b.clone())).collect();
-    fixed_base_mul_le(&BASE8, &bits)
+pub(crate) fn base8_mul_le(bits: &[FpVar<Fr>]) -> Result<EdwardsVar, SynthesisError> {
+    fixed_base_mul_le(&BASE8, bits)
 }
 
 /// `Σ bits[i]·2^i · T` for a variable point `T` of the prime-order subgroup other than
@@ -627,13 +625,10 @@ mod tests {
                 assert_eq!(result.value().unwrap().into_affine(), expected);
             }
         }
-        // The holder-binding entry point takes Booleans.
+        // The holder-binding entry point.
         let cs = ConstraintSystem::<Fr>::new_ref();
         let k = BigUint::from(123_456_789u64);
-        let bits: Vec<Boolean<Fr>> = bits_of(&k, 251)
-            .iter()
-            .map(|b| Boolean::new_witness(cs.clone(), || Ok(*b)).unwrap())
-            .collect();
+        let bits = alloc_bits(&cs, &bits_of(&k, 251));
         let result = base8_mul_le(&bits).unwrap();
         assert_eq!(
             result.value().unwrap().into_affine(),

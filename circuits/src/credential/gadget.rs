@@ -444,12 +444,12 @@ mod tests {
             }
         }
         // Per credential (the holder's key, `now` and an issuer key's allocation are per
-        // proof, counted apart): the signature gadget (3,871 with a constant issuer key;
-        // 5,930 − 19 for the key's own checks with an input or witness key), the Poseidon
+        // proof, counted apart): the signature gadget (2,135 with a constant issuer key;
+        // 3,683 − 18 for the key's own checks with an input or witness key), the Poseidon
         // tree (Poseidon(11): 468 − 12 for four constant leaves in the first round; 12
         // attributes: Poseidon(16) 612 − 12, Poseidon(4) 300 − 3, Poseidon(2) 240), the
         // range checks (16 + 22 + 0, or 12 × 64) and the expiry (22).
-        assert_eq!(counts, [4_387, 6_427, 6_427, 5_798, 7_838, 7_838]);
+        assert_eq!(counts, [2_651, 4_181, 4_181, 4_062, 5_592, 5_592]);
     }
 
     #[test]
@@ -670,10 +670,10 @@ mod tests {
         };
         let witness = registry.non_membership(42).unwrap();
         let honest = nullifier(&secret, scope);
-        // holder 1,251 + now 22 + nullifier 258 + bureau (constant key) 4,387 + bank key 19
-        // + bank core (5,911 + Poseidon(12) 495 + ranges 86 + expiry 22) + revocation 15,489.
+        // holder 912 + now 22 + nullifier 258 + bureau (constant key) 2,651 + bank key 18
+        // + bank core (3,665 + Poseidon(12) 495 + ranges 86 + expiry 22) + revocation 15,489.
         let root = registry.root();
-        assert_eq!(run(&witness, root, honest), (true, 27_940));
+        assert_eq!(run(&witness, root, honest), (true, 23_618));
         // The nullifier of another scope, a path of the tree before revocations.
         assert!(!run(&witness, root, nullifier(&secret, scope_to_field("other"))).0);
         let stale = RevocationTree::default().non_membership(42).unwrap();

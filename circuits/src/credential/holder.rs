@@ -9,10 +9,12 @@
 //!
 //! [`HolderVar`] allocates `k` once per proof as a witness, decomposes it into 251 bits,
 //! enforces `k ≤ l − 1` (so `k` is the **canonical** scalar of `A`: one holder key has one
-//! `k`, hence one nullifier per scope, see [`super::nullifier`]) and computes `k·Base8` by a
-//! fixed-base multiplication with 3-bit windows: 1,251 constraints per proof. Each credential then hashes these coordinates as its holder
-//! leaves ([`super::gadget::CredentialGadget`]): a credential of another holder gives
-//! another hash, on which the issuer's signature does not verify.
+//! `k`, hence one nullifier per scope, see [`super::nullifier`]) and computes `k·Base8` by
+//! the signature gadget's fixed-base multiplication (`babyjubjub::gadget::base8_mul_le`):
+//! 912 constraints per proof (1,251 with the earlier 3-bit-window version). Each credential
+//! then hashes these coordinates as its holder leaves ([`super::gadget::CredentialGadget`]):
+//! a credential of another holder gives another hash, on which the issuer's signature does
+//! not verify.
 //!
 //! # Security
 //! Knowledge of `k` is knowledge of the discrete log of `A`, which is what the EdDSA key
@@ -20,22 +22,21 @@
 //! file). [`HolderSecret`] is zeroized on drop and has a redacting `Debug`.
 
 use ark_bn254::Fr;
-use ark_ec::CurveGroup;
-use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField, Zero};
+use ark_ff::{BigInteger, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
-use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::groups::curves::twisted_edwards::AffineVar;
-use ark_r1cs_std::groups::CurveVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use blake_hash::{Blake512, Digest};
 use std::fmt;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::babyjubjub::{ct_mul, BabyJubjubConfig, Fs, Point, Projective, BASE8};
+use crate::babyjubjub::gadget::{
+    base8_mul_le, enforce_le_constant, odd_modulus_minus_one_bits, to_bits_le,
+};
+use crate::babyjubjub::{ct_mul, BabyJubjubConfig, Fs, Point, BASE8};
 use crate::eddsa::{PublicKey, SecretKey};
-use crate::gadgets::RangeCheckGadget;
 
 type EdwardsVar = AffineVar<BabyJubjubConfig, FpVar<Fr>>;
 
@@ -125,13 +126,13 @@ impl HolderVar {
         cs: ConstraintSystemRef<Fr>,
         secret: Option<&HolderSecret>,
     ) -> Result<Self, SynthesisError> {
-        let k = FpVar::new_witness(cs.clone(), || {
+        let k = FpVar::new_witness(cs, || {
             secret
                 .map(HolderSecret::to_field)
                 .ok_or(SynthesisError::AssignmentMissing)
         })?;
-        let bits = canonical_scalar_bits(cs, &k)?;
-        let public = fixed_base_mul(&bits)?;
+        let bits = canonical_scalar_bits(&k)?;
+        let public = base8_mul_le(&bits)?;
         Ok(HolderVar { secret: k, public })
     }
 
@@ -151,74 +152,23 @@ impl HolderVar {
     }
 }
 
-/// The 251 bits of `k` (251 constraints and one for their sum), and `k ≤ l − 1` as
-/// `l − 1 − k < 2^251` (251 constraints: for `k ≥ l` the difference wraps to about `p`),
-/// cheaper than r1cs-std's bitwise comparison with the constant `l − 1`.
-fn canonical_scalar_bits(
-    cs: ConstraintSystemRef<Fr>,
-    k: &FpVar<Fr>,
-) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
-    let (bits, _) = k.to_bits_le_with_top_bits_zero(HOLDER_SCALAR_BITS)?;
-    let l = Fr::from_le_bytes_mod_order(&Fs::MODULUS.to_bytes_le());
-    let headroom = FpVar::Constant(l - Fr::ONE) - k;
-    RangeCheckGadget::enforce_below_power_of_two(cs, &headroom, HOLDER_SCALAR_BITS)?;
+/// The 251 bits of `k` (251 constraints: 250 booleans and the top bit as a boolean-
+/// constrained linear combination, exact since `2^251 < p`) and `k ≤ l − 1` by a
+/// comparison of the bits with the constant `l − 1` scanned from the top (a constraint or
+/// two per run of equal bits of `l − 1`).
+fn canonical_scalar_bits(k: &FpVar<Fr>) -> Result<Vec<FpVar<Fr>>, SynthesisError> {
+    let bits = to_bits_le(k, HOLDER_SCALAR_BITS)?;
+    enforce_le_constant(
+        &bits,
+        &odd_modulus_minus_one_bits(Fs::MODULUS, HOLDER_SCALAR_BITS),
+    )?;
     Ok(bits)
-}
-
-/// `Σ bᵢ·2ⁱ·Base8` by 3-bit windows: per window `w` a constant table of `j·8^w·Base8`
-/// (`j` = 0…7, 0 the identity), looked up by the window's bits as a multilinear polynomial
-/// (`b₀b₁` shared, 1 constraint; `b₂·(…)` 1 per coordinate), then one complete Edwards
-/// addition (6). 9 constraints per 3 bits, the first window 3; r1cs-std's 2-bit windows
-/// cost 8 per 2 bits. The addition law is complete on Baby Jubjub (`a` square, `d`
-/// non-square), and every looked-up value is a curve point, so no exceptional case exists.
-fn fixed_base_mul(bits: &[Boolean<Fr>]) -> Result<EdwardsVar, SynthesisError> {
-    let mut base = Projective::from(BASE8);
-    let mut sum: Option<EdwardsVar> = None;
-    for window in bits.chunks(3) {
-        let mut multiple = Projective::zero();
-        let table: [Projective; 8] = std::array::from_fn(|_| {
-            let current = multiple;
-            multiple += base;
-            current
-        });
-        let table = Projective::normalize_batch(&table);
-        let bit = |i: usize| {
-            window
-                .get(i)
-                .cloned()
-                .map_or(FpVar::Constant(Fr::ZERO), FpVar::from)
-        };
-        let (b0, b1, b2) = (bit(0), bit(1), bit(2));
-        let b01 = &b0 * &b1;
-        let lookup = |c: [Fr; 8]| -> FpVar<Fr> {
-            let low = &b0 * (c[1] - c[0])
-                + &b1 * (c[2] - c[0])
-                + &b01 * (c[3] - c[2] - c[1] + c[0])
-                + c[0];
-            let high = &b0 * (c[5] - c[4] - c[1] + c[0])
-                + &b1 * (c[6] - c[4] - c[2] + c[0])
-                + &b01 * (c[7] - c[6] - c[5] + c[4] - c[3] + c[2] + c[1] - c[0])
-                + (c[4] - c[0]);
-            low + &b2 * &high
-        };
-        let point = EdwardsVar::new(
-            lookup(std::array::from_fn(|j| table[j].x)),
-            lookup(std::array::from_fn(|j| table[j].y)),
-        );
-        sum = Some(match sum {
-            None => point,
-            Some(sum) => sum + point,
-        });
-        for _ in 0..3 {
-            base = base + base;
-        }
-    }
-    Ok(sum.unwrap_or_else(EdwardsVar::zero))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::Field;
     use ark_r1cs_std::GR1CSVar;
     use ark_relations::gr1cs::ConstraintSystem;
     use rand::SeedableRng;
@@ -258,8 +208,8 @@ mod tests {
     fn raw(k: Fr) -> (bool, usize, (Fr, Fr)) {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let k_var = FpVar::new_witness(cs.clone(), || Ok(k)).unwrap();
-        let bits = canonical_scalar_bits(cs.clone(), &k_var).unwrap();
-        let public = fixed_base_mul(&bits).unwrap();
+        let bits = canonical_scalar_bits(&k_var).unwrap();
+        let public = base8_mul_le(&bits).unwrap();
         let xy = (public.x.value().unwrap(), public.y.value().unwrap());
         (cs.is_satisfied().unwrap(), cs.num_constraints(), xy)
     }
@@ -284,9 +234,9 @@ mod tests {
             xy,
             (key.public_key().point().x(), key.public_key().point().y())
         );
-        // 251 bits and their sum (252), l − 1 − k below 2^251 (251), the fixed-base
-        // multiplication: 84 windows, the first 3, 82 × 9, the last (2 bits) 7 (748).
-        assert_eq!(constraints, 1_251);
+        // 251 bits (251), k ≤ l − 1 against the constant's bits (151), k·Base8 by
+        // `base8_mul_le` (510).
+        assert_eq!(constraints, 912);
         // k + l gives the same point but is refused (so one key has one nullifier per scope).
         let (ok, _, xy_plus_l) = raw(k + l);
         assert!(!ok, "k + l must be refused");

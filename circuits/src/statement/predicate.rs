@@ -61,9 +61,11 @@ use crate::credential::{
 use crate::eddsa::gadget::PointVar;
 use crate::eddsa::PublicKey;
 use crate::field;
+use crate::formats::proving_key;
 use crate::predicate::{
     self, parse, Assignment, CompileError, Env, Expr, ParamType, PredicateError, PredicateVars,
 };
+use crate::ZkError;
 
 /// The parameter every predicate statement has: the day the credentials must be valid on.
 pub const NOW: &str = "now";
@@ -71,7 +73,10 @@ pub const NOW: &str = "now";
 const VERSION: u64 = 1;
 const PROOF_FORMAT: &str = "conclave.predicate.proof";
 const VERIFYING_KEY_FORMAT: &str = "conclave.predicate.verifying_key";
-const PROVING_KEY_MAGIC: &[u8; 8] = b"CNCLPPK1";
+/// Magic of the compact (compressed, every point checked on load) proving key file.
+const PROVING_KEY_MAGIC_COMPACT: &[u8; 8] = b"CNCLPPK1";
+/// Magic of the hashed (uncompressed, SHA-256-checked) proving key file `setup` writes.
+const PROVING_KEY_MAGIC: &[u8; 8] = b"CNCLPPK2";
 /// Domain tag of a predicate verifying key's id.
 const KEY_ID_TAG: &[u8] = b"conclave/predicate/verifying-key/v1\0";
 
@@ -193,6 +198,16 @@ pub enum PredicateStatementError {
         /// Why.
         #[source]
         source: ark_serialize::SerializationError,
+    },
+    /// The Groth16 key inside a proving key file does not load (digest mismatch,
+    /// truncated, garbled, bad point).
+    #[error("malformed {what}")]
+    ProvingKey {
+        /// What was being read.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: ZkError,
     },
     /// Constraint synthesis failed.
     #[error("constraint synthesis failed")]
@@ -1073,32 +1088,58 @@ impl PredicateVerifyingKey {
 }
 
 impl PredicateProvingKey {
-    /// The proving key file.
+    /// The proving key file (what `setup` writes): fast to load, since its points are
+    /// stored uncompressed and checked by a digest instead of decompressed and
+    /// subgroup-checked (see [`crate::formats::proving_key`] for what the digest protects).
     ///
     /// # Layout
-    /// `"CNCLPPK1" ‖ u32be(len) ‖ statement JSON (as in the verifying key) ‖ the arkworks
-    /// proving key, compressed`.
+    /// `"CNCLPPK2" ‖ u32be(len) ‖ statement JSON (as in the verifying key) ‖ body length
+    /// (u64, little-endian) ‖ SHA-256("conclave/groth16/proving-key/v2\0" ‖ everything
+    /// before the length ‖ body) ‖ body`, body the arkworks proving key uncompressed. The
+    /// digest covers the statement, so a changed predicate or schema is refused too.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let statement = serde_json::to_vec(&self.statement.to_json_value()).unwrap_or_default();
-        let mut out = Vec::with_capacity(self.key.compressed_size() + statement.len() + 12);
-        out.extend_from_slice(PROVING_KEY_MAGIC);
-        out.extend_from_slice(&(statement.len() as u32).to_be_bytes());
-        out.extend_from_slice(&statement);
-        // Serializing into a Vec cannot fail.
-        let _ = self.key.serialize_compressed(&mut out);
+        proving_key::write_hashed(self.header(PROVING_KEY_MAGIC), &self.key)
+    }
+
+    /// The compact proving key file: about half the size, every point decompressed and
+    /// checked on load (for a key that travels between parties).
+    ///
+    /// # Layout
+    /// `"CNCLPPK1" ‖ u32be(len) ‖ statement JSON ‖ the arkworks proving key, compressed`.
+    pub fn to_compact_bytes(&self) -> Vec<u8> {
+        let mut out = self.header(PROVING_KEY_MAGIC_COMPACT);
+        proving_key::write_compact(&mut out, &self.key);
         out
     }
 
-    /// Reads a proving key file (points checked).
+    /// Magic, statement length and statement JSON.
+    fn header(&self, magic: &[u8; 8]) -> Vec<u8> {
+        let statement = serde_json::to_vec(&self.statement.to_json_value()).unwrap_or_default();
+        let mut out = Vec::with_capacity(statement.len() + 12);
+        out.extend_from_slice(magic);
+        out.extend_from_slice(&(statement.len() as u32).to_be_bytes());
+        out.extend_from_slice(&statement);
+        out
+    }
+
+    /// Reads a proving key file: the hashed form of [`PredicateProvingKey::to_bytes`]
+    /// (digest checked) or the compact form of [`PredicateProvingKey::to_compact_bytes`]
+    /// (points checked).
     ///
     /// # Errors
-    /// Malformed header, statement or key.
+    /// Malformed header or statement; [`PredicateStatementError::ProvingKey`] for a key
+    /// that does not load (digest mismatch, truncated, trailing bytes, bad point).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "predicate proving key";
         let malformed = |reason| PredicateStatementError::Malformed { what: WHAT, reason };
-        let rest = bytes
-            .strip_prefix(PROVING_KEY_MAGIC.as_slice())
-            .ok_or_else(|| malformed("not a predicate proving key (bad magic)"))?;
+        let key_error = |source| PredicateStatementError::ProvingKey { what: WHAT, source };
+        let (hashed, rest) = if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC.as_slice()) {
+            (true, rest)
+        } else if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC_COMPACT.as_slice()) {
+            (false, rest)
+        } else {
+            return Err(malformed("not a predicate proving key (bad magic)"));
+        };
         let (len, rest) = rest
             .split_first_chunk::<4>()
             .ok_or_else(|| malformed("truncated"))?;
@@ -1106,14 +1147,24 @@ impl PredicateProvingKey {
         if rest.len() < len {
             return Err(malformed("truncated"));
         }
-        let (statement, mut reader) = rest.split_at(len);
-        let statement: StatementJson = serde_json::from_slice(statement)
+        let (statement, rest) = rest.split_at(len);
+        let statement_json: StatementJson = serde_json::from_slice(statement)
             .map_err(|source| PredicateStatementError::Json { what: WHAT, source })?;
-        let statement = PredicateStatement::from_json_value(statement)?;
-        let key = ark_groth16::ProvingKey::<Bn254>::deserialize_compressed(&mut reader)
-            .map_err(|source| PredicateStatementError::Serialization { what: WHAT, source })?;
-        if !reader.is_empty() {
-            return Err(malformed("trailing bytes"));
+        let statement = PredicateStatement::from_json_value(statement_json)?;
+        let key = if hashed {
+            let header = &bytes[..bytes.len() - rest.len()];
+            proving_key::read_hashed(WHAT, header, rest).map_err(key_error)?
+        } else {
+            let (key, rest) = proving_key::read_compact(WHAT, rest).map_err(key_error)?;
+            if !rest.is_empty() {
+                return Err(malformed("trailing bytes"));
+            }
+            key
+        };
+        if key.vk.gamma_abc_g1.len() != statement.public_input_count() + 1 {
+            return Err(malformed(
+                "its key has another number of public inputs than its statement",
+            ));
         }
         Ok(PredicateProvingKey { statement, key })
     }
@@ -1204,8 +1255,9 @@ mod tests {
     }
 
     /// The two-credential statement (no revocation): the total is pinned; the
-    /// budget is 10,765 (circom + circomlib for the same statement). Two EdDSA verifiers
-    /// with public issuer keys dominate (5,930 each, see docs/credentials.md).
+    /// budget is 10,765 (circom + circomlib for the same statement). Two credential cores
+    /// with public issuer keys dominate (bureau 4,181, bank 4,268, each key 18), then
+    /// holder binding 912 (see docs/credentials.md).
     #[test]
     fn two_credential_example_constraint_count() {
         let statement = PredicateStatement::new(EXAMPLE, schemas()).unwrap();
@@ -1215,7 +1267,73 @@ mod tests {
             statement.params().keys().collect::<Vec<_>>(),
             vec![&NOW.to_owned()]
         );
-        assert_eq!(constraint_count(&statement).unwrap(), 14_598);
+        assert_eq!(constraint_count(&statement).unwrap(), 9_765);
+    }
+
+    /// The hashed proving key file round-trips, and a flipped byte anywhere (statement,
+    /// length, digest, body), a truncation or a trailing byte is refused; the compact
+    /// form round-trips too.
+    #[test]
+    fn proving_key_files_round_trip_and_damage_is_refused() {
+        let bureau = schemas().remove("bureau").unwrap();
+        let statement = PredicateStatement::new(
+            "bureau.score >= 650",
+            BTreeMap::from([("bureau".to_owned(), bureau)]),
+        )
+        .unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        let (pk, vk) = setup(statement, &mut rng).unwrap();
+        let bytes = pk.to_bytes();
+        assert!(bytes.starts_with(PROVING_KEY_MAGIC));
+        let loaded = PredicateProvingKey::from_bytes(&bytes).unwrap();
+        assert_eq!(loaded.key, pk.key);
+        assert_eq!(loaded.statement().text, pk.statement().text);
+        assert_eq!(loaded.verifying_key().id_hex(), vk.id_hex());
+        let compact = pk.to_compact_bytes();
+        assert!(compact.len() < bytes.len());
+        assert_eq!(
+            PredicateProvingKey::from_bytes(&compact).unwrap().key,
+            pk.key
+        );
+        // Flipped bytes: in the statement JSON, the length, the digest, the last byte of the
+        // body.
+        let statement_len = u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
+        let key_start = 12 + statement_len;
+        // "650" → "750": still a valid statement, caught by the digest.
+        let text_at = bytes.windows(6).position(|w| w == b">= 650").unwrap() + 3;
+        for at in [
+            text_at,
+            key_start,
+            key_start + 8,
+            key_start + 40,
+            bytes.len() - 1,
+        ] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x01;
+            assert!(
+                PredicateProvingKey::from_bytes(&damaged).is_err(),
+                "flipped byte at {at} accepted"
+            );
+        }
+        let mut damaged = bytes.clone();
+        damaged[bytes.len() / 2] ^= 0x80;
+        assert!(matches!(
+            PredicateProvingKey::from_bytes(&damaged),
+            Err(PredicateStatementError::ProvingKey {
+                source: ZkError::DigestMismatch { .. },
+                ..
+            })
+        ));
+        for cut in [1, 5, 11, key_start, key_start + 39, bytes.len() - 1] {
+            assert!(
+                PredicateProvingKey::from_bytes(&bytes[..cut]).is_err(),
+                "truncation to {cut} accepted"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(PredicateProvingKey::from_bytes(&longer).is_err());
+        assert!(PredicateProvingKey::from_bytes(b"CNCLPPK3").is_err());
     }
 
     #[test]
