@@ -159,7 +159,7 @@ impl Suite {
         let salt = match self {
             Suite::Zk => 0x7a6b,
             Suite::Range => 0x7261_6e67,
-            Suite::Mpc => 0x6d70_63,
+            Suite::Mpc => 0x006d_7063,
             Suite::He => 0x6865,
             Suite::Ledger => 0x6c65_6467_6572,
         };

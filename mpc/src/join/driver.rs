@@ -75,7 +75,7 @@ where
         }
         match state.receive(&messages, rng)? {
             Step::Continue(next, o) => {
-                state = next;
+                state = *next;
                 out = o;
             }
             Step::Done(output) => return Ok(output),

@@ -78,7 +78,7 @@ where
             match state.receive(&refs, rng)? {
                 Step::Continue(s, out) => {
                     deliver(PartyId::from_index(i), out, &mut next_inbox);
-                    next_states.push(s);
+                    next_states.push(*s);
                 }
                 Step::Done(output) => outputs.push(output),
             }

@@ -394,7 +394,7 @@ impl fmt::Debug for Joining {
 #[derive(Debug)]
 pub enum Step {
     /// Send these messages in the next exchange (possibly none), then receive again.
-    Continue(Joining, Vec<Outgoing>),
+    Continue(Box<Joining>, Vec<Outgoing>),
     /// The join is complete.
     Done(JoinOutput),
 }
@@ -499,7 +499,7 @@ impl Joining {
         if self.exchange as usize > Self::exchanges(self.ring.parties) {
             return self.finish().map(Step::Done);
         }
-        Ok(Step::Continue(self, out))
+        Ok(Step::Continue(Box::new(self), out))
     }
 
     /// Checks that `body` holds as many points as `origin`'s set (recording it if new).

@@ -263,7 +263,7 @@ fn duplicate_ids_after_normalisation_are_refused_before_anything_is_sent() {
     }
     // Bank 3 stopped before the join: the others fail naming it, not with a result.
     for r in &results[..2] {
-        let e = r.as_ref().err().expect("no result without bank 3");
+        let e = r.as_ref().expect_err("no result without bank 3");
         assert_eq!(e.culprit().map(|p| p.0), Some(3), "{e}");
     }
 }

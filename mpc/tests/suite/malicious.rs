@@ -137,7 +137,7 @@ impl CheatNet<'_> {
             }
             Cheat::Add | Cheat::Mac => {
                 let elements = frame.len() / 16;
-                if frame.len() % 16 == 0 && elements > 0 {
+                if frame.len().is_multiple_of(16) && elements > 0 {
                     let k = if plan.cheat == Cheat::Mac && elements >= 2 {
                         elements / 2 + plan.position % (elements / 2)
                     } else {
@@ -283,6 +283,9 @@ struct Outcome {
     log: Vec<Vec<usize>>,
 }
 
+/// What one party's thread ends with: its result, and what the test recorded of it.
+type PartyOutcome = (Result<Vec<i128>, Error>, usize, Vec<Vec<usize>>);
+
 /// Runs `f` at every party over a [`CheatNet`] with `plan`.
 fn run_with<F>(n: usize, plan: Option<Plan>, timeout: Duration, f: F) -> Outcome
 where
@@ -290,7 +293,7 @@ where
 {
     let fired = AtomicBool::new(false);
     let transports = cheat_net(n, plan, timeout, &fired);
-    let outs: Vec<(Result<Vec<i128>, Error>, usize, Vec<Vec<usize>>)> = std::thread::scope(|s| {
+    let outs: Vec<PartyOutcome> = std::thread::scope(|s| {
         let handles: Vec<_> = transports
             .into_iter()
             .enumerate()
@@ -499,10 +502,10 @@ impl<T: Transport> Transport for Consistent<T> {
     }
 
     fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
-        for peer in 0..outgoing.len() {
+        for (peer, frame) in outgoing.iter_mut().enumerate() {
             if let Some(rule) = self.rules.iter_mut().find(|r| r.1 == peer && !r.3) {
-                if outgoing[peer].len() == rule.0 {
-                    add_to(&mut outgoing[peer], 5, rule.2);
+                if frame.len() == rule.0 {
+                    add_to(frame, 5, rule.2);
                     rule.3 = true;
                 }
             }
