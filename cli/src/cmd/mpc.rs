@@ -1043,21 +1043,21 @@ fn join_demo(
         .map_or(0, |(_, v)| *v);
     tell(
         &format!(
-            "private join on customer_id, {security} security: {} shared customers",
+            "private join on customer_id, {security} security: {} shared",
             shared.len()
         ),
         took,
     )?;
     tell(
         &format!(
-            "{above} of them score >= {}, their total debt {debt} k€ (= plaintext join)",
+            "{above} of them score ≥ {:.1}; total debt {debt} k€ (= plaintext join)",
             join_stats.threshold
         ),
         Duration::ZERO,
     )?;
     tell(
         &format!(
-            "each bank learned: set sizes {}, union {}, these aggregates; no ids",
+            "each bank learned: set sizes {}, union {}, aggregates only",
             set_sizes
                 .iter()
                 .map(usize::to_string)

@@ -99,7 +99,7 @@ fn the_demo_runs_every_chapter_and_its_checks_hold() {
             .iter()
             .any(|step| step.starts_with("private join on customer_id")
                 && step.contains("malicious security")
-                && step.ends_with(&format!("{} shared customers", shared.len()))),
+                && step.ends_with(&format!("{} shared", shared.len()))),
         "{steps:?}"
     );
     assert!(
