@@ -1,6 +1,7 @@
 //! `conclave mpc …`: keys, party configs, running jobs as one party over TLS, client
 //! input shares, a local multi-process demo and benchmarks.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
@@ -98,7 +99,8 @@ pub enum Command {
         #[arg(long, default_value = "shares")]
         out: PathBuf,
     },
-    /// Spawn the parties as processes on loopback and run the stats and score jobs.
+    /// Spawn the parties as processes on loopback and run the stats and score jobs, and
+    /// (3 parties) join-stats over a private join of the example customer lists.
     Demo {
         /// Number of parties.
         #[arg(long, default_value_t = 3)]
@@ -710,7 +712,8 @@ fn bank_scores(bank: u32, count: usize) -> Vec<i64> {
         .collect()
 }
 
-/// The demo: stats over every bank's scores and a vertically partitioned credit score;
+/// The demo: stats over every bank's scores, a vertically partitioned credit score and
+/// (3 parties) `join-stats` over a private join of partly overlapping customer lists;
 /// checks the results against the plaintext computation. Returns a JSON summary.
 pub(crate) fn demo(
     dir: &Path,
@@ -871,12 +874,208 @@ pub(crate) fn demo(
         ),
         t.elapsed(),
     )?;
+    let join = if parties == 3 {
+        join_demo(dir, &config_path, tell)?
+    } else {
+        tell(
+            "private join skipped: the example customer lists are for 3 banks",
+            Duration::ZERO,
+        )?;
+        Value::Null
+    };
     Ok(json!({
         "ok": true,
         "parties": parties,
         "stats": outputs,
         "applicants": applicants,
         "approved": approved,
+        "join": join,
         "record": record_path.display().to_string(),
+    }))
+}
+
+/// The example customer lists of the three banks (`examples/data/bankN/customers.csv`,
+/// partly overlapping, keyed by `customer_id`) and the `join-stats` job over them.
+const JOIN_CSVS: [&str; 3] = [
+    include_str!("../../../examples/data/bank1/customers.csv"),
+    include_str!("../../../examples/data/bank2/customers.csv"),
+    include_str!("../../../examples/data/bank3/customers.csv"),
+];
+const JOIN_STATS_JOB: &str = include_str!("../../../examples/data/jobs/join-stats.toml");
+
+/// One bank's customer list: its value column's name and `id → value`.
+fn customer_table(csv: &str) -> anyhow::Result<(String, BTreeMap<String, i64>)> {
+    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
+    let header = lines.next().context("an example customer list is empty")?;
+    let (_, column) = header
+        .split_once(',')
+        .context("an example customer list has no value column")?;
+    let mut table = BTreeMap::new();
+    for line in lines {
+        let (id, value) = line
+            .split_once(',')
+            .with_context(|| format!("example customer row {line:?} has no value"))?;
+        let value: i64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("example customer row {line:?}: not an integer"))?;
+        anyhow::ensure!(
+            table
+                .insert(id.trim().to_ascii_uppercase(), value)
+                .is_none(),
+            "example customer id {id} appears twice"
+        );
+    }
+    Ok((column.trim().to_string(), table))
+}
+
+/// The bank story over a private join: three banks with partly overlapping customer
+/// lists run the example `join-stats` job (malicious security, the default) as three
+/// processes over TLS; the demo checks the opened aggregates against the plaintext join
+/// it computes itself and that every bank learned the same aggregates and sizes only.
+fn join_demo(
+    dir: &Path,
+    config_path: &Path,
+    tell: &mut dyn FnMut(&str, Duration) -> anyhow::Result<()>,
+) -> anyhow::Result<Value> {
+    let mut tables = Vec::new();
+    for (i, csv) in JOIN_CSVS.iter().enumerate() {
+        let path = dir.join(format!("customers{}.csv", i + 1));
+        fsio::WritePolicy::NO_OVERWRITE.write_public(&path, csv.as_bytes())?;
+        tables.push(customer_table(csv)?);
+    }
+    let job_path = dir.join("join-stats.toml");
+    fsio::WritePolicy::NO_OVERWRITE.write_public(&job_path, JOIN_STATS_JOB.as_bytes())?;
+    let job_file = JobFile::from_toml(JOIN_STATS_JOB, "join-stats.toml")?;
+    let Job::JoinStats { join_stats } = &job_file.job else {
+        bail!("the example join-stats.toml is not a join-stats job");
+    };
+    let t = Instant::now();
+    let reports = run_processes(
+        dir,
+        config_path,
+        3,
+        &job_path,
+        &|i| Some(dir.join(format!("customers{i}.csv"))),
+        &[],
+        Duration::from_secs(300),
+    )?;
+    let took = t.elapsed();
+    let outputs: Vec<Value> = reports
+        .iter()
+        .map(|r| r.get("outputs").cloned().unwrap_or(Value::Null))
+        .collect();
+    let first = outputs.first().context("no join-stats outputs")?.clone();
+    anyhow::ensure!(
+        outputs.len() == 3 && outputs.iter().all(|o| *o == first),
+        "the three banks got different join-stats outputs: {outputs:?}"
+    );
+    let security = first["security"].as_str().unwrap_or("(not stated)");
+    anyhow::ensure!(
+        security == "malicious",
+        "the join-stats job ran with {security} security, not malicious"
+    );
+
+    // The plaintext join the banks could not compute themselves.
+    let union: BTreeSet<&String> = tables.iter().flat_map(|(_, t)| t.keys()).collect();
+    let shared: Vec<&String> = union
+        .iter()
+        .copied()
+        .filter(|id| tables.iter().all(|(_, t)| t.contains_key(*id)))
+        .collect();
+    let score = join_stats.score();
+    let mut above = 0usize;
+    for id in &shared {
+        let approve = score.decide(|feature| {
+            tables
+                .iter()
+                .find(|(column, _)| *column == feature.column)
+                .and_then(|(_, t)| t.get(*id))
+                .map(|v| *v as f64)
+        })?;
+        above += usize::from(approve);
+    }
+    let mut totals = Vec::new();
+    for total in &join_stats.totals {
+        let (_, table) = tables
+            .iter()
+            .find(|(column, _)| *column == total.column)
+            .with_context(|| format!("no example bank has a {} column", total.column))?;
+        let sum: i64 = shared.iter().map(|id| table[*id]).sum();
+        totals.push((total.column.clone(), sum));
+    }
+    let set_sizes: Vec<usize> = tables.iter().map(|(_, t)| t.len()).collect();
+    let got_totals: Vec<(String, String)> = first["totals"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|t| {
+                    (
+                        t["column"].as_str().unwrap_or("").to_string(),
+                        t["total"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let want_totals: Vec<(String, String)> = totals
+        .iter()
+        .map(|(c, v)| (c.clone(), v.to_string()))
+        .collect();
+    anyhow::ensure!(
+        first["shared_customers"].as_u64() == Some(shared.len() as u64)
+            && first["shared_at_or_above_threshold"].as_u64() == Some(above as u64)
+            && got_totals == want_totals
+            && first["join"]["union_size"].as_u64() == Some(union.len() as u64)
+            && first["join"]["set_sizes"] == json!(set_sizes),
+        "MPC join-stats differ from the plaintext join: got {first}, expected {} shared, \
+         {above} at or above {}, totals {want_totals:?}, union {}, set sizes {set_sizes:?}",
+        shared.len(),
+        join_stats.threshold,
+        union.len()
+    );
+    for i in 1..=3 {
+        ResultRecord::from_json(&read_text(&dir.join(format!("result-p{i}.json")))?)?.verify()?;
+    }
+    let debt = totals
+        .iter()
+        .find(|(c, _)| c == "debt")
+        .map_or(0, |(_, v)| *v);
+    tell(
+        &format!(
+            "private join on customer_id, {security} security: {} shared",
+            shared.len()
+        ),
+        took,
+    )?;
+    tell(
+        &format!(
+            "{above} of them score ≥ {:.1}; total debt {debt} k€ (= plaintext join)",
+            join_stats.threshold
+        ),
+        Duration::ZERO,
+    )?;
+    tell(
+        &format!(
+            "each bank learned: set sizes {}, union {}, aggregates only",
+            set_sizes
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join("/"),
+            union.len()
+        ),
+        Duration::ZERO,
+    )?;
+    Ok(json!({
+        "security": security,
+        "shared_customers": shared.len(),
+        "threshold": join_stats.threshold,
+        "shared_at_or_above_threshold": above,
+        "totals": totals.iter().map(|(c, v)| json!({ "column": c, "total": v })).collect::<Vec<_>>(),
+        "set_sizes": set_sizes,
+        "union_size": union.len(),
+        "matches_plaintext": true,
+        "signed_by": 3,
     }))
 }

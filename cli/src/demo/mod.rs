@@ -40,6 +40,8 @@ pub struct Story<'a> {
     pub ledger_url: Option<String>,
     /// Values kept alive until the story ends (servers, child processes).
     pub keep_alive: Vec<Box<dyn Any>>,
+    /// Chapter summaries for the `--json` report, by key (e.g. `"mpc"`).
+    pub summaries: serde_json::Map<String, Value>,
     events: Vec<Value>,
 }
 
@@ -98,6 +100,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         artifacts: BTreeMap::new(),
         ledger_url: None,
         keep_alive: Vec::new(),
+        summaries: serde_json::Map::new(),
         events: Vec::new(),
     };
     out.say("Conclave demo: a loan applicant, her lenders and a public ledger.")?;
@@ -111,6 +114,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
 
     let total = story.started.elapsed();
     let events = std::mem::take(&mut story.events);
+    let summaries = std::mem::take(&mut story.summaries);
     drop(story);
     let kept = if args.keep {
         Some(temp.keep().display().to_string())
@@ -122,10 +126,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         out.say(&format!("Files kept in {dir}"))?;
     }
     if out.is_json() {
-        out.report(
-            "",
-            json!({ "ok": true, "total_ms": millis(total), "steps": events, "kept": kept }),
-        )?;
+        let mut report =
+            json!({ "ok": true, "total_ms": millis(total), "steps": events, "kept": kept });
+        if let Value::Object(map) = &mut report {
+            map.extend(summaries);
+        }
+        out.report("", report)?;
     }
     Ok(Verdict::Success)
 }

@@ -1,6 +1,10 @@
 //! `conclave demo`, the README's main job, runs end to end: every chapter's checks hold
-//! (tampered proofs rejected, the proof anchored once and verified from the ledger alone).
+//! (tampered proofs rejected, the proof anchored once and verified from the ledger alone,
+//! the banks' join-stats over a private join with malicious security equal to the
+//! plaintext join of the example customer lists).
 #![allow(clippy::unwrap_used)]
+
+use conclave_mpc::jobs::{Job, JobFile};
 
 use crate::common::{expect, json};
 
@@ -28,4 +32,86 @@ fn the_demo_runs_every_chapter_and_its_checks_hold() {
         .iter()
         .any(|step| step.starts_with("lender verifies entry")
             && step.ends_with("from the ledger alone")));
+
+    // The bank chapter: join-stats over a private join of examples/data/bankN/customers.csv,
+    // in malicious mode, equal to the plaintext join (computed here independently).
+    let join = &report["mpc"]["join"];
+    assert_eq!(join["security"], "malicious");
+    assert_eq!(join["matches_plaintext"], true);
+    assert_eq!(join["signed_by"], 3);
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    let tables: Vec<std::collections::BTreeMap<String, i64>> = (1..=3)
+        .map(|i| {
+            std::fs::read_to_string(examples.join(format!("bank{i}/customers.csv")))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let (id, v) = l.split_once(',').unwrap();
+                    (id.trim().to_string(), v.trim().parse().unwrap())
+                })
+                .collect()
+        })
+        .collect();
+    let shared: Vec<&String> = tables[0]
+        .keys()
+        .filter(|id| tables[1].contains_key(*id) && tables[2].contains_key(*id))
+        .collect();
+    let union: std::collections::BTreeSet<&String> = tables.iter().flat_map(|t| t.keys()).collect();
+    assert!(
+        !shared.is_empty() && shared.len() < union.len(),
+        "partial overlap"
+    );
+    assert_eq!(join["shared_customers"], shared.len());
+    assert_eq!(join["union_size"], union.len());
+    assert_eq!(
+        join["set_sizes"],
+        serde_json::json!(tables.iter().map(|t| t.len()).collect::<Vec<_>>())
+    );
+    let debt: i64 = shared.iter().map(|id| tables[1][*id]).sum();
+    let income: i64 = shared.iter().map(|id| tables[0][*id]).sum();
+    assert_eq!(join["totals"][0]["column"], "debt");
+    assert_eq!(join["totals"][0]["total"], debt);
+    assert_eq!(join["totals"][1]["total"], income);
+    let text = std::fs::read_to_string(examples.join("jobs/join-stats.toml")).unwrap();
+    let Job::JoinStats { join_stats } = JobFile::from_toml(&text, "join-stats.toml").unwrap().job
+    else {
+        panic!("a join-stats job")
+    };
+    let score = join_stats.score();
+    let above = shared
+        .iter()
+        .filter(|id| {
+            score
+                .decide(|f| {
+                    let bank = ["income", "debt", "late_payments"]
+                        .iter()
+                        .position(|c| *c == f.column)?;
+                    Some(tables[bank][**id] as f64)
+                })
+                .unwrap()
+        })
+        .count();
+    assert_eq!(join["shared_at_or_above_threshold"], above);
+    assert!(
+        steps
+            .iter()
+            .any(|step| step.starts_with("private join on customer_id")
+                && step.contains("malicious security")
+                && step.ends_with(&format!("{} shared", shared.len()))),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|step| step.contains(&format!("total debt {debt} k€ (= plaintext join)"))),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|step| step.starts_with("each bank learned: set sizes")),
+        "{steps:?}"
+    );
 }
