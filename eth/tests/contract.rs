@@ -34,6 +34,11 @@ fn committed_bytecode_is_reproducible_with_the_pinned_solc() {
             registry::BYTECODE_HEX,
             registry::ABI,
         ),
+        (
+            conclave_eth::anchor::CONTRACT,
+            conclave_eth::anchor::BYTECODE_HEX,
+            conclave_eth::anchor::ABI,
+        ),
     ] {
         assert_recompiles(name, bytecode, abi);
     }

@@ -5,13 +5,10 @@
 //! anchors, sizes never shrink, a size keeps its root; gas of anchoring and inclusion.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use alloy::primitives::Address;
 use conclave_eth::anchor::{self, Anchor, AnchorRevert, AnchoredTree, Inclusion};
 use conclave_eth::client::{parse_signer, Node};
-use conclave_eth::devnode::{anvil_binary, DevNode, DANGER_ANVIL_DEV_KEY as DEV_KEY};
+use conclave_eth::devnode::{DevNode, DANGER_ANVIL_DEV_KEY as DEV_KEY};
 use conclave_eth::EthError;
 use conclave_ledger::merkle::{leaf_hash, root_from_inclusion_proof, Hash, MerkleTree};
 use conclave_ledger::note::{Checkpoint, NoteSigner};
@@ -25,51 +22,6 @@ const OTHER_DEV_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a841
 const ANCHOR_GAS_GOAL: u64 = 80_000;
 const INCLUSION_GAS_BASE: u64 = 30_000;
 const INCLUSION_GAS_PER_LEVEL: u64 = 1_400;
-
-#[test]
-fn committed_anchor_bytecode_is_reproducible_with_the_pinned_solc() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    if !root.join("../interop/node_modules/solc").exists() {
-        println!(
-            "NOTE: skipped: interop/node_modules/solc is missing (run `npm ci --prefix interop`)"
-        );
-        return;
-    }
-    let output = Command::new("node")
-        .arg(root.join("contracts/compile.mjs"))
-        .arg(anchor::CONTRACT)
-        .output()
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "compile.mjs failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.stderr.is_empty(),
-        "solc warned: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let compiled: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        compiled["compiler"].as_str().unwrap(),
-        "0.8.30+commit.73712a01.Emscripten.clang"
-    );
-    assert_eq!(
-        compiled["bytecode"].as_str().unwrap(),
-        anchor::BYTECODE_HEX.trim(),
-        "eth/contracts/ConclaveCheckpointAnchor.bin is stale: run \
-         `node eth/contracts/compile.mjs ConclaveCheckpointAnchor --write`"
-    );
-    let committed_abi: serde_json::Value = serde_json::from_str(anchor::ABI).unwrap();
-    assert_eq!(compiled["abi"], committed_abi);
-}
-
-/// anvil from interop/node_modules, if installed.
-fn anvil() -> Option<DevNode> {
-    let node_modules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/node_modules");
-    anvil_binary(&node_modules).map(|binary| DevNode::start(&binary).unwrap())
-}
 
 /// Deploys an anchor operated by the dev key's address, for `origin`.
 fn deploy(client: &Node, origin: &str) -> Address {
@@ -115,7 +67,7 @@ fn vectors() -> serde_json::Value {
 
 #[test]
 fn anchor_verifier_gives_the_known_answers_and_the_ledgers_roots() {
-    let Some(node) = anvil() else {
+    let Some(node) = super::anvil() else {
         println!("NOTE: skipped: anvil is missing (run `npm ci --prefix interop`)");
         return;
     };
@@ -209,7 +161,7 @@ fn anchor_verifier_gives_the_known_answers_and_the_ledgers_roots() {
 
 #[test]
 fn anchor_refuses_wrong_and_malformed_proofs_as_the_ledger_does() {
-    let Some(node) = anvil() else {
+    let Some(node) = super::anvil() else {
         println!("NOTE: skipped: anvil is missing (run `npm ci --prefix interop`)");
         return;
     };
@@ -314,7 +266,7 @@ fn signed_note(signer: &NoteSigner, size: u64, root: &Hash) -> String {
 
 #[test]
 fn only_the_operator_anchors_sizes_never_shrink_and_gas_stays_within_the_goals() {
-    let Some(node) = anvil() else {
+    let Some(node) = super::anvil() else {
         println!("NOTE: skipped: anvil is missing (run `npm ci --prefix interop`)");
         return;
     };
