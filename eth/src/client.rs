@@ -191,7 +191,7 @@ impl Node {
     ///
     /// # Errors
     /// [`EthError::Rpc`] (no key, node unreachable, the call reverts while estimating gas),
-    /// [`EthError::Receipt`].
+    /// [`EthError::Receipt`], [`EthError::TransactionReverted`] when it was mined but failed.
     pub fn send_verify(
         &self,
         contract: Address,
@@ -205,20 +205,8 @@ impl Node {
     /// # Errors
     /// As [`Self::send_verify`].
     pub fn send_data(&self, contract: Address, data: Vec<u8>) -> Result<(String, u64), EthError> {
-        let from = self.signer_address("sending a transaction needs a signing key (--eth-key)")?;
-        let request = TransactionRequest::default()
-            .with_from(from)
-            .with_to(contract)
-            .with_input(Bytes::from(data));
-        self.runtime.block_on(async {
-            let pending = self
-                .provider
-                .send_transaction(request)
-                .await
-                .map_err(|e| self.rpc(e))?;
-            let receipt = pending.get_receipt().await.map_err(EthError::Receipt)?;
-            Ok((format!("{:#x}", receipt.transaction_hash), receipt.gas_used))
-        })
+        let sent = self.send(contract, data)?;
+        Ok((sent.tx, sent.gas_used))
     }
 
     /// Calls `verifyProof` on `contract` (an `eth_call`, no transaction) and, when it did
