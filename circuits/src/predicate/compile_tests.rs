@@ -11,8 +11,9 @@ use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef, SynthesisError, SynthesisMode};
 use proptest::prelude::*;
 
+use super::tests::schema;
 use super::*;
-use crate::credential::{AttributeSpec, AttributeType, AttributeValue, Days, Schema};
+use crate::credential::{AttributeType, AttributeValue, Days, Schema};
 
 const EXAMPLE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
 
@@ -21,20 +22,6 @@ const MODES: [AllocationMode; 3] = [
     AllocationMode::Input,
     AllocationMode::Witness,
 ];
-
-fn schema(id: &str, attributes: &[(&str, AttributeType)]) -> Schema {
-    Schema::new(
-        id.to_owned(),
-        attributes
-            .iter()
-            .map(|(name, kind)| AttributeSpec {
-                name: (*name).to_owned(),
-                kind: *kind,
-            })
-            .collect(),
-    )
-    .expect("test schema")
-}
 
 /// The aliases with 64-bit income and debt (the example schemas in
 /// `examples/data` use 32 bits; see `example_schemas_count`).

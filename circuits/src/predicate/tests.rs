@@ -7,7 +7,8 @@ use crate::credential::{AttributeSpec, AttributeType, AttributeValue, Days, Sche
 
 const EXAMPLE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
 
-fn schema(id: &str, attributes: &[(&str, AttributeType)]) -> Schema {
+/// A schema of the named attributes (shared with the compiler's tests).
+pub(super) fn schema(id: &str, attributes: &[(&str, AttributeType)]) -> Schema {
     Schema::new(
         id.to_owned(),
         attributes
