@@ -23,7 +23,12 @@
 //! 3. the scope ([`scope_to_field`] of the scope text);
 //! 4. the nullifier;
 //! 5. for each revocable alias ([`PredicateStatement::with_revocation`]) in byte order of
-//!    its name: the root of its issuer's revocation tree ([`revocation`]).
+//!    its name: the root of its issuer's revocation tree (module `revocation`).
+//!
+//! With hashed inputs ([`PredicateStatement::with_hashed_inputs`]) the public inputs are
+//! `[config, nullifier, now]` and `config` hashes the others (module `config`).
+//! Issuers pinned at setup ([`PredicateStatement::with_issuer`]) keep their place in the
+//! layout; the circuit requires them equal to the pinned key.
 //!
 //! # Security
 //! The verifier checks natively what the circuit leaves to it: every issuer key is a
@@ -34,9 +39,11 @@
 //! acceptable for an alias is the verifier's policy: a proof names its issuers, and
 //! [`PredicateProof::require_issuer`] refuses others.
 
+mod config;
 mod issuers;
 mod revocation;
 
+pub use config::{config_hash, CONFIG_TAG};
 pub use revocation::RevocationRoot;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,7 +52,7 @@ use std::fmt;
 use ark_bn254::{Bn254, Fr};
 use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Groth16, PreparedVerifyingKey};
-use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::alloc::{AllocVar, AllocationMode};
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError,
@@ -61,13 +68,13 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::babyjubjub::Point;
-use crate::credential::gadget::{CredentialGadget, DayVar};
+use crate::credential::gadget::{poseidon_tree_var, CredentialGadget, DayVar};
 use crate::credential::holder::{HolderSecret, HolderVar};
 use crate::credential::nullifier::{nullifier, scope_to_field, NullifierGadget};
 use crate::credential::revocation::gadget::NonMembershipGadget;
 use crate::credential::revocation::{NonMembershipWitness, RevocationError, RevocationRegistry};
 use crate::credential::{
-    string_to_field, AttributeValue, Credential, CredentialError, Days, Schema,
+    string_to_field, tagged_field, AttributeValue, Credential, CredentialError, Days, Schema,
 };
 use crate::eddsa::gadget::PointVar;
 use crate::eddsa::PublicKey;
@@ -271,6 +278,9 @@ pub enum PredicateStatementError {
         #[source]
         source: ZkError,
     },
+    /// The config hash could not be computed.
+    #[error("cannot hash the public inputs")]
+    ConfigHash(#[source] CredentialError),
     /// Constraint synthesis failed.
     #[error("constraint synthesis failed")]
     Synthesis(#[source] SynthesisError),
@@ -309,6 +319,7 @@ pub struct PredicateStatement {
     params: BTreeMap<String, ParamType>,
     revocable: BTreeSet<String>,
     pinned: BTreeMap<String, PublicKey>,
+    hashed_inputs: bool,
 }
 
 impl PartialEq for PredicateStatement {
@@ -380,6 +391,7 @@ impl PredicateStatement {
             params,
             revocable: BTreeSet::new(),
             pinned: BTreeMap::new(),
+            hashed_inputs: false,
         })
     }
 
@@ -399,8 +411,11 @@ impl PredicateStatement {
     }
 
     /// The number of public inputs: 2 per alias, 1 per parameter, scope and nullifier, 1
-    /// per revocable alias.
+    /// per revocable alias; 3 (`config`, nullifier, `$now`) with hashed inputs.
     pub fn public_input_count(&self) -> usize {
+        if self.hashed_inputs {
+            return 3;
+        }
         2 * self.aliases.len() + self.params.len() + 2 + self.revocable.len()
     }
 
@@ -412,8 +427,8 @@ impl PredicateStatement {
     /// u32be(len) ‖ name ‖ code (1 uint, 2 date, 3 string) ‖ u32be(bits)`, then, only if
     /// some alias is revocable, `0x01 ‖ u32be(count) ‖ per revocable alias u32be(len) ‖
     /// alias`, then, only if some issuer is pinned, `0x02 ‖ u32be(count) ‖ per pinned alias
-    /// u32be(len) ‖ alias ‖ the issuer key packed (32 bytes)` (so keys without these
-    /// options keep their ids).
+    /// u32be(len) ‖ alias ‖ the issuer key packed (32 bytes)`, then `0x03` with hashed
+    /// public inputs (so keys without these options keep their ids).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         fn chunk(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
@@ -451,6 +466,9 @@ impl PredicateStatement {
                 chunk(&mut out, alias.as_bytes());
                 out.extend_from_slice(&key.pack());
             }
+        }
+        if self.hashed_inputs {
+            out.push(3);
         }
         out
     }
@@ -562,6 +580,31 @@ impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
                 .and_then(|p| p.get(index).copied())
                 .ok_or(SynthesisError::AssignmentMissing)
         };
+        // With hashed inputs, the public inputs are `[config, nullifier, now]` and every
+        // other value is a witness hashed into `config` (module `config`).
+        let hashed = statement.hashed_inputs;
+        let mode = if hashed {
+            AllocationMode::Witness
+        } else {
+            AllocationMode::Input
+        };
+        let (now_index, nullifier_index) = statement.now_and_nullifier_index();
+        let mut preallocated = BTreeMap::new();
+        let mut config = None;
+        if hashed {
+            config = Some(FpVar::new_input(cs.clone(), || {
+                let public = self.public.ok_or(SynthesisError::AssignmentMissing)?;
+                let inputs = statement
+                    .hash_inputs(public)
+                    .map_err(|_| SynthesisError::Unsatisfiable)?;
+                Ok(inputs[0])
+            })?);
+            for index in [nullifier_index, now_index] {
+                let var = FpVar::new_input(cs.clone(), || value(index))?;
+                preallocated.insert(index, var);
+            }
+        }
+        let mut leaves = vec![FpVar::Constant(tagged_field(CONFIG_TAG, b""))];
         let mut next = 0usize;
         let mut issuers = Vec::with_capacity(statement.aliases.len());
         for alias in statement.aliases.keys() {
@@ -571,23 +614,34 @@ impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
                 // A pinned issuer: the inputs must equal the key's coordinates, and the
                 // signature is checked under the constant key.
                 let point = key.point();
-                let x = FpVar::new_input(cs.clone(), || value(index))?;
-                let y = FpVar::new_input(cs.clone(), || value(index + 1))?;
-                enforce_equal(&x, &FpVar::Constant(point.x()))?;
-                enforce_equal(&y, &FpVar::Constant(point.y()))?;
+                let (x, y) = (FpVar::Constant(point.x()), FpVar::Constant(point.y()));
+                if !hashed {
+                    enforce_equal(&FpVar::new_input(cs.clone(), || value(index))?, &x)?;
+                    enforce_equal(&FpVar::new_input(cs.clone(), || value(index + 1))?, &y)?;
+                }
+                leaves.extend([x, y]);
                 issuers.push(PointVar::new_constant(cs.clone(), point)?);
                 continue;
             }
-            // Allocates Ax then Ay as public inputs; the verifier checks them natively.
-            issuers.push(PointVar::new_input(cs.clone(), || {
-                Point::new(value(index)?, value(index + 1)?, "issuer key")
-                    .map_err(|_| SynthesisError::Unsatisfiable)
-            })?);
+            // Ax then Ay; as public inputs the verifier checks them natively.
+            let issuer = PointVar::new_variable(
+                cs.clone(),
+                || {
+                    Point::new(value(index)?, value(index + 1)?, "issuer key")
+                        .map_err(|_| SynthesisError::Unsatisfiable)
+                },
+                mode,
+            )?;
+            leaves.extend([issuer.x().clone(), issuer.y().clone()]);
+            issuers.push(issuer);
         }
         let mut input = || {
             let index = next;
             next += 1;
-            FpVar::new_input(cs.clone(), || value(index))
+            match preallocated.remove(&index) {
+                Some(var) => Ok(var),
+                None => FpVar::new_variable(cs.clone(), || value(index), mode),
+            }
         };
         let mut vars = PredicateVars::new();
         let mut now = None;
@@ -595,15 +649,23 @@ impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
             let value = input()?;
             if name == NOW {
                 now = Some(DayVar::new(cs.clone(), value.clone())?);
+            } else {
+                leaves.push(value.clone());
             }
             vars.set_param(name, value);
         }
         let now = now.ok_or(SynthesisError::Unsatisfiable)?;
         let scope = input()?;
+        leaves.push(scope.clone());
         let nullifier = input()?;
         let mut roots = BTreeMap::new();
         for alias in &statement.revocable {
-            roots.insert(alias, input()?);
+            let root = input()?;
+            leaves.push(root.clone());
+            roots.insert(alias, root);
+        }
+        if let Some(config) = config {
+            enforce_equal(&poseidon_tree_var(&leaves)?, &config)?;
         }
         let holder = HolderVar::new_witness(cs.clone(), self.holder)?;
         for ((alias, schema), issuer) in statement.aliases.iter().zip(&issuers) {
@@ -684,6 +746,7 @@ pub struct PredicateProof {
     scope: String,
     nullifier: Fr,
     revocation: BTreeMap<String, RevocationRoot>,
+    config: Option<Fr>,
     proof: ark_groth16::Proof<Bn254>,
 }
 
@@ -796,7 +859,27 @@ impl PredicateProof {
     }
 }
 
+/// The public inputs in circuit order: [`expanded_inputs`], hashed into `[config,
+/// nullifier, now]` for a hashed-inputs statement.
 fn public_inputs(
+    statement: &PredicateStatement,
+    issuers: &BTreeMap<String, PublicKey>,
+    params: &BTreeMap<String, String>,
+    scope: &str,
+    nullifier: Fr,
+    roots: &BTreeMap<String, RevocationRoot>,
+) -> Result<Vec<Fr>> {
+    let expanded = expanded_inputs(statement, issuers, params, scope, nullifier, roots)?;
+    if statement.hashed_inputs {
+        statement.hash_inputs(&expanded)
+    } else {
+        Ok(expanded)
+    }
+}
+
+/// Every value the statement binds, checked, in the unhashed order (module
+/// documentation): what the circuit takes, and the public inputs without hashing.
+fn expanded_inputs(
     statement: &PredicateStatement,
     issuers: &BTreeMap<String, PublicKey>,
     params: &BTreeMap<String, String>,
@@ -979,7 +1062,7 @@ pub fn prove_revocable(
     }
     let (paths, roots) = revocation::witnesses(statement, inputs.credentials, registries)?;
     let nullifier = nullifier(inputs.holder, scope_to_field(inputs.scope));
-    let public = public_inputs(
+    let public = expanded_inputs(
         statement,
         &issuers,
         inputs.params,
@@ -1037,6 +1120,11 @@ pub fn prove_revocable(
         scope: inputs.scope.to_owned(),
         nullifier,
         revocation: roots,
+        config: if statement.hashed_inputs {
+            Some(statement.hash_inputs(&public)?[0])
+        } else {
+            None
+        },
         proof,
     })
 }
@@ -1059,6 +1147,19 @@ pub fn verify(key: &PredicateVerifyingKey, proof: &PredicateProof) -> Result<()>
         proof.require_issuer(alias, pinned)?;
     }
     let inputs = proof.public_inputs(&key.statement)?;
+    // A hashed-inputs proof's stored config must be the one its parts give.
+    if key.statement.hashed_inputs != proof.config.is_some() {
+        return Err(PredicateStatementError::Malformed {
+            what: "predicate proof",
+            reason: "a config hash is present without hashed inputs, or missing with them",
+        });
+    }
+    if proof
+        .config
+        .is_some_and(|config| Some(&config) != inputs.first())
+    {
+        return Err(PredicateStatementError::InvalidProof);
+    }
     let valid = Groth16::<Bn254>::verify_with_processed_vk(&key.prepared, &inputs, &proof.proof)?;
     if valid {
         Ok(())
@@ -1081,6 +1182,9 @@ struct StatementJson {
     /// Pinned issuer keys (absent when none).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     issuers: BTreeMap<String, PointJson>,
+    /// Public inputs hashed into `[config, nullifier, now]` (absent when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    hashed_inputs: bool,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Eq)]
@@ -1128,6 +1232,7 @@ impl PredicateStatement {
                     (alias.clone(), PointJson { ax, ay })
                 })
                 .collect(),
+            hashed_inputs: self.hashed_inputs,
         }
     }
 
@@ -1152,6 +1257,9 @@ impl PredicateStatement {
                 }
             })?;
             statement = statement.with_issuer(&alias, PublicKey::from_point(point))?;
+        }
+        if json.hashed_inputs {
+            statement = statement.with_hashed_inputs();
         }
         let params: BTreeMap<String, ParamJson> = statement
             .params
@@ -1202,6 +1310,9 @@ struct ProofJson {
     /// Each revocable alias's root and registry sequence (absent when none).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     revocation: BTreeMap<String, RevocationJson>,
+    /// The config hash, decimal (only with hashed inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    config: Option<String>,
     /// The arkworks proof, compressed, base64.
     proof: String,
 }
@@ -1261,7 +1372,9 @@ impl PredicateVerifyingKey {
     ///
     /// # Layout
     /// JSON `{"format": "conclave.predicate.verifying_key", "version": 1, "id": hex,
-    /// "statement": {"predicate", "schemas": {alias: schema}, "params": {name: {"type"…}}},
+    /// "statement": {"predicate", "schemas": {alias: schema}, "params": {name: {"type"…}},
+    /// and only when used "revocable": [alias…], "issuers": {alias: {"Ax", "Ay"}},
+    /// "hashed_inputs": true},
     /// "key": base64 of the compressed arkworks key}`.
     pub fn to_json(&self) -> String {
         let json = VerifyingKeyJson {
@@ -1416,6 +1529,7 @@ impl PredicateProof {
                     (alias.clone(), json)
                 })
                 .collect(),
+            config: self.config.as_ref().map(field::to_decimal),
             proof: to_base64(&self.proof),
         };
         serde_json::to_string_pretty(&json).unwrap_or_default()
@@ -1457,6 +1571,11 @@ impl PredicateProof {
                 .ok_or_else(|| malformed("a revocation sequence is not a decimal u64"))?;
             revocation.insert(alias, RevocationRoot { root, sequence });
         }
+        let config = json
+            .config
+            .map(|c| field::parse_decimal("config", &c))
+            .transpose()
+            .map_err(|_| malformed("the config hash is not a canonical decimal field element"))?;
         Ok(PredicateProof {
             vk_id,
             predicate: json.predicate,
@@ -1465,6 +1584,7 @@ impl PredicateProof {
             scope: json.scope,
             nullifier,
             revocation,
+            config,
             proof: from_base64(WHAT, &json.proof)?,
         })
     }

@@ -61,6 +61,10 @@ pub enum Command {
         /// recorded in the key (repeatable; aliases without one accept any issuer).
         #[arg(long, requires = "predicate")]
         issuer: Vec<String>,
+        /// Hash the public inputs into `[config, nullifier, now]` (for on-chain verifiers;
+        /// see docs/credentials.md, "Hashed public inputs").
+        #[arg(long, requires = "predicate")]
+        hashed_inputs: bool,
         /// Width of the committed value in bits (8 to 64).
         #[arg(long, default_value_t = 32)]
         bits: u32,
@@ -196,6 +200,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             schema,
             revocable,
             issuer,
+            hashed_inputs,
             out: dir,
             danger_seed,
             ..
@@ -205,6 +210,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             &super::zk_predicate::SetupOptions {
                 revocable: &revocable,
                 issuers: &issuer,
+                hashed_inputs,
             },
             &dir,
             danger_seed,

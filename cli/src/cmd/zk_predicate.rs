@@ -62,6 +62,8 @@ pub struct SetupOptions<'a> {
     pub revocable: &'a [String],
     /// `--issuer alias=FILE`, repeatable.
     pub issuers: &'a [String],
+    /// `--hashed-inputs`.
+    pub hashed_inputs: bool,
 }
 
 /// Reads `alias=FILE` revocation registries (each checked: format, root, signature).
@@ -106,6 +108,9 @@ pub fn setup(
             .with_issuer(&alias, key)
             .context("cannot set up this predicate")?;
     }
+    if options.hashed_inputs {
+        statement = statement.with_hashed_inputs();
+    }
     let constraints = predicate::constraint_count(&statement)?;
     let (pk_path, vk_path) = key_paths(dir);
     let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
@@ -141,6 +146,8 @@ pub fn setup(
             "aliases": statement.aliases().iter().map(|(a, s)| (a.clone(), s.id().to_owned())).collect::<BTreeMap<_, _>>(),
             "params": params,
             "revocable": statement.revocable(),
+            "hashed_inputs": statement.hashed_inputs(),
+            "public_inputs": statement.public_input_count(),
             "pinned_issuers": statement.pinned_issuers().iter().map(|(alias, key)| {
                 let (ax, ay) = key.point().to_decimal();
                 (alias.clone(), json!({ "Ax": ax, "Ay": ay }))
@@ -258,6 +265,7 @@ fn describe(proof: &PredicateProof) -> serde_json::Value {
         "scope": proof.scope(),
         "nullifier": field::to_decimal(&proof.nullifier()),
         "revocation": revocation_json(proof),
+        "config": proof.config_hash().map(|c| field::to_decimal(&c)),
     })
 }
 

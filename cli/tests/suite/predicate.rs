@@ -818,3 +818,92 @@ fn pinned_issuer_end_to_end() {
         ],
     );
 }
+
+/// Hashed public inputs: three public inputs `[config, nullifier, now]`; the proof file's
+/// issuers, scope and parameters are recomputed into the config at verification, so
+/// altering any of them makes the proof invalid (exit 1).
+#[test]
+fn hashed_inputs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d);
+    revoke(d, "bureau", "5");
+    let keys = json(&run(
+        d,
+        0,
+        &[
+            "--json",
+            "zk",
+            "setup",
+            "--predicate",
+            "bureau.score >= $min",
+            "--schema",
+            "bureau=credit-score.schema.json",
+            "--revocable",
+            "bureau",
+            "--hashed-inputs",
+            "--out",
+            "keys",
+        ],
+    ));
+    assert_eq!(keys["hashed_inputs"], true);
+    assert_eq!(keys["public_inputs"], 3);
+    let pk = "keys/predicate.pk";
+    run(
+        d,
+        0,
+        &[
+            "zk",
+            "prove",
+            "--pk",
+            pk,
+            "--credential",
+            "bureau=score.cred.json",
+            "--holder-key",
+            "alice/holder.key",
+            "--scope",
+            "lender-x/2026",
+            "--param",
+            "now=2026-12-02",
+            "--param",
+            "min=650",
+            "--revocation",
+            "bureau=bureau/revoked.json",
+            "--out",
+            "proof.json",
+        ],
+    );
+    let verified = verify_with(
+        d,
+        0,
+        "keys",
+        "proof.json",
+        &["--revocation", "bureau=bureau/revoked.json"],
+    );
+    let proof: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    assert_eq!(verified["config"], proof["config"]);
+    assert!(proof["config"].as_str().unwrap().len() > 10);
+    let impostor: Value =
+        serde_json::from_slice(&std::fs::read(d.join("impostor/issuer.pub.json")).unwrap())
+            .unwrap();
+    let mut probes = Vec::new();
+    let mut p = proof.clone();
+    p["params"]["min"] = Value::String("600".into());
+    probes.push(("param", p));
+    let mut p = proof.clone();
+    p["scope"] = Value::String("lender-y/2026".into());
+    probes.push(("scope", p));
+    let mut p = proof.clone();
+    p["issuers"]["bureau"]["Ax"] = impostor["Ax"].clone();
+    p["issuers"]["bureau"]["Ay"] = impostor["Ay"].clone();
+    probes.push(("issuer", p));
+    let mut p = proof.clone();
+    p["config"] = Value::String("12345".into());
+    probes.push(("config", p));
+    for (what, probe) in probes {
+        std::fs::write(d.join("probe.json"), probe.to_string()).unwrap();
+        let refused = verify_with(d, 1, "keys", "probe.json", &[]);
+        assert_eq!(refused["valid"], false, "{what}");
+    }
+}
