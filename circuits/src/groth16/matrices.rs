@@ -3,12 +3,13 @@
 //!
 //! arkworks' `Groth16::prove` builds the whole constraint system for every proof: every
 //! linear combination goes into a map, `finalize` inlines them all, and the matrices are
-//! extracted again — for a circuit of 10,000 constraints that costs more than the
-//! multi-scalar multiplications. [`ProverKey::prove`] instead synthesizes the circuit in
-//! arkworks' witness-only mode (`SynthesisMode::Prove { construct_matrices: false }`:
-//! values are computed, no linear combination is stored), checks the witness against the
-//! stored matrices, and proves with `Groth16::create_proof_with_reduction_and_matrices`
-//! (the same reduction, `LibsnarkReduction`, and the same proof as `Groth16::prove`).
+//! extracted again — for the 9,765-constraint predicate statement that costs about as
+//! much as the multi-scalar multiplications (docs/benchmarks.md). [`ProverKey::prove`]
+//! instead synthesizes the circuit in arkworks' witness-only mode
+//! (`SynthesisMode::Prove { construct_matrices: false }`: values are computed, no linear
+//! combination is stored), checks the witness against the stored matrices, and proves with
+//! `Groth16::create_proof_with_reduction_and_matrices` (the same reduction,
+//! `LibsnarkReduction`, and the same proof as `Groth16::prove`).
 //!
 //! The matrices are those arkworks' generator uses: the circuit synthesized in setup mode
 //! with `OptimizationGoal::Constraints`, finalized, `to_matrices()` of the R1CS predicate.
@@ -35,6 +36,7 @@ use ark_relations::gr1cs::{
 use ark_snark::SNARK;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
+use zeroize::Zeroizing;
 
 use crate::ZkError;
 
@@ -308,14 +310,18 @@ impl ProverKey {
     }
 }
 
-/// The full assignment `[1, instance…, witness…]` of `circuit`, synthesized without
-/// building the constraint system.
+/// The full assignment `[1, instance…, witness…]` of `circuit` and the number of instance
+/// variables, synthesized without building the constraint system.
+///
+/// # Security
+/// The assignment holds the witness: it is zeroized on drop (arkworks' constraint system,
+/// which computed it, is not).
 ///
 /// # Errors
 /// Synthesis errors.
 pub fn witness_only_assignment<C: ConstraintSynthesizer<Fr>>(
     circuit: C,
-) -> Result<(Vec<Fr>, usize), SynthesisError> {
+) -> Result<(Zeroizing<Vec<Fr>>, usize), SynthesisError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Prove {
@@ -326,13 +332,16 @@ pub fn witness_only_assignment<C: ConstraintSynthesizer<Fr>>(
     take_assignment(cs)
 }
 
-fn take_assignment(cs: ConstraintSystemRef<Fr>) -> Result<(Vec<Fr>, usize), SynthesisError> {
-    let mut full = cs.instance_assignment()?;
+fn take_assignment(
+    cs: ConstraintSystemRef<Fr>,
+) -> Result<(Zeroizing<Vec<Fr>>, usize), SynthesisError> {
+    let mut full = Zeroizing::new(cs.instance_assignment()?);
     let num_instance = full.len();
     if num_instance != cs.num_instance_variables() {
         return Err(SynthesisError::AssignmentMissing);
     }
-    full.extend_from_slice(&cs.witness_assignment()?);
+    let witness = Zeroizing::new(cs.witness_assignment()?);
+    full.extend_from_slice(&witness);
     Ok((full, num_instance))
 }
 
