@@ -12,6 +12,7 @@ mod files;
 mod he;
 mod ledger;
 mod mpc;
+mod mpc_cheater;
 mod mpc_join;
 mod predicate;
 mod range;
