@@ -33,6 +33,23 @@ fn the_demo_runs_every_chapter_and_its_checks_hold() {
         .any(|step| step.starts_with("lender verifies entry")
             && step.ends_with("from the ledger alone")));
 
+    // The credentials chapter: the compound predicate is proven, verified and anchored
+    // once; a second proof in the same scope is refused for its nullifier.
+    for expected in [
+        "she proves it in one proof, revealing no attribute",
+        "the lender verifies it and pins the bureau's and bank's keys",
+        "a second proof by her in the same scope is refused (same nullifier)",
+    ] {
+        assert!(steps.contains(&expected), "{expected:?} not in {steps:?}");
+    }
+    let credentials = &report["credentials"];
+    assert_eq!(
+        credentials["predicate"],
+        "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt"
+    );
+    assert_eq!(credentials["second_proof_refused"], "nullifier_reused");
+    assert_eq!(credentials["revocation_sequence"], 1);
+
     // The bank chapter: join-stats over a private join of examples/data/bankN/customers.csv,
     // in malicious mode, equal to the plaintext join (computed here independently).
     let join = &report["mpc"]["join"];

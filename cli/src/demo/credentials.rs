@@ -1,0 +1,171 @@
+//! The credentials chapter of `conclave demo` (the same library calls as `conclave cred …`,
+//! `conclave zk setup/prove/verify --predicate` and `conclave ledger register-issuer …`): a
+//! bureau and a bank sign the applicant's score and account, she proves the compound
+//! predicate in one proof, the lender verifies it, and the ledger started by the ledger
+//! chapter anchors it once per nullifier and scope.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use conclave_circuits::credential::holder::HolderSecret;
+use conclave_circuits::credential::revocation::RevocationRegistry;
+use conclave_circuits::credential::{Attributes, CredentialBody, Days, Schema};
+use conclave_circuits::eddsa::SecretKey;
+use conclave_circuits::statement::predicate::{
+    self, PredicateProof, PredicateStatement, ProverInputs,
+};
+use conclave_ledger::client::Client;
+use conclave_ledger::entry::{
+    Entry, Issuer, PredicateProofEntry, PredicateStatementEntry, RevocationRoot,
+};
+use conclave_ledger::keys;
+use conclave_ledger::store::files;
+use rand::rngs::OsRng;
+use serde_json::json;
+
+use super::Story;
+
+/// The compound predicate over two issuers' credentials.
+const PREDICATE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
+const SCOPE: &str = "lender-x/2026";
+
+/// The credentials chapter (needs the ledger chapter's node for its last steps).
+pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
+    story.chapter("Credentials: facts vouched for by a bureau and a bank")?;
+    let score_schema = Schema::from_json(include_bytes!(
+        "../../../examples/data/credit-score.schema.json"
+    ))?;
+    let bank_schema = Schema::from_json(include_bytes!(
+        "../../../examples/data/bank-account.schema.json"
+    ))?;
+    let days = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() / 86_400;
+    let today = Days::new(days, "today")?;
+    let issued = Days::new(days.saturating_sub(30), "issued")?;
+    let expires = Days::new(days + 365, "expires")?;
+
+    let bureau = SecretKey::random(&mut OsRng);
+    let bank = SecretKey::random(&mut OsRng);
+    let alice = HolderSecret::from_secret_key(&SecretKey::random(&mut OsRng));
+    let credentials = story.step(
+        "bureau signs her score 712, bank her income 64,000 and debt 12,500",
+        || {
+            let score = Attributes::from_json(
+                &score_schema,
+                include_bytes!("../../../examples/data/alice-score.json"),
+            )?;
+            let account = Attributes::from_json(
+                &bank_schema,
+                include_bytes!("../../../examples/data/alice-bank.json"),
+            )?;
+            let sign = |attributes, key: &SecretKey| {
+                CredentialBody::new(
+                    attributes,
+                    alice.public_key(),
+                    issued,
+                    expires,
+                    CredentialBody::random_revocation_id(&mut OsRng),
+                )?
+                .sign(key)
+            };
+            Ok(BTreeMap::from([
+                ("bureau".to_owned(), sign(score, &bureau)?),
+                ("bank".to_owned(), sign(account, &bank)?),
+            ]))
+        },
+    )?;
+    let statement = PredicateStatement::new(
+        PREDICATE,
+        BTreeMap::from([
+            ("bureau".to_owned(), score_schema),
+            ("bank".to_owned(), bank_schema),
+        ]),
+    )?;
+    let (pk, vk) = story.step(
+        "the lender sets up 'score >= 650 && debt < 20000 && income >= 3*debt'",
+        || Ok(predicate::setup(statement, &mut OsRng)?),
+    )?;
+    let params = BTreeMap::from([(predicate::NOW.to_owned(), today.to_string())]);
+    let inputs = ProverInputs {
+        credentials: &credentials,
+        holder: &alice,
+        scope: SCOPE,
+        params: &params,
+    };
+    let proof = story.step("she proves it in one proof, revealing no attribute", || {
+        Ok(predicate::prove(&pk, &inputs, &mut OsRng)?)
+    })?;
+    story.step(
+        "the lender verifies it and pins the bureau's and bank's keys",
+        || {
+            predicate::verify(&vk, &proof)?;
+            proof.require_issuer("bureau", &bureau.public_key())?;
+            proof.require_issuer("bank", &bank.public_key())?;
+            Ok(())
+        },
+    )?;
+
+    let Some(url) = story.ledger_url.clone() else {
+        story.tell(
+            "no ledger node to anchor the proof (the ledger chapter started none)",
+            std::time::Duration::ZERO,
+        )?;
+        return Ok(());
+    };
+    let token = keys::read_operator_token(&story.path("ledger").join(files::OPERATOR_KEY))?;
+    let operator = Client::new(&url)?.with_operator_token(token.expose());
+    let public = Client::new(&url)?;
+    story.step(
+        "operator registers both issuers and the lender's predicate key",
+        || {
+            operator.submit(&Issuer::new(bureau.public_key(), "bureau")?.into())?;
+            operator.submit(&Issuer::new(bank.public_key(), "bank")?.into())?;
+            let vk_json = vk.to_json();
+            let entry = PredicateStatementEntry::from_file_bytes(vk_json.as_bytes(), "loan")?;
+            operator.submit(&entry.into())?;
+            Ok(())
+        },
+    )?;
+    let entry = |proof: &PredicateProof| -> anyhow::Result<Entry> {
+        Ok(PredicateProofEntry::from_file_bytes(proof.to_json().as_bytes())?.into())
+    };
+    let anchored = story.step(
+        "the ledger checks issuers, nullifier, $now and the proof, then anchors it",
+        || Ok(public.submit(&entry(&proof)?)?),
+    )?;
+    story.expect(!anchored.duplicate, "the predicate proof is new")?;
+    let second = predicate::prove(&pk, &inputs, &mut OsRng)?;
+    let refused = story.step(
+        "a second proof by her in the same scope is refused (same nullifier)",
+        || Ok(public.submit(&entry(&second)?).err()),
+    )?;
+    let code = refused.as_ref().map(|e| e.code().to_owned());
+    story.expect(
+        code.as_deref() == Some("nullifier_reused"),
+        "the ledger refuses a nullifier twice in one scope",
+    )?;
+    let mut registry = RevocationRegistry::new(&bureau);
+    let revoked_id = credentials
+        .get("bureau")
+        .map(|c| c.body().revocation_id())
+        .unwrap_or_default();
+    let root = story.step(
+        "the bureau revokes her credential and anchors its signed root",
+        || {
+            registry.revoke(&bureau, revoked_id)?;
+            let root = RevocationRoot::from_registry_bytes(registry.to_json().as_bytes())?;
+            Ok(public.submit(&root.into())?)
+        },
+    )?;
+    story.summaries.insert(
+        "credentials".into(),
+        json!({
+            "predicate": PREDICATE,
+            "scope": SCOPE,
+            "anchored_index": anchored.index,
+            "second_proof_refused": code,
+            "revocation_index": root.index,
+            "revocation_sequence": registry.sequence(),
+        }),
+    );
+    Ok(())
+}
