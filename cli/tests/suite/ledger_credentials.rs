@@ -189,6 +189,9 @@ fn predicate_proofs_on_the_ledger() {
         "--json ledger register-revocation --registry bureau/revoked.json --data ledger",
     );
     assert_eq!(json(&out)["receipt"]["kind"], "revocation");
+    // `submit` recognises the registry file too: the same root, already anchored.
+    let out = expect(d, 0, &format!("{submit} bureau/revoked.json"));
+    assert_eq!(json(&out)["receipt"]["duplicate"], true);
     let out = expect(
         d,
         2,
