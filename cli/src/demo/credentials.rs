@@ -1,8 +1,9 @@
 //! The credentials chapter of `conclave demo` (the same library calls as `conclave cred …`,
 //! `conclave zk setup/prove/verify --predicate` and `conclave ledger register-issuer …`): a
 //! bureau and a bank sign the applicant's score and account, she proves the compound
-//! predicate in one proof, the lender verifies it, and the ledger started by the ledger
-//! chapter anchors it once per nullifier and scope.
+//! predicate in one proof (with non-membership in the bureau's revocation registry), the
+//! lender verifies it, and the ledger started by the ledger chapter anchors it once per
+//! nullifier and scope, and refuses her proofs once the bureau has revoked the credential.
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,14 +13,14 @@ use conclave_circuits::credential::revocation::RevocationRegistry;
 use conclave_circuits::credential::{Attributes, CredentialBody, Days, Schema};
 use conclave_circuits::eddsa::SecretKey;
 use conclave_circuits::statement::predicate::{
-    self, PredicateProof, PredicateStatement, ProverInputs,
+    self, PredicateProof, PredicateStatement, PredicateStatementError, ProverInputs,
 };
 use conclave_ledger::client::Client;
 use conclave_ledger::entry::{
     Entry, Issuer, PredicateProofEntry, PredicateStatementEntry, RevocationRoot,
 };
 use conclave_ledger::keys;
-use conclave_ledger::store::files;
+use conclave_ledger::store::{files, Receipt};
 use rand::rngs::OsRng;
 use serde_json::json;
 
@@ -28,6 +29,7 @@ use super::Story;
 /// The compound predicate over two issuers' credentials.
 const PREDICATE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
 const SCOPE: &str = "lender-x/2026";
+const OTHER_SCOPE: &str = "lender-y/2026";
 
 /// The credentials chapter (needs the ledger chapter's node for its last steps).
 pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
@@ -73,33 +75,41 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             ]))
         },
     )?;
+    let mut registry = RevocationRegistry::new(&bureau);
     let statement = PredicateStatement::new(
         PREDICATE,
         BTreeMap::from([
             ("bureau".to_owned(), score_schema),
             ("bank".to_owned(), bank_schema),
         ]),
-    )?;
+    )?
+    .with_revocation(["bureau"])?;
     let (pk, vk) = story.step(
         "the lender sets up 'score >= 650 && debt < 20000 && income >= 3*debt'",
         || Ok(predicate::setup(statement, &mut OsRng)?),
     )?;
     let params = BTreeMap::from([(predicate::NOW.to_owned(), today.to_string())]);
-    let inputs = ProverInputs {
-        credentials: &credentials,
-        holder: &alice,
-        scope: SCOPE,
-        params: &params,
+    let prove_in = |scope: &str, registry: &RevocationRegistry| {
+        let inputs = ProverInputs {
+            credentials: &credentials,
+            holder: &alice,
+            scope,
+            params: &params,
+        };
+        let registries = BTreeMap::from([("bureau".to_owned(), registry.clone())]);
+        predicate::prove_revocable(&pk, &inputs, &registries, &mut OsRng)
     };
-    let proof = story.step("she proves it in one proof, revealing no attribute", || {
-        Ok(predicate::prove(&pk, &inputs, &mut OsRng)?)
-    })?;
+    let proof = story.step(
+        "she proves it in one proof (credential not revoked), revealing no attribute",
+        || Ok(prove_in(SCOPE, &registry)?),
+    )?;
     story.step(
         "the lender verifies it and pins the bureau's and bank's keys",
         || {
             predicate::verify(&vk, &proof)?;
             proof.require_issuer("bureau", &bureau.public_key())?;
             proof.require_issuer("bank", &bank.public_key())?;
+            proof.require_revocation_root("bureau", &registry)?;
             Ok(())
         },
     )?;
@@ -125,15 +135,23 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             Ok(())
         },
     )?;
+    let anchor_root = |registry: &RevocationRegistry| -> anyhow::Result<Receipt> {
+        let root = RevocationRoot::from_registry_bytes(registry.to_json().as_bytes())?;
+        Ok(public.submit(&root.into())?)
+    };
+    story.step("the bureau anchors its signed revocation root", || {
+        anchor_root(&registry)
+    })?;
     let entry = |proof: &PredicateProof| -> anyhow::Result<Entry> {
         Ok(PredicateProofEntry::from_file_bytes(proof.to_json().as_bytes())?.into())
     };
     let anchored = story.step(
-        "the ledger checks issuers, nullifier, $now and the proof, then anchors it",
+        "the ledger checks issuers, revocation root, nullifier, $now and the proof, then anchors it",
         || Ok(public.submit(&entry(&proof)?)?),
     )?;
     story.expect(!anchored.duplicate, "the predicate proof is new")?;
-    let second = predicate::prove(&pk, &inputs, &mut OsRng)?;
+    let second = prove_in(SCOPE, &registry)?;
+    let elsewhere = prove_in(OTHER_SCOPE, &registry)?;
     let refused = story.step(
         "a second proof by her in the same scope is refused (same nullifier)",
         || Ok(public.submit(&entry(&second)?).err()),
@@ -143,18 +161,33 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         code.as_deref() == Some("nullifier_reused"),
         "the ledger refuses a nullifier twice in one scope",
     )?;
-    let mut registry = RevocationRegistry::new(&bureau);
     let revoked_id = credentials
         .get("bureau")
         .map(|c| c.body().revocation_id())
         .unwrap_or_default();
     let root = story.step(
-        "the bureau revokes her credential and anchors its signed root",
+        "the bureau revokes her credential and anchors its new signed root",
         || {
             registry.revoke(&bureau, revoked_id)?;
-            let root = RevocationRoot::from_registry_bytes(registry.to_json().as_bytes())?;
-            Ok(public.submit(&root.into())?)
+            anchor_root(&registry)
         },
+    )?;
+    let stale = story.step(
+        "her proof made before the revocation is refused (stale revocation root)",
+        || Ok(public.submit(&entry(&elsewhere)?).err()),
+    )?;
+    let stale = stale.as_ref().map(|e| e.code().to_owned());
+    story.expect(
+        stale.as_deref() == Some("stale_revocation_root"),
+        "the ledger refuses a proof at a superseded revocation root",
+    )?;
+    let revoked = story.step(
+        "and she can no longer prove against the bureau's new registry",
+        || Ok(prove_in(OTHER_SCOPE, &registry).err()),
+    )?;
+    story.expect(
+        matches!(revoked, Some(PredicateStatementError::Revoked { .. })),
+        "a revoked credential cannot be proven",
     )?;
     story.summaries.insert(
         "credentials".into(),
@@ -165,6 +198,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             "second_proof_refused": code,
             "revocation_index": root.index,
             "revocation_sequence": registry.sequence(),
+            "stale_proof_refused": stale,
         }),
     );
     Ok(())

@@ -223,3 +223,84 @@ fn predicate_proofs_on_the_ledger() {
         drop(node);
     }
 }
+
+/// A revocable predicate: the ledger takes a proof only at a revocation root its issuer
+/// anchored, and refuses one whose root was superseded (default grace 0).
+#[test]
+fn stale_revocation_roots_are_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let d = temp.path();
+    examples(d);
+    expect(d, 0, "cred issuer-keygen --out bureau");
+    expect(d, 0, "cred holder-keygen --out alice");
+    expect(
+        d,
+        0,
+        "cred issue --issuer-key bureau/issuer.key --schema credit-score.schema.json \
+         --attributes alice-score.json --holder alice/holder.pub.json \
+         --issued 2026-11-01 --expires 2099-12-31 --out bureau.cred.json",
+    );
+    // The bureau's registry, with another credential's id revoked.
+    let revoke = |id: u64| {
+        expect(
+            d,
+            0,
+            &format!(
+                "cred revoke --issuer-key bureau/issuer.key --id {id} --registry bureau/revoked.json"
+            ),
+        );
+    };
+    revoke(1);
+    expect(
+        d,
+        0,
+        "zk setup --predicate bureau.score>=650 --schema bureau=credit-score.schema.json \
+         --revocable bureau --out keys",
+    );
+    let today = date(0);
+    for (scope, out) in [("lender-a", "a.json"), ("lender-b", "b.json")] {
+        expect(
+            d,
+            0,
+            &format!(
+                "zk prove --pk keys/predicate.pk --credential bureau=bureau.cred.json \
+                 --holder-key alice/holder.key --scope {scope} --param now={today} \
+                 --revocation bureau=bureau/revoked.json --out {out}"
+            ),
+        );
+    }
+    expect(d, 0, "ledger init --data ledger --origin stale.example/log");
+    expect(
+        d,
+        0,
+        "ledger register-statement --vk keys/predicate.vk --data ledger",
+    );
+    expect(
+        d,
+        0,
+        "ledger register-issuer --issuer bureau/issuer.pub.json --data ledger",
+    );
+    let submit = "--json ledger submit --data ledger";
+    // The root the proof names is not anchored yet.
+    let out = expect(d, 2, &format!("{submit} a.json"));
+    assert!(
+        stderr(&out).contains("register-revocation"),
+        "{}",
+        stderr(&out)
+    );
+    expect(
+        d,
+        0,
+        "ledger register-revocation --registry bureau/revoked.json --data ledger",
+    );
+    expect(d, 0, &format!("{submit} a.json"));
+    // The bureau revokes another id and anchors the new root: b.json is now stale.
+    revoke(2);
+    expect(
+        d,
+        0,
+        "ledger register-revocation --registry bureau/revoked.json --data ledger",
+    );
+    let out = expect(d, 1, &format!("{submit} b.json"));
+    assert_eq!(json(&out)["code"], "stale_revocation_root");
+}

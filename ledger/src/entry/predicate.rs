@@ -223,9 +223,19 @@ pub struct NamedRoot {
     pub root: [u8; 32],
 }
 
-/// The revocation roots a proof names (none for a statement without revocation).
-fn named_roots(_proof: &PredicateProof) -> Vec<NamedRoot> {
-    Vec::new()
+/// The revocation roots a proof names (none for a statement without revocation). The
+/// proof binds the root; the sequence is the prover's claim, so the ledger accepts the
+/// pair only if the issuer anchored exactly this root with this sequence.
+fn named_roots(proof: &PredicateProof) -> Vec<NamedRoot> {
+    proof
+        .revocation_roots()
+        .iter()
+        .map(|(alias, root)| NamedRoot {
+            alias: alias.clone(),
+            sequence: root.sequence,
+            root: field_bytes(&root.root),
+        })
+        .collect()
 }
 
 /// An anchored predicate proof.
@@ -349,7 +359,8 @@ impl PredicateProofEntry {
             }
             if let (Some(context), Some(superseded_at)) = (context, record.superseded_at) {
                 let age = context.now_secs.saturating_sub(superseded_at);
-                if age > context.revocation_grace_secs {
+                // Accepted only while younger than the grace period (so never with 0).
+                if age >= context.revocation_grace_secs {
                     let latest = registry
                         .latest_revocation(&issuer)?
                         .map_or(record.sequence, |r| r.sequence);

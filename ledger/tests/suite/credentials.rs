@@ -348,3 +348,125 @@ fn credential_entries_refuse_non_canonical_bytes() {
     bytes[at..at + 32].copy_from_slice(&[0xff; 32]);
     assert!(Entry::from_bytes(&bytes).is_err());
 }
+
+/// A proof names its issuer's revocation root: refused while the root is not anchored,
+/// accepted while it is the latest, refused once a newer root is anchored (grace 0), and
+/// accepted within a grace period by the ledger's clock.
+#[test]
+fn a_proof_must_name_an_anchored_and_fresh_revocation_root() {
+    use conclave_circuits::statement::predicate::prove_revocable;
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("ledger");
+    let mut rng = ChaCha20Rng::seed_from_u64(33);
+    let schema = Schema::from_json(SCHEMA).unwrap();
+    let statement = PredicateStatement::new(
+        "bureau.score >= 650",
+        BTreeMap::from([("bureau".to_owned(), schema.clone())]),
+    )
+    .unwrap()
+    .with_revocation(["bureau"])
+    .unwrap();
+    let (pk, vk) = setup(statement, &mut rng).unwrap();
+    let bureau = SecretKey::random(&mut rng);
+    let holder = HolderSecret::from_secret_key(&SecretKey::random(&mut rng));
+    let credential = CredentialBody::new(
+        Attributes::from_json(&schema, ATTRIBUTES).unwrap(),
+        holder.public_key(),
+        day("2026-11-01"),
+        day("2027-12-31"),
+        42,
+    )
+    .unwrap()
+    .sign(&bureau)
+    .unwrap();
+    let credentials = BTreeMap::from([("bureau".to_owned(), credential)]);
+    let params = BTreeMap::from([("now".to_owned(), TODAY.to_owned())]);
+    let mut registry = RevocationRegistry::new(&bureau);
+    let prove_in = |scope: &str, registry: &RevocationRegistry, rng: &mut ChaCha20Rng| {
+        let inputs = ProverInputs {
+            credentials: &credentials,
+            holder: &holder,
+            scope,
+            params: &params,
+        };
+        let registries = BTreeMap::from([("bureau".to_owned(), registry.clone())]);
+        proof_entry(&prove_revocable(&pk, &inputs, &registries, rng).unwrap())
+    };
+    Ledger::init(&dir, "stale.test/log", &mut rng).unwrap();
+    let ledger = Ledger::open(&dir).unwrap().with_policy(policy());
+    ledger
+        .append(
+            PredicateStatementEntry::from_file_bytes(vk.to_json().as_bytes(), "")
+                .unwrap()
+                .into(),
+            true,
+        )
+        .unwrap();
+    ledger
+        .append(
+            Issuer::new(bureau.public_key(), "bureau").unwrap().into(),
+            true,
+        )
+        .unwrap();
+    let anchor = |registry: &RevocationRegistry| -> Entry {
+        RevocationRoot::from_registry_bytes(registry.to_json().as_bytes())
+            .unwrap()
+            .into()
+    };
+    // The root the proof names is not anchored yet.
+    let first = prove_in("lender-a", &registry, &mut rng);
+    assert_eq!(
+        code(ledger.append(first.clone(), false)),
+        "unknown_revocation_root"
+    );
+    ledger.append(anchor(&registry), false).unwrap();
+    ledger.append(first, false).unwrap();
+    // The bureau revokes another credential: proofs at the old root are stale.
+    let old = prove_in("lender-b", &registry, &mut rng);
+    registry.revoke(&bureau, 7).unwrap();
+    ledger.append(anchor(&registry), false).unwrap();
+    match ledger.append(old.clone(), false).unwrap_err() {
+        LedgerError::StaleRevocationRoot {
+            alias,
+            sequence,
+            latest,
+        } => assert_eq!((alias.as_str(), sequence, latest), ("bureau", 0, 1)),
+        other => panic!("{other:?}"),
+    }
+    // At the new root: accepted.
+    ledger
+        .append(prove_in("lender-c", &registry, &mut rng), false)
+        .unwrap();
+    // With a grace of an hour the old root is still taken, an hour later it is not.
+    let noon = policy();
+    let ledger = ledger.with_policy(AppendPolicy {
+        revocation_grace: std::time::Duration::from_secs(3600),
+        ..noon
+    });
+    ledger.append(old, false).unwrap();
+    let Clock::Fixed(at) = noon.clock else {
+        unreachable!()
+    };
+    let ledger = ledger.with_policy(AppendPolicy {
+        revocation_grace: std::time::Duration::from_secs(3600),
+        clock: Clock::Fixed(at + 3601),
+        ..noon
+    });
+    // A fresh empty registry of the bureau has the sequence-0 root again.
+    let stale = prove_in("lender-d", &RevocationRegistry::new(&bureau), &mut rng);
+    assert_eq!(code(ledger.append(stale, false)), "stale_revocation_root");
+    // Revoking her own credential: she can no longer prove at the latest root.
+    registry.revoke(&bureau, 42).unwrap();
+    let inputs = ProverInputs {
+        credentials: &credentials,
+        holder: &holder,
+        scope: "lender-e",
+        params: &params,
+    };
+    let registries = BTreeMap::from([("bureau".to_owned(), registry.clone())]);
+    assert!(prove_revocable(&pk, &inputs, &registries, &mut rng).is_err());
+    // The audit re-checks that every named root was anchored before its proof.
+    drop(ledger);
+    let public = keys::read_verifier_key(&dir.join(files::LOG_PUB)).unwrap();
+    audit_dir(&dir, &public).unwrap();
+}
