@@ -11,6 +11,7 @@ mod eth;
 mod files;
 mod he;
 mod ledger;
+mod ledger_credentials;
 mod mpc;
 mod mpc_cheater;
 mod mpc_join;
