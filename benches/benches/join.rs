@@ -6,7 +6,7 @@
 //! process. Throughput is counted in exponentiations.
 //!
 //! `CONCLAVE_JOIN_MILLION=1` additionally times one join of 1,000,000 × 1,000,000 ids
-//! (outside criterion: one run, printed).
+//! (outside criterion: one run, printed); `CONCLAVE_JOIN_IDS=<n>` one join of n × n.
 #![allow(missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -110,19 +110,18 @@ fn join(c: &mut Criterion) {
     g.finish();
 }
 
-/// One timed join of 1M × 1M ids (50 % overlap), printed; opt-in because it takes
-/// several minutes.
-fn million() {
-    const IDS: usize = 1_000_000;
-    let sets = vec![ids(1, IDS, IDS / 2), ids(2, IDS, IDS / 2)];
+/// One timed join of `size` × `size` ids (50 % overlap), printed; opt-in because the
+/// million takes minutes.
+fn once(size: usize) {
+    let sets = vec![ids(1, size, size / 2), ids(2, size, size / 2)];
     let mut rngs: Vec<ChaCha20Rng> = (0..2).map(ChaCha20Rng::seed_from_u64).collect();
     let t = Instant::now();
     let outs = memory::run(&sets, &mut rngs).expect("join");
     let secs = t.elapsed().as_secs_f64();
-    assert_eq!(outs[0].len(), IDS + IDS / 2);
+    assert_eq!(outs[0].len(), size + size / 2);
     println!(
-        "join/two-parties/ids-each/{IDS}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
-        13.0 * IDS as f64 / secs,
+        "join/two-parties/ids-each/{size}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
+        13.0 * size as f64 / secs,
         rayon::current_num_threads()
     );
 }
@@ -133,6 +132,13 @@ fn main() {
     join(&mut c);
     c.final_summary();
     if std::env::var_os("CONCLAVE_JOIN_MILLION").is_some() {
-        million();
+        once(1_000_000);
+    }
+    // `CONCLAVE_JOIN_IDS=100000`: one timed join of that many ids per party.
+    if let Some(size) = std::env::var("CONCLAVE_JOIN_IDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        once(size);
     }
 }
