@@ -88,6 +88,50 @@ fn exponentiate(c: &mut Criterion) {
     g.finish();
 }
 
+/// The exponentiation alone, one thread, 1,024 points: one compression per point
+/// (`(p·k).compress()`) against the batch the join uses (`p·(k/2)`, then
+/// `double_and_compress_batch`: one shared inversion), and decompression.
+fn primitives(c: &mut Criterion) {
+    use curve25519_dalek::ristretto::RistrettoPoint;
+    use curve25519_dalek::scalar::Scalar;
+    const POINTS: usize = 1024;
+    let mut g = c.benchmark_group("join/primitive");
+    g.throughput(Throughput::Elements(POINTS as u64));
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let points: Vec<RistrettoPoint> = (0..POINTS)
+        .map(|_| RistrettoPoint::random(&mut rng))
+        .collect();
+    let k = Scalar::random(&mut rng);
+    let half = k * Scalar::from(2u8).invert();
+    g.bench_function("mul+compress", |b| {
+        b.iter(|| {
+            points
+                .iter()
+                .map(|p| (p * k).compress())
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("mul-half+double-and-compress-batch", |b| {
+        b.iter(|| {
+            let halves: Vec<RistrettoPoint> = points.iter().map(|p| p * half).collect();
+            RistrettoPoint::double_and_compress_batch(&halves)
+        })
+    });
+    g.bench_function("mul", |b| {
+        b.iter(|| points.iter().map(|p| p * k).collect::<Vec<_>>())
+    });
+    let encoded: Vec<_> = points.iter().map(|p| p.compress()).collect();
+    g.bench_function("decompress", |b| {
+        b.iter(|| {
+            encoded
+                .iter()
+                .map(|c| c.decompress().expect("valid"))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.finish();
+}
+
 fn join(c: &mut Criterion) {
     const IDS: usize = 100_000;
     let mut g = c.benchmark_group("join/two-parties");
@@ -129,6 +173,7 @@ fn once(size: usize) {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     exponentiate(&mut c);
+    primitives(&mut c);
     join(&mut c);
     c.final_summary();
     if std::env::var_os("CONCLAVE_JOIN_MILLION").is_some() {
