@@ -103,10 +103,12 @@ impl Reshare {
         let len: usize = parts.iter().map(|(a, _)| a.len()).sum();
         let mut products_of = PartProducts::new(parts);
         let mut outgoing: Frames = vec![Vec::new(); n];
+        // Filled block by block (no zero-fill of the whole vectors first).
         for k in &receivers {
-            outgoing[*k] = vec![0u8; len * ELEMENT_BYTES];
+            outgoing[*k] = Vec::with_capacity(len * ELEMENT_BYTES);
         }
-        let mut partial = Zeroizing::new(vec![Fp::ZERO; len]);
+        let mut partial = Zeroizing::new(Vec::with_capacity(len));
+        let mut own_block = Zeroizing::new([Fp::ZERO; BLOCK]);
         // Per block: products, then t keystreams towards the designated, then t from
         // the designating parties.
         let mut block = Zeroizing::new(vec![Fp::ZERO; (1 + 2 * t) * BLOCK]);
@@ -121,22 +123,24 @@ impl Reshare {
             }
             // Column j of the block: the products (j = 0), then the keystreams.
             let column = |j: usize| &block[j * BLOCK..j * BLOCK + width];
-            let out = &mut partial[start..end];
+            let out = &mut own_block[..width];
+            out.fill(Fp::ZERO);
             for (j, weight) in own.iter().enumerate() {
                 accumulate(out, *weight, column(j));
             }
             for (i, weight) in their_weights.iter().enumerate() {
                 accumulate(out, *weight, column(1 + t + i));
             }
+            partial.extend_from_slice(out);
             for (k, coeffs) in receivers.iter().zip(&sent) {
                 let shares = &mut outgoing_block[..width];
                 shares.fill(Fp::ZERO);
                 for (j, c) in coeffs.iter().enumerate() {
                     accumulate(shares, *c, column(j));
                 }
-                let frame = &mut outgoing[*k][start * ELEMENT_BYTES..end * ELEMENT_BYTES];
-                for (bytes, share) in frame.chunks_exact_mut(ELEMENT_BYTES).zip(shares.iter()) {
-                    bytes.copy_from_slice(&share.to_bytes());
+                let frame = &mut outgoing[*k];
+                for share in shares.iter() {
+                    frame.extend_from_slice(&share.to_bytes());
                 }
             }
         }
