@@ -10,7 +10,9 @@
 //! range checks, `expires ≥ $now`, and the holder leaves equal to `k·Base8` for the one
 //! holder secret `k` of the proof ([`HolderVar`]). Then the nullifier
 //! `Poseidon(tag, k, scope)` ([`NullifierGadget`]) equals the public nullifier, and the
-//! compiled predicate ([`crate::predicate::enforce`]) holds.
+//! compiled predicate ([`crate::predicate::enforce`]) holds. For every revocable alias, the
+//! credential's revocation id is not in the revocation tree of the public root
+//! ([`NonMembershipGadget`]).
 //!
 //! # Public inputs, in order
 //! 1. for each alias in byte order of its name: the issuer key's `Ax`, `Ay` (circomlib
@@ -19,7 +21,9 @@
 //!    `$param` the predicate uses — its value: a day count, an integer, or a string's
 //!    [`crate::credential::string_to_field`];
 //! 3. the scope ([`scope_to_field`] of the scope text);
-//! 4. the nullifier.
+//! 4. the nullifier;
+//! 5. for each revocable alias ([`PredicateStatement::with_revocation`]) in byte order of
+//!    its name: the root of its issuer's revocation tree ([`revocation`]).
 //!
 //! # Security
 //! The verifier checks natively what the circuit leaves to it: every issuer key is a
@@ -30,7 +34,11 @@
 //! acceptable for an alias is the verifier's policy: a proof names its issuers, and
 //! [`PredicateProof::require_issuer`] refuses others.
 
-use std::collections::BTreeMap;
+mod revocation;
+
+pub use revocation::RevocationRoot;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use ark_bn254::{Bn254, Fr};
@@ -55,6 +63,8 @@ use crate::babyjubjub::Point;
 use crate::credential::gadget::{CredentialGadget, DayVar};
 use crate::credential::holder::{HolderSecret, HolderVar};
 use crate::credential::nullifier::{nullifier, scope_to_field, NullifierGadget};
+use crate::credential::revocation::gadget::NonMembershipGadget;
+use crate::credential::revocation::{NonMembershipWitness, RevocationError, RevocationRegistry};
 use crate::credential::{
     string_to_field, AttributeValue, Credential, CredentialError, Days, Schema,
 };
@@ -147,6 +157,50 @@ pub enum PredicateStatementError {
         /// The predicate text.
         predicate: String,
     },
+    /// A revocation registry is missing, not the credential's issuer's, or given for an
+    /// alias that is not revocable.
+    #[error("alias `{alias}` {problem}")]
+    Revocation {
+        /// The alias.
+        alias: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A credential is revoked in its issuer's registry, so no proof exists.
+    #[error("the credential for `{alias}` is revoked (revocation id {id}, registry sequence {sequence})")]
+    Revoked {
+        /// The alias.
+        alias: String,
+        /// The credential's revocation id.
+        id: u64,
+        /// The registry's sequence.
+        sequence: u64,
+    },
+    /// A registry does not give a non-membership witness.
+    #[error("the revocation registry for `{alias}` cannot be used")]
+    Registry {
+        /// The alias.
+        alias: String,
+        /// Why.
+        #[source]
+        source: RevocationError,
+    },
+    /// The registry a verifier requires is another issuer's than the proof's for an alias.
+    #[error("the revocation registry given for `{alias}` is not the registry of the proof's issuer for `{alias}`")]
+    RegistryOtherIssuer {
+        /// The alias.
+        alias: String,
+    },
+    /// The proof's revocation root for an alias is not the registry's current root.
+    #[error("the proof's revocation root for `{alias}` is stale or not the registry's: the proof was made at sequence {proof_sequence}, the registry is at sequence {current_sequence} (prove again with the current registry)")]
+    StaleRevocationRoot {
+        /// The alias.
+        alias: String,
+        /// The sequence the proof file names.
+        proof_sequence: u64,
+        /// The registry's current sequence.
+        current_sequence: u64,
+    },
     /// The proof names another issuer for an alias than the one required.
     #[error("the proof's issuer for `{alias}` is not the required issuer key")]
     OtherIssuer {
@@ -226,15 +280,18 @@ impl PredicateStatementError {
     pub fn is_invalid(&self) -> bool {
         matches!(
             self,
-            PredicateStatementError::InvalidProof | PredicateStatementError::OtherIssuer { .. }
+            PredicateStatementError::InvalidProof
+                | PredicateStatementError::OtherIssuer { .. }
+                | PredicateStatementError::RegistryOtherIssuer { .. }
+                | PredicateStatementError::StaleRevocationRoot { .. }
         )
     }
 }
 
 type Result<T, E = PredicateStatementError> = std::result::Result<T, E>;
 
-/// A predicate statement as fixed at setup: the predicate, each alias's schema, and the
-/// parameters (always `$now`, a date).
+/// A predicate statement as fixed at setup: the predicate, each alias's schema, the
+/// parameters (always `$now`, a date), and the revocable aliases.
 #[derive(Clone, Debug)]
 pub struct PredicateStatement {
     text: String,
@@ -242,6 +299,7 @@ pub struct PredicateStatement {
     env: Env,
     aliases: BTreeMap<String, Schema>,
     params: BTreeMap<String, ParamType>,
+    revocable: BTreeSet<String>,
 }
 
 impl PartialEq for PredicateStatement {
@@ -311,6 +369,7 @@ impl PredicateStatement {
             env,
             aliases: schemas,
             params,
+            revocable: BTreeSet::new(),
         })
     }
 
@@ -329,9 +388,10 @@ impl PredicateStatement {
         &self.params
     }
 
-    /// The number of public inputs: 2 per alias, 1 per parameter, scope and nullifier.
+    /// The number of public inputs: 2 per alias, 1 per parameter, scope and nullifier, 1
+    /// per revocable alias.
     pub fn public_input_count(&self) -> usize {
-        2 * self.aliases.len() + self.params.len() + 2
+        2 * self.aliases.len() + self.params.len() + 2 + self.revocable.len()
     }
 
     /// Bytes that identify the statement (hashed into the key id).
@@ -339,7 +399,9 @@ impl PredicateStatement {
     /// # Layout
     /// `u32be(len text) ‖ text ‖ u32be(aliases) ‖ per alias u32be(len) ‖ alias ‖
     /// u32be(len schema) ‖ schema canonical bytes ‖ u32be(params) ‖ per parameter
-    /// u32be(len) ‖ name ‖ code (1 uint, 2 date, 3 string) ‖ u32be(bits)`.
+    /// u32be(len) ‖ name ‖ code (1 uint, 2 date, 3 string) ‖ u32be(bits)`, then, only if
+    /// some alias is revocable, `0x01 ‖ u32be(count) ‖ per revocable alias u32be(len) ‖
+    /// alias` (so keys without revocation keep their ids).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         fn chunk(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
@@ -362,6 +424,13 @@ impl PredicateStatement {
             };
             out.push(code);
             out.extend_from_slice(&bits.to_be_bytes());
+        }
+        if !self.revocable.is_empty() {
+            out.push(1);
+            out.extend_from_slice(&(self.revocable.len() as u32).to_be_bytes());
+            for alias in &self.revocable {
+                chunk(&mut out, alias.as_bytes());
+            }
         }
         out
     }
@@ -426,6 +495,7 @@ pub struct PredicateCircuit<'a> {
     public: Option<&'a [Fr]>,
     credentials: Option<&'a BTreeMap<String, Credential>>,
     holder: Option<&'a HolderSecret>,
+    revocation: Option<&'a BTreeMap<String, NonMembershipWitness>>,
 }
 
 impl<'a> PredicateCircuit<'a> {
@@ -436,6 +506,7 @@ impl<'a> PredicateCircuit<'a> {
             public: None,
             credentials: None,
             holder: None,
+            revocation: None,
         }
     }
 
@@ -452,7 +523,14 @@ impl<'a> PredicateCircuit<'a> {
             public: Some(public),
             credentials: Some(credentials),
             holder: Some(holder),
+            revocation: None,
         }
+    }
+
+    /// Adds the prover's non-membership witness of each revocable alias.
+    pub fn with_revocation(mut self, paths: &'a BTreeMap<String, NonMembershipWitness>) -> Self {
+        self.revocation = Some(paths);
+        self
     }
 }
 
@@ -492,6 +570,10 @@ impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
         let now = now.ok_or(SynthesisError::Unsatisfiable)?;
         let scope = input()?;
         let nullifier = input()?;
+        let mut roots = BTreeMap::new();
+        for alias in &statement.revocable {
+            roots.insert(alias, input()?);
+        }
         let holder = HolderVar::new_witness(cs.clone(), self.holder)?;
         for ((alias, schema), issuer) in statement.aliases.iter().zip(&issuers) {
             let credential = self.credentials.and_then(|c| c.get(alias));
@@ -505,6 +587,15 @@ impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
             )?;
             for attribute in credential.attributes() {
                 vars.set_attribute(alias, attribute.name(), attribute.value().clone());
+            }
+            if let Some(root) = roots.get(alias) {
+                let path = self.revocation.and_then(|r| r.get(alias));
+                NonMembershipGadget::enforce_not_revoked(
+                    cs.clone(),
+                    credential.revocation_id(),
+                    path,
+                    root,
+                )?;
             }
         }
         NullifierGadget::enforce_nullifier(&holder, &scope, &nullifier)?;
@@ -561,6 +652,7 @@ pub struct PredicateProof {
     params: BTreeMap<String, String>,
     scope: String,
     nullifier: Fr,
+    revocation: BTreeMap<String, RevocationRoot>,
     proof: ark_groth16::Proof<Bn254>,
 }
 
@@ -668,6 +760,7 @@ impl PredicateProof {
             &self.params,
             &self.scope,
             self.nullifier,
+            &self.revocation,
         )
     }
 }
@@ -678,6 +771,7 @@ fn public_inputs(
     params: &BTreeMap<String, String>,
     scope: &str,
     nullifier: Fr,
+    roots: &BTreeMap<String, RevocationRoot>,
 ) -> Result<Vec<Fr>> {
     let mut inputs = Vec::with_capacity(statement.public_input_count());
     if let Some(alias) = issuers.keys().find(|a| !statement.aliases.contains_key(*a)) {
@@ -700,6 +794,21 @@ fn public_inputs(
     inputs.extend(statement.param_values(params)?);
     inputs.push(scope_to_field(scope));
     inputs.push(nullifier);
+    if let Some(alias) = roots.keys().find(|a| !statement.revocable.contains(*a)) {
+        return Err(PredicateStatementError::Revocation {
+            alias: alias.clone(),
+            problem: "has a revocation root but is not revocable in this key",
+        });
+    }
+    for alias in &statement.revocable {
+        let root = roots
+            .get(alias)
+            .ok_or_else(|| PredicateStatementError::Revocation {
+                alias: alias.clone(),
+                problem: "is revocable but has no revocation root",
+            })?;
+        inputs.push(root.root);
+    }
     Ok(inputs)
 }
 
@@ -749,18 +858,35 @@ pub struct ProverInputs<'a> {
     pub params: &'a BTreeMap<String, String>,
 }
 
-/// Proves the key's statement. Everything the circuit enforces is first checked natively,
-/// so a false statement is refused with the reason rather than yielding an invalid proof.
+/// Proves the key's statement when no alias is revocable: [`prove_revocable`] without
+/// registries.
 ///
 /// # Errors
+/// As [`prove_revocable`].
+pub fn prove(
+    key: &PredicateProvingKey,
+    inputs: &ProverInputs<'_>,
+    rng: &mut impl CryptoRngCore,
+) -> Result<PredicateProof> {
+    prove_revocable(key, inputs, &BTreeMap::new(), rng)
+}
+
+/// Proves the key's statement, with the issuer's revocation registry of each revocable
+/// alias. Everything the circuit enforces is first checked natively, so a false statement
+/// is refused with the reason rather than yielding an invalid proof.
+///
+/// # Errors
+/// [`PredicateStatementError::Revocation`] (a registry missing, of another issuer, or
+/// for an alias that is not revocable), [`PredicateStatementError::Revoked`];
 /// [`PredicateStatementError::Alias`] (missing or extra credential),
 /// [`PredicateStatementError::OtherSchema`], [`PredicateStatementError::Credential`] (bad
 /// signature, expired, not yet valid on `$now`), [`PredicateStatementError::OtherHolder`],
 /// [`PredicateStatementError::Param`], [`PredicateStatementError::PredicateFalse`];
 /// synthesis errors.
-pub fn prove(
+pub fn prove_revocable(
     key: &PredicateProvingKey,
     inputs: &ProverInputs<'_>,
+    registries: &BTreeMap<String, RevocationRegistry>,
     rng: &mut impl CryptoRngCore,
 ) -> Result<PredicateProof> {
     let statement = &key.statement;
@@ -819,8 +945,16 @@ pub fn prove(
         assignment = assignment.credential(alias, credential.body().attributes());
         issuers.insert(alias.clone(), credential.issuer());
     }
+    let (paths, roots) = revocation::witnesses(statement, inputs.credentials, registries)?;
     let nullifier = nullifier(inputs.holder, scope_to_field(inputs.scope));
-    let public = public_inputs(statement, &issuers, inputs.params, inputs.scope, nullifier)?;
+    let public = public_inputs(
+        statement,
+        &issuers,
+        inputs.params,
+        inputs.scope,
+        nullifier,
+        &roots,
+    )?;
     let false_predicate = || PredicateStatementError::PredicateFalse {
         predicate: statement.text.clone(),
     };
@@ -841,7 +975,10 @@ pub fn prove(
             None => evaluable = false,
         }
     }
-    let circuit = || PredicateCircuit::new(statement, &public, inputs.credentials, inputs.holder);
+    let circuit = || {
+        PredicateCircuit::new(statement, &public, inputs.credentials, inputs.holder)
+            .with_revocation(&paths)
+    };
     match statement.expr.evaluate(&assignment) {
         Ok(true) => {}
         Ok(false) => return Err(false_predicate()),
@@ -867,6 +1004,7 @@ pub fn prove(
         params: inputs.params.clone(),
         scope: inputs.scope.to_owned(),
         nullifier,
+        revocation: roots,
         proof,
     })
 }
@@ -902,6 +1040,9 @@ struct StatementJson {
     predicate: String,
     schemas: BTreeMap<String, serde_json::Value>,
     params: BTreeMap<String, ParamJson>,
+    /// Revocable aliases (absent when none).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    revocable: BTreeSet<String>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Eq)]
@@ -940,6 +1081,7 @@ impl PredicateStatement {
                 .iter()
                 .map(|(name, kind)| (name.clone(), ParamJson::from(*kind)))
                 .collect(),
+            revocable: self.revocable.clone(),
         }
     }
 
@@ -954,7 +1096,8 @@ impl PredicateStatement {
             })?;
             schemas.insert(alias, schema);
         }
-        let statement = PredicateStatement::new(&json.predicate, schemas)?;
+        let statement =
+            PredicateStatement::new(&json.predicate, schemas)?.with_revocation(json.revocable)?;
         let params: BTreeMap<String, ParamJson> = statement
             .params
             .iter()
@@ -1000,8 +1143,18 @@ struct ProofJson {
     params: BTreeMap<String, String>,
     scope: String,
     nullifier: String,
+    /// Each revocable alias's root and registry sequence (absent when none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    revocation: BTreeMap<String, RevocationJson>,
     /// The arkworks proof, compressed, base64.
     proof: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevocationJson {
+    root: String,
+    sequence: String,
 }
 
 fn to_base64(value: &impl CanonicalSerialize) -> String {
@@ -1176,8 +1329,9 @@ impl PredicateProof {
     /// # Layout
     /// JSON `{"format": "conclave.predicate.proof", "version": 1, "vk_id": hex,
     /// "predicate": text, "issuers": {alias: {"Ax", "Ay"}}, "params": {name: text},
-    /// "scope": text, "nullifier": decimal, "proof": base64 of the compressed arkworks
-    /// proof}`.
+    /// "scope": text, "nullifier": decimal, "revocation": {alias: {"root": decimal,
+    /// "sequence": decimal}} (only with revocable aliases), "proof": base64 of the
+    /// compressed arkworks proof}`.
     pub fn to_json(&self) -> String {
         let json = ProofJson {
             format: PROOF_FORMAT.to_owned(),
@@ -1195,6 +1349,17 @@ impl PredicateProof {
             params: self.params.clone(),
             scope: self.scope.clone(),
             nullifier: field::to_decimal(&self.nullifier),
+            revocation: self
+                .revocation
+                .iter()
+                .map(|(alias, r)| {
+                    let json = RevocationJson {
+                        root: field::to_decimal(&r.root),
+                        sequence: r.sequence.to_string(),
+                    };
+                    (alias.clone(), json)
+                })
+                .collect(),
             proof: to_base64(&self.proof),
         };
         serde_json::to_string_pretty(&json).unwrap_or_default()
@@ -1222,6 +1387,20 @@ impl PredicateProof {
         }
         let nullifier = field::parse_decimal("nullifier", &json.nullifier)
             .map_err(|_| malformed("the nullifier is not a canonical decimal field element"))?;
+        let mut revocation = BTreeMap::new();
+        for (alias, r) in json.revocation {
+            let root = field::parse_decimal("revocation root", &r.root).map_err(|_| {
+                malformed("a revocation root is not a canonical decimal field element")
+            })?;
+            let canonical = r.sequence == "0" || !r.sequence.starts_with('0');
+            let sequence = r
+                .sequence
+                .parse::<u64>()
+                .ok()
+                .filter(|_| canonical && r.sequence.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| malformed("a revocation sequence is not a decimal u64"))?;
+            revocation.insert(alias, RevocationRoot { root, sequence });
+        }
         Ok(PredicateProof {
             vk_id,
             predicate: json.predicate,
@@ -1229,6 +1408,7 @@ impl PredicateProof {
             params: json.params,
             scope: json.scope,
             nullifier,
+            revocation,
             proof: from_base64(WHAT, &json.proof)?,
         })
     }

@@ -53,6 +53,10 @@ pub enum Command {
         /// `alias=FILE`: the schema of the credential an alias names (one per alias).
         #[arg(long, requires = "predicate")]
         schema: Vec<String>,
+        /// An alias whose credentials are revocable: proofs then show non-membership in
+        /// the issuer's revocation registry (repeatable).
+        #[arg(long, requires = "predicate")]
+        revocable: Vec<String>,
         /// Width of the committed value in bits (8 to 64).
         #[arg(long, default_value_t = 32)]
         bits: u32,
@@ -91,6 +95,10 @@ pub enum Command {
         /// `name=value`: a predicate parameter (`now=2026-12-02` is always needed).
         #[arg(long, requires = "credential")]
         param: Vec<String>,
+        /// `alias=FILE`: the issuer's revocation registry (`cred revoke`) of a revocable
+        /// alias.
+        #[arg(long, requires = "credential")]
+        revocation: Vec<String>,
         /// Threshold T (for threshold keys).
         #[arg(long, conflicts_with_all = ["min", "max"])]
         threshold: Option<u64>,
@@ -127,6 +135,10 @@ pub enum Command {
         /// `alias=FILE`: for predicate keys, require this issuer public key for the alias.
         #[arg(long)]
         issuer: Vec<String>,
+        /// `alias=FILE`: for predicate keys, require the proof's revocation root of the
+        /// alias to be this registry's current root.
+        #[arg(long)]
+        revocation: Vec<String>,
     },
     /// Write a key and proof as snarkjs `verification_key.json`, `proof.json`, `public.json`.
     ExportSnarkjs {
@@ -186,10 +198,20 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         Command::Setup {
             predicate: Some(predicate),
             schema,
+            revocable,
             out: dir,
             danger_seed,
             ..
-        } => super::zk_predicate::setup(&predicate, &schema, &dir, danger_seed, out),
+        } => super::zk_predicate::setup(
+            &predicate,
+            &schema,
+            &super::zk_predicate::SetupOptions {
+                revocable: &revocable,
+            },
+            &dir,
+            danger_seed,
+            out,
+        ),
         Command::Setup {
             statement,
             bits,
@@ -208,11 +230,19 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             holder_key: Some(holder_key),
             scope: Some(scope),
             param,
+            revocation,
             out: path,
             ..
-        } if !credential.is_empty() => {
-            super::zk_predicate::prove(&pk, &credential, &holder_key, &scope, &param, &path, out)
-        }
+        } if !credential.is_empty() => super::zk_predicate::prove(
+            &pk,
+            &credential,
+            &holder_key,
+            &scope,
+            &param,
+            &revocation,
+            &path,
+            out,
+        ),
         Command::Prove {
             pk,
             secret,
@@ -238,16 +268,24 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             min,
             max,
             issuer,
+            revocation,
         } => {
             let vk_bytes = fsio::read(&vk, Limit::GROTH16_VERIFYING_KEY)?;
             if super::zk_predicate::is_predicate_key(&vk_bytes) {
                 if commitment.is_some() || min.is_some() || max.is_some() {
                     bail!("--commitment, --min and --max apply to commitment statements, not predicate keys");
                 }
-                return super::zk_predicate::verify(&vk_bytes, &vk, &proof, &issuer, out);
+                return super::zk_predicate::verify(
+                    &vk_bytes,
+                    &vk,
+                    &proof,
+                    &issuer,
+                    &revocation,
+                    out,
+                );
             }
-            if !issuer.is_empty() {
-                bail!("--issuer applies to predicate keys only");
+            if !issuer.is_empty() || !revocation.is_empty() {
+                bail!("--issuer and --revocation apply to predicate keys only");
             }
             let claim = Claim {
                 commitment: commitment

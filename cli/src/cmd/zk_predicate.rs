@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use conclave_circuits::credential::holder::HolderSecret;
 use conclave_circuits::credential::keys::{self, KeyRole};
+use conclave_circuits::credential::revocation::RevocationRegistry;
 use conclave_circuits::credential::{Credential, Schema};
 use conclave_circuits::field;
 use conclave_circuits::statement::predicate::{
@@ -55,10 +56,29 @@ fn read_json_file<T>(
     decode(&bytes).with_context(|| format!("{}", path.display()))
 }
 
-/// `zk setup --predicate TEXT --schema alias=FILE … --out DIR`.
+/// What `zk setup --predicate` records besides the predicate and schemas.
+pub struct SetupOptions<'a> {
+    /// `--revocable ALIAS`, repeatable.
+    pub revocable: &'a [String],
+}
+
+/// Reads `alias=FILE` revocation registries (each checked: format, root, signature).
+fn registries(items: &[String]) -> anyhow::Result<BTreeMap<String, RevocationRegistry>> {
+    let mut map = BTreeMap::new();
+    for (alias, file) in bindings("--revocation", items)? {
+        let registry = read_json_file(Path::new(&file), Limit::REVOCATION_REGISTRY, |b| {
+            Ok(RevocationRegistry::from_json(b)?)
+        })?;
+        map.insert(alias, registry);
+    }
+    Ok(map)
+}
+
+/// `zk setup --predicate TEXT --schema alias=FILE … [--revocable ALIAS …] --out DIR`.
 pub fn setup(
     text: &str,
     schemas: &[String],
+    options: &SetupOptions<'_>,
     dir: &Path,
     danger_seed: Option<u64>,
     out: &Output,
@@ -71,7 +91,9 @@ pub fn setup(
         inputs.push(path);
         map.insert(alias, schema);
     }
-    let statement = PredicateStatement::new(text, map).context("cannot set up this predicate")?;
+    let statement = PredicateStatement::new(text, map)
+        .and_then(|s| s.with_revocation(options.revocable.iter().cloned()))
+        .context("cannot set up this predicate")?;
     let constraints = predicate::constraint_count(&statement)?;
     let (pk_path, vk_path) = key_paths(dir);
     let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
@@ -89,9 +111,14 @@ pub fn setup(
     let params: Vec<String> = statement.params().keys().map(|n| format!("${n}")).collect();
     out.report(
         &format!(
-            "predicate keys in {:.0} ms ({constraints} constraints)\n  predicate     {text}\n  parameters    {}\n  proving key   {}\n  verifying key {}\n  key id        {}",
+            "predicate keys in {:.0} ms ({constraints} constraints)\n  predicate     {text}\n  parameters    {}\n  revocable     {}\n  proving key   {}\n  verifying key {}\n  key id        {}",
             millis(took),
             params.join(", "),
+            if statement.revocable().is_empty() {
+                "(none)".to_owned()
+            } else {
+                statement.revocable().iter().cloned().collect::<Vec<_>>().join(", ")
+            },
             pk_path.display(),
             vk_path.display(),
             vk.id_hex()
@@ -101,6 +128,7 @@ pub fn setup(
             "predicate": text,
             "aliases": statement.aliases().iter().map(|(a, s)| (a.clone(), s.id().to_owned())).collect::<BTreeMap<_, _>>(),
             "params": params,
+            "revocable": statement.revocable(),
             "constraints": constraints,
             "statement_id": vk.id_hex(),
             "proving_key": pk_path,
@@ -119,19 +147,24 @@ pub fn is_predicate_key(bytes: &[u8]) -> bool {
         .is_some_and(|f| f == "conclave.predicate.verifying_key")
 }
 
-/// `zk prove --pk … --credential alias=FILE … --holder-key FILE --scope TEXT --param n=v …`.
+/// `zk prove --pk … --credential alias=FILE … --holder-key FILE --scope TEXT --param n=v …
+/// [--revocation alias=FILE …]`.
+#[allow(clippy::too_many_arguments)]
 pub fn prove(
     pk_path: &Path,
     credentials: &[String],
     holder_key: &Path,
     scope: &str,
     params: &[String],
+    revocation: &[String],
     path: &Path,
     out: &Output,
 ) -> anyhow::Result<Verdict> {
     let credential_files = bindings("--credential", credentials)?;
+    let registry_files = bindings("--revocation", revocation)?;
     let mut inputs: Vec<PathBuf> = vec![pk_path.to_owned(), holder_key.to_owned()];
     inputs.extend(credential_files.values().map(PathBuf::from));
+    inputs.extend(registry_files.values().map(PathBuf::from));
     let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let plan = out.writes().plan(&input_refs, &[path])?;
     let pk = PredicateProvingKey::from_bytes(&fsio::read(pk_path, Limit::GROTH16_PROVING_KEY)?)
@@ -148,13 +181,16 @@ pub fn prove(
         .with_context(|| format!("{}", holder_key.display()))?;
     let holder = HolderSecret::from_secret_key(&holder);
     let params = bindings("--param", params)?;
+    let registries = registries(revocation)?;
     let inputs = ProverInputs {
         credentials: &creds,
         holder: &holder,
         scope,
         params: &params,
     };
-    let (proof, took) = out.step("proving", || predicate::prove(&pk, &inputs, &mut OsRng));
+    let (proof, took) = out.step("proving", || {
+        predicate::prove_revocable(&pk, &inputs, &registries, &mut OsRng)
+    });
     let proof = proof.context("cannot prove")?;
     plan.write_public(path, proof.to_json().as_bytes())?;
     out.report(
@@ -171,12 +207,28 @@ pub fn prove(
             "predicate": proof.predicate(),
             "scope": proof.scope(),
             "nullifier": field::to_decimal(&proof.nullifier()),
+            "revocation": revocation_json(&proof),
             "statement_id": proof.vk_id_hex(),
             "proof": path,
             "ms": millis(took),
         }),
     )?;
     Ok(Verdict::Success)
+}
+
+fn revocation_json(proof: &PredicateProof) -> serde_json::Value {
+    proof
+        .revocation_roots()
+        .iter()
+        .map(|(alias, r)| {
+            let value = json!({
+                "root": field::to_decimal(&r.root),
+                "sequence": r.sequence.to_string(),
+            });
+            (alias.clone(), value)
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn describe(proof: &PredicateProof) -> serde_json::Value {
@@ -189,16 +241,19 @@ fn describe(proof: &PredicateProof) -> serde_json::Value {
         "params": proof.params(),
         "scope": proof.scope(),
         "nullifier": field::to_decimal(&proof.nullifier()),
+        "revocation": revocation_json(proof),
     })
 }
 
-/// `zk verify --vk predicate.vk --proof proof.json [--issuer alias=FILE …]`: exit 0 valid,
-/// 1 invalid or another issuer than required, 2 malformed or made for another key.
+/// `zk verify --vk predicate.vk --proof proof.json [--issuer alias=FILE …] [--revocation
+/// alias=FILE …]`: exit 0 valid, 1 invalid, another issuer than required or a revocation
+/// root that is not the registry's current one, 2 malformed or made for another key.
 pub fn verify(
     vk_bytes: &[u8],
     vk_path: &Path,
     proof_paths: &[PathBuf],
     issuers: &[String],
+    revocation: &[String],
     out: &Output,
 ) -> anyhow::Result<Verdict> {
     let vk = PredicateVerifyingKey::from_json(vk_bytes)
@@ -213,6 +268,13 @@ pub fn verify(
         })?;
         required.insert(alias, key);
     }
+    let current = registries(revocation)?;
+    if let Some(alias) = current
+        .keys()
+        .find(|a| !vk.statement().revocable().contains(*a))
+    {
+        bail!("--revocation {alias}=…: alias `{alias}` is not revocable in this key");
+    }
     let mut reports = Vec::new();
     let mut human = Vec::new();
     let mut all_valid = true;
@@ -223,6 +285,9 @@ pub fn verify(
             predicate::verify(&vk, &proof)?;
             for (alias, key) in &required {
                 proof.require_issuer(alias, key)?;
+            }
+            for (alias, registry) in &current {
+                proof.require_revocation_root(alias, registry)?;
             }
             Ok::<(), PredicateStatementError>(())
         });
@@ -264,8 +329,27 @@ pub fn verify(
                 format!("{alias}: Ax {short}…{pinned}")
             })
             .collect();
+        let roots: Vec<String> = proof
+            .revocation_roots()
+            .iter()
+            .map(|(alias, r)| {
+                let root = field::to_decimal(&r.root);
+                let short: String = root.chars().take(12).collect();
+                let checked = if current.contains_key(alias) {
+                    " (checked against the registry)"
+                } else {
+                    ""
+                };
+                format!("{alias}: root {short}… sequence {}{checked}", r.sequence)
+            })
+            .collect();
+        let roots = if roots.is_empty() {
+            String::new()
+        } else {
+            format!("\n  revocation {}", roots.join(", "))
+        };
         human.push(format!(
-            "{}: {}\n  predicate {}\n  issuers   {}\n  params    {}\n  scope     {}\n  nullifier {}",
+            "{}: {}\n  predicate {}\n  issuers   {}\n  params    {}\n  scope     {}\n  nullifier {}{roots}",
             if valid { "valid" } else { "INVALID" },
             path.display(),
             proof.predicate(),

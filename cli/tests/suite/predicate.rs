@@ -442,3 +442,235 @@ fn false_and_malformed_predicates_are_refused() {
     }
     assert!(!d.join("bad").join("predicate.pk").exists());
 }
+
+/// `zk prove` of the one-alias predicate `bureau.score >= 650` with the bureau's credential
+/// `score` and, if given, `--revocation bureau=REGISTRY`.
+fn prove_revocable(d: &Path, want: i32, keys: &str, registry: Option<&str>, out: &str) -> Output {
+    let pk = format!("{keys}/predicate.pk");
+    let mut args = vec![
+        "--json",
+        "zk",
+        "prove",
+        "--pk",
+        &pk,
+        "--credential",
+        "bureau=score.cred.json",
+        "--holder-key",
+        "alice/holder.key",
+        "--scope",
+        "lender-x/2026",
+        "--param",
+        "now=2026-12-02",
+        "--out",
+        out,
+    ];
+    let binding = registry.map(|r| format!("bureau={r}"));
+    if let Some(binding) = &binding {
+        args.extend(["--revocation", binding]);
+    }
+    run(d, want, &args)
+}
+
+fn verify_with(d: &Path, want: i32, keys: &str, proof: &str, extra: &[&str]) -> Value {
+    let vk = format!("{keys}/predicate.vk");
+    let mut args = vec!["--json", "zk", "verify", "--vk", &vk, "--proof", proof];
+    args.extend(extra);
+    json(&run(d, want, &args))
+}
+
+fn revoke(d: &Path, issuer: &str, id: &str) {
+    run(
+        d,
+        0,
+        &[
+            "cred",
+            "revoke",
+            "--issuer-key",
+            &format!("{issuer}/issuer.key"),
+            "--id",
+            id,
+            "--registry",
+            &format!("{issuer}/revoked.json"),
+        ],
+    );
+}
+
+/// Revocation through the binary: a revocable alias proves with its issuer's registry and
+/// the proof carries the root and sequence; `zk verify --revocation` accepts the current
+/// registry and refuses a stale root (exit 1); a tampered root is invalid; a revoked
+/// credential, a missing registry, another issuer's registry are refused at proving (exit 2).
+#[test]
+fn revocable_predicate_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d);
+    revoke(d, "bureau", "5");
+    revoke(d, "impostor", "5");
+    let keys = json(&run(
+        d,
+        0,
+        &[
+            "--json",
+            "zk",
+            "setup",
+            "--predicate",
+            "bureau.score >= 650",
+            "--schema",
+            "bureau=credit-score.schema.json",
+            "--revocable",
+            "bureau",
+            "--out",
+            "rkeys",
+        ],
+    ));
+    assert_eq!(keys["revocable"], serde_json::json!(["bureau"]));
+    let plain = setup(
+        d,
+        "bureau.score >= 650",
+        &["bureau=credit-score.schema.json"],
+        "pkeys",
+    );
+    assert_ne!(plain["statement_id"], keys["statement_id"]);
+    // An alias the predicate does not use cannot be revocable.
+    let output = run(
+        d,
+        2,
+        &[
+            "zk",
+            "setup",
+            "--predicate",
+            "bureau.score >= 650",
+            "--schema",
+            "bureau=credit-score.schema.json",
+            "--revocable",
+            "bank",
+            "--out",
+            "bad",
+        ],
+    );
+    assert!(stderr(&output).contains("bank"), "{}", stderr(&output));
+
+    let registry: Value =
+        serde_json::from_slice(&std::fs::read(d.join("bureau/revoked.json")).unwrap()).unwrap();
+    let proved = json(&prove_revocable(
+        d,
+        0,
+        "rkeys",
+        Some("bureau/revoked.json"),
+        "proof.json",
+    ));
+    assert_eq!(proved["revocation"]["bureau"]["root"], registry["root"]);
+    assert_eq!(proved["revocation"]["bureau"]["sequence"], "1");
+    let verified = verify_with(d, 0, "rkeys", "proof.json", &[]);
+    assert_eq!(verified["revocation"]["bureau"]["root"], registry["root"]);
+    let verified = verify_with(
+        d,
+        0,
+        "rkeys",
+        "proof.json",
+        &["--revocation", "bureau=bureau/revoked.json"],
+    );
+    assert_eq!(verified["valid"], true);
+    let human = stdout(&run(
+        d,
+        0,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "rkeys/predicate.vk",
+            "--proof",
+            "proof.json",
+            "--revocation",
+            "bureau=bureau/revoked.json",
+        ],
+    ));
+    assert!(human.contains("revocation bureau: root"), "{human}");
+
+    // Refused at proving (exit 2, nothing written): no registry, another issuer's, a
+    // registry for a key without revocation.
+    for (keys, registry, needle) in [
+        ("rkeys", None, "revocation registry"),
+        ("rkeys", Some("impostor/revoked.json"), "another issuer"),
+        ("pkeys", Some("bureau/revoked.json"), "not revocable"),
+    ] {
+        let output = prove_revocable(d, 2, keys, registry, "refused.json");
+        assert!(stderr(&output).contains(needle), "{}", stderr(&output));
+        assert!(!d.join("refused.json").exists());
+    }
+    // --revocation at verify for a key without revocation: exit 2.
+    prove_revocable(d, 0, "pkeys", None, "plain.json");
+    run(
+        d,
+        2,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "pkeys/predicate.vk",
+            "--proof",
+            "plain.json",
+            "--revocation",
+            "bureau=bureau/revoked.json",
+        ],
+    );
+    // Another issuer's registry at verify: not the proof's issuer's (exit 1).
+    let refused = verify_with(
+        d,
+        1,
+        "rkeys",
+        "proof.json",
+        &["--revocation", "bureau=impostor/revoked.json"],
+    );
+    assert!(refused["reason"].as_str().unwrap().contains("issuer"));
+
+    // A tampered root in the proof file: the proof does not verify (exit 1).
+    revoke(d, "bureau", "6");
+    let current: Value =
+        serde_json::from_slice(&std::fs::read(d.join("bureau/revoked.json")).unwrap()).unwrap();
+    let mut probe: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    probe["revocation"]["bureau"]["root"] = current["root"].clone();
+    probe["revocation"]["bureau"]["sequence"] = Value::String("2".into());
+    std::fs::write(d.join("probe.json"), probe.to_string()).unwrap();
+    assert_eq!(
+        verify_with(d, 1, "rkeys", "probe.json", &[])["valid"],
+        false
+    );
+    // After a new revocation the old proof's root is stale for a verifier holding the
+    // current registry (exit 1), though the proof itself still verifies.
+    verify_with(d, 0, "rkeys", "proof.json", &[]);
+    let stale = verify_with(
+        d,
+        1,
+        "rkeys",
+        "proof.json",
+        &["--revocation", "bureau=bureau/revoked.json"],
+    );
+    let reason = stale["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("stale") && reason.contains("sequence 2"),
+        "{reason}"
+    );
+    // Proving again with the current registry works.
+    prove_revocable(d, 0, "rkeys", Some("bureau/revoked.json"), "fresh.json");
+    verify_with(
+        d,
+        0,
+        "rkeys",
+        "fresh.json",
+        &["--revocation", "bureau=bureau/revoked.json"],
+    );
+
+    // The bureau revokes Alice's credential: she can no longer prove (exit 2).
+    let cred: Value =
+        serde_json::from_slice(&std::fs::read(d.join("score.cred.json")).unwrap()).unwrap();
+    revoke(d, "bureau", cred["revocation_id"].as_str().unwrap());
+    let output = prove_revocable(d, 2, "rkeys", Some("bureau/revoked.json"), "revoked.json");
+    assert!(
+        stderr(&output).contains("is revoked"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!d.join("revoked.json").exists());
+}
