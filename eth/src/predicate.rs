@@ -6,10 +6,12 @@
 //! # Layout
 //! The predicate statement's public inputs, in order (its module documentation): for each
 //! alias in byte order of its name the issuer key's `Ax`, `Ay`; for each parameter in
-//! byte order of its name (`$now` among them) its value; the scope; the nullifier.
+//! byte order of its name (`$now` among them) its value; the scope; the nullifier; for
+//! each revocable alias in byte order of its name the root of its issuer's revocation tree.
 //! [`PredicateLayout`] gives these positions; [`policy`] pins every issuer key and every
 //! parameter except `$now` (a date the registry compares with the block's day), checks
-//! the scope and records nullifiers under it.
+//! the scope and records nullifiers under it, and takes the revocation root from the set
+//! of roots the registry's owner accepts.
 //!
 //! # Security
 //! A policy that left an issuer key or a parameter free would let the prover choose it
@@ -113,6 +115,7 @@ pub fn proof_calldata(
 pub struct PredicateLayout {
     aliases: Vec<String>,
     params: Vec<String>,
+    revocable: Vec<String>,
 }
 
 impl PredicateLayout {
@@ -121,12 +124,19 @@ impl PredicateLayout {
         PredicateLayout {
             aliases: statement.aliases().keys().cloned().collect(),
             params: statement.params().keys().cloned().collect(),
+            revocable: statement.revocable().iter().cloned().collect(),
         }
     }
 
     /// The number of public inputs.
     pub fn input_count(&self) -> usize {
-        2 * self.aliases.len() + self.params.len() + 2
+        2 * self.aliases.len() + self.params.len() + 2 + self.revocable.len()
+    }
+
+    /// Position of revocable `alias`'s revocation root.
+    pub fn revocation_root(&self, alias: &str) -> Option<usize> {
+        let i = self.revocable.iter().position(|a| a == alias)?;
+        Some(self.nullifier() + 1 + i)
     }
 
     /// Positions of `alias`'s issuer key `Ax`, `Ay`.
@@ -176,12 +186,13 @@ fn position(index: usize) -> Result<u8, EthError> {
 
 /// The registry policy of a predicate statement: every issuer key and every parameter
 /// but `now` pinned, `now` within the window of the block's day, the scope, the
-/// nullifier; no revocation root (the statement has none as public input) and no
-/// recipient (the statement does not bind the submitter).
+/// nullifier, the revocation root of the revocable alias (if any) one the owner accepts
+/// (`setRevocationRoot`); no recipient (the statement does not bind the submitter).
 ///
 /// # Errors
 /// [`EthError::PolicyIncomplete`] when an alias has no issuer key or a parameter no value,
-/// or an issuer or parameter is not the statement's; [`EthError::Predicate`] for a
+/// or an issuer or parameter is not the statement's, or more than one alias is revocable
+/// (the registry checks one root position: use hashed inputs); [`EthError::Predicate`] for a
 /// parameter value not of its type; [`EthError::UnsupportedInputCount`] for a statement
 /// with more public inputs than the verifier takes.
 pub fn policy(
@@ -242,6 +253,22 @@ pub fn policy(
     let now = layout
         .param(NOW)
         .ok_or_else(|| incomplete(NOW, "is not a parameter of the predicate"))?;
+    let root_index = match statement.revocable().iter().collect::<Vec<_>>()[..] {
+        [] => None,
+        [alias] => {
+            let at = layout
+                .revocation_root(alias)
+                .ok_or_else(|| incomplete(alias, "is not an alias of the predicate"))?;
+            Some(position(at)?)
+        }
+        [_, second, ..] => {
+            return Err(incomplete(
+                second,
+                "is a second revocable alias: the registry checks one revocation root per \
+                 policy (use hashed inputs)",
+            ))
+        }
+    };
     Ok(Policy {
         verifier: spec.verifier,
         input_count: position(n - 1)? + 1,
@@ -249,7 +276,7 @@ pub fn policy(
         nullifier_index: position(layout.nullifier())?,
         now_index: Some(position(now)?),
         now_window_days: spec.window_days,
-        root_index: None,
+        root_index,
         recipient_index: None,
         scope: word(scope_to_field(spec.scope)),
         fixed,
@@ -319,5 +346,11 @@ mod tests {
         assert_eq!(layout.param(NOW), Some(5));
         assert_eq!((layout.scope(), layout.nullifier()), (6, 7));
         assert_eq!(layout.issuer("other"), None);
+        assert_eq!(layout.revocation_root("bureau"), None);
+        let revocable = statement.with_revocation(["bureau"]).unwrap();
+        let layout = PredicateLayout::of(&revocable);
+        assert_eq!(layout.input_count(), revocable.public_input_count());
+        assert_eq!(layout.revocation_root("bureau"), Some(8));
+        assert_eq!(layout.revocation_root("bank"), None);
     }
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use conclave_circuits::credential::keys::{self, KeyRole};
+use conclave_circuits::credential::revocation::RevocationRegistry;
 use conclave_circuits::field;
 use conclave_circuits::statement::predicate::PredicateVerifyingKey;
 use conclave_eth::client::{self, Node, Transacted, Verdict as ChainVerdict};
@@ -124,8 +125,16 @@ pub enum RegistryCommand {
         #[arg(long)]
         policy: u64,
         /// The root (decimal field element, as `cred revoke` prints it).
+        #[arg(
+            long,
+            required_unless_present = "registry",
+            conflicts_with = "registry"
+        )]
+        root: Option<String>,
+        /// Take the root from an issuer's revocation registry file (`cred revoke
+        /// --registry FILE`; its signature is checked).
         #[arg(long)]
-        root: String,
+        registry: Option<PathBuf>,
         /// Stop accepting the root instead.
         #[arg(long)]
         reject: bool,
@@ -586,10 +595,20 @@ fn run_registry(command: RegistryCommand, out: &Output) -> anyhow::Result<Verdic
             eth_key,
             policy,
             root,
+            registry: registry_file,
             reject,
         } => {
-            let root = field::parse_decimal("--root", &root)
-                .context("--root takes a decimal field element")?;
+            let root = match (root, registry_file) {
+                (Some(root), _) => field::parse_decimal("--root", &root)
+                    .context("--root takes a decimal field element")?,
+                (None, Some(path)) => {
+                    let bytes = fsio::read(&path, Limit::REVOCATION_REGISTRY)?;
+                    RevocationRegistry::from_json(&bytes)
+                        .with_context(|| format!("{}: bad revocation registry", path.display()))?
+                        .root()
+                }
+                (None, None) => bail!("give --root or --registry"),
+            };
             let data = registry::set_revocation_root(policy, onchain::word(root), !reject);
             let (tx, gas) = owner_transaction(&rpc, &contract, &eth_key, data)?;
             let what = if reject {

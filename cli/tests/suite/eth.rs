@@ -796,3 +796,133 @@ fn calldata_with(d: &Path, args: &str) -> Vec<Value> {
     let text = stdout(&expect(d, 0, &format!("zk calldata {args}")));
     serde_json::from_str(&format!("[{}]", text.trim())).unwrap()
 }
+
+/// The predicate with `bureau` revocable (8 public inputs: the bureau's revocation root
+/// last): the registry takes the root from the set its owner accepts.
+#[test]
+fn registry_checks_the_revocation_root_of_a_revocable_predicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_world(d);
+    write_secret(&d.join("deployer.key"), DEV_KEY);
+    let revoke = |id: &str| {
+        expect(
+            d,
+            0,
+            &format!(
+                "cred revoke --issuer-key bureau/issuer.key --id {id} --registry bureau/revoked.json"
+            ),
+        );
+    };
+    revoke("5");
+    let setup = "zk setup --out rkeys --schema bureau=credit-score.schema.json --schema bank=bank-account.schema.json --revocable bureau --predicate";
+    let mut args: Vec<&str> = setup.split_whitespace().collect();
+    args.push(PREDICATE);
+    let output = crate::common::command()
+        .current_dir(d)
+        .args(&args)
+        .output()
+        .unwrap();
+    crate::common::assert_success(&output);
+    let prove = |holder: &str, out: &str| {
+        let (score, bank) = if holder == "alice" {
+            ("score", "bank")
+        } else {
+            ("bob-score", "bob-bank")
+        };
+        expect(
+            d,
+            0,
+            &format!(
+                "zk prove --pk rkeys/predicate.pk --credential bureau={score}.cred.json \
+                 --credential bank={bank}.cred.json --holder-key {holder}/holder.key \
+                 --scope lender-x/2026 --param now={} --revocation bureau=bureau/revoked.json \
+                 --out {out}",
+                today()
+            ),
+        );
+    };
+    prove("alice", "alice.json");
+    let anvil = anvil();
+    let rpc = anvil.url();
+    let verifier = deploy(d, &anvil, "rkeys/predicate.vk");
+    let registry = json(&expect(
+        d,
+        0,
+        &format!("--json eth deploy registry --rpc {rpc} --eth-key deployer.key"),
+    ))["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
+    let policy = json(&expect(
+        d,
+        0,
+        &format!(
+            "--json eth registry policy {reg} --verifier {verifier} --vk rkeys/predicate.vk \
+             --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+             --scope lender-x/2026"
+        ),
+    ));
+    assert_eq!(policy["public_inputs"], 8);
+    let submit = |proof: &str, want: i32| {
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy 1 --vk rkeys/predicate.vk --proof {proof}"
+            ),
+        ))
+    };
+    let accept_current_root = || {
+        json(&expect(
+            d,
+            0,
+            &format!(
+                "--json eth registry revocation-root {reg} --policy 1 --registry bureau/revoked.json"
+            ),
+        ))
+    };
+    // A root the owner has not accepted yet is refused; accepted, the proof goes through.
+    let refusal = submit("alice.json", 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnknownRevocationRoot"),
+        "{refusal}"
+    );
+    let first_root = accept_current_root()["root"].as_str().unwrap().to_owned();
+    let accepted = submit("alice.json", 0);
+    println!(
+        "gas used, registry submit of a revocable two-credential predicate proof (8 inputs): {}",
+        accepted["gas_used"]
+    );
+    // The bureau revokes another id: Bob proves against the new root, refused until the
+    // owner accepts it; after the owner rejects the old root, proofs against it are refused.
+    revoke("6");
+    prove("bob", "bob.json");
+    let refusal = submit("bob.json", 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnknownRevocationRoot"),
+        "{refusal}"
+    );
+    accept_current_root();
+    submit("bob.json", 0);
+    expect(
+        d,
+        0,
+        &format!("eth registry revocation-root {reg} --policy 1 --root {first_root} --reject"),
+    );
+    let refusal = submit("alice.json", 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnknownRevocationRoot"),
+        "{refusal}"
+    );
+}
