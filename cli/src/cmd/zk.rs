@@ -57,6 +57,10 @@ pub enum Command {
         /// the issuer's revocation registry (repeatable).
         #[arg(long, requires = "predicate")]
         revocable: Vec<String>,
+        /// `alias=FILE`: the issuer public key (`issuer.pub.json`) the alias requires,
+        /// recorded in the key (repeatable; aliases without one accept any issuer).
+        #[arg(long, requires = "predicate")]
+        issuer: Vec<String>,
         /// Width of the committed value in bits (8 to 64).
         #[arg(long, default_value_t = 32)]
         bits: u32,
@@ -199,6 +203,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             predicate: Some(predicate),
             schema,
             revocable,
+            issuer,
             out: dir,
             danger_seed,
             ..
@@ -207,6 +212,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             &schema,
             &super::zk_predicate::SetupOptions {
                 revocable: &revocable,
+                issuers: &issuer,
             },
             &dir,
             danger_seed,
