@@ -167,7 +167,8 @@ impl PredicateLayout {
 pub struct PredicatePolicy<'a> {
     /// The verifier contract deployed for the statement's key.
     pub verifier: Address,
-    /// The issuer key accepted for each alias (every alias needs one).
+    /// The issuer key accepted for each alias (every alias needs one, unless the key pins
+    /// its issuer: then that one is the default).
     pub issuers: &'a BTreeMap<String, PublicKey>,
     /// The value of every parameter except `now`, as text (`min_income=30000`).
     pub params: &'a BTreeMap<String, String>,
@@ -226,10 +227,20 @@ pub fn policy(
     }
     let mut fixed = Vec::new();
     for alias in statement.aliases().keys() {
+        // An issuer the key pins (`zk setup --issuer`) is the default, and the only one
+        // its proofs can have.
+        let pinned = statement.pinned_issuers().get(alias);
         let key = spec
             .issuers
             .get(alias)
+            .or(pinned)
             .ok_or_else(|| incomplete(alias, "has no issuer key (give --issuer alias=FILE)"))?;
+        if pinned.is_some_and(|pinned| pinned != key) {
+            return Err(incomplete(
+                alias,
+                "is pinned by the key to another issuer (no proof could match this policy)",
+            ));
+        }
         let (x, y) = layout
             .issuer(alias)
             .ok_or_else(|| incomplete(alias, "is not an alias of the predicate"))?;
