@@ -364,4 +364,80 @@ mod tests {
         assert_eq!(layout.revocation_root("bureau"), Some(8));
         assert_eq!(layout.revocation_root("bank"), None);
     }
+
+    #[test]
+    fn policies_pin_every_issuer_and_parameter() {
+        use conclave_circuits::eddsa::SecretKey;
+        let key = |b: u8| SecretKey::from_bytes([b; 32]).public_key();
+        let mut schemas = BTreeMap::new();
+        schemas.insert("bureau".to_owned(), schema("credit-score.schema.json"));
+        schemas.insert("bank".to_owned(), schema("bank-account.schema.json"));
+        let statement =
+            PredicateStatement::new("bureau.score >= 650 && bank.income >= $min_income", schemas)
+                .unwrap();
+        let mut issuers =
+            BTreeMap::from([("bureau".to_owned(), key(1)), ("bank".to_owned(), key(2))]);
+        let params = BTreeMap::from([("min_income".to_owned(), "30000".to_owned())]);
+        let policy = policy(&statement, &spec(&issuers, &params)).unwrap();
+        assert_eq!(policy.input_count, 8);
+        let bank = key(2).point();
+        assert_eq!(
+            policy.fixed,
+            vec![
+                (0, word(bank.x())),
+                (1, word(bank.y())),
+                (2, word(key(1).point().x())),
+                (3, word(key(1).point().y())),
+                (4, U256::from(30_000u32)),
+            ]
+        );
+        assert_eq!(policy.now_index, Some(5));
+        assert_eq!(policy.scope_index, Some(6));
+        assert_eq!(policy.nullifier_index, 7);
+        assert_eq!(policy.scope, word(scope_to_field("lender-x/2026")));
+        // A free parameter, a missing issuer, `now` pinned, a foreign alias: refused.
+        let no_params = BTreeMap::new();
+        assert!(matches!(
+            policy_of(&statement, &spec(&issuers, &no_params)),
+            Err(EthError::PolicyIncomplete { name, .. }) if name == "min_income"
+        ));
+        let with_now = BTreeMap::from([
+            ("min_income".to_owned(), "1".to_owned()),
+            ("now".to_owned(), "2026-12-02".to_owned()),
+        ]);
+        assert!(policy_of(&statement, &spec(&issuers, &with_now)).is_err());
+        issuers.remove("bank");
+        assert!(matches!(
+            policy_of(&statement, &spec(&issuers, &params)),
+            Err(EthError::PolicyIncomplete { name, .. }) if name == "bank"
+        ));
+        // A key that pins the bank's issuer: the default, and the only one accepted.
+        let pinned = statement.with_issuer("bank", key(2)).unwrap();
+        assert_eq!(
+            policy_of(&pinned, &spec(&issuers, &params)).unwrap(),
+            policy
+        );
+        issuers.insert("bank".to_owned(), key(3));
+        assert!(policy_of(&pinned, &spec(&issuers, &params)).is_err());
+    }
+
+    fn spec<'a>(
+        issuers: &'a BTreeMap<String, PublicKey>,
+        params: &'a BTreeMap<String, String>,
+    ) -> PredicatePolicy<'a> {
+        PredicatePolicy {
+            verifier: Address::repeat_byte(7),
+            issuers,
+            params,
+            scope: "lender-x/2026",
+            window_days: 1,
+        }
+    }
+
+    fn policy_of(
+        statement: &PredicateStatement,
+        spec: &PredicatePolicy<'_>,
+    ) -> Result<Policy, EthError> {
+        policy(statement, spec)
+    }
 }
