@@ -34,6 +34,7 @@
 //! acceptable for an alias is the verifier's policy: a proof names its issuers, and
 //! [`PredicateProof::require_issuer`] refuses others.
 
+mod issuers;
 mod revocation;
 
 pub use revocation::RevocationRoot;
@@ -72,6 +73,7 @@ use crate::eddsa::gadget::PointVar;
 use crate::eddsa::PublicKey;
 use crate::field;
 use crate::formats::proving_key;
+use crate::gadgets::enforce_equal;
 use crate::groth16::ProverKey;
 use crate::predicate::{
     self, parse, Assignment, CompileError, Env, Expr, ParamType, PredicateError, PredicateVars,
@@ -206,6 +208,12 @@ pub enum PredicateStatementError {
         /// The registry's current sequence.
         current_sequence: u64,
     },
+    /// A credential is signed by another issuer than the one the key pins for its alias.
+    #[error("the credential for `{alias}` is signed by another issuer than the one this key requires for `{alias}`")]
+    IssuerNotPinned {
+        /// The alias.
+        alias: String,
+    },
     /// The proof names another issuer for an alias than the one required.
     #[error("the proof's issuer for `{alias}` is not the required issuer key")]
     OtherIssuer {
@@ -305,6 +313,7 @@ pub struct PredicateStatement {
     aliases: BTreeMap<String, Schema>,
     params: BTreeMap<String, ParamType>,
     revocable: BTreeSet<String>,
+    pinned: BTreeMap<String, PublicKey>,
 }
 
 impl PartialEq for PredicateStatement {
@@ -375,6 +384,7 @@ impl PredicateStatement {
             aliases: schemas,
             params,
             revocable: BTreeSet::new(),
+            pinned: BTreeMap::new(),
         })
     }
 
@@ -406,7 +416,9 @@ impl PredicateStatement {
     /// u32be(len schema) ‖ schema canonical bytes ‖ u32be(params) ‖ per parameter
     /// u32be(len) ‖ name ‖ code (1 uint, 2 date, 3 string) ‖ u32be(bits)`, then, only if
     /// some alias is revocable, `0x01 ‖ u32be(count) ‖ per revocable alias u32be(len) ‖
-    /// alias` (so keys without revocation keep their ids).
+    /// alias`, then, only if some issuer is pinned, `0x02 ‖ u32be(count) ‖ per pinned alias
+    /// u32be(len) ‖ alias ‖ the issuer key packed (32 bytes)` (so keys without these
+    /// options keep their ids).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         fn chunk(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
@@ -435,6 +447,14 @@ impl PredicateStatement {
             out.extend_from_slice(&(self.revocable.len() as u32).to_be_bytes());
             for alias in &self.revocable {
                 chunk(&mut out, alias.as_bytes());
+            }
+        }
+        if !self.pinned.is_empty() {
+            out.push(2);
+            out.extend_from_slice(&(self.pinned.len() as u32).to_be_bytes());
+            for (alias, key) in &self.pinned {
+                chunk(&mut out, alias.as_bytes());
+                out.extend_from_slice(&key.pack());
             }
         }
         out
@@ -549,9 +569,20 @@ impl ConstraintSynthesizer<Fr> for PredicateCircuit<'_> {
         };
         let mut next = 0usize;
         let mut issuers = Vec::with_capacity(statement.aliases.len());
-        for _ in &statement.aliases {
+        for alias in statement.aliases.keys() {
             let index = next;
             next += 2;
+            if let Some(key) = statement.pinned.get(alias) {
+                // A pinned issuer: the inputs must equal the key's coordinates, and the
+                // signature is checked under the constant key.
+                let point = key.point();
+                let x = FpVar::new_input(cs.clone(), || value(index))?;
+                let y = FpVar::new_input(cs.clone(), || value(index + 1))?;
+                enforce_equal(&x, &FpVar::Constant(point.x()))?;
+                enforce_equal(&y, &FpVar::Constant(point.y()))?;
+                issuers.push(PointVar::new_constant(cs.clone(), point)?);
+                continue;
+            }
             // Allocates Ax then Ay as public inputs; the verifier checks them natively.
             issuers.push(PointVar::new_input(cs.clone(), || {
                 Point::new(value(index)?, value(index + 1)?, "issuer key")
@@ -935,6 +966,7 @@ pub fn prove_revocable(
                 found: found.id().to_owned(),
             });
         }
+        statement.check_pinned(alias, &credential.issuer())?;
         credential
             .verify(&credential.issuer(), Some(now))
             .map_err(|source| PredicateStatementError::Credential {
@@ -1027,6 +1059,9 @@ pub fn verify(key: &PredicateVerifyingKey, proof: &PredicateProof) -> Result<()>
             proof_key: proof.vk_id_hex(),
         });
     }
+    for (alias, pinned) in &key.statement.pinned {
+        proof.require_issuer(alias, pinned)?;
+    }
     let inputs = proof.public_inputs(&key.statement)?;
     let valid = Groth16::<Bn254>::verify_with_processed_vk(&key.prepared, &inputs, &proof.proof)?;
     if valid {
@@ -1047,6 +1082,9 @@ struct StatementJson {
     /// Revocable aliases (absent when none).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     revocable: BTreeSet<String>,
+    /// Pinned issuer keys (absent when none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    issuers: BTreeMap<String, PointJson>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Eq)]
@@ -1086,6 +1124,14 @@ impl PredicateStatement {
                 .map(|(name, kind)| (name.clone(), ParamJson::from(*kind)))
                 .collect(),
             revocable: self.revocable.clone(),
+            issuers: self
+                .pinned
+                .iter()
+                .map(|(alias, key)| {
+                    let (ax, ay) = key.point().to_decimal();
+                    (alias.clone(), PointJson { ax, ay })
+                })
+                .collect(),
         }
     }
 
@@ -1100,8 +1146,17 @@ impl PredicateStatement {
             })?;
             schemas.insert(alias, schema);
         }
-        let statement =
+        let mut statement =
             PredicateStatement::new(&json.predicate, schemas)?.with_revocation(json.revocable)?;
+        for (alias, point) in json.issuers {
+            let point = Point::from_decimal(&point.ax, &point.ay, "issuer key").map_err(|_| {
+                PredicateStatementError::Malformed {
+                    what: "predicate key",
+                    reason: "a pinned issuer key is not a valid Baby Jubjub key",
+                }
+            })?;
+            statement = statement.with_issuer(&alias, PublicKey::from_point(point))?;
+        }
         let params: BTreeMap<String, ParamJson> = statement
             .params
             .iter()
@@ -1129,6 +1184,7 @@ struct VerifyingKeyJson {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PointJson {
     #[serde(rename = "Ax")]
     ax: String,

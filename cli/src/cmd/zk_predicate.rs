@@ -60,6 +60,8 @@ fn read_json_file<T>(
 pub struct SetupOptions<'a> {
     /// `--revocable ALIAS`, repeatable.
     pub revocable: &'a [String],
+    /// `--issuer alias=FILE`, repeatable.
+    pub issuers: &'a [String],
 }
 
 /// Reads `alias=FILE` revocation registries (each checked: format, root, signature).
@@ -91,9 +93,19 @@ pub fn setup(
         inputs.push(path);
         map.insert(alias, schema);
     }
-    let statement = PredicateStatement::new(text, map)
+    let mut statement = PredicateStatement::new(text, map)
         .and_then(|s| s.with_revocation(options.revocable.iter().cloned()))
         .context("cannot set up this predicate")?;
+    for (alias, file) in bindings("--issuer", options.issuers)? {
+        let path = PathBuf::from(file);
+        let key = read_json_file(&path, Limit::CRED_KEY, |b| {
+            Ok(keys::public_key_from_json(KeyRole::Issuer, b)?)
+        })?;
+        inputs.push(path);
+        statement = statement
+            .with_issuer(&alias, key)
+            .context("cannot set up this predicate")?;
+    }
     let constraints = predicate::constraint_count(&statement)?;
     let (pk_path, vk_path) = key_paths(dir);
     let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
@@ -129,6 +141,10 @@ pub fn setup(
             "aliases": statement.aliases().iter().map(|(a, s)| (a.clone(), s.id().to_owned())).collect::<BTreeMap<_, _>>(),
             "params": params,
             "revocable": statement.revocable(),
+            "pinned_issuers": statement.pinned_issuers().iter().map(|(alias, key)| {
+                let (ax, ay) = key.point().to_decimal();
+                (alias.clone(), json!({ "Ax": ax, "Ay": ay }))
+            }).collect::<serde_json::Map<_, _>>(),
             "constraints": constraints,
             "statement_id": vk.id_hex(),
             "proving_key": pk_path,
@@ -321,7 +337,9 @@ pub fn verify(
             .map(|(alias, key)| {
                 let (ax, _) = key.point().to_decimal();
                 let short: String = ax.chars().take(12).collect();
-                let pinned = if required.contains_key(alias) {
+                let pinned = if vk.statement().pinned_issuers().contains_key(alias) {
+                    " (pinned by the key)"
+                } else if required.contains_key(alias) {
                     " (required)"
                 } else {
                     ""

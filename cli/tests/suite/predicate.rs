@@ -674,3 +674,147 @@ fn revocable_predicate_end_to_end() {
     );
     assert!(!d.join("revoked.json").exists());
 }
+
+/// `zk prove` of a one-alias key with the credential `cred` for `bureau`.
+fn prove_cred(d: &Path, want: i32, keys: &str, cred: &str, out: &str) -> Output {
+    let pk = format!("{keys}/predicate.pk");
+    let binding = format!("bureau={cred}");
+    run(
+        d,
+        want,
+        &[
+            "--json",
+            "zk",
+            "prove",
+            "--pk",
+            &pk,
+            "--credential",
+            &binding,
+            "--holder-key",
+            "alice/holder.key",
+            "--scope",
+            "lender-x/2026",
+            "--param",
+            "now=2026-12-02",
+            "--out",
+            out,
+        ],
+    )
+}
+
+/// Issuer pinning at setup: the key records the bureau's key; a credential of another
+/// issuer is refused at proving (exit 2), and a proof naming another key is refused at
+/// verification without `--issuer` (exit 1); `--issuer` at verify still works.
+#[test]
+fn pinned_issuer_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d);
+    let keys = json(&run(
+        d,
+        0,
+        &[
+            "--json",
+            "zk",
+            "setup",
+            "--predicate",
+            "bureau.score >= 650",
+            "--schema",
+            "bureau=credit-score.schema.json",
+            "--issuer",
+            "bureau=bureau/issuer.pub.json",
+            "--out",
+            "keys",
+        ],
+    ));
+    let bureau: Value =
+        serde_json::from_slice(&std::fs::read(d.join("bureau/issuer.pub.json")).unwrap()).unwrap();
+    assert_eq!(keys["pinned_issuers"]["bureau"]["Ax"], bureau["Ax"]);
+    // Another issuer pinned gives another key id.
+    let other = json(&run(
+        d,
+        0,
+        &[
+            "--json",
+            "zk",
+            "setup",
+            "--predicate",
+            "bureau.score >= 650",
+            "--schema",
+            "bureau=credit-score.schema.json",
+            "--issuer",
+            "bureau=impostor/issuer.pub.json",
+            "--out",
+            "other",
+        ],
+    ));
+    assert_ne!(other["statement_id"], keys["statement_id"]);
+    assert!(
+        (keys["constraints"].as_u64().unwrap()) < 5_000,
+        "a pinned key is a constant: {}",
+        keys["constraints"]
+    );
+
+    prove_cred(d, 0, "keys", "score.cred.json", "proof.json");
+    verify_with(d, 0, "keys", "proof.json", &[]);
+    verify_with(
+        d,
+        0,
+        "keys",
+        "proof.json",
+        &["--issuer", "bureau=bureau/issuer.pub.json"],
+    );
+    let human = stdout(&run(
+        d,
+        0,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "proof.json",
+        ],
+    ));
+    assert!(human.contains("pinned by the key"), "{human}");
+    // A verifier may still require an issuer: another one than the proof's is refused.
+    verify_with(
+        d,
+        1,
+        "keys",
+        "proof.json",
+        &["--issuer", "bureau=impostor/issuer.pub.json"],
+    );
+    // The impostor's credential cannot be proven under this key.
+    let output = prove_cred(d, 2, "keys", "impostor.cred.json", "refused.json");
+    assert!(
+        stderr(&output).contains("another issuer"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!d.join("refused.json").exists());
+    // A proof file naming the impostor's key (with a proof made under the `other` key for
+    // the impostor) is refused without --issuer.
+    prove_cred(d, 0, "other", "impostor.cred.json", "impostor.json");
+    let impostor: Value =
+        serde_json::from_slice(&std::fs::read(d.join("impostor.json")).unwrap()).unwrap();
+    let mut probe: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    probe["issuers"]["bureau"] = impostor["issuers"]["bureau"].clone();
+    std::fs::write(d.join("probe.json"), probe.to_string()).unwrap();
+    let refused = verify_with(d, 1, "keys", "probe.json", &[]);
+    assert!(refused["reason"].as_str().unwrap().contains("issuer"));
+    // The `other` key's proof is for another key: exit 2.
+    run(
+        d,
+        2,
+        &[
+            "zk",
+            "verify",
+            "--vk",
+            "keys/predicate.vk",
+            "--proof",
+            "impostor.json",
+        ],
+    );
+}
