@@ -6,7 +6,7 @@
 //! process. Throughput is counted in exponentiations.
 //!
 //! `CONCLAVE_JOIN_MILLION=1` additionally times one join of 1,000,000 × 1,000,000 ids
-//! (outside criterion: one run, printed).
+//! (outside criterion: one run, printed); `CONCLAVE_JOIN_IDS=<n>` one join of n × n.
 #![allow(missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -88,6 +88,50 @@ fn exponentiate(c: &mut Criterion) {
     g.finish();
 }
 
+/// The exponentiation alone, one thread, 1,024 points: one compression per point
+/// (`(p·k).compress()`) against the batch the join uses (`p·(k/2)`, then
+/// `double_and_compress_batch`: one shared inversion), and decompression.
+fn primitives(c: &mut Criterion) {
+    use curve25519_dalek::ristretto::RistrettoPoint;
+    use curve25519_dalek::scalar::Scalar;
+    const POINTS: usize = 1024;
+    let mut g = c.benchmark_group("join/primitive");
+    g.throughput(Throughput::Elements(POINTS as u64));
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let points: Vec<RistrettoPoint> = (0..POINTS)
+        .map(|_| RistrettoPoint::random(&mut rng))
+        .collect();
+    let k = Scalar::random(&mut rng);
+    let half = k * Scalar::from(2u8).invert();
+    g.bench_function("mul+compress", |b| {
+        b.iter(|| {
+            points
+                .iter()
+                .map(|p| (p * k).compress())
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("mul-half+double-and-compress-batch", |b| {
+        b.iter(|| {
+            let halves: Vec<RistrettoPoint> = points.iter().map(|p| p * half).collect();
+            RistrettoPoint::double_and_compress_batch(&halves)
+        })
+    });
+    g.bench_function("mul", |b| {
+        b.iter(|| points.iter().map(|p| p * k).collect::<Vec<_>>())
+    });
+    let encoded: Vec<_> = points.iter().map(|p| p.compress()).collect();
+    g.bench_function("decompress", |b| {
+        b.iter(|| {
+            encoded
+                .iter()
+                .map(|c| c.decompress().expect("valid"))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.finish();
+}
+
 fn join(c: &mut Criterion) {
     const IDS: usize = 100_000;
     let mut g = c.benchmark_group("join/two-parties");
@@ -110,19 +154,18 @@ fn join(c: &mut Criterion) {
     g.finish();
 }
 
-/// One timed join of 1M × 1M ids (50 % overlap), printed; opt-in because it takes
-/// several minutes.
-fn million() {
-    const IDS: usize = 1_000_000;
-    let sets = vec![ids(1, IDS, IDS / 2), ids(2, IDS, IDS / 2)];
+/// One timed join of `size` × `size` ids (50 % overlap), printed; opt-in because the
+/// million takes minutes.
+fn once(size: usize) {
+    let sets = vec![ids(1, size, size / 2), ids(2, size, size / 2)];
     let mut rngs: Vec<ChaCha20Rng> = (0..2).map(ChaCha20Rng::seed_from_u64).collect();
     let t = Instant::now();
     let outs = memory::run(&sets, &mut rngs).expect("join");
     let secs = t.elapsed().as_secs_f64();
-    assert_eq!(outs[0].len(), IDS + IDS / 2);
+    assert_eq!(outs[0].len(), size + size / 2);
     println!(
-        "join/two-parties/ids-each/{IDS}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
-        13.0 * IDS as f64 / secs,
+        "join/two-parties/ids-each/{size}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
+        13.0 * size as f64 / secs,
         rayon::current_num_threads()
     );
 }
@@ -130,9 +173,17 @@ fn million() {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     exponentiate(&mut c);
+    primitives(&mut c);
     join(&mut c);
     c.final_summary();
     if std::env::var_os("CONCLAVE_JOIN_MILLION").is_some() {
-        million();
+        once(1_000_000);
+    }
+    // `CONCLAVE_JOIN_IDS=100000`: one timed join of that many ids per party.
+    if let Some(size) = std::env::var("CONCLAVE_JOIN_IDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        once(size);
     }
 }

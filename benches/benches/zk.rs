@@ -1,8 +1,10 @@
 //! Zero-knowledge core: Poseidon, Groth16 setup/prove/verify per statement, batch
-//! verification against one-by-one, our prover against the bare ark-groth16 call, and
+//! verification against one-by-one, our prover against the bare ark-groth16 call,
 //! proving-key loading (hashed version 2, compact version 1, arkworks' checked
 //! deserialization) for the threshold key and a synthetic 2^14-constraint key, beside
-//! proving with that key.
+//! proving with that key (arkworks' prover and from stored matrices), and the issue-16
+//! two-credential predicate proof (stored matrices against arkworks' synthesis, key
+//! loading).
 //!
 //! Run: `cargo bench -p conclave-benches --bench zk`. Figures: docs/benchmarks.md.
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -14,13 +16,20 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 use ark_relations::lc;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
+use conclave_circuits::credential::holder::HolderSecret;
+use conclave_circuits::credential::{Attributes, Credential, CredentialBody, Days, Schema};
+use conclave_circuits::eddsa::SecretKey;
 use conclave_circuits::formats::proving_key::{self, ArkProvingKey};
-use conclave_circuits::groth16::{self, Proof, ProvingKey};
+use conclave_circuits::groth16::{self, Proof, ProverKey, ProvingKey};
+use conclave_circuits::statement::predicate::{
+    self, PredicateProvingKey, PredicateStatement, ProverInputs,
+};
 use conclave_circuits::statement::StatementCircuit;
 use conclave_circuits::{poseidon, Bounds, Direction, Opening, Statement};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use std::collections::BTreeMap;
 
 fn statements() -> Vec<(&'static str, Statement, Bounds)> {
     vec![
@@ -210,11 +219,126 @@ fn key_loading(c: &mut Criterion) {
             Groth16::<Bn254>::prove(&key, circuit, &mut rng).unwrap()
         })
     });
+    let with_matrices = ProverKey::setup(
+        || ChainCircuit { start: None, steps },
+        &mut ChaCha20Rng::seed_from_u64(6),
+    )
+    .unwrap()
+    .0;
+    group.bench_function(BenchmarkId::new("prove_stored_matrices", name), |b| {
+        b.iter(|| {
+            let circuit = ChainCircuit {
+                start: Some(start),
+                steps,
+            };
+            with_matrices.prove(circuit, &mut rng).unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// The issue's two-credential example (docs/credentials.md, "Speed"): bureau score, bank
+/// income and debt, both credentials bound to one holder, `$now`, scope and nullifier.
+const EXAMPLE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
+
+fn example_credential(
+    schema: &Schema,
+    attributes: &[u8],
+    holder: &HolderSecret,
+    rng: &mut ChaCha20Rng,
+) -> Credential {
+    let attributes = Attributes::from_json(schema, attributes).unwrap();
+    CredentialBody::new(
+        attributes,
+        holder.public_key(),
+        Days::parse("2026-11-01", "issued").unwrap(),
+        Days::parse("2027-12-31", "expires").unwrap(),
+        CredentialBody::random_revocation_id(rng),
+    )
+    .unwrap()
+    .sign(&SecretKey::random(rng))
+    .unwrap()
+}
+
+/// `predicate_prove/stored_matrices`: what `conclave zk prove` does after reading its
+/// files, with the key `zk setup` writes (version 3, matrices stored);
+/// `predicate_prove/arkworks_synthesis`: the same key without matrices (a version 2 file),
+/// proved by `Groth16::prove`, which builds and inlines the constraint system;
+/// `predicate_key_load/v3`: decoding that key file from memory.
+fn predicate_proving(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let bureau = Schema::from_json(include_bytes!(
+        "../../examples/data/credit-score.schema.json"
+    ))
+    .unwrap();
+    let bank = Schema::from_json(include_bytes!(
+        "../../examples/data/bank-account.schema.json"
+    ))
+    .unwrap();
+    let holder = HolderSecret::from_secret_key(&SecretKey::random(&mut rng));
+    let credentials = BTreeMap::from([
+        (
+            "bureau".to_owned(),
+            example_credential(
+                &bureau,
+                include_bytes!("../../examples/data/alice-score.json"),
+                &holder,
+                &mut rng,
+            ),
+        ),
+        (
+            "bank".to_owned(),
+            example_credential(
+                &bank,
+                include_bytes!("../../examples/data/alice-bank.json"),
+                &holder,
+                &mut rng,
+            ),
+        ),
+    ]);
+    let statement = PredicateStatement::new(
+        EXAMPLE,
+        BTreeMap::from([("bureau".to_owned(), bureau), ("bank".to_owned(), bank)]),
+    )
+    .unwrap();
+    let (pk, _) = predicate::setup(statement, &mut rng).unwrap();
+    let bytes = pk.to_bytes();
+    // The same key as a version 2 file (no matrices): header from the compact form.
+    let compact = pk.to_compact_bytes();
+    let statement_len = u32::from_be_bytes(compact[8..12].try_into().unwrap()) as usize;
+    let mut header = b"CNCLPPK2".to_vec();
+    header.extend_from_slice(&compact[8..12 + statement_len]);
+    let ark_key = ArkProvingKey::deserialize_compressed(&compact[12 + statement_len..]).unwrap();
+    let old =
+        PredicateProvingKey::from_bytes(&proving_key::write_hashed(header, &ark_key)).unwrap();
+    let params = BTreeMap::from([("now".to_owned(), "2026-12-02".to_owned())]);
+    let inputs = ProverInputs {
+        credentials: &credentials,
+        holder: &holder,
+        scope: "lender-x/2026",
+        params: &params,
+    };
+
+    let mut group = c.benchmark_group("predicate_prove");
+    group.sample_size(10);
+    group.bench_function("stored_matrices", |b| {
+        b.iter(|| predicate::prove(&pk, &inputs, &mut rng).unwrap())
+    });
+    group.bench_function("arkworks_synthesis", |b| {
+        b.iter(|| predicate::prove(&old, &inputs, &mut rng).unwrap())
+    });
+    group.finish();
+    let mut group = c.benchmark_group("predicate_key_load");
+    group.sample_size(10);
+    group.bench_function("v3", |b| {
+        b.iter(|| PredicateProvingKey::from_bytes(&bytes).unwrap())
+    });
     group.finish();
 }
 
 criterion_group!(
     benches,
+    predicate_proving,
     key_loading,
     poseidon_native,
     groth16_phases,

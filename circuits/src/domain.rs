@@ -7,5 +7,9 @@ pub const VERIFYING_KEY_ID: &[u8] = b"conclave/groth16/verifying-key/v1\0";
 /// header and body.
 pub const PROVING_KEY_DIGEST: &[u8] = b"conclave/groth16/proving-key/v2\0";
 
+/// Prefix of the SHA-256 that a hashed proving key with its circuit's R1CS matrices
+/// (format version 3) records over its header, key body and matrices.
+pub const PROVING_KEY_WITH_MATRICES_DIGEST: &[u8] = b"conclave/groth16/proving-key/v3\0";
+
 /// Magic bytes that open every binary file of the zero-knowledge core.
 pub const BINARY_MAGIC: &[u8; 4] = b"CNCL";

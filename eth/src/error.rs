@@ -114,4 +114,26 @@ pub enum EthError {
         /// That proof's count.
         found: usize,
     },
+    /// A predicate key or proof file is not valid, or a value does not fit its statement.
+    #[error("{0}")]
+    Predicate(#[source] conclave_circuits::statement::predicate::PredicateStatementError),
+    /// The predicate proof was made for another verifying key.
+    #[error(
+        "the proof was made for the key {proof_key}, not for {key} (give the key it was made with)"
+    )]
+    ProofForOtherKey {
+        /// The key's id (hex).
+        key: String,
+        /// The id the proof names (hex).
+        proof_key: String,
+    },
+    /// A registry policy for a predicate statement would leave a value free or names
+    /// something the statement does not have.
+    #[error("the policy cannot be built: `{name}` {problem}")]
+    PolicyIncomplete {
+        /// The alias or parameter.
+        name: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
 }

@@ -15,9 +15,9 @@
 //! malleable). The owner is trusted to register the right verifier and values.
 
 use alloy::dyn_abi::DynSolValue;
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 
-use crate::verifier::{decode_code, selector_of, ProofCalldata};
+use crate::verifier::{decode_code, selector_of, BatchCalldata, ProofCalldata};
 use crate::EthError;
 
 /// The contract's Solidity source.
@@ -67,8 +67,10 @@ pub struct Policy {
     pub verifier: Address,
     /// The statement's number of public inputs (1 to 8).
     pub input_count: u8,
-    /// Position of the scope.
-    pub scope_index: u8,
+    /// Position of the scope; `None` for a statement whose scope is not an input (a
+    /// hashed-input statement whose pinned configuration hash covers it: then `fixed`
+    /// must not be empty).
+    pub scope_index: Option<u8>,
     /// Position of the nullifier.
     pub nullifier_index: u8,
     /// Position of the day, if the policy checks it.
@@ -97,7 +99,7 @@ impl Policy {
         Policy {
             verifier,
             input_count: layout::INPUTS,
-            scope_index: layout::SCOPE,
+            scope_index: Some(layout::SCOPE),
             nullifier_index: layout::NULLIFIER,
             now_index: Some(layout::NOW),
             now_window_days: window_days,
@@ -114,7 +116,7 @@ impl Policy {
         DynSolValue::Tuple(vec![
             DynSolValue::Address(self.verifier),
             small(self.input_count),
-            small(self.scope_index),
+            optional(self.scope_index),
             small(self.nullifier_index),
             optional(self.now_index),
             optional(self.root_index),
@@ -187,6 +189,33 @@ pub fn submit(policy_id: u64, proof: &ProofCalldata) -> Vec<u8> {
     )
 }
 
+/// Call data of `submitBatch(policyId, proofs, inputs)`: the batch's proofs checked
+/// against one policy and verified with one `verifyBatch` call.
+pub fn submit_batch(policy_id: u64, batch: &BatchCalldata) -> Vec<u8> {
+    call(
+        "submitBatch(uint256,uint256[8][],uint256[])",
+        vec![
+            uint(U256::from(policy_id)),
+            DynSolValue::Array(
+                batch
+                    .proofs()
+                    .iter()
+                    .map(|proof| {
+                        DynSolValue::FixedArray(proof.proof_words().into_iter().map(uint).collect())
+                    })
+                    .collect(),
+            ),
+            DynSolValue::Array(
+                batch
+                    .proofs()
+                    .iter()
+                    .flat_map(|proof| proof.inputs.iter().copied().map(uint))
+                    .collect(),
+            ),
+        ],
+    )
+}
+
 /// Call data of the view `nullifierUsed(scope, nullifier)` (returns an ABI bool).
 pub fn nullifier_used(scope: U256, nullifier: U256) -> Vec<u8> {
     call(
@@ -198,6 +227,54 @@ pub fn nullifier_used(scope: U256, nullifier: U256) -> Vec<u8> {
 /// Call data of the view `policyCount()` (returns a `uint256`).
 pub fn policy_count() -> Vec<u8> {
     call("policyCount()", vec![])
+}
+
+/// A transaction's logs as [`crate::client::Transacted::Mined`] gives them.
+pub type Logs = [(Vec<B256>, Bytes)];
+
+/// The indexed words (topics after the event id) of the first log of event `signature`.
+fn event_topics(logs: &Logs, signature: &str) -> Option<Vec<U256>> {
+    let id = keccak256(signature.as_bytes());
+    logs.iter()
+        .find(|(topics, _)| topics.first() == Some(&id))
+        .map(|(topics, _)| {
+            topics[1..]
+                .iter()
+                .map(|topic| U256::from_be_bytes(topic.0))
+                .collect()
+        })
+}
+
+/// The id a `registerPolicy` transaction gave its policy (from its `PolicyRegistered` event).
+pub fn registered_policy_id(logs: &Logs) -> Option<U256> {
+    event_topics(logs, "PolicyRegistered(uint256,address,uint256)")?
+        .first()
+        .copied()
+}
+
+/// The `(policyId, scope, nullifier)` of a `submit` transaction's `ProofAccepted` event.
+pub fn accepted_event(logs: &Logs) -> Option<(U256, U256, U256)> {
+    match event_topics(
+        logs,
+        "ProofAccepted(uint256,uint256,uint256,address,uint256)",
+    )?[..]
+    {
+        [policy, scope, nullifier] => Some((policy, scope, nullifier)),
+        _ => None,
+    }
+}
+
+/// The `(policyId, scope, nullifier)` of every `ProofAccepted` event in the logs (one per
+/// proof of a `submitBatch`).
+pub fn accepted_events(logs: &Logs) -> Vec<(U256, U256, U256)> {
+    let id = keccak256(b"ProofAccepted(uint256,uint256,uint256,address,uint256)");
+    logs.iter()
+        .filter(|(topics, _)| topics.first() == Some(&id) && topics.len() == 4)
+        .map(|(topics, _)| {
+            let word = |i: usize| U256::from_be_bytes(topics[i].0);
+            (word(1), word(2), word(3))
+        })
+        .collect()
 }
 
 /// The registry's errors: signature, then the explanation (`{0}`, `{1}` are the
@@ -251,7 +328,11 @@ const ERRORS: &[(&str, &str)] = &[
     ),
     (
         "InvalidProof()",
-        "InvalidProof: the verifier says the proof is not valid",
+        "InvalidProof: the verifier says the proof is not valid (in a batch: at least one)",
+    ),
+    (
+        "EmptyBatch()",
+        "EmptyBatch: submitBatch needs at least one proof",
     ),
 ];
 

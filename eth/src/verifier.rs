@@ -340,6 +340,27 @@ impl BatchCalldata {
         selector_of(Self::SIGNATURE)
     }
 
+    /// The two arguments as text in the style of `snarkjs zkey export soliditycalldata`
+    /// (quoted `0x` hex words, what Remix or `cast` take):
+    /// `[["0x…",…8 words],…],["0x…",…k·N inputs]`.
+    pub fn to_text(&self) -> String {
+        let h = |v: &U256| format!("\"0x{v:064x}\"");
+        let proofs: Vec<String> = self
+            .proofs
+            .iter()
+            .map(|proof| {
+                let words: Vec<String> = proof.proof_words().iter().map(h).collect();
+                format!("[{}]", words.join(","))
+            })
+            .collect();
+        let inputs: Vec<String> = self
+            .proofs
+            .iter()
+            .flat_map(|proof| proof.inputs.iter().map(h))
+            .collect();
+        format!("[{}],[{}]", proofs.join(","), inputs.join(","))
+    }
+
     /// The transaction data of the call (see the type's `# Layout`).
     pub fn encode(&self) -> Vec<u8> {
         let mut data = Self::selector().to_vec();
@@ -510,6 +531,13 @@ mod tests {
         expected.extend((1..=8).map(w));
         expected.extend([w(4), w(9), group_order(), w(10), w(11)]);
         assert_eq!(words, expected);
+
+        let text: serde_json::Value =
+            serde_json::from_str(&format!("[{}]", batch.to_text())).unwrap();
+        assert_eq!(text[0].as_array().unwrap().len(), 2);
+        assert_eq!(text[0][1][7], format!("0x{:064x}", 8));
+        assert_eq!(text[1].as_array().unwrap().len(), 4);
+        assert_eq!(text[1][3], format!("0x{:064x}", 11));
 
         assert!(matches!(
             BatchCalldata::new(vec![]),

@@ -23,7 +23,9 @@ use redb::ReadableDatabase;
 use serde::Serialize;
 
 use crate::client::Client;
-use crate::entry::{Entry, Registry, StatementKey};
+use crate::entry::{
+    Entry, NullifierKey, PredicateVerifyingKey, Registry, RootRecord, StatementKey,
+};
 use crate::error::{AuditFinding, LedgerError};
 use crate::merkle::{leaf_hash, Hash, MerkleTree};
 use crate::note::{Checkpoint, NoteVerifier};
@@ -125,7 +127,7 @@ where
                     source: Box::new(e),
                 })
             })?;
-            registry.add(&entry);
+            registry.add(&entry, index);
         } else {
             chunk.push((index, entry));
             if chunk.len() >= CHUNK {
@@ -219,20 +221,49 @@ pub fn audit_node(client: &Client, verifier: &NoteVerifier) -> Result<AuditRepor
 }
 
 /// Registrations seen so far while auditing from the start.
+/// Revocation roots and nullifiers are those of the entries before the one being checked,
+/// so an audit repeats the order checks of append (strictly increasing sequences, a root
+/// anchored before the proof that names it, one nullifier per scope), not the clock checks.
 #[derive(Default)]
 pub(crate) struct AuditRegistry {
     statements: HashMap<[u8; 32], Arc<StatementKey>>,
     parties: HashMap<[u8; 32], ()>,
+    issuers: HashMap<[u8; 32], ()>,
+    predicate_statements: HashMap<[u8; 32], Arc<PredicateVerifyingKey>>,
+    revocations: HashMap<[u8; 32], Vec<RootRecord>>,
+    nullifiers: HashMap<NullifierKey, u64>,
 }
 
 impl AuditRegistry {
-    fn add(&mut self, entry: &Entry) {
+    fn add(&mut self, entry: &Entry, index: u64) {
         match entry {
             Entry::Statement(s) => {
                 self.statements.entry(s.id()).or_insert_with(|| s.key());
             }
             Entry::Party(p) => {
                 self.parties.insert(p.public_key, ());
+            }
+            Entry::Issuer(i) => {
+                self.issuers.insert(i.id(), ());
+            }
+            Entry::PredicateStatement(p) => {
+                self.predicate_statements
+                    .entry(p.id())
+                    .or_insert_with(|| p.key());
+            }
+            Entry::Revocation(r) => {
+                self.revocations
+                    .entry(r.issuer_id())
+                    .or_default()
+                    .push(RootRecord {
+                        sequence: r.sequence,
+                        root: r.root_bytes(),
+                        index,
+                        superseded_at: None,
+                    });
+            }
+            Entry::Predicate(p) => {
+                self.nullifiers.entry(p.nullifier_key()).or_insert(index);
             }
             _ => {}
         }
@@ -246,5 +277,40 @@ impl Registry for AuditRegistry {
 
     fn statement(&self, id: &[u8; 32]) -> Result<Option<Arc<StatementKey>>, LedgerError> {
         Ok(self.statements.get(id).cloned())
+    }
+
+    fn issuer_registered(&self, id: &[u8; 32]) -> Result<bool, LedgerError> {
+        Ok(self.issuers.contains_key(id))
+    }
+
+    fn predicate_statement(
+        &self,
+        id: &[u8; 32],
+    ) -> Result<Option<Arc<PredicateVerifyingKey>>, LedgerError> {
+        Ok(self.predicate_statements.get(id).cloned())
+    }
+
+    fn revocation_root(
+        &self,
+        issuer: &[u8; 32],
+        sequence: u64,
+    ) -> Result<Option<RootRecord>, LedgerError> {
+        Ok(self
+            .revocations
+            .get(issuer)
+            .and_then(|roots| roots.iter().find(|r| r.sequence == sequence))
+            .copied())
+    }
+
+    fn latest_revocation(&self, issuer: &[u8; 32]) -> Result<Option<RootRecord>, LedgerError> {
+        Ok(self
+            .revocations
+            .get(issuer)
+            .and_then(|roots| roots.last())
+            .copied())
+    }
+
+    fn nullifier_seen(&self, key: &NullifierKey) -> Result<Option<u64>, LedgerError> {
+        Ok(self.nullifiers.get(key).copied())
     }
 }

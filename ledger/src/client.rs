@@ -265,6 +265,24 @@ impl Client {
         Self::fetched(&value)
     }
 
+    /// `GET /v1/issuers/{key}` (the packed issuer key, hex).
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn issuer(&self, id: &[u8; 32]) -> Result<FetchedEntry, LedgerError> {
+        let value = self.get_json(&format!("/v1/issuers/{}", hex::encode(id)))?;
+        Self::fetched(&value)
+    }
+
+    /// `GET /v1/revocations/{issuer}/{sequence}`.
+    ///
+    /// # Errors
+    /// Transport and node errors.
+    pub fn revocation(&self, id: &[u8; 32], sequence: u64) -> Result<FetchedEntry, LedgerError> {
+        let value = self.get_json(&format!("/v1/revocations/{}/{sequence}", hex::encode(id)))?;
+        Self::fetched(&value)
+    }
+
     /// `GET /v1/proofs/inclusion?index=&size=`.
     ///
     /// # Errors

@@ -118,7 +118,7 @@ pub enum LedgerError {
         supported: u64,
     },
     /// An entry kind that is not registered.
-    #[error("unknown entry kind {0:?}; known kinds: statement, groth16, range, party, result")]
+    #[error("unknown entry kind {0:?}; known kinds: statement, groth16, range, party, result, issuer, predicate-statement, revocation, predicate")]
     UnknownKind(String),
     /// An input larger than allowed.
     #[error("{what} is {size} bytes, above the limit of {limit} bytes")]
@@ -147,6 +147,64 @@ pub enum LedgerError {
     UnknownParty {
         /// Hex Ed25519 public key.
         key: String,
+    },
+    /// A predicate proof or revocation root names an issuer key the log has not
+    /// registered.
+    #[error("issuer key {key}{} is not registered; register it with `conclave ledger register-issuer` first", .alias.as_ref().map(|a| format!(" (alias `{a}`)")).unwrap_or_default())]
+    UnknownIssuer {
+        /// The alias the proof binds the key to (none for a revocation root).
+        alias: Option<String>,
+        /// Hex packed Baby Jubjub key.
+        key: String,
+    },
+    /// A predicate proof names a revocation root its issuer has not anchored.
+    #[error("the revocation root of `{alias}` (issuer {issuer}, sequence {sequence}) is not anchored; submit the issuer's registry with `conclave ledger register-revocation` first")]
+    UnknownRevocationRoot {
+        /// The alias.
+        alias: String,
+        /// Hex packed issuer key.
+        issuer: String,
+        /// The sequence the proof claims.
+        sequence: u64,
+    },
+    /// A predicate proof names a revocation root that is no longer its issuer's latest
+    /// (and was superseded longer ago than the ledger's grace period).
+    #[error("the revocation root of `{alias}` (sequence {sequence}) is stale: the issuer's latest is sequence {latest}; prove again against the latest registry")]
+    StaleRevocationRoot {
+        /// The alias.
+        alias: String,
+        /// The proof's sequence.
+        sequence: u64,
+        /// The issuer's latest sequence.
+        latest: u64,
+    },
+    /// A revocation root whose sequence is not above the issuer's latest anchored one.
+    #[error("revocation root sequence {sequence} of issuer {issuer} is not above the latest anchored sequence {latest}")]
+    RevocationOutOfOrder {
+        /// Hex packed issuer key.
+        issuer: String,
+        /// The submitted sequence.
+        sequence: u64,
+        /// The latest anchored sequence.
+        latest: u64,
+    },
+    /// A predicate proof's nullifier was already used in its scope.
+    #[error("the nullifier was already used in scope {scope:?} ({}): one proof per holder and scope", .index.map_or_else(|| "earlier in the same batch".to_owned(), |i| format!("entry {i}")))]
+    NullifierReused {
+        /// The scope text.
+        scope: String,
+        /// The entry that used it first (`None`: a submission earlier in the same batch).
+        index: Option<u64>,
+    },
+    /// A predicate proof's `$now` is too far from the ledger's date.
+    #[error("the proof's $now {now} is more than {window_days} day(s) from the ledger's date {today}; prove again with --param now=<today>")]
+    NowOutOfWindow {
+        /// The proof's `$now`.
+        now: String,
+        /// The ledger's date.
+        today: String,
+        /// The window, in days.
+        window_days: u32,
     },
     /// A signature (party or checkpoint) that does not verify.
     #[error("signature rejected: {reason}")]
@@ -287,6 +345,12 @@ impl LedgerError {
             LedgerError::ProofInvalid { .. } => "proof_invalid",
             LedgerError::UnknownStatement { .. } => "unknown_statement",
             LedgerError::UnknownParty { .. } => "unknown_party",
+            LedgerError::UnknownIssuer { .. } => "unknown_issuer",
+            LedgerError::UnknownRevocationRoot { .. } => "unknown_revocation_root",
+            LedgerError::StaleRevocationRoot { .. } => "stale_revocation_root",
+            LedgerError::RevocationOutOfOrder { .. } => "revocation_out_of_order",
+            LedgerError::NullifierReused { .. } => "nullifier_reused",
+            LedgerError::NowOutOfWindow { .. } => "now_out_of_window",
             LedgerError::SignatureInvalid { .. } => "signature_invalid",
             LedgerError::Unauthorized => "unauthorized",
             LedgerError::NotFound { .. } => "not_found",
@@ -315,6 +379,9 @@ impl LedgerError {
             self.code(),
             "proof_invalid"
                 | "signature_invalid"
+                | "nullifier_reused"
+                | "stale_revocation_root"
+                | "now_out_of_window"
                 | "merkle_proof_invalid"
                 | "checkpoint_invalid"
                 | "audit_failed"

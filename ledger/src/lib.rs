@@ -11,6 +11,7 @@ pub mod keys;
 pub mod merkle;
 pub mod node;
 pub mod note;
+pub mod policy;
 pub mod store;
 pub mod verify;
 

@@ -7,7 +7,7 @@
 //! tree and redb read transactions.
 //!
 //! # Security
-//! Registering statements and parties needs `Authorization: Bearer <operator token>`.
+//! Registering statements, parties and issuers needs `Authorization: Bearer <operator token>`.
 //! Request bodies are capped in size ([`NodeConfig::max_body`]) and in time
 //! ([`NodeConfig::body_timeout`]: a client that stalls mid-body gets `408 body_timeout`
 //! and its connection is closed, while other clients are served meanwhile). Every error,
@@ -101,9 +101,15 @@ impl From<LedgerError> for ApiError {
             "malformed" | "unsupported_version" | "unknown_kind" | "out_of_range" | "too_large" => {
                 StatusCode::BAD_REQUEST
             }
-            "proof_invalid" | "signature_invalid" | "unknown_statement" | "unknown_party" => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            "proof_invalid"
+            | "signature_invalid"
+            | "unknown_statement"
+            | "unknown_party"
+            | "unknown_issuer"
+            | "unknown_revocation_root"
+            | "stale_revocation_root"
+            | "now_out_of_window" => StatusCode::UNPROCESSABLE_ENTITY,
+            "nullifier_reused" | "revocation_out_of_order" => StatusCode::CONFLICT,
             "unauthorized" => StatusCode::UNAUTHORIZED,
             "not_found" => StatusCode::NOT_FOUND,
             "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
@@ -249,6 +255,8 @@ pub fn router(ledger: Arc<Ledger>, config: &NodeConfig) -> Router {
         .route("/v1/proofs/consistency", get(get_consistency))
         .route("/v1/statements/{id}", get(get_statement))
         .route("/v1/parties/{key}", get(get_party))
+        .route("/v1/issuers/{key}", get(get_issuer))
+        .route("/v1/revocations/{key}/{sequence}", get(get_revocation))
         .route("/v1/health", get(health))
         .fallback(|| async {
             ApiError::new(
@@ -516,6 +524,28 @@ async fn get_party(
     let key = hex_path_key(key, "a party key is 64 hex digits")?;
     let ledger = Arc::clone(&state.ledger);
     registered_entry_json("public_key", key, move || ledger.party(&key)).await
+}
+
+async fn get_issuer(
+    State(state): State<AppState>,
+    key: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Value>> {
+    let key = hex_path_key(key, "an issuer key is 64 hex digits (its packed form)")?;
+    let ledger = Arc::clone(&state.ledger);
+    registered_entry_json("issuer", key, move || ledger.issuer(&key)).await
+}
+
+async fn get_revocation(
+    State(state): State<AppState>,
+    path: Result<Path<(String, u64)>, PathRejection>,
+) -> ApiResult<Json<Value>> {
+    let Path((key, sequence)) = path.map_err(path_error)?;
+    let key = hex_path_key(
+        Ok(Path(key)),
+        "an issuer key is 64 hex digits (its packed form)",
+    )?;
+    let ledger = Arc::clone(&state.ledger);
+    registered_entry_json("issuer", key, move || ledger.revocation(&key, sequence)).await
 }
 
 /// A 32-byte key or id from a hex path segment (`400 bad_request` with `hint` otherwise).

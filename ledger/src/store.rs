@@ -4,7 +4,10 @@
 //! # Layout of a ledger directory
 //! - `ledger.redb` — the redb database: table `entries` (u64 index → canonical entry bytes)
 //!   and table `meta` (format version, origin, SHA-256 of the operator credential, the
-//!   latest signed checkpoint).
+//!   latest signed checkpoint); the indexes of credential proofs: table `nullifiers`
+//!   (64-byte [`NullifierKey`] → index of the `predicate` entry that used it) and table
+//!   `revocation_times` (index of a `revocation` entry → the ledger's time when it was
+//!   appended, seconds since 1970), both written in the transaction of their entries.
 //! - `log.key` (0600) — the checkpoint signing key; `log.pub` — its signed-note verifier key.
 //! - `operator.key` (0600) — the operator credential needed to register statements and parties.
 //!
@@ -14,6 +17,9 @@
 //! - A batch is verified first (Groth16 proofs per statement with the batch verifier),
 //!   then the accepted entries are committed in one transaction.
 //! - Exact duplicates are not appended twice: the existing index is returned.
+//! - A predicate proof's nullifier is accepted once per scope, across batches, restarts
+//!   and reopenings (the `nullifiers` table; on open its size must match the number of
+//!   `predicate` entries).
 //! - Every checkpoint the log signs extends the previous one: before signing, the log
 //!   checks the RFC 9162 consistency proof between them.
 //! - On open, the tree is rebuilt from the stored entries and must match the stored signed
@@ -34,14 +40,21 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::entry::{Entry, Registration, Registry, Statement, StatementKey, ENTRY_VERSION};
+use crate::entry::{
+    Entry, EntryKind, Issuer, NullifierKey, PredicateProofEntry, PredicateStatementEntry,
+    PredicateVerifyingKey, Registration, Registry, RevocationRoot, RootRecord, Statement,
+    StatementKey, ENTRY_VERSION, PENDING,
+};
 use crate::error::LedgerError;
 use crate::keys::{self, OperatorToken};
 use crate::merkle::{ConsistencyProof, Hash, InclusionProof, MerkleTree};
 use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
+use crate::policy::{AppendContext, AppendPolicy};
 
 pub(crate) const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const NULLIFIERS: TableDefinition<&[u8], u64> = TableDefinition::new("nullifiers");
+const REVOCATION_TIMES: TableDefinition<u64, u64> = TableDefinition::new("revocation_times");
 
 /// How every process opens a ledger database: one writer (the node or an embedded
 /// command) and any number of read-only handles in other processes, which follow its
@@ -120,6 +133,31 @@ struct State {
     leaves: HashMap<Hash, u64>,
     statements: HashMap<[u8; 32], (u64, Arc<StatementKey>)>,
     parties: HashMap<[u8; 32], u64>,
+    issuers: HashMap<[u8; 32], u64>,
+    predicate_statements: HashMap<[u8; 32], (u64, Arc<PredicateVerifyingKey>)>,
+    /// Per issuer, its anchored roots in log order (so by increasing sequence).
+    revocations: HashMap<[u8; 32], Vec<StoredRoot>>,
+    nullifiers: HashMap<NullifierKey, u64>,
+}
+
+/// An anchored revocation root and when the ledger appended it.
+#[derive(Debug, Clone, Copy)]
+struct StoredRoot {
+    sequence: u64,
+    root: [u8; 32],
+    index: u64,
+    appended_at: u64,
+}
+
+/// The record of `roots[position]`, superseded when the next root was appended.
+fn root_record(roots: &[StoredRoot], position: usize) -> RootRecord {
+    let root = roots[position];
+    RootRecord {
+        sequence: root.sequence,
+        root: root.root,
+        index: root.index,
+        superseded_at: roots.get(position + 1).map(|next| next.appended_at),
+    }
 }
 
 /// An open ledger. Share it between threads behind an `Arc`.
@@ -130,6 +168,7 @@ pub struct Ledger {
     operator_hash: [u8; 32],
     state: RwLock<State>,
     writer: Mutex<()>,
+    policy: AppendPolicy,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -198,6 +237,8 @@ impl Ledger {
             meta.insert("operator_sha256", token_hash(token.expose()).as_slice())?;
             meta.insert("checkpoint", note.as_bytes())?;
             txn.open_table(ENTRIES)?;
+            txn.open_table(NULLIFIERS)?;
+            txn.open_table(REVOCATION_TIMES)?;
         }
         txn.commit()?;
         Ok(InitOutput { verifier_key })
@@ -233,6 +274,13 @@ impl Ledger {
             Err(e) => return Err(e.into()),
         };
         let signer = keys::read_log_key(&dir.join(files::LOG_KEY))?;
+        // The credential indexes came after the first ledgers: create them when missing.
+        {
+            let txn = db.begin_write()?;
+            txn.open_table(NULLIFIERS)?;
+            txn.open_table(REVOCATION_TIMES)?;
+            txn.commit()?;
+        }
 
         let txn = db.begin_read()?;
         let meta = txn.open_table(META)?;
@@ -276,7 +324,13 @@ impl Ledger {
             leaves: HashMap::new(),
             statements: HashMap::new(),
             parties: HashMap::new(),
+            issuers: HashMap::new(),
+            predicate_statements: HashMap::new(),
+            revocations: HashMap::new(),
+            nullifiers: HashMap::new(),
         };
+        let times = txn.open_table(REVOCATION_TIMES)?;
+        let mut predicate_entries = std::collections::HashSet::new();
         let entries = txn.open_table(ENTRIES)?;
         for item in entries.range(0u64..)? {
             let (key, value) = item?;
@@ -293,13 +347,28 @@ impl Ledger {
                 return Err(corrupt(format!("entry {index} has an unknown format")));
             }
             // Registrations are decoded now (later entries depend on them); other kinds
-            // are hashed here and fully re-verified by `audit`.
-            if bytes[1] == <Statement as crate::entry::EntryKind>::TAG
-                || bytes[1] == <crate::entry::Party as crate::entry::EntryKind>::TAG
+            // are hashed here and fully re-verified by `audit`. Nullifiers come from their
+            // table, checked against the predicate entries below.
+            let tag = bytes[1];
+            if [
+                Statement::TAG,
+                crate::entry::Party::TAG,
+                Issuer::TAG,
+                PredicateStatementEntry::TAG,
+                RevocationRoot::TAG,
+            ]
+            .contains(&tag)
             {
                 let entry = Entry::from_bytes(bytes)
                     .map_err(|e| corrupt(format!("entry {index} does not decode: {e}")))?;
-                state.register(&entry, index);
+                let appended_at = if tag == RevocationRoot::TAG {
+                    times.get(index)?.map_or(0, |t| t.value())
+                } else {
+                    0
+                };
+                state.register(&entry, index, appended_at);
+            } else if tag == PredicateProofEntry::TAG {
+                predicate_entries.insert(index);
             }
             if state.leaves.insert(leaf, index).is_some() {
                 return Err(corrupt(format!("entry {index} is a duplicate")));
@@ -318,7 +387,39 @@ impl Ledger {
                 "the stored entries do not hash to the signed checkpoint's root".into(),
             ));
         }
+        let nullifiers = txn.open_table(NULLIFIERS)?;
+        for item in redb::ReadableTable::iter(&nullifiers)? {
+            let (key, value) = item?;
+            let key = key.value();
+            let index = value.value();
+            let key = (key.len() == 64).then(|| {
+                let mut scope = [0u8; 32];
+                let mut nullifier = [0u8; 32];
+                scope.copy_from_slice(&key[..32]);
+                nullifier.copy_from_slice(&key[32..]);
+                NullifierKey { scope, nullifier }
+            });
+            match key {
+                Some(key) if predicate_entries.contains(&index) => {
+                    state.nullifiers.insert(key, index);
+                }
+                _ => {
+                    return Err(corrupt(format!(
+                        "the nullifier index names entry {index}, which is not a predicate proof"
+                    )))
+                }
+            }
+        }
+        if state.nullifiers.len() != predicate_entries.len() {
+            return Err(corrupt(format!(
+                "{} predicate proofs are stored but the nullifier index holds {}",
+                predicate_entries.len(),
+                state.nullifiers.len()
+            )));
+        }
         state.committed = size;
+        drop(nullifiers);
+        drop(times);
         drop(entries);
         drop(meta);
         drop(txn);
@@ -329,7 +430,20 @@ impl Ledger {
             operator_hash,
             state: RwLock::new(state),
             writer: Mutex::new(()),
+            policy: AppendPolicy::default(),
         })
+    }
+
+    /// The same ledger with another append-time policy (`$now` window, revocation grace,
+    /// clock) for credential proofs.
+    pub fn with_policy(mut self, policy: AppendPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The append-time policy.
+    pub fn policy(&self) -> &AppendPolicy {
+        &self.policy
     }
 
     fn read_state(&self) -> RwLockReadGuard<'_, State> {
@@ -449,20 +563,64 @@ impl Ledger {
         })
     }
 
-    /// The index of the `statement` entry registering `id`, and the entry.
+    /// The index of the `statement` or `predicate-statement` entry registering `id`, and
+    /// the entry.
     ///
     /// # Errors
     /// [`LedgerError::NotFound`] when no such statement is registered.
     pub fn statement(&self, id: &[u8; 32]) -> Result<StoredEntry, LedgerError> {
-        let index = self
-            .read_state()
+        let state = self.read_state();
+        let index = state
             .statements
             .get(id)
             .map(|(index, _)| *index)
+            .or_else(|| state.predicate_statements.get(id).map(|(index, _)| *index));
+        drop(state);
+        let index = index.ok_or_else(|| LedgerError::NotFound {
+            what: format!("statement {}", hex::encode(id)),
+        })?;
+        self.entry(index)
+    }
+
+    /// The index of the `issuer` entry registering the packed key `id`, and the entry.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`] when no such issuer is registered.
+    pub fn issuer(&self, id: &[u8; 32]) -> Result<StoredEntry, LedgerError> {
+        let index =
+            self.read_state()
+                .issuers
+                .get(id)
+                .copied()
+                .ok_or_else(|| LedgerError::NotFound {
+                    what: format!("issuer {}", hex::encode(id)),
+                })?;
+        self.entry(index)
+    }
+
+    /// The `revocation` entry of issuer `id` with `sequence`, and its index.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`] when the issuer anchored no root with that sequence.
+    pub fn revocation(&self, id: &[u8; 32], sequence: u64) -> Result<StoredEntry, LedgerError> {
+        let index = self
+            .read_state()
+            .revocations
+            .get(id)
+            .and_then(|roots| roots.iter().find(|r| r.sequence == sequence))
+            .map(|r| r.index)
             .ok_or_else(|| LedgerError::NotFound {
-                what: format!("statement {}", hex::encode(id)),
+                what: format!(
+                    "revocation root of issuer {} with sequence {sequence}",
+                    hex::encode(id)
+                ),
             })?;
         self.entry(index)
+    }
+
+    /// The index of the `predicate` entry that used `key`, if any.
+    pub fn nullifier(&self, key: &NullifierKey) -> Option<u64> {
+        self.read_state().nullifiers.get(key).copied()
     }
 
     /// The index of the `party` entry registering `key`, and the entry.
@@ -522,10 +680,16 @@ impl Ledger {
 
         // 2. Verification: registrations first (later entries may use them), then the
         //    rest as a batch.
+        let context = self.policy.context();
         let mut overlay = Overlay {
             ledger: self,
+            context,
             statements: HashMap::new(),
             parties: HashMap::new(),
+            issuers: HashMap::new(),
+            predicate_statements: HashMap::new(),
+            revocations: HashMap::new(),
+            nullifiers: HashMap::new(),
         };
         let mut accepted: Vec<usize> = Vec::new();
         let (registrations, others): (Vec<usize>, Vec<usize>) = pending
@@ -535,15 +699,7 @@ impl Ledger {
             let entry = &batch[i].0;
             match entry.verify(&overlay) {
                 Ok(()) => {
-                    match (entry.registration(), entry) {
-                        (Some(Registration::Statement(id)), Entry::Statement(s)) => {
-                            overlay.statements.insert(id, s.key());
-                        }
-                        (Some(Registration::Party(key)), _) => {
-                            overlay.parties.insert(key, ());
-                        }
-                        _ => {}
-                    }
+                    overlay.add(entry);
                     accepted.push(i);
                 }
                 Err(e) => outcomes[i] = Some(Err(e)),
@@ -560,7 +716,7 @@ impl Ledger {
 
         // 3. Commit the accepted entries and the new checkpoint in one transaction.
         if !accepted.is_empty() {
-            match self.commit(&batch, &leaves, &accepted) {
+            match self.commit(&batch, &leaves, &accepted, context.now_secs) {
                 Ok(()) => {
                     let state = self.read_state();
                     for &i in &accepted {
@@ -607,6 +763,7 @@ impl Ledger {
         batch: &[(Entry, bool)],
         leaves: &[Hash],
         accepted: &[usize],
+        now_secs: u64,
     ) -> Result<(), LedgerError> {
         let mut state = self.write_state();
         let old_size = state.committed;
@@ -638,9 +795,21 @@ impl Ledger {
             let txn = self.db.begin_write()?;
             {
                 let mut entries = txn.open_table(ENTRIES)?;
+                let mut nullifiers = txn.open_table(NULLIFIERS)?;
+                let mut times = txn.open_table(REVOCATION_TIMES)?;
                 for (offset, &i) in accepted.iter().enumerate() {
+                    let index = old_size + offset as u64;
                     let bytes = batch[i].0.to_bytes();
-                    entries.insert(old_size + offset as u64, bytes.as_slice())?;
+                    entries.insert(index, bytes.as_slice())?;
+                    match batch[i].0.registration() {
+                        Some(Registration::Nullifier(key)) => {
+                            nullifiers.insert(key.to_bytes().as_slice(), index)?;
+                        }
+                        Some(Registration::Revocation { .. }) => {
+                            times.insert(index, now_secs)?;
+                        }
+                        _ => {}
+                    }
                 }
                 let mut meta = txn.open_table(META)?;
                 meta.insert("checkpoint", note.as_bytes())?;
@@ -654,7 +823,7 @@ impl Ledger {
                 for (offset, &i) in accepted.iter().enumerate() {
                     let index = old_size + offset as u64;
                     state.leaves.insert(leaves[i], index);
-                    state.register(&batch[i].0, index);
+                    state.register(&batch[i].0, index, now_secs);
                 }
                 state.committed = new_size;
                 state.checkpoint = SignedCheckpoint {
@@ -716,13 +885,37 @@ impl Ledger {
 }
 
 impl State {
-    fn register(&mut self, entry: &Entry, index: u64) {
+    /// Records what `entry` (at `index`, appended at `appended_at` by the ledger's clock)
+    /// registers.
+    fn register(&mut self, entry: &Entry, index: u64, appended_at: u64) {
         match entry {
             Entry::Statement(s) => {
                 self.statements.entry(s.id()).or_insert((index, s.key()));
             }
             Entry::Party(p) => {
                 self.parties.entry(p.public_key).or_insert(index);
+            }
+            Entry::Issuer(i) => {
+                self.issuers.entry(i.id()).or_insert(index);
+            }
+            Entry::PredicateStatement(p) => {
+                self.predicate_statements
+                    .entry(p.id())
+                    .or_insert((index, p.key()));
+            }
+            Entry::Revocation(r) => {
+                self.revocations
+                    .entry(r.issuer_id())
+                    .or_default()
+                    .push(StoredRoot {
+                        sequence: r.sequence,
+                        root: r.root_bytes(),
+                        index,
+                        appended_at,
+                    });
+            }
+            Entry::Predicate(p) => {
+                self.nullifiers.entry(p.nullifier_key()).or_insert(index);
             }
             _ => {}
         }
@@ -732,8 +925,64 @@ impl State {
 /// The log's registrations plus those accepted earlier in the same batch.
 struct Overlay<'l> {
     ledger: &'l Ledger,
+    context: AppendContext,
     statements: HashMap<[u8; 32], Arc<StatementKey>>,
     parties: HashMap<[u8; 32], ()>,
+    issuers: HashMap<[u8; 32], ()>,
+    predicate_statements: HashMap<[u8; 32], Arc<PredicateVerifyingKey>>,
+    /// Roots accepted earlier in the batch, per issuer, in order.
+    revocations: HashMap<[u8; 32], Vec<StoredRoot>>,
+    nullifiers: HashMap<NullifierKey, ()>,
+}
+
+impl Overlay<'_> {
+    /// Adds what an accepted entry registers.
+    fn add(&mut self, entry: &Entry) {
+        match entry {
+            Entry::Statement(s) => {
+                self.statements.insert(s.id(), s.key());
+            }
+            Entry::Party(p) => {
+                self.parties.insert(p.public_key, ());
+            }
+            Entry::Issuer(i) => {
+                self.issuers.insert(i.id(), ());
+            }
+            Entry::PredicateStatement(p) => {
+                self.predicate_statements.insert(p.id(), p.key());
+            }
+            Entry::Revocation(r) => {
+                self.revocations
+                    .entry(r.issuer_id())
+                    .or_default()
+                    .push(StoredRoot {
+                        sequence: r.sequence,
+                        root: r.root_bytes(),
+                        index: PENDING,
+                        appended_at: self.context.now_secs,
+                    });
+            }
+            Entry::Predicate(p) => {
+                self.nullifiers.insert(p.nullifier_key(), ());
+            }
+            _ => {}
+        }
+    }
+
+    /// The issuer's roots: the log's, then the batch's.
+    fn roots(&self, issuer: &[u8; 32]) -> Vec<StoredRoot> {
+        let mut roots = self
+            .ledger
+            .read_state()
+            .revocations
+            .get(issuer)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(pending) = self.revocations.get(issuer) {
+            roots.extend_from_slice(pending);
+        }
+        roots
+    }
 }
 
 impl Registry for Overlay<'_> {
@@ -751,6 +1000,56 @@ impl Registry for Overlay<'_> {
             .statements
             .get(id)
             .map(|(_, key)| Arc::clone(key)))
+    }
+
+    fn issuer_registered(&self, id: &[u8; 32]) -> Result<bool, LedgerError> {
+        Ok(self.issuers.contains_key(id) || self.ledger.read_state().issuers.contains_key(id))
+    }
+
+    fn predicate_statement(
+        &self,
+        id: &[u8; 32],
+    ) -> Result<Option<Arc<PredicateVerifyingKey>>, LedgerError> {
+        if let Some(key) = self.predicate_statements.get(id) {
+            return Ok(Some(Arc::clone(key)));
+        }
+        Ok(self
+            .ledger
+            .read_state()
+            .predicate_statements
+            .get(id)
+            .map(|(_, key)| Arc::clone(key)))
+    }
+
+    fn revocation_root(
+        &self,
+        issuer: &[u8; 32],
+        sequence: u64,
+    ) -> Result<Option<RootRecord>, LedgerError> {
+        let roots = self.roots(issuer);
+        Ok(roots
+            .iter()
+            .position(|r| r.sequence == sequence)
+            .map(|position| root_record(&roots, position)))
+    }
+
+    fn latest_revocation(&self, issuer: &[u8; 32]) -> Result<Option<RootRecord>, LedgerError> {
+        let roots = self.roots(issuer);
+        Ok(roots
+            .len()
+            .checked_sub(1)
+            .map(|position| root_record(&roots, position)))
+    }
+
+    fn nullifier_seen(&self, key: &NullifierKey) -> Result<Option<u64>, LedgerError> {
+        if self.nullifiers.contains_key(key) {
+            return Ok(Some(PENDING));
+        }
+        Ok(self.ledger.read_state().nullifiers.get(key).copied())
+    }
+
+    fn append_context(&self) -> Option<AppendContext> {
+        Some(self.context)
     }
 }
 

@@ -1,7 +1,14 @@
 //! Verifying an entry "from the ledger alone": given only the log's verifier key, check a
 //! signed checkpoint, the entry's inclusion in it (RFC 9162 §2.1.3.2), and the entry's own
-//! content — a Groth16 proof against its statement's key (itself proven included), or a
-//! result's signatures against party keys (each proven included).
+//! content — a Groth16 proof against its statement's key (itself proven included), a
+//! result's signatures against party keys (each proven included), or a predicate proof
+//! against its predicate statement, with every issuer it names and every revocation root
+//! it names proven included.
+//!
+//! What needs the whole log is not checked here: that a predicate proof's nullifier is the
+//! first in its scope, and that a revocation root's sequence is above its predecessors
+//! (the log checks both on append, an audit repeats them); nor what needs the ledger's
+//! clock at append time (`$now` window, revocation grace, see [`crate::policy`]).
 //!
 //! Works against an embedded [`Ledger`] or a node [`Client`] through [`LogSource`]; nothing
 //! the source says is trusted beyond what the proofs establish.
@@ -12,7 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::client::Client;
-use crate::entry::{Entry, Registry, StatementKey};
+use crate::entry::{Entry, PredicateVerifyingKey, Registry, RootRecord, StatementKey};
 use crate::error::LedgerError;
 use crate::merkle::{leaf_hash, Hash, InclusionProof};
 use crate::note::{Checkpoint, NoteVerifier};
@@ -45,6 +52,17 @@ pub trait LogSource {
     /// # Errors
     /// Out of range, transport or storage errors.
     fn inclusion(&self, index: u64, size: u64) -> Result<InclusionProof, LedgerError>;
+    /// The index and bytes of the issuer entry for the packed key `id`.
+    ///
+    /// # Errors
+    /// Not found, transport or storage errors.
+    fn issuer_entry(&self, id: &[u8; 32]) -> Result<(u64, Vec<u8>), LedgerError>;
+    /// The index and bytes of the revocation entry of issuer `id` with `sequence`.
+    ///
+    /// # Errors
+    /// Not found, transport or storage errors.
+    fn revocation_entry(&self, id: &[u8; 32], sequence: u64)
+        -> Result<(u64, Vec<u8>), LedgerError>;
 }
 
 impl LogSource for Ledger {
@@ -64,6 +82,18 @@ impl LogSource for Ledger {
     }
     fn inclusion(&self, index: u64, size: u64) -> Result<InclusionProof, LedgerError> {
         self.inclusion_proof(index, size)
+    }
+    fn issuer_entry(&self, id: &[u8; 32]) -> Result<(u64, Vec<u8>), LedgerError> {
+        let stored = self.issuer(id)?;
+        Ok((stored.index, stored.bytes))
+    }
+    fn revocation_entry(
+        &self,
+        id: &[u8; 32],
+        sequence: u64,
+    ) -> Result<(u64, Vec<u8>), LedgerError> {
+        let stored = self.revocation(id, sequence)?;
+        Ok((stored.index, stored.bytes))
     }
 }
 
@@ -85,6 +115,18 @@ impl LogSource for Client {
     }
     fn inclusion(&self, index: u64, size: u64) -> Result<InclusionProof, LedgerError> {
         self.inclusion_proof(index, size)
+    }
+    fn issuer_entry(&self, id: &[u8; 32]) -> Result<(u64, Vec<u8>), LedgerError> {
+        let fetched = self.issuer(id)?;
+        Ok((fetched.index, fetched.bytes))
+    }
+    fn revocation_entry(
+        &self,
+        id: &[u8; 32],
+        sequence: u64,
+    ) -> Result<(u64, Vec<u8>), LedgerError> {
+        let fetched = self.revocation(id, sequence)?;
+        Ok((fetched.index, fetched.bytes))
     }
 }
 
@@ -136,6 +178,22 @@ struct ProvenRegistry<'s> {
     statements: std::cell::RefCell<HashMap<[u8; 32], Arc<StatementKey>>>,
 }
 
+impl ProvenRegistry<'_> {
+    /// An included registration found by `lookup`, or `None` when the source has none.
+    fn registered(
+        &self,
+        lookup: impl FnOnce() -> Result<(u64, Vec<u8>), LedgerError>,
+    ) -> Result<Option<(u64, Entry)>, LedgerError> {
+        let (index, bytes) = match lookup() {
+            Ok(found) => found,
+            Err(e) if e.code() == "not_found" => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let entry = included(self.source, self.checkpoint, index, &bytes)?;
+        Ok(Some((index, entry)))
+    }
+}
+
 impl Registry for ProvenRegistry<'_> {
     fn party_registered(&self, key: &[u8; 32]) -> Result<bool, LedgerError> {
         let (index, bytes) = match self.source.party_entry(key) {
@@ -173,6 +231,62 @@ impl Registry for ProvenRegistry<'_> {
             }
             _ => Err(LedgerError::malformed(
                 "statement registration",
+                "the log served another entry",
+            )),
+        }
+    }
+
+    fn issuer_registered(&self, id: &[u8; 32]) -> Result<bool, LedgerError> {
+        match self.registered(|| self.source.issuer_entry(id))? {
+            None => Ok(false),
+            Some((index, Entry::Issuer(issuer))) if &issuer.id() == id => {
+                self.used.borrow_mut().push(index);
+                Ok(true)
+            }
+            Some(_) => Err(LedgerError::malformed(
+                "issuer registration",
+                "the log served another entry",
+            )),
+        }
+    }
+
+    fn predicate_statement(
+        &self,
+        id: &[u8; 32],
+    ) -> Result<Option<Arc<PredicateVerifyingKey>>, LedgerError> {
+        match self.registered(|| self.source.statement_entry(id))? {
+            None => Ok(None),
+            Some((index, Entry::PredicateStatement(statement))) if &statement.id() == id => {
+                self.used.borrow_mut().push(index);
+                Ok(Some(statement.key()))
+            }
+            Some(_) => Err(LedgerError::malformed(
+                "predicate statement registration",
+                "the log served another entry",
+            )),
+        }
+    }
+
+    fn revocation_root(
+        &self,
+        issuer: &[u8; 32],
+        sequence: u64,
+    ) -> Result<Option<RootRecord>, LedgerError> {
+        match self.registered(|| self.source.revocation_entry(issuer, sequence))? {
+            None => Ok(None),
+            Some((index, Entry::Revocation(root)))
+                if &root.issuer_id() == issuer && root.sequence == sequence =>
+            {
+                self.used.borrow_mut().push(index);
+                Ok(Some(RootRecord {
+                    sequence,
+                    root: root.root_bytes(),
+                    index,
+                    superseded_at: None,
+                }))
+            }
+            Some(_) => Err(LedgerError::malformed(
+                "revocation root",
                 "the log served another entry",
             )),
         }

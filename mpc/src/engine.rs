@@ -41,6 +41,33 @@ pub struct Traffic {
     pub bytes_sent: u64,
 }
 
+/// An engine's transport that counts its exchanges in the engine's [`Traffic`]
+/// ([`Engine::counted_transport`]).
+pub struct CountedTransport<'a, T: Transport> {
+    transport: &'a mut T,
+    traffic: &'a mut Traffic,
+}
+
+impl<T: Transport> Transport for CountedTransport<'_, T> {
+    fn me(&self) -> PartyId {
+        self.transport.me()
+    }
+
+    fn parties(&self) -> usize {
+        self.transport.parties()
+    }
+
+    fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
+        self.traffic.rounds += 1;
+        self.traffic.bytes_sent += outgoing.iter().map(|f| f.len() as u64).sum::<u64>();
+        self.transport.exchange(outgoing)
+    }
+
+    fn abort(&mut self, error: &Error) {
+        self.transport.abort(error);
+    }
+}
+
 /// Where the engine's random sharings (and double sharings for multiplication) come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RandomnessSource {
@@ -314,8 +341,14 @@ impl<T: Transport> Engine<T> {
     /// inconsistent shares of `w` or `T` (naming the party when `n ≥ 3t + 1`); transport
     /// errors; [`Error::InvalidParameters`] past [`mac::MAX_CHECKS`] checks.
     pub fn verify(&mut self) -> Result<(), Error> {
-        let (pending, checks, no_masks) = match &self.mac {
-            Some(state) => (state.pending(), state.checks, state.masks_v.is_empty()),
+        self.verify_with(None)
+    }
+
+    /// [`Engine::verify`], with the coin already tossed when `coin` is given (the bit
+    /// check's: [`Engine::verify_bits`]). The masks exist before any coin is tossed.
+    fn verify_with(&mut self, coin: Option<Fp>) -> Result<(), Error> {
+        let (pending, checks) = match &self.mac {
+            Some(state) => (state.pending(), state.checks),
             None => return Ok(()),
         };
         if pending == 0 {
@@ -327,20 +360,11 @@ impl<T: Transport> Engine<T> {
             ));
         }
         let t = self.params().t();
-        if no_masks {
-            let alpha = self.alpha()?;
-            let v = self.prss()?.random(MASK_BATCH)?;
-            let key = vec![alpha; MASK_BATCH];
-            let m = self
-                .mul_pairs(&[(&key[..], &v[..])])?
-                .pop()
-                .unwrap_or_default();
-            if let Some(state) = &mut self.mac {
-                state.masks_v = v;
-                state.masks_m = m;
-            }
-        }
-        let coin = self.coin().map_err(unattributed)?;
+        self.ensure_masks()?;
+        let coin = match coin {
+            Some(coin) => coin,
+            None => self.coin().map_err(unattributed)?,
+        };
         let Some(state) = &mut self.mac else {
             return Ok(());
         };
@@ -373,6 +397,27 @@ impl<T: Transport> Engine<T> {
                     "check #{check} over {pending} products, inputs and random values: the random linear combination of the MACs is off by a non-zero value, so some party changed a share inside a multiplication, an input or a MAC"
                 ),
             });
+        }
+        Ok(())
+    }
+
+    /// Makes [`MASK_BATCH`] authenticated random masks `(v, α·v)` for the check when none
+    /// are left (one multiplication round, recorded nowhere: each mask's MAC error enters
+    /// its check's `T` directly).
+    fn ensure_masks(&mut self) -> Result<(), Error> {
+        if !self.mac.as_ref().is_some_and(|s| s.masks_v.is_empty()) {
+            return Ok(());
+        }
+        let alpha = self.alpha()?;
+        let v = self.prss()?.random(MASK_BATCH)?;
+        let key = vec![alpha; MASK_BATCH];
+        let m = self
+            .mul_pairs(&[(&key[..], &v[..])])?
+            .pop()
+            .unwrap_or_default();
+        if let Some(state) = &mut self.mac {
+            state.masks_v = v;
+            state.masks_m = m;
         }
         Ok(())
     }
@@ -429,6 +474,16 @@ impl<T: Transport> Engine<T> {
     /// The transport (e.g. to inspect or close it).
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
+    }
+
+    /// The transport, with every exchange counted in this engine's [`Traffic`] (one
+    /// round and the bytes sent each): for protocols that run their own rounds over the
+    /// same connections, e.g. the private join ([`crate::join::driver::run`]).
+    pub fn counted_transport(&mut self) -> CountedTransport<'_, T> {
+        CountedTransport {
+            transport: &mut self.transport,
+            traffic: &mut self.traffic,
+        }
     }
 
     /// Runs one round; on error tells the peers (best effort) and returns the error.
@@ -891,38 +946,27 @@ impl<T: Transport> Engine<T> {
             self.preprocess(len - self.doubles_t.len())?;
         }
         self.traffic.rounds += 1;
-        if let [(a, b)] = parts {
-            for start in (0..len).step_by(CHUNK_ELEMENTS) {
-                let end = (start + CHUNK_ELEMENTS).min(len);
-                let prod = self.mul_chunk(&a[start..end], &b[start..end], resharing)?;
-                outs[0].extend_from_slice(&prod);
-            }
-            return Ok(outs);
-        }
-        let mut left: Zeroizing<Vec<Fp>> =
-            Zeroizing::new(Vec::with_capacity(CHUNK_ELEMENTS.min(len)));
-        let mut right: Zeroizing<Vec<Fp>> =
-            Zeroizing::new(Vec::with_capacity(CHUNK_ELEMENTS.min(len)));
-        let (mut part, mut offset) = (0, 0);
-        let mut out_part = 0;
-        loop {
-            left.clear();
-            right.clear();
-            while left.len() < CHUNK_ELEMENTS && part < parts.len() {
+        // Chunk by chunk of the virtual concatenation, each chunk as pieces of the parts
+        // (read in place); the products are split back into one vector per part.
+        let (mut part, mut offset, mut out_part) = (0, 0, 0);
+        while part < parts.len() {
+            let mut pieces: Vec<(&[Fp], &[Fp])> = Vec::new();
+            let mut room = CHUNK_ELEMENTS;
+            while room > 0 && part < parts.len() {
                 let (a, b) = parts[part];
-                let take = (CHUNK_ELEMENTS - left.len()).min(a.len() - offset);
-                left.extend_from_slice(&a[offset..offset + take]);
-                right.extend_from_slice(&b[offset..offset + take]);
+                let take = room.min(a.len() - offset);
+                pieces.push((&a[offset..offset + take], &b[offset..offset + take]));
+                room -= take;
                 offset += take;
                 if offset == a.len() {
                     part += 1;
                     offset = 0;
                 }
             }
-            if left.is_empty() {
-                break;
+            if room == CHUNK_ELEMENTS {
+                break; // only empty parts were left
             }
-            let prod = self.mul_chunk(&left, &right, resharing)?;
+            let prod = self.mul_chunk(&pieces, resharing)?;
             let mut rest: &[Fp] = &prod;
             while !rest.is_empty() {
                 while outs[out_part].len() == parts[out_part].0.len() {
@@ -942,18 +986,19 @@ impl<T: Transport> Engine<T> {
     /// degree-t sharing of r).
     fn mul_chunk(
         &mut self,
-        a: &[Fp],
-        b: &[Fp],
+        pieces: &[(&[Fp], &[Fp])],
         resharing: bool,
     ) -> Result<Zeroizing<Vec<Fp>>, Error> {
         if resharing {
-            return self.reshare_products(a, b);
+            return self.reshare_products(pieces);
         }
         let degree = 2 * self.params().t();
-        let (rt, r2t) = self.take_doubles(a.len())?;
+        let len = pieces.iter().map(|(a, _)| a.len()).sum();
+        let (rt, r2t) = self.take_doubles(len)?;
         let masked: Zeroizing<Vec<Fp>> = Zeroizing::new(
-            a.iter()
-                .zip(b)
+            pieces
+                .iter()
+                .flat_map(|(a, b)| a.iter().zip(b.iter()))
                 .zip(r2t.iter())
                 .map(|((x, y), r)| *x * *y + *r)
                 .collect(),
@@ -972,10 +1017,10 @@ impl<T: Transport> Engine<T> {
     /// Lagrange combination at 0 of the `n = 2t + 1` shares received is a degree-`t`
     /// share of `ab`. Any `t` parties see `t` shares of each honest party's product:
     /// nothing.
-    fn reshare_products(&mut self, a: &[Fp], b: &[Fp]) -> Result<Zeroizing<Vec<Fp>>, Error> {
+    fn reshare_products(&mut self, pieces: &[(&[Fp], &[Fp])]) -> Result<Zeroizing<Vec<Fp>>, Error> {
         let partners = stream_partners(&self.ctx);
         let streams = self.prss()?.pair_streams(&partners)?;
-        let (pending, outgoing) = Reshare::start(&self.ctx, a, b, streams)?;
+        let (pending, outgoing) = Reshare::start(&self.ctx, pieces, streams)?;
         let incoming = self.send_receive(outgoing)?;
         pending.finish(&self.ctx, &incoming)
     }
@@ -1107,9 +1152,17 @@ impl<T: Transport> Engine<T> {
         while bits.len() < count {
             let need = count - bits.len();
             let r = self.random(need)?;
-            let squares: Vec<Fp> = r.values().iter().map(|x| x.square()).collect();
-            let u =
-                opened_to_all(self.open_with(&squares, 2 * self.params().t(), Audience::All)?);
+            // Reduced to degree t before the opening: the local squares r(x_j)² are the
+            // points of the degree-2t polynomial r(x)², and opening them would show
+            // every party every honest share up to sign — enough for t parties to
+            // recover r, hence the bit. A multiplication gives a fresh degree-t sharing
+            // of r² whose opening shows r² only.
+            let squares = self.mul(&r, &r)?;
+            let u = opened_to_all(self.open_with(
+                squares.values(),
+                self.params().t(),
+                Audience::All,
+            )?);
             // u^(-1/2) of each public square directly (no inversion needed); u = 0 is dropped.
             let roots = batch_inverse_sqrt_of_square(&u);
             for ((share, uk), v) in r.values().iter().zip(&u).zip(&roots) {
@@ -1217,12 +1270,22 @@ impl<T: Transport> Engine<T> {
     /// Verifies that every shared `b_k` is a bit: with coefficients `ρ_k` from a coin
     /// tossed after the bits are fixed, `[α·Σ ρ_k b_k(1 − b_k)]` is computed as one inner
     /// product (local products of MAC and value shares, one degree reduction) and
-    /// recorded as the MAC of the public value 0, then [`Engine::verify`] runs: a
-    /// non-bit makes the check fail unless the cheater guesses `α`.
+    /// recorded as the MAC of the public value 0, then the MAC check runs with
+    /// coefficients from the **same coin** (other domain tag; one coin round saved per
+    /// batch of bits): a non-bit makes the check fail unless the cheater guesses `α`.
+    ///
+    /// # Security
+    /// Every error but the one in this inner product's reduction is fixed before the
+    /// coin; that one, chosen knowing all coefficients, only shifts the constant term of
+    /// the check value `T(α)`, whose `α`-coefficient `−Σ ρ_k d_k + ρ_0·Σ ρ'_k b_k(1−b_k)`
+    /// is fixed before the coin and non-zero except with probability `≤ (N/B + 2)/p` when
+    /// some value or bit is wrong: `T = 0` then needs a guess of the uniform `α`
+    /// (docs/mpc.md, "Malicious security").
     fn verify_bits(&mut self, bits: &ShareVec) -> Result<(), Error> {
         let macs = bits
             .macs()
             .ok_or(Error::InvalidParameters(UNAUTHENTICATED))?;
+        self.ensure_masks()?;
         let coin = self.coin()?;
         let checks = self.mac.as_ref().map_or(0, |s| s.checks);
         let rho = mac::coefficients(mac::check_seed(b"bits", coin, checks), bits.len());
@@ -1236,7 +1299,7 @@ impl<T: Transport> Engine<T> {
             .pop()
             .unwrap_or_default();
         self.record(&[Fp::ZERO], &reduced)?;
-        self.verify()
+        self.verify_with(Some(coin))
     }
 
     /// Malicious square-root bits (`t ≥ 2`): `s = r²` and the MACs of `r` and `s` are

@@ -51,26 +51,29 @@ pub struct ResharePending {
 }
 
 impl Reshare {
-    /// Starts reducing the products `a[e]·b[e]` (shares of degree `t` each). `streams`
-    /// must come from [`crate::prss::Prss::pair_streams`] with [`stream_partners`].
+    /// Starts reducing the products `a[e]·b[e]` of every pair `(a, b)` of `parts`
+    /// (shares of degree `t` each), as one vector: the parts concatenated, read in place
+    /// (no copy). `streams` must come from [`crate::prss::Prss::pair_streams`] with
+    /// [`stream_partners`].
     ///
     /// # Errors
     /// [`Error::InvalidParameters`] unless `n = 2t + 1`; [`Error::LengthMismatch`].
     pub fn start(
         ctx: &Context,
-        a: &[Fp],
-        b: &[Fp],
+        parts: &[(&[Fp], &[Fp])],
         mut streams: PairStreams,
     ) -> Result<(ResharePending, Frames), Error> {
         let (n, t) = (ctx.params().n(), ctx.params().t());
         if n != 2 * t + 1 {
             return Err(Error::InvalidParameters("resharing needs n = 2t + 1"));
         }
-        if a.len() != b.len() {
-            return Err(Error::LengthMismatch {
-                left: a.len(),
-                right: b.len(),
-            });
+        for (a, b) in parts {
+            if a.len() != b.len() {
+                return Err(Error::LengthMismatch {
+                    left: a.len(),
+                    right: b.len(),
+                });
+            }
         }
         let me = ctx.me().index();
         let point = |j: usize| PartyId::from_index(j).point();
@@ -97,12 +100,15 @@ impl Reshare {
             .iter()
             .map(|k| weighted(point(*k)))
             .collect::<Result<_, _>>()?;
-        let len = a.len();
+        let len: usize = parts.iter().map(|(a, _)| a.len()).sum();
+        let mut products_of = PartProducts::new(parts);
         let mut outgoing: Frames = vec![Vec::new(); n];
+        // Filled block by block (no zero-fill of the whole vectors first).
         for k in &receivers {
-            outgoing[*k] = vec![0u8; len * ELEMENT_BYTES];
+            outgoing[*k] = Vec::with_capacity(len * ELEMENT_BYTES);
         }
-        let mut partial = Zeroizing::new(vec![Fp::ZERO; len]);
+        let mut partial = Zeroizing::new(Vec::with_capacity(len));
+        let mut own_block = Zeroizing::new([Fp::ZERO; BLOCK]);
         // Per block: products, then t keystreams towards the designated, then t from
         // the designating parties.
         let mut block = Zeroizing::new(vec![Fp::ZERO; (1 + 2 * t) * BLOCK]);
@@ -111,30 +117,30 @@ impl Reshare {
             let end = (start + BLOCK).min(len);
             let width = end - start;
             let (products, pads) = block.split_at_mut(BLOCK);
-            for ((p, x), y) in products.iter_mut().zip(&a[start..end]).zip(&b[start..end]) {
-                *p = *x * *y;
-            }
+            products_of.next_into(&mut products[..width]);
             for (s, pad) in pads.chunks_mut(BLOCK).enumerate() {
                 streams.fill(s, &mut pad[..width])?;
             }
             // Column j of the block: the products (j = 0), then the keystreams.
             let column = |j: usize| &block[j * BLOCK..j * BLOCK + width];
-            let out = &mut partial[start..end];
+            let out = &mut own_block[..width];
+            out.fill(Fp::ZERO);
             for (j, weight) in own.iter().enumerate() {
                 accumulate(out, *weight, column(j));
             }
             for (i, weight) in their_weights.iter().enumerate() {
                 accumulate(out, *weight, column(1 + t + i));
             }
+            partial.extend_from_slice(out);
             for (k, coeffs) in receivers.iter().zip(&sent) {
                 let shares = &mut outgoing_block[..width];
                 shares.fill(Fp::ZERO);
                 for (j, c) in coeffs.iter().enumerate() {
                     accumulate(shares, *c, column(j));
                 }
-                let frame = &mut outgoing[*k][start * ELEMENT_BYTES..end * ELEMENT_BYTES];
-                for (bytes, share) in frame.chunks_exact_mut(ELEMENT_BYTES).zip(shares.iter()) {
-                    bytes.copy_from_slice(&share.to_bytes());
+                let frame = &mut outgoing[*k];
+                for share in shares.iter() {
+                    frame.extend_from_slice(&share.to_bytes());
                 }
             }
         }
@@ -142,6 +148,49 @@ impl Reshare {
             .map(|i| i != me && !designating.contains(&i))
             .collect();
         Ok((ResharePending { partial, receives }, outgoing))
+    }
+}
+
+/// The products of a list of pairs of slices, read block by block in order as one
+/// concatenated vector.
+struct PartProducts<'a> {
+    parts: &'a [(&'a [Fp], &'a [Fp])],
+    part: usize,
+    offset: usize,
+}
+
+impl<'a> PartProducts<'a> {
+    fn new(parts: &'a [(&'a [Fp], &'a [Fp])]) -> Self {
+        PartProducts {
+            parts,
+            part: 0,
+            offset: 0,
+        }
+    }
+
+    /// Writes the next `out.len()` products (the caller asks for no more than remain).
+    fn next_into(&mut self, out: &mut [Fp]) {
+        let mut done = 0;
+        while done < out.len() {
+            let Some((a, b)) = self.parts.get(self.part) else {
+                return;
+            };
+            let take = (out.len() - done).min(a.len() - self.offset);
+            let range = self.offset..self.offset + take;
+            for ((p, x), y) in out[done..done + take]
+                .iter_mut()
+                .zip(&a[range.clone()])
+                .zip(&b[range])
+            {
+                *p = *x * *y;
+            }
+            done += take;
+            self.offset += take;
+            if self.offset == a.len() {
+                self.part += 1;
+                self.offset = 0;
+            }
+        }
     }
 }
 
@@ -211,6 +260,18 @@ mod tests {
         y: &[Fp],
         tamper: impl Fn(usize, usize, &mut Vec<u8>),
     ) -> (Vec<Result<Zeroizing<Vec<Fp>>, Error>>, Vec<Frames>) {
+        run_cut(n, x, y, &[], tamper)
+    }
+
+    /// As [`run`], with the vectors passed as parts cut at `cuts` (ascending).
+    #[allow(clippy::type_complexity)]
+    fn run_cut(
+        n: usize,
+        x: &[Fp],
+        y: &[Fp],
+        cuts: &[usize],
+        tamper: impl Fn(usize, usize, &mut Vec<u8>),
+    ) -> (Vec<Result<Zeroizing<Vec<Fp>>, Error>>, Vec<Frames>) {
         let mut rng = StdRng::seed_from_u64(n as u64);
         let ctxs = contexts(n);
         let mut prss = keys(&ctxs, &mut rng);
@@ -219,7 +280,15 @@ mod tests {
         let (pending, sent): (Vec<_>, Vec<Frames>) = (0..n)
             .map(|i| {
                 let streams = prss[i].pair_streams(&stream_partners(&ctxs[i])).unwrap();
-                Reshare::start(&ctxs[i], xs[i].values(), ys[i].values(), streams).unwrap()
+                let (xv, yv) = (xs[i].values(), ys[i].values());
+                let mut bounds = vec![0];
+                bounds.extend_from_slice(cuts);
+                bounds.push(xv.len());
+                let parts: Vec<(&[Fp], &[Fp])> = bounds
+                    .windows(2)
+                    .map(|w| (&xv[w[0]..w[1]], &yv[w[0]..w[1]]))
+                    .collect();
+                Reshare::start(&ctxs[i], &parts, streams).unwrap()
             })
             .unzip();
         let results = finish_all(pending, &sent, &tamper, |j, p, incoming| {
@@ -254,6 +323,23 @@ mod tests {
                     .all(|f| f.is_empty() || f.len() == x.len() * 16));
             }
         }
+    }
+
+    #[test]
+    fn parts_are_reshared_as_their_concatenation() {
+        let mut rng = StdRng::seed_from_u64(4);
+        let x: Vec<Fp> = (0..2 * BLOCK + 5).map(|_| Fp::random(&mut rng)).collect();
+        let y: Vec<Fp> = (0..2 * BLOCK + 5).map(|_| Fp::random(&mut rng)).collect();
+        let (whole, whole_sent) = run(3, &x, &y, |_, _, _| {});
+        // Cuts inside a block, an empty part, a cut on a block boundary.
+        let (cut, cut_sent) = run_cut(3, &x, &y, &[7, 7, BLOCK, BLOCK + 200], |_, _, _| {});
+        for (a, b) in whole.iter().zip(&cut) {
+            assert_eq!(
+                a.as_ref().unwrap().as_slice(),
+                b.as_ref().unwrap().as_slice()
+            );
+        }
+        assert_eq!(whole_sent, cut_sent);
     }
 
     #[test]

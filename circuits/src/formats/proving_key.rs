@@ -5,12 +5,17 @@
 //!   Loading decompresses every point (a square root each) and checks it is on its curve
 //!   and in its subgroup (G2 with the fast test of [`crate::curve`]). Use it for keys
 //!   that travel between parties.
-//! * **Hashed** (format version 2, what `setup` writes): the same key serialized
+//! * **Hashed** (format version 2): the same key serialized
 //!   uncompressed, preceded by its length and a SHA-256 over a domain tag, the file's
 //!   header and the body. Loading checks the digest and then reads the points as they are:
 //!   no square roots, no subgroup checks. A key of 16,384 constraints loads in 30 ms
 //!   instead of 3.2 s (docs/benchmarks.md, "Whole-process proving and proving-key
 //!   loading").
+//! * **Hashed with matrices** (format version 3): the hashed key followed by the R1CS
+//!   matrices of its circuit ([`R1csMatrices`]), all under one SHA-256 with its own domain
+//!   tag. With them a proof synthesizes only the witness
+//!   ([`crate::groth16::ProverKey::prove`]); version 2 keys still load and prove the
+//!   slower way.
 //!
 //! # Security
 //! The digest makes a damaged, truncated or carelessly edited key fail to load with
@@ -24,17 +29,22 @@
 //! [`crate::groth16::ProvingKey::validate`] to check every point of a hashed key of unknown
 //! origin anyway.
 //!
-//! Both parsers refuse a length field that promises more points than the bytes left can
-//! hold before allocating anything, so a hostile length cannot exhaust memory.
+//! Every parser refuses a length field that promises more points, rows or terms than the
+//! bytes left can hold before allocating anything, so a hostile length cannot exhaust
+//! memory. Stored matrices are checked for shape (every column within the variable count,
+//! every coefficient canonical) and against the key's query lengths.
 
-use ark_bn254::{Bn254, G1Affine, G2Affine};
+use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
+use ark_ff::{BigInteger, PrimeField};
+use ark_relations::gr1cs::Matrix;
 use ark_serialize::{CanonicalSerialize, Compress, Validate};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::points::{checked_g1, checked_g2};
-use crate::domain::PROVING_KEY_DIGEST;
+use crate::domain::{PROVING_KEY_DIGEST, PROVING_KEY_WITH_MATRICES_DIGEST};
+use crate::groth16::{ProverKey, R1csMatrices};
 use crate::ZkError;
 
 /// An arkworks Groth16 proving key on BN254.
@@ -48,13 +58,24 @@ pub const HASHED_PREFIX_LEN: usize = 8 + 32;
 const PARALLEL_FROM: usize = 256;
 
 /// The SHA-256 that a hashed key records: domain tag, the file's header, the body.
-fn digest(header: &[u8], body: &[u8]) -> [u8; 32] {
+fn digest(tag: &[u8], header: &[u8], body: &[u8]) -> [u8; 32] {
     Sha256::new()
-        .chain_update(PROVING_KEY_DIGEST)
+        .chain_update(tag)
         .chain_update(header)
         .chain_update(body)
         .finalize()
         .into()
+}
+
+/// Fills in the length and digest fields of `bytes`, laid out as `header ‖ 8 + 32 zero
+/// bytes ‖ body`, where the header is `bytes[..start]`.
+fn seal(tag: &[u8], mut bytes: Vec<u8>, start: usize) -> Vec<u8> {
+    let (head, body) = bytes.split_at_mut(start + HASHED_PREFIX_LEN);
+    let length = body.len() as u64;
+    let recorded = digest(tag, &head[..start], body);
+    head[start..start + 8].copy_from_slice(&length.to_le_bytes());
+    head[start + 8..].copy_from_slice(&recorded);
+    bytes
 }
 
 /// Appends the hashed form of `key` to `header` (the caller's magic, version, kind and
@@ -69,14 +90,10 @@ pub fn write_hashed(mut header: Vec<u8>, key: &ArkProvingKey) -> Vec<u8> {
     let start = header.len();
     let size = key.uncompressed_size();
     header.reserve(HASHED_PREFIX_LEN + size);
-    header.extend_from_slice(&(size as u64).to_le_bytes());
-    header.extend_from_slice(&[0u8; 32]);
+    header.extend_from_slice(&[0u8; HASHED_PREFIX_LEN]);
     key.serialize_uncompressed(&mut header)
         .expect("serializing into a Vec cannot fail");
-    let (head, body) = header.split_at_mut(start + HASHED_PREFIX_LEN);
-    let recorded = digest(&head[..start], body);
-    head[start + 8..].copy_from_slice(&recorded);
-    header
+    seal(PROVING_KEY_DIGEST, header, start)
 }
 
 /// Reads a hashed key: `rest` is everything after `header`.
@@ -91,6 +108,62 @@ pub fn read_hashed(
     header: &[u8],
     rest: &[u8],
 ) -> Result<ArkProvingKey, ZkError> {
+    let body = checked_body(what, PROVING_KEY_DIGEST, header, rest)?;
+    let (key, rest) = parse(what, body, Compress::No)?;
+    finish(what, rest)?;
+    Ok(key)
+}
+
+/// Appends the hashed form of `key` with its circuit's `matrices` to `header` (format
+/// version 3; the caller's header is covered by the digest).
+///
+/// # Layout
+/// `header ‖ payload length (u64, little-endian) ‖ SHA-256(PROVING_KEY_WITH_MATRICES_DIGEST
+/// ‖ header ‖ payload) ‖ payload`, where payload is the arkworks proving key uncompressed
+/// (as in [`write_hashed`]) followed by the matrices:
+/// `num_instance_variables ‖ num_witness_variables ‖ num_constraints ‖ coefficient count K`
+/// (u64 little-endian each), the K distinct coefficients (32 bytes each, the canonical
+/// little-endian integer below the BN254 scalar modulus), then for each of `A`, `B`, `C`
+/// and each constraint: the term count (u32 little-endian) and per term the column (u32,
+/// index into `[1, instance…, witness…]`) and the coefficient's index into the table (u32).
+pub fn write_hashed_with_matrices(
+    mut header: Vec<u8>,
+    key: &ArkProvingKey,
+    matrices: &R1csMatrices,
+) -> Vec<u8> {
+    let start = header.len();
+    header.reserve(HASHED_PREFIX_LEN + key.uncompressed_size() + 12 * matrices.num_terms());
+    header.extend_from_slice(&[0u8; HASHED_PREFIX_LEN]);
+    key.serialize_uncompressed(&mut header)
+        .expect("serializing into a Vec cannot fail");
+    write_matrices(&mut header, matrices);
+    seal(PROVING_KEY_WITH_MATRICES_DIGEST, header, start)
+}
+
+/// Reads a key written by [`write_hashed_with_matrices`]: `rest` is everything after
+/// `header`.
+///
+/// # Errors
+/// As [`read_hashed`]; [`ZkError::Malformed`] or [`ZkError::Decode`] for matrices that do
+/// not parse, name a variable beyond the variable count, or do not fit the key's queries.
+pub fn read_hashed_with_matrices(
+    what: &'static str,
+    header: &[u8],
+    rest: &[u8],
+) -> Result<ProverKey, ZkError> {
+    let payload = checked_body(what, PROVING_KEY_WITH_MATRICES_DIGEST, header, rest)?;
+    let (key, rest) = parse(what, payload, Compress::No)?;
+    let matrices = read_matrices(what, rest)?;
+    ProverKey::with_matrices(what, key, matrices)
+}
+
+/// Checks the length and digest fields after `header` and returns the body they cover.
+fn checked_body<'a>(
+    what: &'static str,
+    tag: &[u8],
+    header: &[u8],
+    rest: &'a [u8],
+) -> Result<&'a [u8], ZkError> {
     let Some((length, rest)) = rest.split_first_chunk::<8>() else {
         return Err(ZkError::Malformed {
             what,
@@ -119,12 +192,115 @@ pub fn read_hashed(
         }
         std::cmp::Ordering::Equal => {}
     }
-    if digest(header, body) != *recorded {
+    if digest(tag, header, body) != *recorded {
         return Err(ZkError::DigestMismatch { what });
     }
-    let (key, rest) = parse(what, body, Compress::No)?;
-    finish(what, rest)?;
-    Ok(key)
+    Ok(body)
+}
+
+/// Appends the matrices section of [`write_hashed_with_matrices`].
+fn write_matrices(out: &mut Vec<u8>, matrices: &R1csMatrices) {
+    let mut table: Vec<Fr> = Vec::new();
+    let mut index_of = std::collections::HashMap::<Fr, u32>::new();
+    let mut terms = Vec::with_capacity(matrices.num_terms());
+    let mut rows = Vec::with_capacity(3 * matrices.num_constraints());
+    for matrix in matrices.matrices() {
+        for row in matrix {
+            rows.push(row.len());
+            for &(coefficient, column) in row {
+                let index = *index_of.entry(coefficient).or_insert_with(|| {
+                    table.push(coefficient);
+                    u32::try_from(table.len() - 1).expect("fewer than 2^32 coefficients")
+                });
+                terms.push((column, index));
+            }
+        }
+    }
+    for count in [
+        matrices.num_instance_variables(),
+        matrices.num_witness_variables(),
+        matrices.num_constraints(),
+        table.len(),
+    ] {
+        out.extend_from_slice(&(count as u64).to_le_bytes());
+    }
+    for coefficient in &table {
+        out.extend_from_slice(&coefficient.into_bigint().to_bytes_le());
+    }
+    let mut terms = terms.into_iter();
+    for count in rows {
+        out.extend_from_slice(
+            &u32::try_from(count)
+                .expect("rows of fewer than 2^32 terms")
+                .to_le_bytes(),
+        );
+        for (column, index) in terms.by_ref().take(count) {
+            let column = u32::try_from(column).expect("fewer than 2^32 variables");
+            out.extend_from_slice(&column.to_le_bytes());
+            out.extend_from_slice(&index.to_le_bytes());
+        }
+    }
+}
+
+/// Reads the matrices section of [`write_hashed_with_matrices`], which must end the bytes.
+fn read_matrices(what: &'static str, bytes: &[u8]) -> Result<R1csMatrices, ZkError> {
+    let mut reader = Reader {
+        what,
+        rest: bytes,
+        compress: Compress::No,
+    };
+    let num_instance = reader.count()?;
+    let num_witness = reader.count()?;
+    let num_constraints = reader.count()?;
+    let table_len = reader.count()?;
+    // Each row takes at least its 4-byte term count: refuse counts the bytes cannot hold.
+    reader.fits(num_constraints, 3 * 4)?;
+    let table = reader
+        .take_items(table_len, 32)?
+        .chunks_exact(32)
+        .map(|bytes| {
+            let mut limbs = [0u64; 4];
+            for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
+                *limb = u64::from_le_bytes(chunk.try_into().expect("chunks of 8 bytes"));
+            }
+            Fr::from_bigint(ark_ff::BigInt(limbs)).ok_or(ZkError::Malformed {
+                what,
+                reason: "a stored coefficient is not below the scalar field modulus",
+            })
+        })
+        .collect::<Result<Vec<Fr>, ZkError>>()?;
+    let mut read_matrix = || -> Result<Matrix<Fr>, ZkError> {
+        let mut matrix = Vec::with_capacity(num_constraints);
+        for _ in 0..num_constraints {
+            let count =
+                u32::from_le_bytes(reader.take(4)?.try_into().expect("take(4) returns 4 bytes"))
+                    as usize;
+            let row = reader
+                .take_items(count, 8)?
+                .chunks_exact(8)
+                .map(|term| {
+                    let column = u32::from_le_bytes(term[..4].try_into().expect("4 bytes"));
+                    let index = u32::from_le_bytes(term[4..].try_into().expect("4 bytes"));
+                    let coefficient =
+                        table
+                            .get(index as usize)
+                            .copied()
+                            .ok_or(ZkError::Malformed {
+                                what,
+                                reason: "a stored term names a coefficient beyond the table",
+                            })?;
+                    Ok((coefficient, column as usize))
+                })
+                .collect::<Result<Vec<_>, ZkError>>()?;
+            matrix.push(row);
+        }
+        Ok(matrix)
+    };
+    let a = read_matrix()?;
+    let b = read_matrix()?;
+    let c = read_matrix()?;
+    finish(what, reader.rest)?;
+    R1csMatrices::from_parts(what, num_instance, num_witness, [a, b, c])
 }
 
 /// Appends the compact (compressed) form of `key` to `bytes`.
@@ -254,6 +430,35 @@ impl<'a> Reader<'a> {
         let (taken, rest) = self.rest.split_at(count);
         self.rest = rest;
         Ok(taken)
+    }
+
+    /// A u64 little-endian count that must fit a `usize`.
+    fn count(&mut self) -> Result<usize, ZkError> {
+        let bytes = self.take(8)?;
+        usize::try_from(u64::from_le_bytes(
+            bytes.try_into().expect("take(8) returns 8 bytes"),
+        ))
+        .map_err(|_| ZkError::Malformed {
+            what: self.what,
+            reason: "a count larger than this machine can address",
+        })
+    }
+
+    /// Refuses `count` items of at least `size` bytes each that the bytes left cannot hold.
+    fn fits(&self, count: usize, size: usize) -> Result<usize, ZkError> {
+        count
+            .checked_mul(size)
+            .filter(|&length| length <= self.rest.len())
+            .ok_or(ZkError::Malformed {
+                what: self.what,
+                reason: "a count larger than the rest of the key can hold",
+            })
+    }
+
+    /// The bytes of `count` items of `size` bytes each.
+    fn take_items(&mut self, count: usize, size: usize) -> Result<&'a [u8], ZkError> {
+        let length = self.fits(count, size)?;
+        self.take(length)
     }
 
     fn decode<P: AffineRepr>(&self, mut bytes: &[u8]) -> Result<P, ZkError> {
@@ -406,6 +611,96 @@ mod tests {
         bytes[at..at + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
         assert!(matches!(
             read_compact("k", &bytes),
+            Err(ZkError::Malformed { .. })
+        ));
+    }
+
+    /// `x · x = y`, `(x + 5) · 1 = z`, `y · (x + 2·z) = out` over `[1, out, x, y, z]`.
+    fn small_matrices() -> R1csMatrices {
+        let f = |v: u64| Fr::from(v);
+        let a = vec![vec![(f(1), 2)], vec![(f(1), 2), (f(5), 0)], vec![(f(1), 3)]];
+        let b = vec![vec![(f(1), 2)], vec![(f(1), 0)], vec![(f(1), 2), (f(2), 4)]];
+        let c = vec![vec![(f(1), 3)], vec![(f(1), 4)], vec![(f(1), 1)]];
+        R1csMatrices::from_parts("m", 2, 3, [a, b, c]).unwrap()
+    }
+
+    fn matrices_bytes(matrices: &R1csMatrices) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        write_matrices(&mut bytes, matrices);
+        bytes
+    }
+
+    #[test]
+    fn matrices_round_trip_with_an_interned_coefficient_table() {
+        let matrices = small_matrices();
+        let bytes = matrices_bytes(&matrices);
+        // 4 counts, 3 distinct coefficients (1, 5, 2), 9 rows, 11 terms.
+        assert_eq!(bytes.len(), 4 * 8 + 3 * 32 + 9 * 4 + 11 * 8);
+        assert_eq!(read_matrices("m", &bytes).unwrap(), matrices);
+        assert!(matches!(
+            read_matrices("m", &bytes[..bytes.len() - 1]),
+            Err(ZkError::Malformed { .. })
+        ));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            read_matrices("m", &longer),
+            Err(ZkError::Malformed { .. })
+        ));
+    }
+
+    /// What the digest cannot catch (a writer's bug, or a file re-hashed after editing) is
+    /// caught by the parser: every such edit is refused.
+    #[test]
+    fn malformed_matrices_are_refused_even_under_a_matching_digest() {
+        let bytes = matrices_bytes(&small_matrices());
+        let table = 4 * 8;
+        let rows = table + 3 * 32;
+        // The first term of A's first row: column at rows + 4, coefficient index at + 8.
+        let edits: [(usize, [u8; 8]); 6] = [
+            (0, 0u64.to_le_bytes()),                      // no constant-one variable
+            (8, 1u64.to_le_bytes()),                      // fewer witness variables than columns
+            (16, u64::MAX.to_le_bytes()),                 // hostile constraint count
+            (24, (1u64 << 40).to_le_bytes()),             // hostile table length
+            (rows, [0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0]), // hostile term count
+            (rows + 8, [9, 0, 0, 0, 0, 0, 0, 0]),         // coefficient index beyond the table
+        ];
+        for (at, value) in edits {
+            let mut damaged = bytes.clone();
+            let width = if at >= rows { 4 } else { 8 };
+            damaged[at..at + width].copy_from_slice(&value[..width]);
+            assert!(
+                matches!(read_matrices("m", &damaged), Err(ZkError::Malformed { .. })),
+                "edit at {at} accepted"
+            );
+        }
+        // A column beyond the variable count.
+        let mut damaged = bytes.clone();
+        damaged[rows + 4..rows + 8].copy_from_slice(&5u32.to_le_bytes());
+        assert!(matches!(
+            read_matrices("m", &damaged),
+            Err(ZkError::Malformed { .. })
+        ));
+        // A coefficient that is not canonical (the modulus itself).
+        let mut damaged = bytes.clone();
+        damaged[table..table + 32].copy_from_slice(&Fr::MODULUS.to_bytes_le());
+        assert!(matches!(
+            read_matrices("m", &damaged),
+            Err(ZkError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn matrices_must_fit_their_key() {
+        // small_key has 2 instance variables and 299 query points: not these matrices.
+        assert!(matches!(
+            ProverKey::with_matrices("k", small_key(), small_matrices()),
+            Err(ZkError::Malformed { .. })
+        ));
+        let header = b"HEAD".to_vec();
+        let bytes = write_hashed_with_matrices(header.clone(), &small_key(), &small_matrices());
+        assert!(matches!(
+            read_hashed_with_matrices("k", &header, &bytes[header.len()..]),
             Err(ZkError::Malformed { .. })
         ));
     }

@@ -4,9 +4,13 @@
 //! Keys and proofs carry their [`Statement`]; a proof also names the verifying key it was
 //! made for by its [`StatementId`], so checking a proof under another statement's key is
 //! an error that says so rather than a silent "invalid".
+//!
+//! [`ProverKey`] is the faster prover for any circuit: a key that keeps its circuit's R1CS
+//! matrices and proves from a witness-only synthesis ([`matrices`]).
 
 mod batch;
 mod claim;
+pub mod matrices;
 mod pairing;
 
 use ark_bn254::{Bn254, Fr};
@@ -20,6 +24,7 @@ use zeroize::Zeroizing;
 
 pub use batch::verify_batch;
 pub use claim::{verify_claim, Claim};
+pub use matrices::{ProverKey, R1csMatrices};
 
 use crate::claim::Interval;
 use crate::commitment::Opening;

@@ -81,6 +81,7 @@ use crate::eddsa::PublicKey;
 use crate::field;
 use crate::formats::proving_key;
 use crate::gadgets::enforce_equal;
+use crate::groth16::ProverKey;
 use crate::predicate::{
     self, parse, Assignment, CompileError, Env, Expr, ParamType, PredicateError, PredicateVars,
 };
@@ -94,8 +95,12 @@ const PROOF_FORMAT: &str = "conclave.predicate.proof";
 const VERIFYING_KEY_FORMAT: &str = "conclave.predicate.verifying_key";
 /// Magic of the compact (compressed, every point checked on load) proving key file.
 const PROVING_KEY_MAGIC_COMPACT: &[u8; 8] = b"CNCLPPK1";
-/// Magic of the hashed (uncompressed, SHA-256-checked) proving key file `setup` writes.
-const PROVING_KEY_MAGIC: &[u8; 8] = b"CNCLPPK2";
+/// Magic of the hashed (uncompressed, SHA-256-checked) proving key file without matrices
+/// (still read).
+const PROVING_KEY_MAGIC_V2: &[u8; 8] = b"CNCLPPK2";
+/// Magic of the hashed proving key file with the circuit's R1CS matrices, which `setup`
+/// writes.
+const PROVING_KEY_MAGIC: &[u8; 8] = b"CNCLPPK3";
 /// Domain tag of a predicate verifying key's id.
 const KEY_ID_TAG: &[u8] = b"conclave/predicate/verifying-key/v1\0";
 
@@ -715,7 +720,7 @@ pub fn constraint_count(statement: &PredicateStatement) -> Result<usize> {
 /// A proving key of a predicate statement.
 pub struct PredicateProvingKey {
     statement: PredicateStatement,
-    key: ark_groth16::ProvingKey<Bn254>,
+    key: ProverKey,
 }
 
 /// A verifying key of a predicate statement, prepared for verification.
@@ -945,10 +950,9 @@ pub fn setup(
     statement: PredicateStatement,
     rng: &mut impl CryptoRngCore,
 ) -> Result<(PredicateProvingKey, PredicateVerifyingKey)> {
-    let mut rng = derived_rng(rng);
-    let (key, vk) = Groth16::<Bn254>::circuit_specific_setup(
-        PredicateCircuit::for_setup(&statement),
-        &mut rng,
+    let (key, vk) = ProverKey::setup(
+        || PredicateCircuit::for_setup(&statement),
+        &mut derived_rng(rng),
     )?;
     Ok((
         PredicateProvingKey {
@@ -1111,7 +1115,7 @@ pub fn prove_revocable(
             Err(e) => return Err(e.into()),
         }
     }
-    let proof = Groth16::<Bn254>::prove(&key.key, circuit(), &mut derived_rng(rng))?;
+    let proof = key.key.prove(circuit(), &mut derived_rng(rng))?;
     Ok(PredicateProof {
         vk_id: key_id(statement, &key.key.vk),
         predicate: statement.text.clone(),
@@ -1412,15 +1416,27 @@ impl PredicateVerifyingKey {
 impl PredicateProvingKey {
     /// The proving key file (what `setup` writes): fast to load, since its points are
     /// stored uncompressed and checked by a digest instead of decompressed and
-    /// subgroup-checked (see [`crate::formats::proving_key`] for what the digest protects).
+    /// subgroup-checked (see [`crate::formats::proving_key`] for what the digest protects),
+    /// and fast to prove with, since it keeps the circuit's R1CS matrices.
     ///
     /// # Layout
-    /// `"CNCLPPK2" ‖ u32be(len) ‖ statement JSON (as in the verifying key) ‖ body length
-    /// (u64, little-endian) ‖ SHA-256("conclave/groth16/proving-key/v2\0" ‖ everything
-    /// before the length ‖ body) ‖ body`, body the arkworks proving key uncompressed. The
-    /// digest covers the statement, so a changed predicate or schema is refused too.
+    /// `"CNCLPPK3" ‖ u32be(len) ‖ statement JSON (as in the verifying key) ‖ payload length
+    /// (u64, little-endian) ‖ SHA-256("conclave/groth16/proving-key/v3\0" ‖ everything
+    /// before the length ‖ payload) ‖ payload`, payload the arkworks proving key
+    /// uncompressed and the matrices
+    /// ([`proving_key::write_hashed_with_matrices`]). The digest covers the statement, so
+    /// a changed predicate or schema is refused too. A key without matrices (read from a
+    /// `"CNCLPPK2"` file, the same without matrices and with the `v2` tag) is written as
+    /// such.
     pub fn to_bytes(&self) -> Vec<u8> {
-        proving_key::write_hashed(self.header(PROVING_KEY_MAGIC), &self.key)
+        match self.key.matrices() {
+            Some(matrices) => proving_key::write_hashed_with_matrices(
+                self.header(PROVING_KEY_MAGIC),
+                &self.key,
+                matrices,
+            ),
+            None => proving_key::write_hashed(self.header(PROVING_KEY_MAGIC_V2), &self.key),
+        }
     }
 
     /// The compact proving key file: about half the size, every point decompressed and
@@ -1455,10 +1471,12 @@ impl PredicateProvingKey {
         const WHAT: &str = "predicate proving key";
         let malformed = |reason| PredicateStatementError::Malformed { what: WHAT, reason };
         let key_error = |source| PredicateStatementError::ProvingKey { what: WHAT, source };
-        let (hashed, rest) = if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC.as_slice()) {
-            (true, rest)
+        let (version, rest) = if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC.as_slice()) {
+            (3, rest)
+        } else if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC_V2.as_slice()) {
+            (2, rest)
         } else if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC_COMPACT.as_slice()) {
-            (false, rest)
+            (1, rest)
         } else {
             return Err(malformed("not a predicate proving key (bad magic)"));
         };
@@ -1473,15 +1491,19 @@ impl PredicateProvingKey {
         let statement_json: StatementJson = serde_json::from_slice(statement)
             .map_err(|source| PredicateStatementError::Json { what: WHAT, source })?;
         let statement = PredicateStatement::from_json_value(statement_json)?;
-        let key = if hashed {
-            let header = &bytes[..bytes.len() - rest.len()];
-            proving_key::read_hashed(WHAT, header, rest).map_err(key_error)?
-        } else {
-            let (key, rest) = proving_key::read_compact(WHAT, rest).map_err(key_error)?;
-            if !rest.is_empty() {
-                return Err(malformed("trailing bytes"));
+        let header = &bytes[..bytes.len() - rest.len()];
+        let key = match version {
+            3 => proving_key::read_hashed_with_matrices(WHAT, header, rest).map_err(key_error)?,
+            2 => proving_key::read_hashed(WHAT, header, rest)
+                .map_err(key_error)?
+                .into(),
+            _ => {
+                let (key, rest) = proving_key::read_compact(WHAT, rest).map_err(key_error)?;
+                if !rest.is_empty() {
+                    return Err(malformed("trailing bytes"));
+                }
+                key.into()
             }
-            key
         };
         if key.vk.gamma_abc_g1.len() != statement.public_input_count() + 1 {
             return Err(malformed(
@@ -1648,8 +1670,8 @@ mod tests {
         let compact = pk.to_compact_bytes();
         assert!(compact.len() < bytes.len());
         assert_eq!(
-            PredicateProvingKey::from_bytes(&compact).unwrap().key,
-            pk.key
+            PredicateProvingKey::from_bytes(&compact).unwrap().key.ark(),
+            pk.key.ark()
         );
         // Flipped bytes: in the statement JSON, the length, the digest, the last byte of the
         // body.

@@ -9,3 +9,4 @@ mod eddsa;
 mod formats;
 mod groth16;
 mod poseidon;
+mod prover_key;

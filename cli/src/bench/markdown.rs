@@ -25,6 +25,34 @@ pub struct Results {
     pub header: Machine,
     /// Every measurement.
     pub measurements: Vec<Row>,
+    /// Ratios of paired measurements.
+    #[serde(default)]
+    pub ratios: Vec<RatioRow>,
+}
+
+/// One ratio of paired measurements, as the headline table shows it.
+#[derive(Debug, Deserialize)]
+pub struct RatioRow {
+    /// Suite name.
+    pub suite: String,
+    /// What was timed.
+    pub operation: String,
+    /// The series on top.
+    pub numerator: String,
+    /// The series below.
+    pub denominator: String,
+    /// What `size` counts.
+    pub parameter: String,
+    /// Size of the work.
+    pub size: u64,
+    /// Number of pairs.
+    pub n: u64,
+    /// Median ratio.
+    pub median: f64,
+    /// First quartile.
+    pub q1: f64,
+    /// Third quartile.
+    pub q3: f64,
 }
 
 /// The header fields the machine line names.
@@ -124,6 +152,18 @@ pub fn seconds(value: f64) -> String {
     }
 }
 
+/// A ratio with three significant digits (at least two decimals): `3.25×`, `0.300×`,
+/// `0.0115×`.
+pub fn times(value: f64) -> String {
+    let magnitude = if value > 0.0 && value.is_finite() {
+        value.log10().floor() as i64
+    } else {
+        0
+    };
+    let decimals = (2 - magnitude).clamp(2, 12) as usize;
+    format!("{value:.decimals$}×")
+}
+
 /// The date (UTC, `YYYY-MM-DD`) of a Unix time.
 pub fn date(unix: u64) -> String {
     // Days to civil date (Howard Hinnant's algorithm, proleptic Gregorian).
@@ -141,43 +181,123 @@ pub fn date(unix: u64) -> String {
 
 /// The compact table of `results` (only `suite` when given), with the machine line.
 pub fn table(results: &Results, suite: Option<&str>) -> String {
+    let mut md = machine_line(results);
+    md.push_str(ROW_HEADER);
+    for m in results
+        .measurements
+        .iter()
+        .filter(|m| suite.is_none_or(|s| s == m.suite))
+    {
+        write_row(&mut md, m);
+    }
+    md
+}
+
+const ROW_HEADER: &str =
+    "| suite | work | size | median | q1–q3 | n |\n|---|---|---:|---:|---:|---:|\n";
+
+/// The line naming the machine, the run and what the columns mean.
+fn machine_line(results: &Results) -> String {
     let h = &results.header;
     let commit = if h.git_commit.len() > 12 {
         &h.git_commit[..12]
     } else {
         h.git_commit.as_str()
     };
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
+    format!(
         "Machine: {}, {} cores; run {} (`--{}`), commit `{commit}`. Wall-clock time of one \
-         call: median, interquartile range (q1–q3), n samples.\n",
+         call: median, interquartile range (q1–q3), n samples.\n\n",
         h.cpu_model,
         h.cores,
         date(h.started_unix),
         h.mode
+    )
+}
+
+/// One measurement's table row.
+fn write_row(md: &mut String, m: &Row) {
+    let _ = writeln!(
+        md,
+        "| {} | {} ({}) | {} {} | {} | {}–{} | {} |",
+        m.suite,
+        m.operation,
+        m.series,
+        m.size,
+        m.parameter,
+        seconds(m.median),
+        seconds(m.q1),
+        seconds(m.q3),
+        m.n
     );
-    md.push_str("| suite | work | size | median | q1–q3 | n |\n|---|---|---:|---:|---:|---:|\n");
-    for m in results
-        .measurements
-        .iter()
-        .filter(|m| suite.is_none_or(|s| s == m.suite))
-    {
-        let _ = writeln!(
-            md,
-            "| {} | {} ({}) | {} {} | {} | {}–{} | {} |",
-            m.suite,
-            m.operation,
-            m.series,
+}
+
+/// The headline table of `results` (README's "Speed"): per suite, work and series only the
+/// largest size measured, then every ratio at its largest size (the peers and variants
+/// run side by side), with the machine line.
+pub fn headline(results: &Results) -> String {
+    let mut md = machine_line(results);
+    md.push_str(ROW_HEADER);
+    for m in largest(&results.measurements, |m| {
+        (
+            m.suite.as_str(),
+            m.operation.as_str(),
+            m.series.as_str(),
+            m.parameter.as_str(),
             m.size,
-            m.parameter,
-            seconds(m.median),
-            seconds(m.q1),
-            seconds(m.q3),
-            m.n
+        )
+    }) {
+        write_row(&mut md, m);
+    }
+    if !results.ratios.is_empty() {
+        md.push_str(
+            "\n| suite | ratio (same run, paired samples) | size | median | q1–q3 | n |\n\
+             |---|---|---:|---:|---:|---:|\n",
         );
+        for r in largest(&results.ratios, |r| {
+            (
+                r.suite.as_str(),
+                r.operation.as_str(),
+                r.numerator.as_str(),
+                r.denominator.as_str(),
+                r.size,
+            )
+        }) {
+            let _ = writeln!(
+                md,
+                "| {} | {}: {} / {} | {} {} | {} | {}–{} | {} |",
+                r.suite,
+                r.operation,
+                r.numerator,
+                r.denominator,
+                r.size,
+                r.parameter,
+                times(r.median),
+                times(r.q1),
+                times(r.q3),
+                r.n
+            );
+        }
     }
     md
+}
+
+/// Of the items sharing a (suite, work, series, parameter) key, the one of the largest size,
+/// in the order the first of each key appears.
+fn largest<T>(items: &[T], key: impl Fn(&T) -> (&str, &str, &str, &str, u64)) -> Vec<&T> {
+    let mut kept: Vec<&T> = Vec::new();
+    for item in items {
+        let (a, b, c, d, size) = key(item);
+        let slot = kept.iter_mut().find(|k| {
+            let (ka, kb, kc, kd, _) = key(k);
+            (ka, kb, kc, kd) == (a, b, c, d)
+        });
+        match slot {
+            Some(slot) if key(slot).4 < size => *slot = item,
+            Some(_) => {}
+            None => kept.push(item),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -190,6 +310,15 @@ mod tests {
         assert_eq!(date(951_782_400), "2000-02-29");
         assert_eq!(date(1_796_169_600), "2026-12-02");
         assert_eq!(date(1_796_255_999), "2026-12-02");
+    }
+
+    #[test]
+    fn ratios_keep_three_significant_digits() {
+        assert_eq!(times(3.25), "3.25×");
+        assert_eq!(times(60.53), "60.53×");
+        assert_eq!(times(0.3), "0.300×");
+        assert_eq!(times(0.011_54), "0.0115×");
+        assert_eq!(times(0.0), "0.00×");
     }
 
     #[test]
@@ -220,5 +349,53 @@ mod tests {
         ));
         assert!(!md.contains("| range |"));
         assert_eq!(table(&results, None).matches("| range |").count(), 1);
+    }
+
+    #[test]
+    fn the_headline_keeps_the_largest_size_of_each_work_and_every_ratio() {
+        let text = r#"{"schema": "conclave-bench/1",
+            "header": {"mode": "full", "started_unix": 0, "cpu_model": "X", "cores": 2,
+                       "git_commit": "abc"},
+            "measurements": [
+              {"suite": "zk", "operation": "prove", "series": "conclave",
+               "parameter": "constraints", "size": 64, "n": 3,
+               "median": 0.5, "q1": 0.25, "q3": 0.75},
+              {"suite": "zk", "operation": "prove", "series": "conclave",
+               "parameter": "constraints", "size": 1024, "n": 3,
+               "median": 2.0, "q1": 1.5, "q3": 2.5},
+              {"suite": "zk", "operation": "prove", "series": "conclave",
+               "parameter": "constraints", "size": 256, "n": 3,
+               "median": 1.0, "q1": 1.0, "q3": 1.0},
+              {"suite": "zk", "operation": "verify", "series": "conclave",
+               "parameter": "constraints", "size": 64, "n": 5,
+               "median": 0.001, "q1": 0.001, "q3": 0.001}],
+            "ratios": [
+              {"suite": "mpc", "operation": "mul", "numerator": "malicious",
+               "denominator": "semi-honest", "parameter": "parties", "size": 3, "n": 2,
+               "median": 2.5, "q1": 2.4, "q3": 2.6},
+              {"suite": "mpc", "operation": "mul", "numerator": "malicious",
+               "denominator": "semi-honest", "parameter": "parties", "size": 7, "n": 2,
+               "median": 3.25, "q1": 3.0, "q3": 3.5}]}"#;
+        let results: Results = serde_json::from_str(text).expect("parses");
+        let md = headline(&results);
+        assert!(
+            md.contains("| zk | prove (conclave) | 1024 constraints | 2.000 s |"),
+            "{md}"
+        );
+        assert!(!md.contains("64 constraints | 500.00 ms"), "{md}");
+        assert!(!md.contains("256 constraints"), "{md}");
+        assert!(
+            md.contains("| zk | verify (conclave) | 64 constraints | 1.00 ms |"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| mpc | mul: malicious / semi-honest | 7 parties | 3.25× | 3.00×–3.50× | 2 |"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("| 3 parties | 2.50×"), "{md}");
+        // The row order is the report's: prove before verify.
+        assert!(md.find("prove (conclave)") < md.find("verify (conclave)"));
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! This module owns the command (arguments, the checks on `--out` made before anything is
 //! measured, one progress bar per suite) and the measurement loop ([`Runner`]); the suites
-//! live in [`zk`], [`range`], [`mpc`], [`he`] and [`ledger`], the statistics in [`stats`], the machine header in
+//! live in [`zk`], [`credentials`], [`range`], [`mpc`], [`he`] and [`ledger`], the statistics in [`stats`], the machine header in
 //! [`machine`], plots in [`svg`] (and their PNG copies in [`png`]), the report files in [`report`] and the compact table of
 //! an existing report (`--markdown`) in [`markdown`].
 //!
@@ -12,6 +12,7 @@
 //! what a user of the library would see. Every random input comes from a ChaCha20 stream
 //! seeded by `--seed`, recorded in the report.
 
+mod credentials;
 mod he;
 mod ledger;
 mod machine;
@@ -69,6 +70,10 @@ pub struct Args {
         conflicts_with_all = ["out", "quick", "full", "tiny", "compare"]
     )]
     markdown: Option<PathBuf>,
+    /// With --markdown: the headline table instead (README's "Speed"): the largest size of
+    /// each work and series, and every ratio at its largest size.
+    #[arg(long, requires = "markdown")]
+    headline: bool,
     /// Seed of every random input (recorded in the report).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -79,6 +84,8 @@ pub struct Args {
 enum SuiteChoice {
     /// Groth16 (BN254) against constraint count, batch verification against batch size.
     Zk,
+    /// Credential predicate proofs against the number of credentials in one proof.
+    Credentials,
     /// Bulletproofs against bits and aggregation size.
     Range,
     /// The MPC engine over TLS processes against parties and network delay (and mpyc).
@@ -96,6 +103,7 @@ impl SuiteChoice {
     fn suite(self) -> Option<Suite> {
         match self {
             SuiteChoice::Zk => Some(Suite::Zk),
+            SuiteChoice::Credentials => Some(Suite::Credentials),
             SuiteChoice::Range => Some(Suite::Range),
             SuiteChoice::Mpc => Some(Suite::Mpc),
             SuiteChoice::He => Some(Suite::He),
@@ -110,6 +118,8 @@ impl SuiteChoice {
 pub enum Suite {
     /// [`zk`].
     Zk,
+    /// [`credentials`].
+    Credentials,
     /// [`range`].
     Range,
     /// [`mpc`].
@@ -125,6 +135,7 @@ impl Suite {
     pub fn name(self) -> &'static str {
         match self {
             Suite::Zk => "zk",
+            Suite::Credentials => "credentials",
             Suite::Range => "range",
             Suite::Mpc => "mpc",
             Suite::He => "he",
@@ -133,8 +144,9 @@ impl Suite {
     }
 
     /// Every suite, in the order `all` runs them.
-    const ALL: [Suite; 5] = [
+    const ALL: [Suite; 6] = [
         Suite::Zk,
+        Suite::Credentials,
         Suite::Range,
         Suite::Mpc,
         Suite::He,
@@ -145,6 +157,7 @@ impl Suite {
     fn plots(self) -> &'static [&'static str] {
         match self {
             Suite::Zk => zk::PLOTS,
+            Suite::Credentials => credentials::PLOTS,
             Suite::Range => range::PLOTS,
             Suite::Mpc => mpc::PLOTS,
             Suite::He => he::PLOTS,
@@ -158,6 +171,7 @@ impl Suite {
     fn seed(self, base: u64) -> u64 {
         let salt = match self {
             Suite::Zk => 0x7a6b,
+            Suite::Credentials => 0x6372_6564,
             Suite::Range => 0x7261_6e67,
             Suite::Mpc => 0x006d_7063,
             Suite::He => 0x6865,
@@ -372,7 +386,7 @@ impl Runner {
 /// file that cannot be written.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     if let Some(report) = &args.markdown {
-        return print_markdown(report, args.suite, out);
+        return print_markdown(report, args.suite, args.headline, out);
     }
     let Some(dir) = args.out.as_deref() else {
         bail!("--out is required (the folder for the report)");
@@ -407,6 +421,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         let mut runner = Runner::new(*suite, mode, suite.seed(args.seed), args.compare, progress);
         match suite {
             Suite::Zk => zk::run(&mut runner)?,
+            Suite::Credentials => credentials::run(&mut runner)?,
             Suite::Range => range::run(&mut runner)?,
             Suite::Mpc => mpc::run(&mut runner)?,
             Suite::He => he::run(&mut runner)?,
@@ -446,10 +461,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
 }
 
 /// `--markdown REPORT`: reads the report's results.json and prints its compact table.
-fn print_markdown(report: &Path, suite: SuiteChoice, out: &Output) -> anyhow::Result<Verdict> {
+fn print_markdown(
+    report: &Path,
+    suite: SuiteChoice,
+    headline: bool,
+    out: &Output,
+) -> anyhow::Result<Verdict> {
     let file = markdown::results_path(report);
     let results = markdown::load(&file)?;
-    let table = markdown::table(&results, suite.suite().map(Suite::name));
+    let table = if headline {
+        markdown::headline(&results)
+    } else {
+        markdown::table(&results, suite.suite().map(Suite::name))
+    };
     out.report(
         table.trim_end(),
         json!({ "ok": true, "results": file, "markdown": table }),

@@ -171,6 +171,12 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
         record_modes(runner, &names, PARTIES, u64::from(count), &figures)?;
     }
 
+    // Under delay every round costs a round trip: at --full the sweep runs the --quick
+    // work (100,000 comparisons at 16 ms would take minutes per sample).
+    let (delay_sizes, delay_names) = workload(match mode {
+        Mode::Full => Mode::Quick,
+        other => other,
+    });
     if delays.is_empty() {
         runner.skip(
             "network delay sweep",
@@ -189,8 +195,8 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
             }
         };
         let launcher = namespace.launcher();
-        let figures = timed_runs(runner, n, |_| bench_processes(3, &sizes, &launcher))?;
-        record_modes(runner, &names, DELAY, u64::from(delay), &figures)?;
+        let figures = timed_runs(runner, n, |_| bench_processes(3, &delay_sizes, &launcher))?;
+        record_modes(runner, &delay_names, DELAY, u64::from(delay), &figures)?;
     }
 
     if compare {

@@ -13,7 +13,7 @@ use super::machine::Header;
 use super::markdown::{date, seconds};
 use super::stats::{power_fit, Summary};
 use super::svg::{self, Point, Series};
-use super::{he, ledger, mpc, png, range, zk, Key, Runner, Suite};
+use super::{credentials, he, ledger, mpc, png, range, zk, Key, Runner, Suite};
 
 /// The schema of `results.json` and `results.csv`.
 pub const SCHEMA: &str = "conclave-bench/1";
@@ -222,6 +222,7 @@ impl Report {
         for suite in suites {
             let plots = match suite {
                 Suite::Zk => zk::plots(&self.measurements),
+                Suite::Credentials => credentials::plots(&self.measurements),
                 Suite::Range => range::plots(&self.measurements),
                 Suite::Mpc => mpc::plots(&self.measurements),
                 Suite::He => he::plots(&self.measurements),

@@ -8,11 +8,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use conclave_ledger::audit::{audit_dir, audit_node};
 use conclave_ledger::client::{Client, ClientConfig};
-use conclave_ledger::entry::{Entry, Party, Statement};
+use conclave_ledger::entry::{
+    Entry, Issuer, Party, PredicateStatementEntry, RevocationRoot, Statement,
+};
 use conclave_ledger::keys;
 use conclave_ledger::merkle::ConsistencyProof;
 use conclave_ledger::node::{self, NodeConfig};
 use conclave_ledger::note::{Checkpoint, NoteVerifier};
+use conclave_ledger::policy::AppendPolicy;
 use conclave_ledger::store::{files, Ledger, Receipt};
 use conclave_ledger::verify::{verify_entry, LogSource};
 use conclave_ledger::LedgerError;
@@ -72,8 +75,18 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:7700")]
         listen: SocketAddr,
+        /// A credential predicate proof's `$now` must be within this many days of the
+        /// node's date (UTC).
+        #[arg(long, default_value_t = 1, value_name = "DAYS")]
+        now_window_days: u32,
+        /// Accept a revocation root that is no longer its issuer's latest for this many
+        /// seconds after its successor was anchored (0: only the latest root).
+        #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+        revocation_grace: u64,
     },
-    /// Register a Groth16 verifying key as a statement (operator only).
+    /// Register a verifying key as a statement (operator only): a Groth16 key, or a
+    /// credential predicate key (`zk setup --predicate`), whose proofs the ledger then
+    /// takes with `submit`.
     RegisterStatement {
         /// The verifying key file (from `conclave zk setup`).
         #[arg(long)]
@@ -101,8 +114,33 @@ pub enum Command {
         #[arg(long)]
         operator_key: Option<PathBuf>,
     },
-    /// Submit a proof (Groth16 or range proof) or a signed result record; prints the index
-    /// and the inclusion proof. Several files go in one batch (verified together, one
+    /// Register a credential issuer's public key (operator only), so that predicate proofs
+    /// naming it and its revocation roots are accepted.
+    RegisterIssuer {
+        /// The issuer public key file (`cred issuer-keygen`'s issuer.pub.json).
+        #[arg(long)]
+        issuer: PathBuf,
+        /// A human label for the issuer.
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        target: Target,
+        /// Operator credential file (default with --data: DIR/operator.key).
+        #[arg(long)]
+        operator_key: Option<PathBuf>,
+    },
+    /// Anchor an issuer's signed revocation root (the registry file `cred revoke` keeps):
+    /// accepted for a registered issuer, with a valid signature and a sequence above the
+    /// last anchored one. Needs no operator credential.
+    RegisterRevocation {
+        /// The revocation registry file.
+        #[arg(long)]
+        registry: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Submit a proof (Groth16, range or credential predicate proof), a signed result
+    /// record or a revocation registry; prints the index and the inclusion proof. Several files go in one batch (verified together, one
     /// request to a node); each gets its own outcome.
     Submit {
         /// The file(s) to anchor.
@@ -337,9 +375,17 @@ fn batch_report(
     Ok(Verdict::from_valid(ok))
 }
 
+/// Whether a verifying key file is a credential predicate key (JSON with its format).
+fn is_predicate_key(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned))
+        .is_some_and(|f| f == "conclave.predicate.verifying_key")
+}
+
 /// Reads a file to anchor (kinds: see [`Entry::from_file_bytes`]).
 pub(crate) fn entry_from_file(path: &Path) -> anyhow::Result<Entry> {
-    let bytes = fsio::read(path, fsio::Limit::LEDGER_ENTRY)?;
+    let bytes = fsio::read(path, fsio::Limit::REVOCATION_REGISTRY)?;
     Entry::from_file_bytes(&bytes).with_context(|| path.display().to_string())
 }
 
@@ -387,8 +433,18 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             )?;
             Ok(Verdict::Success)
         }
-        Command::Serve { data, listen } => {
-            let ledger = Arc::new(open_local(&data)?);
+        Command::Serve {
+            data,
+            listen,
+            now_window_days,
+            revocation_grace,
+        } => {
+            let policy = AppendPolicy {
+                now_window_days,
+                revocation_grace: std::time::Duration::from_secs(revocation_grace),
+                ..AppendPolicy::default()
+            };
+            let ledger = Arc::new(open_local(&data)?.with_policy(policy));
             let size = ledger.size();
             let origin = ledger.origin().to_owned();
             node::serve_blocking(ledger, listen, NodeConfig::default(), |addr| {
@@ -408,12 +464,20 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             operator_key,
         } => {
             let token = operator_token(&target, operator_key.as_deref())?;
-            let bytes = fsio::read(&vk, fsio::Limit::GROTH16_VERIFYING_KEY)?;
-            let statement = Statement::from_file_bytes(&bytes, &label)
-                .with_context(|| format!("{}: not a verifying key", vk.display()))?;
-            let id = statement.id();
+            let bytes = fsio::read(&vk, fsio::Limit::CRED_FILE)?;
+            let (entry, id): (Entry, [u8; 32]) = if is_predicate_key(&bytes) {
+                let statement = PredicateStatementEntry::from_file_bytes(&bytes, &label)
+                    .with_context(|| format!("{}: not a predicate verifying key", vk.display()))?;
+                let id = statement.id();
+                (statement.into(), id)
+            } else {
+                let statement = Statement::from_file_bytes(&bytes, &label)
+                    .with_context(|| format!("{}: not a verifying key", vk.display()))?;
+                let id = statement.id();
+                (statement.into(), id)
+            };
             let log = Log::connect(&target)?;
-            match log.submit(statement.into(), token.as_deref()) {
+            match log.submit(entry, token.as_deref()) {
                 Ok(receipt) => {
                     out.say(&format!(
                         "statement id {}",
@@ -436,6 +500,41 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
             match log.submit(party.into(), token.as_deref()) {
                 Ok(receipt) => receipt_report(out, &receipt),
                 Err(e) => refusal(out, e, "the party was refused"),
+            }
+        }
+        Command::RegisterIssuer {
+            issuer,
+            label,
+            target,
+            operator_key,
+        } => {
+            let token = operator_token(&target, operator_key.as_deref())?;
+            let bytes = fsio::read(&issuer, fsio::Limit::CRED_KEY)?;
+            let entry = Issuer::from_file_bytes(&bytes, &label)
+                .with_context(|| format!("{}: not an issuer public key", issuer.display()))?;
+            let id = entry.id();
+            let log = Log::connect(&target)?;
+            match log.submit(entry.into(), token.as_deref()) {
+                Ok(receipt) => {
+                    out.say(&format!("issuer id {}", hex::encode(id)))?;
+                    receipt_report(out, &receipt)
+                }
+                Err(e) => refusal(out, e, "the issuer was refused"),
+            }
+        }
+        Command::RegisterRevocation { registry, target } => {
+            let bytes = fsio::read(&registry, fsio::Limit::REVOCATION_REGISTRY)?;
+            let entry = RevocationRoot::from_registry_bytes(&bytes).with_context(|| {
+                format!("{}: not a valid revocation registry", registry.display())
+            })?;
+            let sequence = entry.sequence;
+            let log = Log::connect(&target)?;
+            match log.submit(entry.into(), None) {
+                Ok(receipt) => {
+                    out.say(&format!("revocation root sequence {sequence}"))?;
+                    receipt_report(out, &receipt)
+                }
+                Err(e) => refusal(out, e, "the revocation root was refused"),
             }
         }
         Command::Submit { file, target } => {

@@ -170,11 +170,19 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Print a proof's `verifyProof` arguments as `snarkjs zkey export soliditycalldata` does.
+    /// Print a proof's `verifyProof` arguments as `snarkjs zkey export soliditycalldata` does
+    /// (or, with `--batch`, the `verifyBatch` arguments of several proofs under one key).
     Calldata {
-        /// Proof file.
+        /// Proof file; repeat it with `--batch`.
+        #[arg(long, required = true)]
+        proof: Vec<PathBuf>,
+        /// The predicate verifying key the proofs were made with (predicate proofs only:
+        /// the parameters' types come from its statement).
         #[arg(long)]
-        proof: PathBuf,
+        vk: Option<PathBuf>,
+        /// Print `verifyBatch(uint256[8][] proofs, uint256[] pubSignals)`'s arguments.
+        #[arg(long)]
+        batch: bool,
     },
     /// Verify a snarkjs Groth16 (bn128) proof natively.
     VerifySnarkjs {
@@ -307,7 +315,9 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<Verdict> {
         Command::ExportSolidity { vk, out: path } => {
             crate::cmd::eth::export_solidity(&vk, &path, out)
         }
-        Command::Calldata { proof } => crate::cmd::eth::print_calldata(&proof, out),
+        Command::Calldata { proof, vk, batch } => {
+            crate::cmd::eth::print_calldata(&proof, vk.as_deref(), batch, out)
+        }
         Command::VerifySnarkjs {
             verification_key,
             proof,

@@ -1,8 +1,9 @@
 //! `conclave demo`: the end-to-end scenario, told as a short story with timings.
 //!
 //! Each command family has one chapter, a module here (`demo::zk`, `demo::range`,
-//! `demo::mpc`, `demo::he`, `demo::ledger`); chapters run in order in one temporary directory and may leave artifacts for later chapters
-//! (the ledger chapter anchors the proof made by the zero-knowledge chapter).
+//! `demo::mpc`, `demo::he`, `demo::ledger`, `demo::credentials`); chapters run in order in one temporary directory and may leave artifacts for later chapters
+//! (the ledger chapter anchors the proof made by the zero-knowledge chapter; the
+//! credentials chapter anchors its predicate proof on the ledger chapter's node).
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::output::{millis, Output, Verdict};
 
+mod credentials;
 mod he;
 mod ledger;
 mod mpc;
@@ -111,6 +113,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     mpc::chapter(&mut story)?;
     he::chapter(&mut story)?;
     ledger::chapter(&mut story)?;
+    credentials::chapter(&mut story)?;
 
     let total = story.started.elapsed();
     let events = std::mem::take(&mut story.events);

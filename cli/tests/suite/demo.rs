@@ -33,6 +33,27 @@ fn the_demo_runs_every_chapter_and_its_checks_hold() {
         .any(|step| step.starts_with("lender verifies entry")
             && step.ends_with("from the ledger alone")));
 
+    // The credentials chapter: the compound predicate is proven, verified and anchored
+    // once; a second proof in the same scope is refused for its nullifier, and a proof
+    // at the revocation root before the bureau revoked the credential is refused.
+    for expected in [
+        "she proves it in one proof (credential not revoked), revealing no attribute",
+        "her proof made before the revocation is refused (stale revocation root)",
+        "and she can no longer prove against the bureau's new registry",
+        "the lender verifies it and pins the bureau's and bank's keys",
+        "a second proof by her in the same scope is refused (same nullifier)",
+    ] {
+        assert!(steps.contains(&expected), "{expected:?} not in {steps:?}");
+    }
+    let credentials = &report["credentials"];
+    assert_eq!(
+        credentials["predicate"],
+        "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt"
+    );
+    assert_eq!(credentials["second_proof_refused"], "nullifier_reused");
+    assert_eq!(credentials["revocation_sequence"], 1);
+    assert_eq!(credentials["stale_proof_refused"], "stale_revocation_root");
+
     // The bank chapter: join-stats over a private join of examples/data/bankN/customers.csv,
     // in malicious mode, equal to the plaintext join (computed here independently).
     let join = &report["mpc"]["join"];

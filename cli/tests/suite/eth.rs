@@ -455,3 +455,474 @@ fn repeated_proofs_verify_as_one_batch_and_the_registry_deploys() {
         registry["gas_used"].as_u64().unwrap()
     );
 }
+
+const PREDICATE: &str = "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
+
+/// Today (UTC) as `YYYY-MM-DD`: the day anvil's blocks carry.
+fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    conclave_circuits::credential::Days::new(seconds / 86_400, "today")
+        .unwrap()
+        .to_string()
+}
+
+/// Issuer keys (bureau, bank, an impostor), Alice's holder key, her two credentials and a
+/// score credential the impostor signed; the predicate's keys.
+fn credential_world(d: &Path) {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    for name in [
+        "credit-score.schema.json",
+        "bank-account.schema.json",
+        "alice-score.json",
+        "alice-bank.json",
+    ] {
+        std::fs::copy(data.join(name), d.join(name)).unwrap();
+    }
+    for issuer in ["bureau", "bank", "impostor"] {
+        expect(d, 0, &format!("cred issuer-keygen --out {issuer}"));
+    }
+    for holder in ["alice", "bob"] {
+        expect(d, 0, &format!("cred holder-keygen --out {holder}"));
+    }
+    for (issuer, schema, attributes, holder, out) in [
+        ("bureau", "credit-score", "alice-score", "alice", "score"),
+        ("bank", "bank-account", "alice-bank", "alice", "bank"),
+        (
+            "impostor",
+            "credit-score",
+            "alice-score",
+            "alice",
+            "impostor",
+        ),
+        ("bureau", "credit-score", "alice-score", "bob", "bob-score"),
+        ("bank", "bank-account", "alice-bank", "bob", "bob-bank"),
+    ] {
+        expect(
+            d,
+            0,
+            &format!(
+                "cred issue --issuer-key {issuer}/issuer.key --schema {schema}.schema.json \
+                 --attributes {attributes}.json --holder {holder}/holder.pub.json \
+                 --issued 2026-01-01 --expires 2030-12-31 --out {out}.cred.json"
+            ),
+        );
+    }
+    let setup = format!("zk setup --out keys --schema bureau=credit-score.schema.json --schema bank=bank-account.schema.json --predicate");
+    let mut args: Vec<&str> = setup.split_whitespace().collect();
+    args.push(PREDICATE);
+    let output = crate::common::command()
+        .current_dir(d)
+        .args(&args)
+        .output()
+        .unwrap();
+    crate::common::assert_success(&output);
+}
+
+/// `zk prove` of the predicate by Alice with the bureau credential `score` in `scope`, today.
+fn prove_predicate(d: &Path, score: &str, scope: &str, out: &str) {
+    prove_as(d, "alice", score, "bank", scope, out);
+}
+
+fn prove_as(d: &Path, holder: &str, score: &str, bank: &str, scope: &str, out: &str) {
+    expect(
+        d,
+        0,
+        &format!(
+            "zk prove --pk keys/predicate.pk --credential bureau={score}.cred.json \
+             --credential bank={bank}.cred.json --holder-key {holder}/holder.key --scope {scope} \
+             --param now={} --out {out}",
+            today()
+        ),
+    );
+}
+
+#[test]
+fn registry_accepts_a_real_predicate_proof_once_and_refuses_what_its_policy_does_not_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_world(d);
+    write_secret(&d.join("deployer.key"), DEV_KEY);
+    let anvil = anvil();
+    let rpc = anvil.url();
+    prove_predicate(d, "score", "lender-x/2026", "proof.json");
+    prove_predicate(d, "score", "lender-x/2026", "again.json");
+    prove_predicate(d, "impostor", "lender-x/2026", "impostor.json");
+    prove_predicate(d, "score", "lender-y/2026", "other-scope.json");
+    prove_as(
+        d,
+        "bob",
+        "bob-score",
+        "bob-bank",
+        "lender-x/2026",
+        "bob.json",
+    );
+
+    // The predicate key and proof on chain: 2 issuer keys × 2, $now, scope, nullifier.
+    refused(
+        d,
+        "zk calldata --proof proof.json",
+        "give its verifying key with --vk",
+    );
+    let parts = calldata_with(d, "--proof proof.json --vk keys/predicate.vk");
+    assert_eq!(parts[3].as_array().unwrap().len(), 7);
+    let batch = json(&expect(
+        d,
+        0,
+        "--json zk calldata --batch --proof proof.json --proof again.json --vk keys/predicate.vk",
+    ));
+    let text: Vec<Value> =
+        serde_json::from_str(&format!("[{}]", batch["calldata"].as_str().unwrap())).unwrap();
+    assert_eq!(text[0].as_array().unwrap().len(), 2);
+    assert_eq!(text[1].as_array().unwrap().len(), 14);
+    let export = json(&expect(
+        d,
+        0,
+        "--json zk export-solidity --vk keys/predicate.vk --out Verifier.sol",
+    ));
+    assert_eq!(export["public_inputs"], 7);
+    let verifier = deploy(d, &anvil, "keys/predicate.vk");
+    let single = verify(
+        d,
+        &anvil,
+        &verifier,
+        "--vk keys/predicate.vk --proof proof.json --send-with deployer.key",
+        0,
+    );
+    println!(
+        "gas used, verifyProof of a 7-input predicate proof: {}",
+        single["gas_used"]
+    );
+    let both = verify(
+        d,
+        &anvil,
+        &verifier,
+        "--vk keys/predicate.vk --proof proof.json --proof again.json",
+        0,
+    );
+    assert_eq!(both["proofs"], 2);
+
+    let registry = json(&expect(
+        d,
+        0,
+        &format!("--json eth deploy registry --rpc {rpc} --eth-key deployer.key"),
+    ))["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
+    // A policy must pin every alias's issuer.
+    refused(
+        d,
+        &format!(
+            "eth registry policy {reg} --verifier {verifier} --vk keys/predicate.vk \
+             --issuer bureau=bureau/issuer.pub.json --scope lender-x/2026"
+        ),
+        "`bank` has no issuer key",
+    );
+    let policy = json(&expect(
+        d,
+        0,
+        &format!(
+            "--json eth registry policy {reg} --verifier {verifier} --vk keys/predicate.vk \
+             --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+             --scope lender-x/2026 --window-days 1"
+        ),
+    ));
+    assert_eq!(policy["policy"], "1");
+    assert_eq!(policy["public_inputs"], 7);
+    let submit = |proof: &str, want: i32| {
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy 1 --vk keys/predicate.vk --proof {proof}"
+            ),
+        ))
+    };
+    // Refused: an issuer the policy does not name, another scope, a tampered proof (the
+    // proof of another statement under this statement's inputs; a day changed by one).
+    let impostor = submit("impostor.json", 1);
+    assert!(
+        impostor["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("ConfigMismatch: public input #2"),
+        "{impostor}"
+    );
+    let other = submit("other-scope.json", 1);
+    assert!(
+        other["refused"].as_str().unwrap().starts_with("WrongScope"),
+        "{other}"
+    );
+    let mut tampered: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    let foreign: Value =
+        serde_json::from_slice(&std::fs::read(d.join("other-scope.json")).unwrap()).unwrap();
+    tampered["proof"] = foreign["proof"].clone();
+    std::fs::write(d.join("tampered.json"), tampered.to_string()).unwrap();
+    let bad = submit("tampered.json", 1);
+    assert!(
+        bad["refused"].as_str().unwrap().starts_with("InvalidProof"),
+        "{bad}"
+    );
+
+    // Accepted once, with its event; the same nullifier refused afterwards, from the same
+    // proof and from a fresh proof of the same statement (other bytes).
+    let accepted = submit("proof.json", 0);
+    assert_eq!(accepted["accepted"], true);
+    assert_eq!(accepted["event"]["name"], "ProofAccepted");
+    assert_eq!(accepted["event"]["policy"], "1");
+    assert_eq!(accepted["event"]["nullifier"], accepted["nullifier"]);
+    println!(
+        "gas used, registry submit of a two-credential predicate proof (7 inputs): {}",
+        accepted["gas_used"]
+    );
+    for replay in ["proof.json", "again.json"] {
+        let refusal = submit(replay, 1);
+        assert!(
+            refusal["refused"]
+                .as_str()
+                .unwrap()
+                .starts_with("NullifierUsed"),
+            "{refusal}"
+        );
+    }
+    // A batch (submitBatch, one verifyBatch) is all or nothing: a used nullifier, a
+    // nullifier twice in the batch, an issuer the policy does not name refuse it (the
+    // tampered proof carries Alice's used nullifier here; a tampered batch follows below).
+    let submit_many = |proofs: &[&str], want: i32| {
+        let flags: Vec<String> = proofs.iter().map(|p| format!("--proof {p}")).collect();
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy 1 --vk keys/predicate.vk {}",
+                flags.join(" ")
+            ),
+        ))
+    };
+    for (batch, reason) in [
+        (&["bob.json", "again.json"][..], "NullifierUsed"),
+        (&["bob.json", "tampered.json"][..], "NullifierUsed"),
+        (&["bob.json", "bob.json"][..], "NullifierUsed"),
+        (&["bob.json", "impostor.json"][..], "ConfigMismatch"),
+    ] {
+        let refusal = submit_many(batch, 1);
+        assert!(
+            refusal["refused"].as_str().unwrap().starts_with(reason),
+            "{batch:?}: {refusal}"
+        );
+    }
+    // A second policy in another scope: a batch of two fresh proofs is accepted at once.
+    expect(
+        d,
+        0,
+        &format!(
+            "--json eth registry policy {reg} --verifier {verifier} --vk keys/predicate.vk \
+             --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+             --scope lender-y/2026"
+        ),
+    );
+    prove_as(
+        d,
+        "bob",
+        "bob-score",
+        "bob-bank",
+        "lender-y/2026",
+        "bob-y.json",
+    );
+    let submit_y = |proofs: &[&str], want: i32| {
+        let flags: Vec<String> = proofs.iter().map(|p| format!("--proof {p}")).collect();
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy 2 --vk keys/predicate.vk {}",
+                flags.join(" ")
+            ),
+        ))
+    };
+    let mut tampered_y: Value =
+        serde_json::from_slice(&std::fs::read(d.join("other-scope.json")).unwrap()).unwrap();
+    tampered_y["proof"] = foreign_x_proof(d);
+    std::fs::write(d.join("tampered-y.json"), tampered_y.to_string()).unwrap();
+    let refusal = submit_y(&["bob-y.json", "tampered-y.json"], 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("InvalidProof"),
+        "{refusal}"
+    );
+    let batch = submit_y(&["other-scope.json", "bob-y.json"], 0);
+    assert_eq!(batch["proofs"], 2);
+    assert_eq!(batch["events"], 2);
+    println!(
+        "gas used, registry submitBatch of 2 predicate proofs: {}",
+        batch["gas_used"]
+    );
+    let replay = submit_y(&["bob-y.json"], 1);
+    assert!(replay["refused"]
+        .as_str()
+        .unwrap()
+        .starts_with("NullifierUsed"));
+    // Only the owner registers policies and roots.
+    write_secret(
+        &d.join("stranger.key"),
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    );
+    refused(
+        d,
+        &format!(
+            "eth registry revocation-root --rpc {rpc} --contract {registry} --eth-key stranger.key \
+             --policy 1 --root 5"
+        ),
+        "NotOwner",
+    );
+}
+
+/// The `proof` field of Alice's proof in scope lender-x (a valid proof of another statement).
+fn foreign_x_proof(d: &Path) -> Value {
+    let proof: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    proof["proof"].clone()
+}
+
+/// `zk calldata ARGS` parsed as the four arrays.
+fn calldata_with(d: &Path, args: &str) -> Vec<Value> {
+    let text = stdout(&expect(d, 0, &format!("zk calldata {args}")));
+    serde_json::from_str(&format!("[{}]", text.trim())).unwrap()
+}
+
+/// The predicate with `bureau` revocable (8 public inputs: the bureau's revocation root
+/// last): the registry takes the root from the set its owner accepts.
+#[test]
+fn registry_checks_the_revocation_root_of_a_revocable_predicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_world(d);
+    write_secret(&d.join("deployer.key"), DEV_KEY);
+    let revoke = |id: &str| {
+        expect(
+            d,
+            0,
+            &format!(
+                "cred revoke --issuer-key bureau/issuer.key --id {id} --registry bureau/revoked.json"
+            ),
+        );
+    };
+    revoke("5");
+    let setup = "zk setup --out rkeys --schema bureau=credit-score.schema.json --schema bank=bank-account.schema.json --revocable bureau --predicate";
+    let mut args: Vec<&str> = setup.split_whitespace().collect();
+    args.push(PREDICATE);
+    let output = crate::common::command()
+        .current_dir(d)
+        .args(&args)
+        .output()
+        .unwrap();
+    crate::common::assert_success(&output);
+    let prove = |holder: &str, out: &str| {
+        let (score, bank) = if holder == "alice" {
+            ("score", "bank")
+        } else {
+            ("bob-score", "bob-bank")
+        };
+        expect(
+            d,
+            0,
+            &format!(
+                "zk prove --pk rkeys/predicate.pk --credential bureau={score}.cred.json \
+                 --credential bank={bank}.cred.json --holder-key {holder}/holder.key \
+                 --scope lender-x/2026 --param now={} --revocation bureau=bureau/revoked.json \
+                 --out {out}",
+                today()
+            ),
+        );
+    };
+    prove("alice", "alice.json");
+    let anvil = anvil();
+    let rpc = anvil.url();
+    let verifier = deploy(d, &anvil, "rkeys/predicate.vk");
+    let registry = json(&expect(
+        d,
+        0,
+        &format!("--json eth deploy registry --rpc {rpc} --eth-key deployer.key"),
+    ))["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
+    let policy = json(&expect(
+        d,
+        0,
+        &format!(
+            "--json eth registry policy {reg} --verifier {verifier} --vk rkeys/predicate.vk \
+             --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+             --scope lender-x/2026"
+        ),
+    ));
+    assert_eq!(policy["public_inputs"], 8);
+    let submit = |proof: &str, want: i32| {
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy 1 --vk rkeys/predicate.vk --proof {proof}"
+            ),
+        ))
+    };
+    let accept_current_root = || {
+        json(&expect(
+            d,
+            0,
+            &format!(
+                "--json eth registry revocation-root {reg} --policy 1 --registry bureau/revoked.json"
+            ),
+        ))
+    };
+    // A root the owner has not accepted yet is refused; accepted, the proof goes through.
+    let refusal = submit("alice.json", 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnknownRevocationRoot"),
+        "{refusal}"
+    );
+    let first_root = accept_current_root()["root"].as_str().unwrap().to_owned();
+    let accepted = submit("alice.json", 0);
+    println!(
+        "gas used, registry submit of a revocable two-credential predicate proof (8 inputs): {}",
+        accepted["gas_used"]
+    );
+    // The bureau revokes another id: Bob proves against the new root, refused until the
+    // owner accepts it; after the owner rejects the old root, proofs against it are refused.
+    revoke("6");
+    prove("bob", "bob.json");
+    let refusal = submit("bob.json", 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnknownRevocationRoot"),
+        "{refusal}"
+    );
+    accept_current_root();
+    submit("bob.json", 0);
+    expect(
+        d,
+        0,
+        &format!("eth registry revocation-root {reg} --policy 1 --root {first_root} --reject"),
+    );
+    let refusal = submit("alice.json", 1);
+    assert!(
+        refusal["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnknownRevocationRoot"),
+        "{refusal}"
+    );
+}

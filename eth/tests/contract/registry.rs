@@ -470,7 +470,7 @@ fn malformed_policies_are_refused() {
         ..good.clone()
     };
     let twice = Policy {
-        scope_index: good.nullifier_index,
+        scope_index: Some(good.nullifier_index),
         ..good.clone()
     };
     let fixed_twice = Policy {
@@ -481,7 +481,13 @@ fn malformed_policies_are_refused() {
         input_count: 9,
         ..good.clone()
     };
-    for bad in [no_code, out_of_range, twice, fixed_twice, too_many] {
+    // Without a scope input, something must be pinned (the configuration hash).
+    let unbound = Policy {
+        scope_index: None,
+        fixed: vec![],
+        ..good.clone()
+    };
+    for bad in [no_code, out_of_range, twice, fixed_twice, too_many, unbound] {
         let refusal = reverted(
             owner
                 .transact(contract, registry::register_policy(&bad))
@@ -494,4 +500,171 @@ fn malformed_policies_are_refused() {
             .transact(contract, registry::register_policy(&good))
             .unwrap(),
     );
+}
+
+/// A stand-in for a hashed-input predicate statement: public inputs `[config, nullifier,
+/// now]` (conclave_eth::predicate::hashed), with config = (scope + salt)⁵ and nullifier =
+/// (s + scope)⁵ over a witness scope, secret s and salt (the real statement hashes issuer
+/// keys, parameters, scope and revocation roots with Poseidon; the registry only sees the
+/// three inputs, so the gas is the same).
+#[derive(Clone)]
+struct HashedShapeCircuit {
+    scope: Fr,
+    salt: Fr,
+    secret: Fr,
+    day: u64,
+}
+
+fn fifth(t: Fr) -> Fr {
+    let t2 = t * t;
+    t2 * t2 * t
+}
+
+impl HashedShapeCircuit {
+    fn config(&self) -> Fr {
+        fifth(self.scope + self.salt)
+    }
+
+    fn public_inputs(&self) -> Vec<Fr> {
+        vec![
+            self.config(),
+            fifth(self.secret + self.scope),
+            Fr::from(self.day),
+        ]
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for HashedShapeCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let public = self.public_inputs();
+        let config = FpVar::new_input(cs.clone(), || Ok(public[0]))?;
+        let nullifier = FpVar::new_input(cs.clone(), || Ok(public[1]))?;
+        let day = FpVar::new_input(cs.clone(), || Ok(public[2]))?;
+        let scope = FpVar::new_witness(cs.clone(), || Ok(self.scope))?;
+        let salt = FpVar::new_witness(cs.clone(), || Ok(self.salt))?;
+        let secret = FpVar::new_witness(cs.clone(), || Ok(self.secret))?;
+        let power =
+            |t: FpVar<Fr>| -> Result<FpVar<Fr>, SynthesisError> { Ok(t.square()?.square()? * &t) };
+        power(&scope + &salt)?.enforce_equal(&config)?;
+        power(&secret + &scope)?.enforce_equal(&nullifier)?;
+        let _ = day.square()?;
+        Ok(())
+    }
+}
+
+#[test]
+fn hashed_input_policy_and_batches() {
+    let Some(node) = super::anvil() else {
+        println!("NOTE: skipped: anvil is missing (run `npm ci --prefix interop`)");
+        return;
+    };
+    let owner = Node::connect(node.url(), Some(parse_signer(DEV_KEY).unwrap())).unwrap();
+    let scope_text = "lender-x/2026";
+    let scope = conclave_circuits::credential::nullifier::scope_to_field(scope_text);
+    let holder = |secret: u64| HashedShapeCircuit {
+        scope,
+        salt: Fr::from(99u64),
+        secret: Fr::from(secret),
+        day: today(),
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(holder(1), &mut rng).unwrap();
+    let prove = |circuit: &HashedShapeCircuit, rng: &mut ChaCha20Rng| {
+        let proof = Groth16::<Bn254>::prove(&pk, circuit.clone(), rng).unwrap();
+        ProofCalldata::from_ark(&proof, &circuit.public_inputs())
+    };
+    let verifier = owner
+        .deploy(VerifierKey::from_ark(&vk).unwrap().deploy_code().unwrap())
+        .unwrap()
+        .address;
+    let contract = owner.deploy(registry::bytecode().unwrap()).unwrap().address;
+    let policy =
+        conclave_eth::predicate::hashed_policy(verifier, word(holder(1).config()), scope_text, 1);
+    mined(
+        owner
+            .transact(contract, registry::register_policy(&policy))
+            .unwrap(),
+    );
+
+    // One proof: accepted once, its nullifier recorded under the policy's scope.
+    let first = prove(&holder(1), &mut rng);
+    let (gas, logs) = mined(
+        owner
+            .transact(contract, registry::submit(1, &first))
+            .unwrap(),
+    );
+    println!("gas used, registry submit of a hashed-input proof (3 public inputs): {gas}");
+    assert_eq!(
+        registry::accepted_event(&logs),
+        Some((U256::from(1u8), word(scope), first.inputs[1]))
+    );
+    let refusal = reverted(
+        owner
+            .transact(contract, registry::submit(1, &prove(&holder(1), &mut rng)))
+            .unwrap(),
+    );
+    assert!(refusal.starts_with("NullifierUsed"), "{refusal}");
+    // Another configuration (another salt: another issuer, parameter or root).
+    let mut other = holder(2);
+    other.salt = Fr::from(98u64);
+    let refusal = reverted(
+        owner
+            .transact(contract, registry::submit(1, &prove(&other, &mut rng)))
+            .unwrap(),
+    );
+    assert!(
+        refusal.starts_with("ConfigMismatch: public input #0"),
+        "{refusal}"
+    );
+
+    // Batches through submitBatch: all or nothing.
+    let proofs: Vec<ProofCalldata> = (10..18).map(|s| prove(&holder(s), &mut rng)).collect();
+    let batch = |proofs: Vec<ProofCalldata>| {
+        registry::submit_batch(
+            1,
+            &conclave_eth::verifier::BatchCalldata::new(proofs).unwrap(),
+        )
+    };
+    let mut with_used = proofs[..2].to_vec();
+    with_used.push(first.clone());
+    let refusal = reverted(owner.transact(contract, batch(with_used)).unwrap());
+    assert!(refusal.starts_with("NullifierUsed"), "{refusal}");
+    let twice = vec![proofs[0].clone(), proofs[0].clone()];
+    let refusal = reverted(owner.transact(contract, batch(twice)).unwrap());
+    assert!(refusal.starts_with("NullifierUsed"), "{refusal}");
+    let mut tampered = proofs[..3].to_vec();
+    tampered[2].c = tampered[1].c;
+    let refusal = reverted(owner.transact(contract, batch(tampered)).unwrap());
+    assert!(refusal.starts_with("InvalidProof"), "{refusal}");
+    let (gas2, logs) = mined(
+        owner
+            .transact(contract, batch(proofs[..2].to_vec()))
+            .unwrap(),
+    );
+    assert_eq!(registry::accepted_events(&logs).len(), 2);
+    let (gas6, logs) = mined(
+        owner
+            .transact(contract, batch(proofs[2..].to_vec()))
+            .unwrap(),
+    );
+    assert_eq!(registry::accepted_events(&logs).len(), 6);
+    println!(
+        "gas used, registry submitBatch of hashed-input proofs: 2 proofs {gas2}, 6 proofs {gas6} \
+         ({} per proof)",
+        gas6 / 6
+    );
+    assert!(
+        gas6 < 6 * gas / 2,
+        "a batch of 6 ({gas6}) should cost less than half of 6 submits ({gas} each)"
+    );
+    for proof in &proofs {
+        assert_eq!(
+            view_word(
+                &owner,
+                contract,
+                registry::nullifier_used(word(scope), proof.inputs[1])
+            ),
+            U256::from(1u8)
+        );
+    }
 }

@@ -1,20 +1,26 @@
 //! Files a user hands to the ledger ("entry sniffing"): deciding whether a file is a signed
-//! result record, a ledger entry in its JSON form, a Bulletproofs range proof (JSON or
-//! binary) or a Groth16 proof (JSON or binary), and building the [`Entry`] to submit.
+//! result record, a ledger entry in its JSON form, a credential predicate proof, an
+//! issuer's revocation registry, a Bulletproofs range proof (JSON or binary) or a Groth16
+//! proof (JSON or binary), and building the [`Entry`] to submit.
 //!
-//! The decision looks only at the file's bytes: JSON files say what they are in `"kind"`;
-//! binary files are tried as a Groth16 proof, then as a range proof. Nothing is verified
+//! The decision looks only at the file's bytes: JSON files say what they are in `"kind"`
+//! (or, for the credential files, `"format"` / `"type"`); binary files are tried as a
+//! Groth16 proof, then as a range proof. Nothing is verified
 //! here: the log verifies every entry before it appends it.
 
 use serde_json::Value;
 
-use super::{Entry, Groth16Proof, RangeEntry, ResultRecord};
+use super::{Entry, Groth16Proof, PredicateProofEntry, RangeEntry, ResultRecord, RevocationRoot};
 use crate::error::LedgerError;
 
 /// The `"kind"` of a signed result record file.
 const RESULT_KIND: &str = "conclave.result";
 /// The `"kind"` of a range-proof JSON file.
 const RANGE_KIND: &str = "conclave.range.proof";
+/// The `"format"` of a predicate proof file.
+const PREDICATE_FORMAT: &str = "conclave.predicate.proof";
+/// The `"type"` of a revocation registry file.
+const REGISTRY_TYPE: &str = "revocation-registry";
 
 /// What a file handed to the ledger is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +34,11 @@ pub enum FileKind {
     RangeProof,
     /// A Groth16 proof, JSON (as `conclave zk prove` writes it) or binary.
     Groth16Proof,
+    /// A credential predicate proof (`"format": "conclave.predicate.proof"`).
+    PredicateProof,
+    /// An issuer's revocation registry (`"type": "revocation-registry"`): its signed root
+    /// is anchored.
+    RevocationRegistry,
 }
 
 impl std::fmt::Display for FileKind {
@@ -37,6 +48,8 @@ impl std::fmt::Display for FileKind {
             FileKind::LedgerEntry => "ledger entry",
             FileKind::RangeProof => "range proof",
             FileKind::Groth16Proof => "Groth16 proof",
+            FileKind::PredicateProof => "predicate proof",
+            FileKind::RevocationRegistry => "revocation registry",
         })
     }
 }
@@ -46,6 +59,12 @@ impl FileKind {
     /// known `"kind"`), in which case the content decides.
     pub fn declared(bytes: &[u8]) -> Option<Self> {
         let value: Value = serde_json::from_slice(bytes).ok()?;
+        if value.get("format").and_then(Value::as_str) == Some(PREDICATE_FORMAT) {
+            return Some(FileKind::PredicateProof);
+        }
+        if value.get("type").and_then(Value::as_str) == Some(REGISTRY_TYPE) {
+            return Some(FileKind::RevocationRegistry);
+        }
         let kind = value.get("kind").and_then(Value::as_str)?;
         match kind {
             RESULT_KIND => Some(FileKind::ResultRecord),
@@ -85,6 +104,12 @@ impl Entry {
                     .map_err(|e| bad(FileKind::LedgerEntry)(LedgerError::malformed("file", e)))?;
                 Entry::from_json(&value).map_err(bad(FileKind::LedgerEntry))
             }
+            Some(FileKind::PredicateProof) => Ok(PredicateProofEntry::from_file_bytes(bytes)
+                .map_err(bad(FileKind::PredicateProof))?
+                .into()),
+            Some(FileKind::RevocationRegistry) => Ok(RevocationRoot::from_registry_bytes(bytes)
+                .map_err(bad(FileKind::RevocationRegistry))?
+                .into()),
             Some(FileKind::RangeProof) => Ok(RangeEntry::from_file_bytes(bytes)
                 .map_err(bad(FileKind::RangeProof))?
                 .into()),

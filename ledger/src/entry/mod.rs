@@ -19,24 +19,78 @@ use crate::merkle::{leaf_hash, Hash};
 
 pub mod file;
 pub mod groth16;
+pub mod issuer;
 pub mod party;
+pub mod predicate;
 pub mod range;
 pub mod result;
+pub mod revocation;
 pub mod statement;
 
+pub use conclave_circuits::statement::predicate::PredicateVerifyingKey;
 pub use file::FileKind;
 pub use groth16::Groth16Proof;
+pub use issuer::Issuer;
 pub use party::Party;
+pub use predicate::{PredicateProofEntry, PredicateStatementEntry};
 pub use range::RangeEntry;
 pub use result::ResultRecord;
+pub use revocation::RevocationRoot;
 pub use statement::{Statement, StatementKey};
+
+use crate::policy::AppendContext;
 
 /// Version byte of the canonical entry encoding.
 pub const ENTRY_VERSION: u8 = 1;
 /// Largest canonical entry accepted.
 pub const MAX_ENTRY_BYTES: usize = 512 * 1024;
 
-/// What a log knows when it verifies a new entry: registered statements and parties.
+/// A nullifier in its scope: the key of the ledger's nullifier index.
+///
+/// # Layout
+/// `scope[32] ‖ nullifier[32]`, both BN254 scalar-field elements, big-endian: the scope is
+/// the field element the proof binds (`scope_to_field` of the scope text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NullifierKey {
+    /// The scope's field element.
+    pub scope: [u8; 32],
+    /// The nullifier.
+    pub nullifier: [u8; 32],
+}
+
+impl NullifierKey {
+    /// The 64 bytes of the layout.
+    pub fn to_bytes(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&self.scope);
+        out[32..].copy_from_slice(&self.nullifier);
+        out
+    }
+}
+
+/// The index a registry reports for something registered earlier in the batch being
+/// appended (its index is not known yet).
+pub const PENDING: u64 = u64::MAX;
+
+/// A revocation root anchored for an issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootRecord {
+    /// The registry sequence.
+    pub sequence: u64,
+    /// The root (big-endian field element).
+    pub root: [u8; 32],
+    /// The index of its `revocation` entry ([`PENDING`] while its batch is appended).
+    pub index: u64,
+    /// When the ledger anchored the issuer's next root (seconds since 1970, the ledger's
+    /// clock); `None` while this root is the latest, or when the registry cannot tell.
+    pub superseded_at: Option<u64>,
+}
+
+/// What a log knows when it verifies a new entry: registered statements, parties,
+/// issuers, revocation roots and seen nullifiers.
+///
+/// The credential methods default to "nothing registered"; every registry of this crate
+/// implements them.
 pub trait Registry {
     /// Whether `key` was registered by a `party` entry.
     ///
@@ -49,15 +103,87 @@ pub trait Registry {
     /// # Errors
     /// Storage errors.
     fn statement(&self, id: &[u8; 32]) -> Result<Option<Arc<StatementKey>>, LedgerError>;
+
+    /// Whether the issuer key `id` (packed) was registered by an `issuer` entry.
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn issuer_registered(&self, _id: &[u8; 32]) -> Result<bool, LedgerError> {
+        Ok(false)
+    }
+
+    /// The predicate verifying key registered under `id`, if any.
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn predicate_statement(
+        &self,
+        _id: &[u8; 32],
+    ) -> Result<Option<Arc<PredicateVerifyingKey>>, LedgerError> {
+        Ok(None)
+    }
+
+    /// The root the issuer `id` anchored with `sequence`, if any.
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn revocation_root(
+        &self,
+        _issuer: &[u8; 32],
+        _sequence: u64,
+    ) -> Result<Option<RootRecord>, LedgerError> {
+        Ok(None)
+    }
+
+    /// The issuer's latest anchored root, if any (`None` also when the registry cannot
+    /// tell: a verifier from the ledger alone).
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn latest_revocation(&self, _issuer: &[u8; 32]) -> Result<Option<RootRecord>, LedgerError> {
+        Ok(None)
+    }
+
+    /// The index of the entry that used `key` already ([`PENDING`] for one earlier in the
+    /// batch being appended), if any (`None` also when the registry cannot tell: a verifier
+    /// from the ledger alone).
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn nullifier_seen(&self, _key: &NullifierKey) -> Result<Option<u64>, LedgerError> {
+        Ok(None)
+    }
+
+    /// The clock and policy of an append in progress; `None` in an audit or a verification
+    /// from the ledger alone (the clock checks are append-time only).
+    fn append_context(&self) -> Option<AppendContext> {
+        None
+    }
 }
 
 /// What appending an entry registers, for later entries to refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Registration {
     /// A Groth16 statement id.
     Statement([u8; 32]),
     /// An Ed25519 party key.
     Party([u8; 32]),
+    /// A credential issuer's packed Baby Jubjub key.
+    Issuer([u8; 32]),
+    /// A predicate statement id.
+    PredicateStatement([u8; 32]),
+    /// An issuer's revocation root.
+    Revocation {
+        /// The issuer's packed key.
+        issuer: [u8; 32],
+        /// The registry sequence.
+        sequence: u64,
+        /// The root.
+        root: [u8; 32],
+    },
+    /// A nullifier used in its scope.
+    Nullifier(NullifierKey),
 }
 
 /// One kind of log entry.
@@ -277,6 +403,10 @@ entry_kinds! {
     Range(RangeEntry),
     Party(Party),
     Result(ResultRecord),
+    Issuer(Issuer),
+    PredicateStatement(PredicateStatementEntry),
+    Revocation(RevocationRoot),
+    Predicate(PredicateProofEntry),
 }
 
 impl Entry {

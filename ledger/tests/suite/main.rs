@@ -3,6 +3,7 @@
 
 mod audit;
 mod crash;
+mod credentials;
 mod http_api;
 mod limits;
 mod merkle_vectors;

@@ -272,7 +272,13 @@ fn private_join<T: Transport, R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(JoinOutput, Value), Error> {
     let ids: Vec<&[u8]> = rows.iter().map(|(id, _)| id.as_bytes()).collect();
-    let order = join::driver::run(engine.transport_mut(), &ids, JoinLimits::default(), rng)?;
+    // Counted in the engine's traffic (rounds and bytes of the job's outputs).
+    let order = join::driver::run(
+        &mut engine.counted_transport(),
+        &ids,
+        JoinLimits::default(),
+        rng,
+    )?;
     let hash = order_hash(order.tags());
     engine.agree(
         &hash,

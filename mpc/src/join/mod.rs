@@ -92,34 +92,57 @@ pub fn hash_id(id: &[u8]) -> RistrettoPoint {
     RistrettoPoint::from_hash(hash)
 }
 
+/// Points exponentiated and compressed together: one field inversion per batch
+/// ([`RistrettoPoint::double_and_compress_batch`]) instead of one per point.
+const APPLY_BATCH: usize = 256;
+
 /// A party's secret exponent for one join.
 ///
 /// # Security
 /// Zeroized on drop, redacted in `Debug`, never cloned or serialized.
-struct JoinKey(Scalar);
+struct JoinKey {
+    /// The exponent `k`.
+    k: Scalar,
+    /// `k/2 mod ℓ`: `compress(2·(p·k/2)) = compress(p·k)`, and dalek compresses doubled
+    /// points in batches.
+    half: Scalar,
+}
 
 impl JoinKey {
+    fn new(k: Scalar) -> JoinKey {
+        let half = k * Scalar::from(2u8).invert();
+        JoinKey { k, half }
+    }
+
     fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> JoinKey {
         loop {
             let k = Scalar::random(rng);
             if k != Scalar::ZERO {
-                return JoinKey(k);
+                return JoinKey::new(k);
             }
         }
     }
 
-    /// `(p · k)` compressed; constant-time in `k`.
-    fn apply(&self, p: &RistrettoPoint) -> Tag {
+    /// `(p · k)` compressed for every `p`; constant-time in `k`. Each point is
+    /// multiplied by `k/2` (dalek's constant-time variable-base multiplication), and the
+    /// batch is doubled and compressed with one shared inversion
+    /// ([`RistrettoPoint::double_and_compress_batch`]): the same encodings as
+    /// `(p·k).compress()`, about one field inversion per point cheaper.
+    fn apply_batch(&self, points: &[RistrettoPoint]) -> Vec<Tag> {
         // By reference on both sides: no copy of the secret scalar is left on the stack.
         #[allow(clippy::op_ref)]
-        let product = p * &self.0;
-        product.compress().to_bytes()
+        let halves: Vec<RistrettoPoint> = points.iter().map(|p| p * &self.half).collect();
+        RistrettoPoint::double_and_compress_batch(&halves)
+            .into_iter()
+            .map(|c| c.to_bytes())
+            .collect()
     }
 }
 
 impl Drop for JoinKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.k.zeroize();
+        self.half.zeroize();
     }
 }
 
@@ -196,8 +219,8 @@ impl Keys {
         let k1 = JoinKey::generate(rng);
         let k2 = JoinKey::generate(rng);
         let blind = JoinKey::generate(rng);
-        let k12 = JoinKey(k1.0 * k2.0);
-        let unblind = JoinKey(blind.0.invert() * k12.0);
+        let k12 = JoinKey::new(k1.k * k2.k);
+        let unblind = JoinKey::new(blind.k.invert() * k12.k);
         (
             Keys {
                 k1,
@@ -210,9 +233,35 @@ impl Keys {
     }
 }
 
-/// Applies `key` to every point of a checked message body, in parallel.
+/// Applies `key` to every point of a checked message body, in parallel (batches of
+/// [`APPLY_BATCH`]).
+///
+/// # Errors
+/// [`Misbehavior::InvalidPoint`] naming `from` when a point does not decompress.
 fn apply_all(key: &JoinKey, from: PartyId, body: &[u8]) -> Result<Vec<Tag>, JoinError> {
-    message::map_points(from, body, |p, _| key.apply(&p))
+    let batches = body
+        .par_chunks(POINT_BYTES * APPLY_BATCH)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let points = chunk
+                .chunks_exact(POINT_BYTES)
+                .enumerate()
+                .map(|(i, bytes)| {
+                    let mut encoding = [0u8; POINT_BYTES];
+                    encoding.copy_from_slice(bytes);
+                    CompressedRistretto(encoding)
+                        .decompress()
+                        .ok_or(b * APPLY_BATCH + i)
+                })
+                .collect::<Result<Vec<RistrettoPoint>, usize>>()?;
+            Ok(key.apply_batch(&points))
+        })
+        .collect::<Result<Vec<Vec<Tag>>, usize>>()
+        .map_err(|index| JoinError::PeerMisbehaved {
+            party: from,
+            reason: Misbehavior::InvalidPoint { index },
+        })?;
+    Ok(batches.concat())
 }
 
 fn shuffled<R: RngCore + CryptoRng>(mut tags: Vec<Tag>, rng: &mut R) -> Vec<Tag> {
@@ -295,13 +344,14 @@ impl JoinParty {
             });
         }
         let (keys, blind) = Keys::generate(rng);
-        let (own_keyed, own_blinded): (Vec<Tag>, Vec<Tag>) = ids
-            .par_iter()
-            .map(|id| {
-                let h = hash_id(id.as_ref());
-                (keys.k1.apply(&h), blind.apply(&h))
+        let (keyed, blinded): (Vec<Vec<Tag>>, Vec<Vec<Tag>>) = ids
+            .par_chunks(APPLY_BATCH)
+            .map(|chunk| {
+                let h: Vec<RistrettoPoint> = chunk.iter().map(|id| hash_id(id.as_ref())).collect();
+                (keys.k1.apply_batch(&h), blind.apply_batch(&h))
             })
             .unzip();
+        let (own_keyed, own_blinded) = (keyed.concat(), blinded.concat());
         Ok(JoinParty {
             ring: Ring {
                 me,
@@ -674,14 +724,17 @@ impl Joining {
         union.dedup();
         self.union_len = Some(union.len());
         let keyed = union
-            .par_iter()
-            .map(|t| {
-                CompressedRistretto(*t)
-                    .decompress()
-                    .map(|p| self.keys.k2.apply(&p))
+            .par_chunks(APPLY_BATCH)
+            .map(|chunk| {
+                let points = chunk
+                    .iter()
+                    .map(|t| CompressedRistretto(*t).decompress())
+                    .collect::<Option<Vec<RistrettoPoint>>>()?;
+                Some(self.keys.k2.apply_batch(&points))
             })
-            .collect::<Option<Vec<Tag>>>()
-            .ok_or(JoinError::OrderInconsistent { missing: 0 })?;
+            .collect::<Option<Vec<Vec<Tag>>>>()
+            .ok_or(JoinError::OrderInconsistent { missing: 0 })?
+            .concat();
         // (Never `None`: every element was decompressed when it arrived, or compressed
         // here from a point.)
         Ok(Outgoing {
@@ -781,6 +834,38 @@ mod tests {
             RistrettoPoint::hash_from_bytes::<Sha512>(b"x"),
             "domain tag applied"
         );
+    }
+
+    #[test]
+    fn batch_exponentiation_equals_single_multiplication_and_compression() {
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+        let key = JoinKey::generate(&mut rng);
+        // Across a batch boundary, through the message path too.
+        let points: Vec<RistrettoPoint> = (0..APPLY_BATCH + 3)
+            .map(|i| hash_id(format!("id-{i}").as_bytes()))
+            .collect();
+        #[allow(clippy::op_ref)]
+        let want: Vec<Tag> = points
+            .iter()
+            .map(|p| (p * &key.k).compress().to_bytes())
+            .collect();
+        assert_eq!(key.apply_batch(&points), want);
+        let body: Vec<u8> = points
+            .iter()
+            .flat_map(|p| p.compress().to_bytes())
+            .collect();
+        assert_eq!(apply_all(&key, PartyId(2), &body).unwrap(), want);
+        let mut bad = body.clone();
+        let at = (APPLY_BATCH + 1) * POINT_BYTES;
+        bad[at..at + POINT_BYTES].copy_from_slice(&[0xff; POINT_BYTES]);
+        assert!(matches!(
+            apply_all(&key, PartyId(2), &bad),
+            Err(JoinError::PeerMisbehaved {
+                party: PartyId(2),
+                reason: Misbehavior::InvalidPoint { index }
+            }) if index == APPLY_BATCH + 1
+        ));
     }
 
     #[test]

@@ -642,6 +642,50 @@ proptest! {
     }
 }
 
+/// Every round of one malicious comparison (XOR random bits, the bit check sharing the
+/// MAC check's coin, the mask, the masked opening, the tree, the checks before the
+/// output) with 3 parties: a wrong share or a wrong MAC-lane product sent in any round
+/// by party 3 never changes an honest output, and the honest parties agree (all
+/// abort or all output the right result). Exhaustive over rounds, before the final
+/// confirmation.
+#[test]
+fn a_cheat_in_any_round_of_a_comparison_never_changes_the_result() {
+    let n = 3;
+    let (a, b) = (vec![5i64, -7, 100, 0], vec![6i64, -8, 100, -1]);
+    let ops = [Op::Lt];
+    let want = expected(&a, &b, &ops);
+    let baseline = run_with(n, None, Duration::from_secs(20), |e| {
+        program(e, &a, &b, &ops)
+    });
+    for r in &baseline.results {
+        assert_eq!(r.as_ref().unwrap(), &want);
+    }
+    let mut aborted = 0;
+    for round in 0..baseline.rounds - 1 {
+        for cheat in [Cheat::Add, Cheat::Mac] {
+            let plan = Plan {
+                cheater: 2,
+                victim: 0,
+                target: Target::Round(round),
+                cheat,
+                position: round * 7,
+            };
+            let out = run_with(n, Some(plan), Duration::from_secs(20), |e| {
+                program(e, &a, &b, &ops)
+            });
+            let errors = honest_errors(&out, &plan, &want);
+            assert!(
+                errors.is_empty() || errors.len() == n - 1,
+                "honest parties disagree under {plan:?} (round {round} of {}): {:?}",
+                baseline.rounds,
+                errors.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+            );
+            aborted += usize::from(!errors.is_empty());
+        }
+    }
+    assert!(aborted > 0, "no cheat was detected at all");
+}
+
 /// Wraps a real transport; adds 1 to one element of the first frame of `size` bytes
 /// to `victim` (test-only cheating around the real engine and the real TLS links).
 struct Tampering<T> {

@@ -1,0 +1,372 @@
+//! Proving from stored R1CS matrices: a proving key that keeps the constraint matrices of
+//! its circuit (made once at setup), so that each proof synthesizes only the witness.
+//!
+//! arkworks' `Groth16::prove` builds the whole constraint system for every proof: every
+//! linear combination goes into a map, `finalize` inlines them all, and the matrices are
+//! extracted again — for the 9,765-constraint predicate statement that costs about as
+//! much as the multi-scalar multiplications (docs/benchmarks.md). [`ProverKey::prove`]
+//! instead synthesizes the circuit in arkworks' witness-only mode
+//! (`SynthesisMode::Prove { construct_matrices: false }`: values are computed, no linear
+//! combination is stored), checks the witness against the stored matrices, and proves with
+//! `Groth16::create_proof_with_reduction_and_matrices` (the same reduction,
+//! `LibsnarkReduction`, and the same proof as `Groth16::prove`).
+//!
+//! The matrices are those arkworks' generator uses: the circuit synthesized in setup mode
+//! with `OptimizationGoal::Constraints`, finalized, `to_matrices()` of the R1CS predicate.
+//!
+//! # Security
+//! Soundness rests on the verifying key only: matrices that do not match the key give
+//! proofs that do not verify. Before proving, every constraint `⟨A_i,z⟩·⟨B_i,z⟩ = ⟨C_i,z⟩`
+//! is checked on the witness `z`, so a witness that does not satisfy the circuit is refused
+//! with [`SynthesisError::Unsatisfiable`] instead of yielding an invalid proof (arkworks'
+//! own prover only checks this in debug builds). Like the points of a hashed key, stored
+//! matrices are trusted as the prover's own output and protected by the key file's digest
+//! ([`crate::formats::proving_key`]); crafted matrices could make a proof leak what a
+//! crafted key could leak anyway.
+
+use std::ops::Deref;
+
+use ark_bn254::{Bn254, Fr};
+use ark_ff::{UniformRand, Zero};
+use ark_groth16::Groth16;
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, Matrix, OptimizationGoal,
+    SynthesisError, SynthesisMode, R1CS_PREDICATE_LABEL,
+};
+use ark_snark::SNARK;
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::ZkError;
+
+/// Below this many constraints the witness check runs on the calling thread.
+const PARALLEL_FROM: usize = 1024;
+
+/// The R1CS of a circuit as arkworks' Groth16 generator sees it: the three matrices, one
+/// row per constraint, each row a list of `(coefficient, column)`, columns indexing the
+/// full assignment `[1, instance…, witness…]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct R1csMatrices {
+    pub(crate) num_instance_variables: usize,
+    pub(crate) num_witness_variables: usize,
+    /// `A`, `B`, `C`, each with one row per constraint.
+    pub(crate) abc: [Matrix<Fr>; 3],
+}
+
+impl R1csMatrices {
+    /// Synthesizes `circuit` (no values needed) the way arkworks' Groth16 generator does and
+    /// returns its matrices.
+    ///
+    /// # Errors
+    /// Synthesis errors; [`SynthesisError::PredicateNotFound`] for a constraint system with
+    /// other predicates than R1CS.
+    pub fn of_circuit<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Self, SynthesisError> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        circuit.generate_constraints(cs.clone())?;
+        cs.finalize();
+        let mut all = cs.to_matrices()?;
+        let r1cs = all
+            .remove(R1CS_PREDICATE_LABEL)
+            .filter(|_| all.is_empty())
+            .ok_or(SynthesisError::PredicateNotFound)?;
+        let abc: [Matrix<Fr>; 3] = r1cs.try_into().map_err(|_| SynthesisError::ArityMismatch)?;
+        Ok(R1csMatrices {
+            num_instance_variables: cs.num_instance_variables(),
+            num_witness_variables: cs.num_witness_variables(),
+            abc,
+        })
+    }
+
+    /// Builds matrices from their parts, checking their shape: three matrices with the
+    /// same number of rows, every column below `num_instance_variables +
+    /// num_witness_variables`, at least the constant-one instance variable.
+    ///
+    /// # Errors
+    /// [`ZkError::Malformed`] naming `what`.
+    pub fn from_parts(
+        what: &'static str,
+        num_instance_variables: usize,
+        num_witness_variables: usize,
+        abc: [Matrix<Fr>; 3],
+    ) -> Result<Self, ZkError> {
+        let malformed = |reason| ZkError::Malformed { what, reason };
+        if num_instance_variables == 0 {
+            return Err(malformed(
+                "constraint matrices without the constant-one variable",
+            ));
+        }
+        let [a, b, c] = &abc;
+        if a.len() != b.len() || a.len() != c.len() {
+            return Err(malformed(
+                "constraint matrices with different numbers of rows",
+            ));
+        }
+        let columns = num_instance_variables
+            .checked_add(num_witness_variables)
+            .ok_or(malformed("a variable count that overflows"))?;
+        let in_range = |m: &Matrix<Fr>| m.iter().flatten().all(|&(_, column)| column < columns);
+        if !abc.iter().all(in_range) {
+            return Err(malformed(
+                "a constraint term names a variable beyond the variable count",
+            ));
+        }
+        Ok(R1csMatrices {
+            num_instance_variables,
+            num_witness_variables,
+            abc,
+        })
+    }
+
+    /// Number of constraints (rows).
+    pub fn num_constraints(&self) -> usize {
+        self.abc[0].len()
+    }
+
+    /// Number of instance variables, the constant one included.
+    pub fn num_instance_variables(&self) -> usize {
+        self.num_instance_variables
+    }
+
+    /// Number of witness variables.
+    pub fn num_witness_variables(&self) -> usize {
+        self.num_witness_variables
+    }
+
+    /// Number of non-zero terms over the three matrices.
+    pub fn num_terms(&self) -> usize {
+        self.abc
+            .iter()
+            .map(|m| m.iter().map(Vec::len).sum::<usize>())
+            .sum()
+    }
+
+    /// The three matrices, `A`, `B`, `C`.
+    pub fn matrices(&self) -> &[Matrix<Fr>; 3] {
+        &self.abc
+    }
+
+    /// Size of the evaluation domain of the QAP: `num_constraints + num_instance_variables`
+    /// rounded up to a power of two (BN254's scalar field has 2-adicity 28, so arkworks'
+    /// `GeneralEvaluationDomain` is always the radix-2 one here).
+    fn domain_size(&self) -> Option<usize> {
+        self.num_constraints()
+            .checked_add(self.num_instance_variables)?
+            .checked_next_power_of_two()
+    }
+
+    /// Checks that these matrices have the shape of `key`'s circuit: as many instance and
+    /// witness variables as its queries, and its evaluation domain.
+    ///
+    /// # Errors
+    /// [`ZkError::Malformed`] naming `what`.
+    pub fn check_fits(
+        &self,
+        what: &'static str,
+        key: &ark_groth16::ProvingKey<Bn254>,
+    ) -> Result<(), ZkError> {
+        let malformed = |reason| ZkError::Malformed { what, reason };
+        if key.vk.gamma_abc_g1.len() != self.num_instance_variables
+            || key.l_query.len() != self.num_witness_variables
+            || key.a_query.len() != self.num_instance_variables + self.num_witness_variables
+        {
+            return Err(malformed(
+                "its constraint matrices have other variable counts than its key",
+            ));
+        }
+        if self.domain_size().map(|size| size - 1) != Some(key.h_query.len()) {
+            return Err(malformed(
+                "its constraint matrices have another constraint count than its key",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The index of the first constraint that `assignment` (`[1, instance…, witness…]`)
+    /// does not satisfy, if any.
+    fn first_unsatisfied(&self, assignment: &[Fr]) -> Option<usize> {
+        let row = |terms: &[(Fr, usize)]| {
+            terms
+                .iter()
+                .fold(Fr::zero(), |sum, &(coefficient, column)| {
+                    sum + coefficient * assignment[column]
+                })
+        };
+        let [a, b, c] = &self.abc;
+        let unsatisfied = |&i: &usize| row(&a[i]) * row(&b[i]) != row(&c[i]);
+        if self.num_constraints() < PARALLEL_FROM {
+            (0..self.num_constraints()).find(unsatisfied)
+        } else {
+            (0..self.num_constraints())
+                .into_par_iter()
+                .with_min_len(PARALLEL_FROM / 4)
+                .find_first(unsatisfied)
+        }
+    }
+}
+
+/// A Groth16 proving key with, when known, the R1CS matrices of its circuit: proves by
+/// witness-only synthesis when it has them ([`ProverKey::prove`]), as arkworks'
+/// `Groth16::prove` otherwise. Dereferences to the arkworks key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProverKey {
+    key: ark_groth16::ProvingKey<Bn254>,
+    matrices: Option<R1csMatrices>,
+}
+
+impl Deref for ProverKey {
+    type Target = ark_groth16::ProvingKey<Bn254>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.key
+    }
+}
+
+impl From<ark_groth16::ProvingKey<Bn254>> for ProverKey {
+    /// A key without matrices (e.g. read from an older file): proves as arkworks does.
+    fn from(key: ark_groth16::ProvingKey<Bn254>) -> Self {
+        ProverKey {
+            key,
+            matrices: None,
+        }
+    }
+}
+
+impl ProverKey {
+    /// Generates keys for the circuit that `circuit` makes (it is called twice: once for
+    /// arkworks' generator, once for the matrices), keeping the matrices with the proving
+    /// key. `rng` is one concrete generator type so that arkworks' generic setup and
+    /// prover are compiled once: seed it from the caller's CSPRNG.
+    ///
+    /// # Security
+    /// As [`crate::groth16::setup`]: whoever knows the randomness drawn here can forge
+    /// proofs; seed `rng` from a fresh OS CSPRNG and discard it.
+    ///
+    /// # Errors
+    /// Synthesis errors.
+    pub fn setup<C: ConstraintSynthesizer<Fr>>(
+        circuit: impl Fn() -> C,
+        rng: &mut ChaCha20Rng,
+    ) -> Result<(Self, ark_groth16::VerifyingKey<Bn254>), SynthesisError> {
+        let (key, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit(), rng)?;
+        let matrices = R1csMatrices::of_circuit(circuit())?;
+        Ok((
+            ProverKey {
+                key,
+                matrices: Some(matrices),
+            },
+            vk,
+        ))
+    }
+
+    /// Joins a key and matrices read from a file, checking that they fit each other
+    /// ([`R1csMatrices::check_fits`]).
+    ///
+    /// # Errors
+    /// [`ZkError::Malformed`] naming `what`.
+    pub fn with_matrices(
+        what: &'static str,
+        key: ark_groth16::ProvingKey<Bn254>,
+        matrices: R1csMatrices,
+    ) -> Result<Self, ZkError> {
+        matrices.check_fits(what, &key)?;
+        Ok(ProverKey {
+            key,
+            matrices: Some(matrices),
+        })
+    }
+
+    /// The arkworks key.
+    pub fn ark(&self) -> &ark_groth16::ProvingKey<Bn254> {
+        &self.key
+    }
+
+    /// The circuit's matrices, if this key has them.
+    pub fn matrices(&self) -> Option<&R1csMatrices> {
+        self.matrices.as_ref()
+    }
+
+    /// Proves `circuit` (with its values) under this key: from the stored matrices with a
+    /// witness-only synthesis when the key has them, with arkworks' `Groth16::prove`
+    /// otherwise. Both give a proof of the same distribution that the same verifying key
+    /// accepts. `rng` (the blinding `r`, `s`) should be seeded from the caller's CSPRNG.
+    ///
+    /// # Errors
+    /// Synthesis errors from the circuit; with matrices, [`SynthesisError::Unsatisfiable`]
+    /// when the witness does not satisfy every constraint, or when the circuit allocates
+    /// other numbers of variables than the matrices were made for (a key made for another
+    /// circuit).
+    pub fn prove<C: ConstraintSynthesizer<Fr>>(
+        &self,
+        circuit: C,
+        rng: &mut ChaCha20Rng,
+    ) -> Result<ark_groth16::Proof<Bn254>, SynthesisError> {
+        match &self.matrices {
+            Some(matrices) => prove_with_matrices(&self.key, matrices, circuit, rng),
+            None => Groth16::<Bn254>::prove(&self.key, circuit, rng),
+        }
+    }
+}
+
+/// The full assignment `[1, instance…, witness…]` of `circuit` and the number of instance
+/// variables, synthesized without building the constraint system.
+///
+/// # Security
+/// The assignment holds the witness: it is zeroized on drop (arkworks' constraint system,
+/// which computed it, is not).
+///
+/// # Errors
+/// Synthesis errors.
+pub fn witness_only_assignment<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+) -> Result<(Zeroizing<Vec<Fr>>, usize), SynthesisError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+        generate_lc_assignments: false,
+    });
+    circuit.generate_constraints(cs.clone())?;
+    take_assignment(cs)
+}
+
+fn take_assignment(
+    cs: ConstraintSystemRef<Fr>,
+) -> Result<(Zeroizing<Vec<Fr>>, usize), SynthesisError> {
+    let mut full = Zeroizing::new(cs.instance_assignment()?);
+    let num_instance = full.len();
+    if num_instance != cs.num_instance_variables() {
+        return Err(SynthesisError::AssignmentMissing);
+    }
+    let witness = Zeroizing::new(cs.witness_assignment()?);
+    full.extend_from_slice(&witness);
+    Ok((full, num_instance))
+}
+
+fn prove_with_matrices<C: ConstraintSynthesizer<Fr>>(
+    key: &ark_groth16::ProvingKey<Bn254>,
+    matrices: &R1csMatrices,
+    circuit: C,
+    rng: &mut ChaCha20Rng,
+) -> Result<ark_groth16::Proof<Bn254>, SynthesisError> {
+    let (assignment, num_instance) = witness_only_assignment(circuit)?;
+    if num_instance != matrices.num_instance_variables
+        || assignment.len() != num_instance + matrices.num_witness_variables
+        || matrices.first_unsatisfied(&assignment).is_some()
+    {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let r = Fr::rand(rng);
+    let s = Fr::rand(rng);
+    Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        key,
+        r,
+        s,
+        &matrices.abc,
+        num_instance,
+        matrices.num_constraints(),
+        &assignment,
+    )
+}
