@@ -510,7 +510,8 @@ fn credential_world(d: &Path) {
             ),
         );
     }
-    let setup = format!("zk setup --out keys --schema bureau=credit-score.schema.json --schema bank=bank-account.schema.json --predicate");
+    let setup = "zk setup --out keys --schema bureau=credit-score.schema.json \
+                 --schema bank=bank-account.schema.json --predicate";
     let mut args: Vec<&str> = setup.split_whitespace().collect();
     args.push(PREDICATE);
     let output = crate::common::command()
