@@ -40,6 +40,8 @@
 //! [`PredicateProof::require_issuer`] refuses others.
 
 mod config;
+#[cfg(test)]
+mod fixtures;
 mod issuers;
 mod revocation;
 

@@ -125,6 +125,7 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 
+    use super::super::fixtures::{credential, schema, EXAMPLE};
     use super::super::{
         constraint_count, prove_revocable, setup, verify, PredicateVerifyingKey, ProverInputs,
     };
@@ -132,39 +133,8 @@ mod tests {
     use crate::credential::holder::HolderSecret;
     use crate::credential::nullifier::scope_to_field;
     use crate::credential::revocation::RevocationRegistry;
-    use crate::credential::{Attributes, Credential, CredentialBody, Days, Schema};
+    use crate::credential::Days;
     use crate::eddsa::SecretKey;
-
-    const EXAMPLE: &str =
-        "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
-
-    fn schema(name: &str) -> Schema {
-        let bytes: &[u8] = match name {
-            "bureau" => include_bytes!("../../../../examples/data/credit-score.schema.json"),
-            _ => include_bytes!("../../../../examples/data/bank-account.schema.json"),
-        };
-        Schema::from_json(bytes).unwrap()
-    }
-
-    fn credential(issuer: &SecretKey, holder: &SecretKey) -> Credential {
-        let schema = schema("bureau");
-        let attributes = Attributes::from_json(
-            &schema,
-            include_bytes!("../../../../examples/data/alice-score.json"),
-        )
-        .unwrap();
-        let day = |t| Days::parse(t, "day").unwrap();
-        CredentialBody::new(
-            attributes,
-            holder.public_key(),
-            day("2026-11-01"),
-            day("2027-12-31"),
-            11,
-        )
-        .unwrap()
-        .sign(issuer)
-        .unwrap()
-    }
 
     /// The example with hashed inputs: 3 public inputs, the keys are witnesses
     /// (same checks), and `config = Poseidon(6)` over tag, 4 coordinates and the scope:
@@ -216,7 +186,7 @@ mod tests {
             ("min".to_owned(), "650".to_owned()),
             ("now".to_owned(), "2026-12-02".to_owned()),
         ]);
-        let creds = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &alice))]);
+        let creds = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &alice, 11))]);
         let inputs = ProverInputs {
             credentials: &creds,
             holder: &holder,

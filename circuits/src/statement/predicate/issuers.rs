@@ -57,6 +57,7 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 
+    use super::super::fixtures::{credential, schema, EXAMPLE};
     use super::super::{
         constraint_count, prove, public_inputs, setup, verify, PredicateCircuit, PredicateProof,
         PredicateVerifyingKey, ProverInputs,
@@ -64,39 +65,8 @@ mod tests {
     use super::*;
     use crate::credential::holder::HolderSecret;
     use crate::credential::nullifier::{nullifier, scope_to_field};
-    use crate::credential::{Attributes, Credential, CredentialBody, Days, Schema};
+    use crate::credential::Credential;
     use crate::eddsa::SecretKey;
-
-    const EXAMPLE: &str =
-        "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
-
-    fn schema(name: &str) -> Schema {
-        let bytes: &[u8] = match name {
-            "bureau" => include_bytes!("../../../../examples/data/credit-score.schema.json"),
-            _ => include_bytes!("../../../../examples/data/bank-account.schema.json"),
-        };
-        Schema::from_json(bytes).unwrap()
-    }
-
-    fn credential(issuer: &SecretKey, holder: &SecretKey) -> Credential {
-        let schema = schema("bureau");
-        let attributes = Attributes::from_json(
-            &schema,
-            include_bytes!("../../../../examples/data/alice-score.json"),
-        )
-        .unwrap();
-        let day = |t| Days::parse(t, "day").unwrap();
-        CredentialBody::new(
-            attributes,
-            holder.public_key(),
-            day("2026-11-01"),
-            day("2027-12-31"),
-            9,
-        )
-        .unwrap()
-        .sign(issuer)
-        .unwrap()
-    }
 
     /// Pinning both issuers of the example: each signature is checked under a
     /// constant key (a core of 2,651 instead of 4,181 and the key's 18 checks) plus 2
@@ -151,8 +121,8 @@ mod tests {
             Some(&bureau.public_key())
         );
         let params = BTreeMap::from([("now".to_owned(), "2026-12-02".to_owned())]);
-        let good = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &alice))]);
-        let bad = BTreeMap::from([("bureau".to_owned(), credential(&impostor, &alice))]);
+        let good = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &alice, 9))]);
+        let bad = BTreeMap::from([("bureau".to_owned(), credential(&impostor, &alice, 9))]);
         let inputs = ProverInputs {
             credentials: &good,
             holder: &holder,

@@ -180,6 +180,7 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 
+    use super::super::fixtures::{credential, schema, EXAMPLE};
     use super::super::{
         constraint_count, prove, prove_revocable, public_inputs, setup, verify, PredicateCircuit,
         PredicateProvingKey, PredicateVerifyingKey, ProverInputs,
@@ -187,46 +188,14 @@ mod tests {
     use super::*;
     use crate::credential::holder::HolderSecret;
     use crate::credential::nullifier::{nullifier, scope_to_field};
-    use crate::credential::{Attributes, CredentialBody, Days, Schema};
     use crate::eddsa::SecretKey;
 
     const PREDICATE: &str = "bureau.score >= 650";
-    const EXAMPLE: &str =
-        "bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt";
-
-    fn schema(name: &str) -> Schema {
-        let bytes: &[u8] = match name {
-            "bureau" => include_bytes!("../../../../examples/data/credit-score.schema.json"),
-            _ => include_bytes!("../../../../examples/data/bank-account.schema.json"),
-        };
-        Schema::from_json(bytes).unwrap()
-    }
-
     fn bureau_only() -> PredicateStatement {
         PredicateStatement::new(
             PREDICATE,
             BTreeMap::from([("bureau".to_owned(), schema("bureau"))]),
         )
-        .unwrap()
-    }
-
-    fn credential(issuer: &SecretKey, holder: &SecretKey, id: u64) -> Credential {
-        let schema = schema("bureau");
-        let attributes = Attributes::from_json(
-            &schema,
-            include_bytes!("../../../../examples/data/alice-score.json"),
-        )
-        .unwrap();
-        let day = |t| Days::parse(t, "day").unwrap();
-        CredentialBody::new(
-            attributes,
-            holder.public_key(),
-            day("2026-11-01"),
-            day("2027-12-31"),
-            id,
-        )
-        .unwrap()
-        .sign(issuer)
         .unwrap()
     }
 
