@@ -104,7 +104,8 @@ fn embedded_ledger_commands() {
     assert_eq!(json(&out)["report"]["entries"], 2);
 }
 
-struct Node(Child);
+/// A running `ledger serve`, killed when dropped.
+pub struct Node(Child);
 impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -114,7 +115,7 @@ impl Drop for Node {
 
 /// Starts `conclave ledger serve --data ledger` in `dir` on a free loopback port; returns
 /// the running process and its URL.
-fn serve(dir: &Path) -> (Node, String) {
+pub fn serve(dir: &Path) -> (Node, String) {
     let mut child = command()
         .current_dir(dir)
         .args(["--json", "ledger", "serve", "--data", "ledger"])

@@ -6,15 +6,14 @@
 //! proof are refused; the anchored proof verifies from the ledger alone and audits.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use conclave_circuits::credential::Days;
 use serde_json::Value;
 
-use crate::common::{command, expect, json, stderr};
+use crate::common::{expect, json, stderr};
+use crate::ledger::serve;
 
 /// Today and the day `offset` days later, as the ledger's clock sees them (UTC).
 fn date(offset: u64) -> String {
@@ -42,35 +41,6 @@ fn prove(d: &Path, credential: &str, scope: &str, now: &str, out: &str) {
              --holder-key alice/holder.key --scope {scope} --param now={now} --out {out}"
         ),
     );
-}
-
-struct Node(Child);
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Path) -> (Node, String) {
-    let mut child = command()
-        .current_dir(dir)
-        .args(["--json", "ledger", "serve", "--data", "ledger"])
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let node = Node(child);
-    let url = serde_json::from_str::<Value>(&line).unwrap()["listening"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (node, url)
 }
 
 #[test]
