@@ -4,8 +4,8 @@
 //! report rather than typed by hand.
 //!
 //! This module owns reading `results.json` back (bounded by [`Limit::BENCH_RESULTS`],
-//! schema checked) and the rendering ([`table`]); the readable time format ([`seconds`])
-//! is shared with `report.md`.
+//! schema checked; `--replot` redraws the plots from its samples) and the rendering
+//! ([`table`]); the readable time format ([`seconds`]) is shared with `report.md`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::fsio::{self, Limit};
 
-use super::report::SCHEMA;
+use super::report::{Measurement, SCHEMA};
+use super::stats::Summary;
 
 /// The part of `results.json` the table needs (other fields are ignored; `schema` is
 /// checked by [`load`] before this is parsed).
@@ -91,6 +92,34 @@ pub struct Row {
     pub q1: f64,
     /// Third quartile, seconds.
     pub q3: f64,
+    /// Every sample, seconds (what `--replot` draws from).
+    #[serde(default)]
+    pub samples: Vec<f64>,
+}
+
+impl Row {
+    /// The measurement again, its statistics recomputed from its samples.
+    ///
+    /// # Errors
+    /// The row has no samples or one that is not finite.
+    pub fn measurement(&self) -> anyhow::Result<Measurement> {
+        let summary = Summary::of(&self.samples).with_context(|| {
+            format!(
+                "measurement {} {} ({}) at size {} has no usable samples",
+                self.suite, self.operation, self.series, self.size
+            )
+        })?;
+        Ok(Measurement {
+            suite: self.suite.clone(),
+            operation: self.operation.clone(),
+            series: self.series.clone(),
+            parameter: self.parameter.clone(),
+            size: self.size,
+            unit: "s",
+            summary,
+            samples: self.samples.clone(),
+        })
+    }
 }
 
 /// The `results.json` that `path` names: the file itself, or the one in a report folder.

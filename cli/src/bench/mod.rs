@@ -60,7 +60,7 @@ pub struct Args {
     #[arg(long)]
     compare: bool,
     /// Folder for the report (created; must be empty unless --force).
-    #[arg(long, required_unless_present = "markdown")]
+    #[arg(long, required_unless_present_any = ["markdown", "replot"])]
     out: Option<PathBuf>,
     /// Measure nothing: print the compact Markdown table (work, median, q1–q3, n, and the
     /// machine line) of an existing report, given as its folder or its results.json.
@@ -70,6 +70,15 @@ pub struct Args {
         conflicts_with_all = ["out", "quick", "full", "tiny", "compare"]
     )]
     markdown: Option<PathBuf>,
+    /// Measure nothing: redraw the plots (SVG and PNG) of an existing report folder from
+    /// the samples in its results.json, replacing them (needs --force); its tables are left
+    /// as they are.
+    #[arg(
+        long,
+        value_name = "REPORT",
+        conflicts_with_all = ["out", "quick", "full", "tiny", "compare", "markdown"]
+    )]
+    replot: Option<PathBuf>,
     /// With --markdown: the headline table instead (README's "Speed"): the largest size of
     /// each work and series, and every ratio at its largest size.
     #[arg(long, requires = "markdown")]
@@ -388,6 +397,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     if let Some(report) = &args.markdown {
         return print_markdown(report, args.suite, args.headline, out);
     }
+    if let Some(report) = &args.replot {
+        return replot(report, out);
+    }
     let Some(dir) = args.out.as_deref() else {
         bail!("--out is required (the folder for the report)");
     };
@@ -456,6 +468,39 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
             "skipped": report.skipped,
             "seconds": elapsed.as_secs_f64(),
         }),
+    )?;
+    Ok(Verdict::Success)
+}
+
+/// `--replot REPORT`: redraws the report's plots from the samples in its results.json.
+fn replot(report: &Path, out: &Output) -> anyhow::Result<Verdict> {
+    let file = markdown::results_path(report);
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let measurements = markdown::load(&file)?
+        .measurements
+        .iter()
+        .map(markdown::Row::measurement)
+        .collect::<anyhow::Result<Vec<Measurement>>>()
+        .with_context(|| format!("{}: cannot redraw its plots", file.display()))?;
+    let suites: Vec<Suite> = Suite::ALL
+        .into_iter()
+        .filter(|s| measurements.iter().any(|m| m.suite == s.name()))
+        .collect();
+    let plots = report::plot_files(&measurements, &suites)?;
+    let paths: Vec<PathBuf> = plots.iter().map(|(name, _)| dir.join(name)).collect();
+    let outputs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let plan = out.writes().plan(&[file.as_path()], &outputs)?;
+    for (path, (_, bytes)) in paths.iter().zip(&plots) {
+        plan.write_public(path, bytes)?;
+    }
+    out.report(
+        &format!(
+            "redrew {} plot files in {} from {} measurements",
+            plots.len(),
+            dir.display(),
+            measurements.len()
+        ),
+        json!({ "ok": true, "out": dir, "files": paths, "measurements": measurements.len() }),
     )?;
     Ok(Verdict::Success)
 }

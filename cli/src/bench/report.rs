@@ -219,21 +219,7 @@ impl Report {
             ),
             ("results.csv".to_owned(), self.csv().into_bytes()),
         ];
-        for suite in suites {
-            let plots = match suite {
-                Suite::Zk => zk::plots(&self.measurements),
-                Suite::Credentials => credentials::plots(&self.measurements),
-                Suite::Range => range::plots(&self.measurements),
-                Suite::Mpc => mpc::plots(&self.measurements),
-                Suite::He => he::plots(&self.measurements),
-                Suite::Ledger => ledger::plots(&self.measurements),
-            };
-            for (name, svg) in plots {
-                let png = png::from_svg(&svg)?;
-                files.push((png_name(&name), png));
-                files.push((name, svg.into_bytes()));
-            }
-        }
+        files.extend(plot_files(&self.measurements, suites)?);
         Ok(files)
     }
 
@@ -418,6 +404,33 @@ impl Report {
         }
         md
     }
+}
+
+/// The plots of `suites` drawn from `measurements`: each as SVG and as PNG.
+///
+/// # Errors
+/// A plot cannot be rasterised.
+pub fn plot_files(
+    measurements: &[Measurement],
+    suites: &[Suite],
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for suite in suites {
+        let plots = match suite {
+            Suite::Zk => zk::plots(measurements),
+            Suite::Credentials => credentials::plots(measurements),
+            Suite::Range => range::plots(measurements),
+            Suite::Mpc => mpc::plots(measurements),
+            Suite::He => he::plots(measurements),
+            Suite::Ledger => ledger::plots(measurements),
+        };
+        for (name, svg) in plots {
+            let png = png::from_svg(&svg)?;
+            files.push((png_name(&name), png));
+            files.push((name, svg.into_bytes()));
+        }
+    }
+    Ok(files)
 }
 
 /// The PNG copy of plot `name.svg`: `name.png`.

@@ -1,6 +1,7 @@
 //! Log–log line plots as standalone SVG 1.1, written by hand (no plotting dependency):
-//! one polyline per series with q1–q3 error bars, decade grid lines and a legend naming
-//! every series. PNG output is not produced yet (docs/benchmarks.md says so).
+//! one polyline per series with q1–q3 error bars, decade grid lines, x ticks at the
+//! measured sizes and a legend naming every series (as wide as its longest name). A plot
+//! with nothing to show says so in its middle. `png` rasterises these for the PNG copies.
 
 use std::fmt::Write as _;
 
@@ -26,10 +27,17 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
-const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 440.0;
 const LEFT: f64 = 80.0;
-const RIGHT: f64 = 360.0;
+/// Width of the plot area.
+const PLOT_WIDTH: f64 = 460.0;
+/// The narrowest legend column (right of the plot area).
+const MIN_LEGEND: f64 = 360.0;
+/// Width of one character of 12-px sans-serif text, a little over DejaVu Sans' average,
+/// so a legend entry never runs off the picture.
+const CHAR_WIDTH: f64 = 7.2;
+/// With at most this many distinct sizes, each gets its own x tick.
+const MAX_SIZE_TICKS: usize = 9;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 60.0;
 const COLORS: [&str; 10] = [
@@ -69,8 +77,27 @@ fn label(value: f64) -> String {
     }
 }
 
+/// Where the x ticks go: at every measured size when there are few (sizes such as 3, 5, 7
+/// parties or 10, 100, 1000 values are labelled as measured), else at powers of two
+/// between `lo` and `hi` (log2 units), at most about nine of them.
+fn x_ticks(sizes: &[f64], lo: f64, hi: f64) -> Vec<f64> {
+    let mut distinct: Vec<f64> = sizes.to_vec();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if !distinct.is_empty() && distinct.len() <= MAX_SIZE_TICKS {
+        return distinct;
+    }
+    let (first, last) = (lo.ceil() as i32, hi.floor() as i32);
+    let step = ((last - first) / 8).max(1);
+    (first..=last)
+        .step_by(step as usize)
+        .map(|e| 2f64.powi(e))
+        .collect()
+}
+
 /// Draws `series` on log–log axes. Points with a non-positive coordinate are left out
-/// (a log axis cannot show them); an empty plot still renders its axes and title.
+/// (a log axis cannot show them); a plot with no point left renders its axes and title
+/// and says in its middle that nothing was measured.
 pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> String {
     let visible = |p: &&Point| p.x > 0.0 && p.y > 0.0 && p.low > 0.0 && p.high > 0.0;
     let all: Vec<&Point> = series
@@ -100,8 +127,15 @@ pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> 
     // x: powers of two padded by half an octave; y: whole decades.
     let (x_lo, x_hi) = (x_min.log2() - 0.5, x_max.log2() + 0.5);
     let (y_lo, y_hi) = decades(y_min, y_max);
-    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_w = PLOT_WIDTH;
     let plot_h = HEIGHT - TOP - BOTTOM;
+    let longest = series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let legend_w = MIN_LEGEND.max(40.0 + CHAR_WIDTH * longest as f64);
+    let width = (LEFT + plot_w + legend_w).ceil();
     let px = |x: f64| LEFT + (x.log2() - x_lo) / (x_hi - x_lo) * plot_w;
     let py =
         |y: f64| TOP + plot_h - (y.log10() - f64::from(y_lo)) / f64::from(y_hi - y_lo) * plot_h;
@@ -109,12 +143,12 @@ pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> 
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" font-family="sans-serif" font-size="12">"#
     );
     let _ = writeln!(svg, "<title>{}</title>", escape(title));
     let _ = writeln!(
         svg,
-        r#"<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+        r#"<rect x="0" y="0" width="{width}" height="{HEIGHT}" fill="white"/>"#
     );
     let _ = writeln!(
         svg,
@@ -122,7 +156,7 @@ pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> 
         LEFT + plot_w / 2.0,
         escape(title)
     );
-    // Grid and ticks: y decades, x powers of two.
+    // Grid and ticks: y decades, x at the measured sizes (or powers of two).
     let _ = writeln!(svg, r##"<g class="grid" stroke="#ddd" stroke-width="1">"##);
     for e in y_lo..=y_hi {
         let y = py(10f64.powi(e));
@@ -132,11 +166,10 @@ pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> 
             LEFT + plot_w
         );
     }
-    let (first, last) = (x_lo.ceil() as i32, x_hi.floor() as i32);
-    let step = ((last - first) / 8).max(1);
-    let x_ticks: Vec<i32> = (first..=last).step_by(step as usize).collect();
-    for &e in &x_ticks {
-        let x = px(2f64.powi(e));
+    let sizes: Vec<f64> = all.iter().map(|p| p.x).collect();
+    let x_ticks = x_ticks(&sizes, x_lo, x_hi);
+    for &tick in &x_ticks {
+        let x = px(tick);
         let _ = writeln!(
             svg,
             r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}"/>"#,
@@ -154,13 +187,13 @@ pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> 
             label(10f64.powi(e))
         );
     }
-    for &e in &x_ticks {
+    for &tick in &x_ticks {
         let _ = writeln!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            px(2f64.powi(e)),
+            px(tick),
             TOP + plot_h + 18.0,
-            label(2f64.powi(e))
+            label(tick)
         );
     }
     svg.push_str("</g>\n");
@@ -182,6 +215,14 @@ pub fn log_log(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> 
         TOP + plot_h / 2.0,
         escape(y_label)
     );
+    if all.is_empty() {
+        let _ = writeln!(
+            svg,
+            r#"<text class="empty" x="{:.1}" y="{:.1}" text-anchor="middle" fill="dimgray">nothing was measured here (the report says why)</text>"#,
+            LEFT + plot_w / 2.0,
+            TOP + plot_h / 2.0
+        );
+    }
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let mut points: Vec<&Point> = s.points.iter().filter(visible).collect();
@@ -295,6 +336,67 @@ mod tests {
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         let empty = log_log("nothing", "x", "y", &[]);
         assert!(well_formed(&empty).is_ok());
+        assert!(empty.contains("nothing was measured here"));
+        assert!(!svg.contains("nothing was measured here"));
+    }
+
+    fn flat(name: &str, sizes: &[f64]) -> Series {
+        Series {
+            name: name.to_owned(),
+            points: sizes
+                .iter()
+                .map(|&x| Point {
+                    x,
+                    y: 1e-2,
+                    low: 1e-2,
+                    high: 1e-2,
+                })
+                .collect(),
+        }
+    }
+
+    /// The x tick labels of a plot, in order.
+    fn x_tick_labels(svg: &str) -> Vec<String> {
+        let ticks = &svg[svg.find(r#"<g class="ticks""#).expect("ticks")..];
+        let ticks = &ticks[..ticks.find("</g>").expect("end of ticks")];
+        ticks
+            .lines()
+            .filter(|l| l.contains(r#"text-anchor="middle""#))
+            .map(|l| {
+                let text = &l[l.find('>').expect("text") + 1..];
+                text[..text.find('<').expect("close")].to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn x_ticks_sit_at_the_measured_sizes() {
+        let parties = log_log("p", "parties", "s", &[flat("mul", &[3.0, 5.0, 7.0])]);
+        assert_eq!(x_tick_labels(&parties), ["3", "5", "7"]);
+        let decades = log_log("v", "values", "s", &[flat("sum", &[10.0, 1e2, 1e3, 1e4])]);
+        assert_eq!(x_tick_labels(&decades), ["10", "100", "1000", "10000"]);
+        // Many sizes: powers of two instead, at most about nine.
+        let many: Vec<f64> = (0..20).map(|k| f64::from(1u32 << k)).collect();
+        let dense = x_tick_labels(&log_log("d", "n", "s", &[flat("x", &many)]));
+        assert!((5..=10).contains(&dense.len()), "{dense:?}");
+        assert_eq!(dense[0], "1");
+    }
+
+    /// The declared width of a plot.
+    fn width(svg: &str) -> f64 {
+        let at = svg.find("width=\"").expect("width") + 7;
+        svg[at..at + svg[at..].find('"').expect("quote")]
+            .parse()
+            .expect("number")
+    }
+
+    #[test]
+    fn the_legend_is_as_wide_as_its_longest_name() {
+        let short = log_log("s", "x", "y", &[flat("a", &[1.0, 2.0])]);
+        let name = "append 512 proofs (verified on append) (conclave node, 64 clients)";
+        let long = log_log("l", "x", "y", &[flat(name, &[1.0, 2.0])]);
+        assert!(width(&long) > width(&short));
+        assert!(width(&long) >= LEFT + PLOT_WIDTH + CHAR_WIDTH * name.len() as f64);
     }
 
     #[test]

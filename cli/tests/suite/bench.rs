@@ -316,6 +316,60 @@ fn range_tiny_run_refuses_a_non_empty_out_without_force() {
         &["prove (conclave)", "verify (conclave)"],
     );
     assert!(!r.join("zk-batch-verify.svg").exists());
+
+    // `--replot` redraws the same pictures from the samples in results.json, and replaces
+    // the existing files only with --force.
+    let drawn = std::fs::read(r.join("range-vs-bits.svg")).expect("svg");
+    let png = std::fs::read(r.join("range-vs-bits.png")).expect("png");
+    refused(d.path(), "bench --replot r", "already exists; pass --force");
+    std::fs::write(r.join("range-vs-bits.svg"), "<svg/>").expect("spoil the plot");
+    std::fs::remove_file(r.join("range-vs-bits.png")).expect("remove the png");
+    expect(d.path(), 0, "bench --replot r --force");
+    assert_eq!(
+        std::fs::read(r.join("range-vs-bits.svg")).expect("svg"),
+        drawn
+    );
+    assert_eq!(
+        std::fs::read(r.join("range-vs-bits.png")).expect("png"),
+        png
+    );
+    refused(
+        d.path(),
+        "bench --replot r/nothing.json --force",
+        "nothing.json",
+    );
+}
+
+/// The committed report's plots are what `--replot` draws from its own samples: they
+/// come from the raw data, not from an older drawing code or a hand edit.
+#[test]
+fn committed_report_plots_are_redrawn_from_its_samples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    const OPEN: &str = "<!-- speed-table: ";
+    let rest = &readme[readme.find(OPEN).expect("speed-table marker") + OPEN.len()..];
+    let committed = root.join(&rest[..rest.find(" -->").expect("marker closes")]);
+    let d = tempfile::tempdir().expect("tempdir");
+    let copy = d.path().join("report");
+    std::fs::create_dir(&copy).expect("mkdir");
+    std::fs::copy(committed.join("results.json"), copy.join("results.json")).expect("copy");
+    expect(d.path(), 0, "bench --replot report");
+    let mut plots = 0;
+    for entry in std::fs::read_dir(&copy).expect("list") {
+        let name = entry.expect("entry").file_name();
+        let name = name.to_str().expect("utf-8 name");
+        if name.ends_with(".svg") || name.ends_with(".png") {
+            plots += 1;
+            assert!(
+                std::fs::read(copy.join(name)).expect("redrawn")
+                    == std::fs::read(committed.join(name)).expect("committed plot"),
+                "{name} differs from `conclave bench --replot` of {}; redraw the committed \
+                 plots with it",
+                committed.display()
+            );
+        }
+    }
+    assert_eq!(plots, 22, "11 plots, each as SVG and PNG");
 }
 
 #[test]
