@@ -92,6 +92,10 @@ pub struct Row {
     pub q1: f64,
     /// Third quartile, seconds.
     pub q3: f64,
+    /// Fastest sample, seconds.
+    pub min: f64,
+    /// Slowest sample, seconds.
+    pub max: f64,
     /// Every sample, seconds (what `--replot` draws from).
     #[serde(default)]
     pub samples: Vec<f64>,
@@ -308,6 +312,101 @@ pub fn headline(results: &Results) -> String {
         }
     }
     md
+}
+
+/// How two reports' measurements of the same work compare (`--markdown B --against A`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Agreement {
+    /// Measurements in both reports.
+    pub shared: usize,
+    /// Of those, how many have overlapping interquartile ranges.
+    pub quartiles_overlap: usize,
+    /// Of those, how many have overlapping min–max ranges.
+    pub ranges_overlap: usize,
+    /// Measurements in only one of the two reports.
+    pub unmatched: usize,
+}
+
+/// Whether `[a_lo, a_hi]` and `[b_lo, b_hi]` share a point.
+fn overlap(a: (f64, f64), b: (f64, f64)) -> bool {
+    a.0.max(b.0) <= a.1.min(b.1)
+}
+
+/// The table comparing `results` with `other` (an earlier run, another machine or
+/// commit), one row per work measured in both: both medians and quartiles, their ratio,
+/// and whether their interquartile and min–max ranges overlap; then a line counting the
+/// agreements. `suite` keeps one suite's rows.
+pub fn against(results: &Results, other: &Results, suite: Option<&str>) -> (String, Agreement) {
+    let key = |m: &Row| {
+        (
+            m.suite.clone(),
+            m.operation.clone(),
+            m.series.clone(),
+            m.parameter.clone(),
+            m.size,
+        )
+    };
+    let keep = |m: &&Row| suite.is_none_or(|s| s == m.suite);
+    let mut agreement = Agreement::default();
+    let mut md = machine_line(results);
+    md.push_str("Against: ");
+    md.push_str(machine_line(other).trim_start_matches("Machine: "));
+    md.push_str(
+        "| suite | work | size | median (q1–q3) | against: median (q1–q3) | ratio | quartiles          overlap | ranges overlap |
+|---|---|---:|---:|---:|---:|---|---|
+",
+    );
+    for m in results.measurements.iter().filter(keep) {
+        let Some(o) = other.measurements.iter().find(|o| key(o) == key(m)) else {
+            agreement.unmatched += 1;
+            continue;
+        };
+        agreement.shared += 1;
+        let quartiles = overlap((m.q1, m.q3), (o.q1, o.q3));
+        let ranges = overlap((m.min, m.max), (o.min, o.max));
+        agreement.quartiles_overlap += usize::from(quartiles);
+        agreement.ranges_overlap += usize::from(ranges);
+        let yes = |b: bool| if b { "yes" } else { "**no**" };
+        let _ = writeln!(
+            md,
+            "| {} | {} ({}) | {} {} | {} ({}–{}) | {} ({}–{}) | {} | {} | {} |",
+            m.suite,
+            m.operation,
+            m.series,
+            m.size,
+            m.parameter,
+            seconds(m.median),
+            seconds(m.q1),
+            seconds(m.q3),
+            seconds(o.median),
+            seconds(o.q1),
+            seconds(o.q3),
+            if o.median > 0.0 {
+                times(m.median / o.median)
+            } else {
+                "–".to_owned()
+            },
+            yes(quartiles),
+            yes(ranges)
+        );
+    }
+    agreement.unmatched += other
+        .measurements
+        .iter()
+        .filter(keep)
+        .filter(|o| !results.measurements.iter().any(|m| key(m) == key(o)))
+        .count();
+    let _ = writeln!(
+        md,
+        "
+{} measurements in both runs: interquartile ranges overlap for {}, min–max ranges \
+         for {}; {} in only one of them.",
+        agreement.shared,
+        agreement.quartiles_overlap,
+        agreement.ranges_overlap,
+        agreement.unmatched
+    );
+    (md, agreement)
 }
 
 /// Of the items sharing a (suite, work, series, parameter) key, the one of the largest size,

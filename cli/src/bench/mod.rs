@@ -70,6 +70,15 @@ pub struct Args {
         conflicts_with_all = ["out", "quick", "full", "tiny", "compare"]
     )]
     markdown: Option<PathBuf>,
+    /// With --markdown: compare with another report (folder or results.json): both
+    /// medians, their ratio, and whether their spreads overlap, for every work in both.
+    #[arg(
+        long,
+        value_name = "REPORT",
+        requires = "markdown",
+        conflicts_with = "headline"
+    )]
+    against: Option<PathBuf>,
     /// Measure nothing: redraw the plots (SVG and PNG) of an existing report folder from
     /// the samples in its results.json, replacing them (needs --force); its tables are left
     /// as they are.
@@ -395,7 +404,7 @@ impl Runner {
 /// file that cannot be written.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     if let Some(report) = &args.markdown {
-        return print_markdown(report, args.suite, args.headline, out);
+        return print_markdown(report, &args, out);
     }
     if let Some(report) = &args.replot {
         return replot(report, out);
@@ -506,18 +515,33 @@ fn replot(report: &Path, out: &Output) -> anyhow::Result<Verdict> {
 }
 
 /// `--markdown REPORT`: reads the report's results.json and prints its compact table.
-fn print_markdown(
-    report: &Path,
-    suite: SuiteChoice,
-    headline: bool,
-    out: &Output,
-) -> anyhow::Result<Verdict> {
+/// With `--against OTHER`: the comparison of the two reports instead.
+fn print_markdown(report: &Path, args: &Args, out: &Output) -> anyhow::Result<Verdict> {
     let file = markdown::results_path(report);
     let results = markdown::load(&file)?;
-    let table = if headline {
+    let suite = args.suite.suite().map(Suite::name);
+    if let Some(other) = &args.against {
+        let other_file = markdown::results_path(other);
+        let (table, agreement) = markdown::against(&results, &markdown::load(&other_file)?, suite);
+        out.report(
+            table.trim_end(),
+            json!({
+                "ok": true,
+                "results": file,
+                "against": other_file,
+                "markdown": table,
+                "shared": agreement.shared,
+                "quartiles_overlap": agreement.quartiles_overlap,
+                "ranges_overlap": agreement.ranges_overlap,
+                "unmatched": agreement.unmatched,
+            }),
+        )?;
+        return Ok(Verdict::Success);
+    }
+    let table = if args.headline {
         markdown::headline(&results)
     } else {
-        markdown::table(&results, suite.suite().map(Suite::name))
+        markdown::table(&results, suite)
     };
     out.report(
         table.trim_end(),

@@ -372,6 +372,73 @@ fn committed_report_plots_are_redrawn_from_its_samples() {
     assert_eq!(plots, 22, "11 plots, each as SVG and PNG");
 }
 
+/// `--markdown B --against A` pairs the measurements of two reports: a run compared with
+/// itself agrees everywhere; a measurement made 100× slower is flagged, with its ratio; one
+/// missing from a report is counted as unmatched.
+#[test]
+fn against_compares_two_reports_measurement_by_measurement() {
+    let d = tempfile::tempdir().expect("tempdir");
+    expect(d.path(), 0, "bench range --tiny --out a");
+    let report = validate(&d.path().join("a"));
+    let total = report["measurements"].as_array().expect("array").len();
+    assert!(total >= 3);
+    let same = json(&expect(
+        d.path(),
+        0,
+        "--json bench --markdown a --against a",
+    ));
+    assert_eq!(same["shared"], total);
+    assert_eq!(same["quartiles_overlap"], total);
+    assert_eq!(same["ranges_overlap"], total);
+    assert_eq!(same["unmatched"], 0);
+
+    let mut other = report.clone();
+    let measurements = other["measurements"].as_array_mut().expect("array");
+    let slow = &mut measurements[0];
+    for name in ["median", "q1", "q3", "min", "max"] {
+        slow[name] = (slow[name].as_f64().expect("time") * 100.0).into();
+    }
+    let dropped = measurements.pop().expect("last");
+    std::fs::create_dir(d.path().join("b")).expect("mkdir");
+    std::fs::write(
+        d.path().join("b/results.json"),
+        serde_json::to_string(&other).expect("json"),
+    )
+    .expect("write");
+    let out = json(&expect(
+        d.path(),
+        0,
+        "--json bench --markdown b --against a",
+    ));
+    assert_eq!(out["shared"], total - 1);
+    assert_eq!(out["quartiles_overlap"], total - 2);
+    assert_eq!(out["ranges_overlap"], total - 2);
+    assert_eq!(out["unmatched"], 1);
+    let md = out["markdown"].as_str().expect("markdown");
+    let first = &report["measurements"][0];
+    let row = md
+        .lines()
+        .find(|l| {
+            l.contains(&format!(
+                "{} ({}) | {} {} |",
+                first["operation"].as_str().expect("op"),
+                first["series"].as_str().expect("series"),
+                first["size"],
+                first["parameter"].as_str().expect("parameter")
+            ))
+        })
+        .unwrap_or_else(|| panic!("no row for the slowed measurement: {md}"));
+    assert!(row.contains("| 100.00× | **no** | **no** |"), "{row}");
+    assert!(!md.contains(&format!(
+        "{} ({}) | {} {} |",
+        dropped["operation"].as_str().expect("op"),
+        dropped["series"].as_str().expect("series"),
+        dropped["size"],
+        dropped["parameter"].as_str().expect("parameter")
+    )));
+    refused(d.path(), "bench --markdown b --against missing", "missing");
+}
+
 #[test]
 fn an_unwritable_out_is_refused_with_exit_2_before_measuring() {
     let d = tempfile::tempdir().expect("tempdir");
