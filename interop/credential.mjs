@@ -6,6 +6,11 @@
 //       the layout in docs/credentials.md ("Hash layout") and prints
 //       {"hash": "<decimal>", "valid": true|false}: circomlibjs eddsa.verifyPoseidon of the
 //       file's signature (R8x, R8y, S) under its issuer key (Ax, Ay) over that hash.
+//   node interop/credential.mjs circom-constants
+//       Prints the tagged constants interop/circom/credit_predicate.circom is built with.
+//   node interop/credential.mjs circom-input BUREAU.cred.json BANK.cred.json holder.key SCOPE DAY
+//       Prints the input of that circuit (the snarkjs peer of the credentials benchmark):
+//       the credentials' leaves and signatures, the holder secret k, scope, nullifier, day.
 //   node interop/credential.mjs write-vectors
 //       Builds two credentials (3 and 12 attributes: one Poseidon, and a two-level tree),
 //       signs them with circomlibjs under fixed keys and writes
@@ -15,6 +20,7 @@
 // precision here (not in conclave); the vectors stay below.
 // Used by circuits/src/credential (vectors) and cli/tests/suite/cred.rs (verify).
 import { buildEddsa } from "circomlibjs";
+import createBlakeHash from "blake-hash";
 import { createHash } from "crypto";
 import { readFileSync, writeFileSync } from "fs";
 
@@ -169,12 +175,84 @@ function writeVectors() {
   writeFileSync(path, JSON.stringify(out, null, 2) + "\n");
 }
 
-const [command, file] = process.argv.slice(2);
+const NULLIFIER_TAG = "conclave/credential/nullifier/v1\0";
+const SCOPE_TAG = "conclave/credential/scope/v1\0";
+
+// The tagged constants interop/circom/credit_predicate.circom is instantiated with.
+function circomConstants() {
+  const schema = (name) =>
+    taggedField(
+      SCHEMA_TAG,
+      schemaBytes(
+        JSON.parse(readFileSync(new URL(`../examples/data/${name}.schema.json`, import.meta.url))),
+      ),
+    ).toString();
+  return {
+    tag: taggedField(CREDENTIAL_TAG, Buffer.alloc(0)).toString(),
+    bureau_schema: schema("credit-score"),
+    bank_schema: schema("bank-account"),
+    nullifier_domain: taggedField(NULLIFIER_TAG, Buffer.alloc(0)).toString(),
+  };
+}
+
+// The holder secret k = (s >> 3) mod l of a holder.key (circomlibjs prv2pub's scalar).
+function holderSecret(keyFile) {
+  const key = JSON.parse(readFileSync(keyFile, "utf8"));
+  const s = eddsa.pruneBuffer(
+    createBlakeHash("blake512").update(Buffer.from(key.private_key, "hex")).digest(),
+  );
+  const scalar = BigInt("0x" + Buffer.from(s.subarray(0, 32)).reverse().toString("hex"));
+  return (scalar >> 3n) % eddsa.babyJub.subOrder;
+}
+
+// The input of interop/circom/credit_predicate.circom for two credentials of the example
+// schemas, the holder's key, a scope and a day.
+function circomInput(bureauFile, bankFile, keyFile, scopeText, now) {
+  const read = (f) => JSON.parse(readFileSync(f, "utf8"));
+  const [bureau, bank] = [read(bureauFile), read(bankFile)];
+  const k = holderSecret(keyFile);
+  const scope = taggedField(SCOPE_TAG, Buffer.from(scopeText, "utf8"));
+  const domain = taggedField(NULLIFIER_TAG, Buffer.alloc(0));
+  const nullifier = F.toObject(poseidon([domain, k, scope]));
+  const part = (name, cred) => {
+    const values = leaves(cred);
+    return {
+      [`${name}Issued`]: values[5].toString(),
+      [`${name}Expires`]: values[6].toString(),
+      [`${name}RevocationId`]: values[7].toString(),
+      [`${name}Attributes`]: values.slice(8).map(String),
+      [`${name}R8x`]: cred.signature.R8x,
+      [`${name}R8y`]: cred.signature.R8y,
+      [`${name}S`]: cred.signature.S,
+    };
+  };
+  return {
+    bureauAx: bureau.issuer.Ax,
+    bureauAy: bureau.issuer.Ay,
+    bankAx: bank.issuer.Ax,
+    bankAy: bank.issuer.Ay,
+    now: days(now).toString(),
+    scope: scope.toString(),
+    nullifier: nullifier.toString(),
+    holderSecret: k.toString(),
+    ...part("bureau", bureau),
+    ...part("bank", bank),
+  };
+}
+
+const [command, file, ...rest] = process.argv.slice(2);
 if (command === "verify") {
   console.log(JSON.stringify(verify(JSON.parse(readFileSync(file, "utf8")))));
 } else if (command === "write-vectors") {
   writeVectors();
+} else if (command === "circom-constants") {
+  console.log(JSON.stringify(circomConstants()));
+} else if (command === "circom-input" && rest.length === 4) {
+  console.log(JSON.stringify(circomInput(file, ...rest)));
 } else {
-  console.error("usage: node interop/credential.mjs verify FILE | write-vectors");
+  console.error(
+    "usage: node interop/credential.mjs verify FILE | write-vectors | circom-constants | " +
+      "circom-input BUREAU.cred.json BANK.cred.json holder.key SCOPE YYYY-MM-DD",
+  );
   process.exit(2);
 }

@@ -278,7 +278,7 @@ fn seed_hex_gives_circomlibjs_keys_and_files_are_not_replaced_without_force() {
     assert!(!d.join("x.json").exists());
 }
 
-fn interop_dir() -> Option<PathBuf> {
+pub(crate) fn interop_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop");
     if dir.join("node_modules/circomlibjs").exists() {
         return Some(dir);

@@ -907,3 +907,132 @@ fn hashed_inputs_end_to_end() {
         assert_eq!(refused["valid"], false, "{what}");
     }
 }
+
+/// Runs `node args…` in `dir`; returns its output whatever the exit code.
+fn node(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    std::process::Command::new("node")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The circom equivalent of the example statement (interop/circom/credit_predicate.circom:
+/// circomlib 2.0.5, compiled here by circom 2.2.3 from the circom2 npm package, the snarkjs
+/// peer of `bench credentials --compare`) accepts the same credential files with the same
+/// nullifier: snarkjs finds its witness correct for Alice's credentials, her key, the scope
+/// and the nullifier of our proof, and refuses a changed score, another nullifier and
+/// Mallory's key. Its constraint count is pinned next to ours (docs/credentials.md).
+#[test]
+fn circom_equivalent_accepts_the_same_credentials_and_nullifier() {
+    let Some(interop) = crate::cred::interop_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d);
+    let keys = setup(
+        d,
+        EXAMPLE,
+        &[
+            "bureau=credit-score.schema.json",
+            "bank=bank-account.schema.json",
+        ],
+        "keys",
+    );
+    prove(d, 0, "score.cred.json", "alice", "proof.json");
+    let proof: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("proof.json")).unwrap()).unwrap();
+
+    // circom2 (WASI) resolves paths relative to its working folder: compile from interop/.
+    let compiled = node(
+        &interop,
+        &[
+            "node_modules/circom2/cli.js".as_ref(),
+            "circom/credit_predicate.circom".as_ref(),
+            "--r1cs".as_ref(),
+            "--wasm".as_ref(),
+            "--O2".as_ref(),
+            "-l".as_ref(),
+            "node_modules".as_ref(),
+            "-o".as_ref(),
+            d.as_os_str(),
+        ],
+    );
+    let log = stdout(&compiled);
+    assert!(
+        compiled.status.success(),
+        "circom: {log}{}",
+        stderr(&compiled)
+    );
+    assert!(log.contains("non-linear constraints: 10676"), "{log}");
+    assert!(log.contains("linear constraints: 0"), "{log}");
+    let ours = keys["constraints"].as_u64().unwrap();
+    assert!(ours < 10_676, "ours {ours}");
+
+    let snarkjs = interop.join("node_modules/snarkjs/build/cli.cjs");
+    let input = |holder: &str| -> Value {
+        let out = node(
+            d,
+            &[
+                interop.join("credential.mjs").as_os_str(),
+                "circom-input".as_ref(),
+                "score.cred.json".as_ref(),
+                "bank.cred.json".as_ref(),
+                format!("{holder}/holder.key").as_ref(),
+                "lender-x/2026".as_ref(),
+                "2026-12-02".as_ref(),
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // snarkjs computes the witness (every `===` and assertion holds) and checks it
+    // against the R1CS.
+    let satisfied = |input: &Value| -> bool {
+        std::fs::write(d.join("input.json"), input.to_string()).unwrap();
+        let _ = std::fs::remove_file(d.join("w.wtns"));
+        let wasm = d.join("credit_predicate_js/credit_predicate.wasm");
+        let calculated = node(
+            d,
+            &[
+                snarkjs.as_os_str(),
+                "wtns".as_ref(),
+                "calculate".as_ref(),
+                wasm.as_os_str(),
+                "input.json".as_ref(),
+                "w.wtns".as_ref(),
+            ],
+        );
+        if !calculated.status.success() {
+            return false;
+        }
+        let checked = node(
+            d,
+            &[
+                snarkjs.as_os_str(),
+                "wtns".as_ref(),
+                "check".as_ref(),
+                "credit_predicate.r1cs".as_ref(),
+                "w.wtns".as_ref(),
+            ],
+        );
+        checked.status.success() && stdout(&checked).contains("WITNESS IS CORRECT")
+    };
+    let alice = input("alice");
+    assert_eq!(alice["nullifier"], proof["nullifier"]);
+    assert!(
+        satisfied(&alice),
+        "the circom equivalent refuses Alice's credentials"
+    );
+    let mut lower = alice.clone();
+    lower["bureauAttributes"][0] = Value::from("649");
+    assert!(!satisfied(&lower), "a changed score must be refused");
+    let mut other = alice.clone();
+    other["nullifier"] = Value::from("1");
+    assert!(!satisfied(&other), "another nullifier must be refused");
+    assert!(
+        !satisfied(&input("mallory")),
+        "Mallory's key must be refused"
+    );
+}
