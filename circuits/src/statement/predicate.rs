@@ -1761,6 +1761,74 @@ mod tests {
         BTreeMap::from([("bank".to_owned(), bank), ("bureau".to_owned(), bureau)])
     }
 
+    /// `prove_key_file` (the key decoded on a second thread while the witness is
+    /// computed) proves from the hashed file with matrices and, the old way, from the
+    /// compact file; a damaged or truncated key file is refused with the key's error, a
+    /// bad magic as malformed, a false predicate
+    /// with `PredicateFalse`, a credential of another holder with `OtherHolder`.
+    #[test]
+    fn proving_from_key_file_bytes_overlaps_loading_and_keeps_every_refusal() {
+        use fixtures::{credential, schema};
+        let mut rng = ChaCha20Rng::seed_from_u64(18);
+        let bureau = crate::eddsa::SecretKey::from_bytes([1u8; 32]);
+        let alice = crate::eddsa::SecretKey::from_bytes([2u8; 32]);
+        let bob = crate::eddsa::SecretKey::from_bytes([4u8; 32]);
+        let holder = HolderSecret::from_secret_key(&alice);
+        let schemas = || BTreeMap::from([("bureau".to_owned(), schema("bureau"))]);
+        let statement = PredicateStatement::new("bureau.score >= 650", schemas()).unwrap();
+        let (pk, vk) = setup(statement, &mut rng).unwrap();
+        let params = BTreeMap::from([("now".to_owned(), "2026-12-02".to_owned())]);
+        let credentials = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &alice, 9))]);
+        let inputs = ProverInputs {
+            credentials: &credentials,
+            holder: &holder,
+            scope: "s",
+            params: &params,
+        };
+        let none = BTreeMap::new();
+        for bytes in [pk.to_bytes(), pk.to_compact_bytes()] {
+            assert_eq!(
+                PredicateProvingKey::statement_of_bytes(&bytes)
+                    .unwrap()
+                    .text,
+                pk.statement().text
+            );
+            let proof = prove_key_file(&bytes, &inputs, &none, &mut rng).unwrap();
+            verify(&vk, &proof).unwrap();
+        }
+        let bytes = pk.to_bytes();
+        let mut damaged = bytes.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(matches!(
+            prove_key_file(&damaged, &inputs, &none, &mut rng),
+            Err(PredicateStatementError::ProvingKey { .. })
+        ));
+        assert!(matches!(
+            prove_key_file(&bytes[..bytes.len() / 2], &inputs, &none, &mut rng),
+            Err(PredicateStatementError::ProvingKey { .. })
+        ));
+        assert!(matches!(
+            prove_key_file(b"CNCLPPK9", &inputs, &none, &mut rng),
+            Err(PredicateStatementError::Malformed { .. })
+        ));
+        let others = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &bob, 9))]);
+        let other_holder = ProverInputs {
+            credentials: &others,
+            ..inputs
+        };
+        assert!(matches!(
+            prove_key_file(&bytes, &other_holder, &none, &mut rng),
+            Err(PredicateStatementError::OtherHolder { .. })
+        ));
+        let false_statement = PredicateStatement::new("bureau.score < 650", schemas()).unwrap();
+        let (false_pk, _) = setup(false_statement, &mut rng).unwrap();
+        assert!(matches!(
+            prove_key_file(&false_pk.to_bytes(), &inputs, &none, &mut rng),
+            Err(PredicateStatementError::PredicateFalse { .. })
+        ));
+    }
+
     /// The two-credential statement (no revocation): the total is pinned; the
     /// budget is 10,765 (circom + circomlib for the same statement). Two credential cores
     /// with public issuer keys dominate (bureau 4,181, bank 4,268, each key 18), then
