@@ -64,6 +64,7 @@ use ark_r1cs_std::groups::curves::twisted_edwards::AffineVar;
 use ark_r1cs_std::groups::CurveVar;
 use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+use std::sync::OnceLock;
 
 use super::{Affine, BabyJubjubConfig, Projective, BASE8};
 use crate::gadgets::enforce_product;
@@ -120,10 +121,6 @@ pub(crate) fn to_edwards(u: Fr, v: Fr) -> Option<Affine> {
     let x = u * v.inverse()?;
     let y = (u - Fr::ONE) * (u + Fr::ONE).inverse()?;
     Some(Affine::new_unchecked(x, y))
-}
-
-fn native(point: Projective) -> Result<(Fr, Fr), SynthesisError> {
-    to_montgomery(&point.into_affine()).ok_or(SynthesisError::Unsatisfiable)
 }
 
 impl MontgomeryVar {
@@ -278,18 +275,27 @@ pub(crate) fn fixed_base_mul_le(
         return Err(SynthesisError::Unsatisfiable);
     }
     let windows: Vec<&[FpVar<Fr>]> = bits.chunks(2).collect();
+    let cached;
+    let tables: &[[(Fr, Fr); 4]] = if *base == BASE8 && windows.len() <= BASE8_WINDOWS {
+        BASE8_TABLES
+            .get_or_init(|| window_tables(&BASE8, BASE8_WINDOWS).ok())
+            .as_deref()
+            .ok_or(SynthesisError::Unsatisfiable)?
+    } else {
+        cached = window_tables(base, windows.len())?;
+        &cached
+    };
     let mut result: Option<EdwardsVar> = None;
     let mut offset = Projective::zero();
     // 4^j · base for the current window j.
     let mut power = Projective::from(*base);
+    let mut tables = tables.iter();
     for segment in windows.chunks(FIXED_SEGMENT_WINDOWS) {
         let mut accumulator: Option<MontgomeryVar> = None;
         for window in segment {
-            let table = (0..1u64 << window.len())
-                .map(|v| native(power * super::Fs::from(v + 2)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let table = tables.next().ok_or(SynthesisError::Unsatisfiable)?;
             offset += power.double();
-            let entry = lookup(window, &table)?;
+            let entry = lookup(window, &table[..1 << window.len()])?;
             accumulator = Some(match accumulator {
                 None => entry,
                 Some(accumulator) => accumulator.add(&entry)?,
@@ -305,6 +311,58 @@ pub(crate) fn fixed_base_mul_le(
         Some(result) if offset.is_zero() => result,
         Some(result) => result + (-offset),
     })
+}
+
+/// Windows of [`fixed_base_mul_le`]'s table for `Base8` kept for the process: enough for
+/// 254 bits.
+const BASE8_WINDOWS: usize = 127;
+
+/// [`window_tables`] of `Base8` for [`BASE8_WINDOWS`] windows, made on first use (`None`
+/// cannot happen for `Base8`: its multiples below are neither `O` nor of order 2).
+static BASE8_TABLES: OnceLock<Option<Vec<[(Fr, Fr); 4]>>> = OnceLock::new();
+
+/// The constant tables of [`fixed_base_mul_le`]: for window `j < windows`, the Montgomery
+/// coordinates of `(v + 2)·4^j·base` for `v = 0..4` (a one-bit window uses the first two).
+/// Computed in projective coordinates with two batched inversions in all, instead of three
+/// inversions per entry.
+///
+/// # Errors
+/// [`SynthesisError::Unsatisfiable`] if an entry is `O` or of order 2 (`x = 0` or
+/// `y = 1`), impossible for a base of prime order `l` while `5·4^j < l`.
+fn window_tables(base: &Affine, windows: usize) -> Result<Vec<[(Fr, Fr); 4]>, SynthesisError> {
+    let mut points = Vec::with_capacity(4 * windows);
+    let mut power = Projective::from(*base);
+    for _ in 0..windows {
+        let double = power.double();
+        let mut entry = double;
+        for _ in 0..4 {
+            points.push(entry);
+            entry += power;
+        }
+        power = double.double();
+    }
+    let affine = Projective::normalize_batch(&points);
+    // u = (1 + y)/(1 − y), v = u/x: invert every 1 − y and x at once.
+    let mut inverses: Vec<Fr> = affine
+        .iter()
+        .flat_map(|point| [Fr::ONE - point.y, point.x])
+        .collect();
+    if inverses.iter().any(Zero::is_zero) {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    ark_ff::batch_inversion(&mut inverses);
+    let coordinates: Vec<(Fr, Fr)> = affine
+        .iter()
+        .zip(inverses.chunks_exact(2))
+        .map(|(point, inverse)| {
+            let u = (Fr::ONE + point.y) * inverse[0];
+            (u, u * inverse[1])
+        })
+        .collect();
+    Ok(coordinates
+        .chunks_exact(4)
+        .map(|c| [c[0], c[1], c[2], c[3]])
+        .collect())
 }
 
 /// [`fixed_base_mul_le`] by circomlib's `Base8` from little-endian boolean-valued bits
@@ -599,6 +657,32 @@ mod tests {
         }
         scalars.retain(|s| s.bits() as usize <= n);
         scalars
+    }
+
+    /// The batched window tables equal the entry-by-entry computation, for `Base8`
+    /// (also the cached copy) and another base.
+    #[test]
+    fn window_tables_match_entry_by_entry() {
+        let other = (Projective::from(BASE8) * Fs::from(12345u64)).into_affine();
+        for (base, windows) in [(BASE8, 127), (other, 126), (BASE8, 1)] {
+            let tables = window_tables(&base, windows).unwrap();
+            assert_eq!(tables.len(), windows);
+            let mut power = Projective::from(base);
+            for table in &tables {
+                for (v, entry) in table.iter().enumerate() {
+                    let point = (power * Fs::from(v as u64 + 2)).into_affine();
+                    assert_eq!(Some(*entry), to_montgomery(&point));
+                }
+                power = power.double().double();
+            }
+        }
+        let cached = BASE8_TABLES
+            .get_or_init(|| window_tables(&BASE8, BASE8_WINDOWS).ok())
+            .clone()
+            .unwrap();
+        assert_eq!(cached, window_tables(&BASE8, BASE8_WINDOWS).unwrap());
+        // O has no table.
+        assert!(window_tables(&Affine::zero(), 2).is_err());
     }
 
     #[test]
