@@ -7,9 +7,14 @@
 //! much as the multi-scalar multiplications (docs/benchmarks.md). [`ProverKey::prove`]
 //! instead synthesizes the circuit in arkworks' witness-only mode
 //! (`SynthesisMode::Prove { construct_matrices: false }`: values are computed, no linear
-//! combination is stored), checks the witness against the stored matrices, and proves with
-//! `Groth16::create_proof_with_reduction_and_matrices` (the same reduction,
-//! `LibsnarkReduction`, and the same proof as `Groth16::prove`).
+//! combination is stored), evaluates the stored matrices on the witness once — checking
+//! every constraint and feeding the same row values to the QAP quotient of arkworks'
+//! `LibsnarkReduction` ([`R1csMatrices::quotient`]) — and computes the proof with the
+//! formulas of arkworks' prover (`create_proof`; for the same blinding `r`, `s` the proof
+//! is the one of `Groth16::create_proof_with_reduction_and_matrices`, tested).
+//! [`ProverKey::prove_assignment`] takes a witness computed beforehand, so that a caller
+//! can compute it while the key is still being decoded
+//! ([`crate::statement::predicate::prove_key_file`]).
 //!
 //! The matrices are those arkworks' generator uses: the circuit synthesized in setup mode
 //! with `OptimizationGoal::Constraints`, finalized, `to_matrices()` of the R1CS predicate.
