@@ -443,9 +443,12 @@ fn prove_assignment(
     {
         return Err(SynthesisError::Unsatisfiable);
     }
-    let h = matrices
-        .quotient(assignment)?
-        .ok_or(SynthesisError::Unsatisfiable)?;
+    // The quotient is a function of the witness: zeroized like it.
+    let h = Zeroizing::new(
+        matrices
+            .quotient(assignment)?
+            .ok_or(SynthesisError::Unsatisfiable)?,
+    );
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
     Ok(create_proof(key, r, s, &h, assignment, num_instance))
@@ -479,7 +482,7 @@ fn create_proof(
             .collect::<Vec<_>>(),
     );
     let witness = &scalars[num_instance - 1..];
-    let h = h.par_iter().map(|x| x.into_bigint()).collect::<Vec<_>>();
+    let h = Zeroizing::new(h.par_iter().map(|x| x.into_bigint()).collect::<Vec<_>>());
     // One after the other, each parallel inside (running them side by side was slower
     // on two cores: each WNAF multiplication builds its own thread pool).
     let h_acc = G1::msm_bigint(&pk.h_query, &h);
