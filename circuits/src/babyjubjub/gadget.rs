@@ -64,6 +64,7 @@ use ark_r1cs_std::groups::curves::twisted_edwards::AffineVar;
 use ark_r1cs_std::groups::CurveVar;
 use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+use std::sync::OnceLock;
 
 use super::{Affine, BabyJubjubConfig, Projective, BASE8};
 use crate::gadgets::enforce_product;
@@ -120,10 +121,6 @@ pub(crate) fn to_edwards(u: Fr, v: Fr) -> Option<Affine> {
     let x = u * v.inverse()?;
     let y = (u - Fr::ONE) * (u + Fr::ONE).inverse()?;
     Some(Affine::new_unchecked(x, y))
-}
-
-fn native(point: Projective) -> Result<(Fr, Fr), SynthesisError> {
-    to_montgomery(&point.into_affine()).ok_or(SynthesisError::Unsatisfiable)
 }
 
 impl MontgomeryVar {
@@ -207,8 +204,10 @@ impl MontgomeryVar {
         Ok(MontgomeryVar { u: u3, v: v3 })
     }
 
-    /// `2·self` for a point of odd order (4 constraints).
-    fn double(&self) -> Result<Self, SynthesisError> {
+    /// `2·self` for a point of odd order (4 constraints), with the slope's value computed
+    /// beforehand (by [`doubling_slopes`]; `None`: computed here with an inversion). Only the
+    /// witness value changes: a wrong slope leaves the constraint unsatisfied.
+    fn double_with_slope(&self, slope: Option<Fr>) -> Result<Self, SynthesisError> {
         if let Some((u, v)) = self.constant_value() {
             let lambda = (Fr::from(3u64) * u.square() + MONTGOMERY_A.double() * u + Fr::ONE)
                 * v.double().inverse().ok_or(SynthesisError::Unsatisfiable)?;
@@ -219,7 +218,10 @@ impl MontgomeryVar {
         let (u, v) = (&self.u, &self.v);
         let u2 = u.square()?;
         let numerator = &u2 * Fr::from(3u64) + u * MONTGOMERY_A.double() + Fr::ONE;
-        let lambda = witness(&cs, || Ok(divide(numerator.value()?, v.value()?.double())))?;
+        let lambda = witness(&cs, || match slope {
+            Some(slope) => Ok(slope),
+            None => Ok(divide(numerator.value()?, v.value()?.double())),
+        })?;
         enforce_product(&lambda, &v.double()?, &numerator)?;
         let u3 = witness(&cs, || {
             Ok(lambda.value()?.square() - MONTGOMERY_A - u.value()?.double())
@@ -278,18 +280,27 @@ pub(crate) fn fixed_base_mul_le(
         return Err(SynthesisError::Unsatisfiable);
     }
     let windows: Vec<&[FpVar<Fr>]> = bits.chunks(2).collect();
+    let cached;
+    let tables: &[[(Fr, Fr); 4]] = if *base == BASE8 && windows.len() <= BASE8_WINDOWS {
+        BASE8_TABLES
+            .get_or_init(|| window_tables(&BASE8, BASE8_WINDOWS).ok())
+            .as_deref()
+            .ok_or(SynthesisError::Unsatisfiable)?
+    } else {
+        cached = window_tables(base, windows.len())?;
+        &cached
+    };
     let mut result: Option<EdwardsVar> = None;
     let mut offset = Projective::zero();
     // 4^j · base for the current window j.
     let mut power = Projective::from(*base);
+    let mut tables = tables.iter();
     for segment in windows.chunks(FIXED_SEGMENT_WINDOWS) {
         let mut accumulator: Option<MontgomeryVar> = None;
         for window in segment {
-            let table = (0..1u64 << window.len())
-                .map(|v| native(power * super::Fs::from(v + 2)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let table = tables.next().ok_or(SynthesisError::Unsatisfiable)?;
             offset += power.double();
-            let entry = lookup(window, &table)?;
+            let entry = lookup(window, &table[..1 << window.len()])?;
             accumulator = Some(match accumulator {
                 None => entry,
                 Some(accumulator) => accumulator.add(&entry)?,
@@ -305,6 +316,58 @@ pub(crate) fn fixed_base_mul_le(
         Some(result) if offset.is_zero() => result,
         Some(result) => result + (-offset),
     })
+}
+
+/// Windows of [`fixed_base_mul_le`]'s table for `Base8` kept for the process: enough for
+/// 254 bits.
+const BASE8_WINDOWS: usize = 127;
+
+/// [`window_tables`] of `Base8` for [`BASE8_WINDOWS`] windows, made on first use (`None`
+/// cannot happen for `Base8`: its multiples below are neither `O` nor of order 2).
+static BASE8_TABLES: OnceLock<Option<Vec<[(Fr, Fr); 4]>>> = OnceLock::new();
+
+/// The constant tables of [`fixed_base_mul_le`]: for window `j < windows`, the Montgomery
+/// coordinates of `(v + 2)·4^j·base` for `v = 0..4` (a one-bit window uses the first two).
+/// Computed in projective coordinates with two batched inversions in all, instead of three
+/// inversions per entry.
+///
+/// # Errors
+/// [`SynthesisError::Unsatisfiable`] if an entry is `O` or of order 2 (`x = 0` or
+/// `y = 1`), impossible for a base of prime order `l` while `5·4^j < l`.
+fn window_tables(base: &Affine, windows: usize) -> Result<Vec<[(Fr, Fr); 4]>, SynthesisError> {
+    let mut points = Vec::with_capacity(4 * windows);
+    let mut power = Projective::from(*base);
+    for _ in 0..windows {
+        let double = power.double();
+        let mut entry = double;
+        for _ in 0..4 {
+            points.push(entry);
+            entry += power;
+        }
+        power = double.double();
+    }
+    let affine = Projective::normalize_batch(&points);
+    // u = (1 + y)/(1 − y), v = u/x: invert every 1 − y and x at once.
+    let mut inverses: Vec<Fr> = affine
+        .iter()
+        .flat_map(|point| [Fr::ONE - point.y, point.x])
+        .collect();
+    if inverses.iter().any(Zero::is_zero) {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    ark_ff::batch_inversion(&mut inverses);
+    let coordinates: Vec<(Fr, Fr)> = affine
+        .iter()
+        .zip(inverses.chunks_exact(2))
+        .map(|(point, inverse)| {
+            let u = (Fr::ONE + point.y) * inverse[0];
+            (u, u * inverse[1])
+        })
+        .collect();
+    Ok(coordinates
+        .chunks_exact(4)
+        .map(|c| [c[0], c[1], c[2], c[3]])
+        .collect())
 }
 
 /// [`fixed_base_mul_le`] by circomlib's `Base8` from little-endian boolean-valued bits
@@ -335,8 +398,12 @@ pub(crate) fn variable_base_mul_le(
     // chain[i] = C_{i+1} = 2^i · T for i = 0..n−1 (C_n = 2^(n−1)·T last).
     let mut chain = Vec::with_capacity(n);
     chain.push(base_montgomery.clone());
+    let slopes = doubling_slopes(base_montgomery, n - 1);
     for i in 1..n {
-        let next = chain[i - 1].double()?;
+        let slope = slopes
+            .as_ref()
+            .and_then(|slopes| slopes.get(i - 1).copied());
+        let next = chain[i - 1].double_with_slope(slope)?;
         chain.push(next);
     }
     // Digit i (1 ≤ i ≤ n − 1) is d_i·C_i = ±chain[i − 1].
@@ -368,6 +435,56 @@ pub(crate) fn variable_base_mul_le(
         b0 * (FpVar::one() - &base.y) + &base.y,
     );
     Ok(sum + correction)
+}
+
+/// The slopes `(3u² + 2Au + 1)/(2v)` of the doubling chain `2^i·T`, `i < doublings`, for
+/// a point `T` with known values (a prover's witness): the chain computed in projective
+/// Edwards coordinates, then three batched inversions in all instead of one per doubling.
+/// `None` without values (setup), for a constant `T` (doubled natively anyway), or when a
+/// point of the chain has no Montgomery form (then [`MontgomeryVar::double_with_slope`] computes what
+/// it can and the constraints decide).
+fn doubling_slopes(t: &MontgomeryVar, doublings: usize) -> Option<Vec<Fr>> {
+    if t.constant_value().is_some() {
+        return None;
+    }
+    let (u, v) = (t.u.value().ok()?, t.v.value().ok()?);
+    let mut points = Vec::with_capacity(doublings);
+    let mut point = Projective::from(to_edwards(u, v)?);
+    for _ in 0..doublings {
+        points.push(point);
+        point.double_in_place();
+    }
+    let affine = Projective::normalize_batch(&points);
+    let mut inverses: Vec<Fr> = affine
+        .iter()
+        .flat_map(|point| [Fr::ONE - point.y, point.x])
+        .collect();
+    if inverses.iter().any(Zero::is_zero) {
+        return None;
+    }
+    ark_ff::batch_inversion(&mut inverses);
+    let montgomery: Vec<(Fr, Fr)> = affine
+        .iter()
+        .zip(inverses.chunks_exact(2))
+        .map(|(point, inverse)| {
+            let u = (Fr::ONE + point.y) * inverse[0];
+            (u, u * inverse[1])
+        })
+        .collect();
+    let mut denominators: Vec<Fr> = montgomery.iter().map(|(_, v)| v.double()).collect();
+    if denominators.iter().any(Zero::is_zero) {
+        return None;
+    }
+    ark_ff::batch_inversion(&mut denominators);
+    Some(
+        montgomery
+            .iter()
+            .zip(denominators)
+            .map(|((u, _), inverse)| {
+                (Fr::from(3u64) * u.square() + MONTGOMERY_A.double() * u + Fr::ONE) * inverse
+            })
+            .collect(),
+    )
 }
 
 fn edwards_sum(sum: Option<EdwardsVar>, term: EdwardsVar) -> EdwardsVar {
@@ -550,7 +667,11 @@ mod tests {
             let qm = MontgomeryVar::constant(to_montgomery(&q).unwrap());
             let sum = pm.add(&qm).unwrap().constant_value().unwrap();
             assert_eq!(to_edwards(sum.0, sum.1).unwrap(), (p + q).into_affine());
-            let double = pm.double().unwrap().constant_value().unwrap();
+            let double = pm
+                .double_with_slope(None)
+                .unwrap()
+                .constant_value()
+                .unwrap();
             assert_eq!(
                 to_edwards(double.0, double.1).unwrap(),
                 (p + p).into_affine()
@@ -563,7 +684,7 @@ mod tests {
             );
             let pm = MontgomeryVar::from_edwards(&pv).unwrap();
             let sum = pm.add(&qm).unwrap().to_edwards().unwrap();
-            let double = pm.double().unwrap().to_edwards().unwrap();
+            let double = pm.double_with_slope(None).unwrap().to_edwards().unwrap();
             assert_eq!(sum.value().unwrap().into_affine(), (p + q).into_affine());
             assert_eq!(double.value().unwrap().into_affine(), (p + p).into_affine());
             assert!(cs.is_satisfied().unwrap());
@@ -599,6 +720,72 @@ mod tests {
         }
         scalars.retain(|s| s.bits() as usize <= n);
         scalars
+    }
+
+    /// The batched doubling slopes equal those of doubling one step at a time, and the
+    /// chain built with them equals the one built without (same witness values).
+    #[test]
+    fn doubling_slopes_match_step_by_step() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let point = (Projective::from(BASE8) * Fs::from(987654321u64)).into_affine();
+        let (u, v) = to_montgomery(&point).unwrap();
+        let t = MontgomeryVar {
+            u: FpVar::new_witness(cs.clone(), || Ok(u)).unwrap(),
+            v: FpVar::new_witness(cs.clone(), || Ok(v)).unwrap(),
+        };
+        let slopes = doubling_slopes(&t, 253).unwrap();
+        assert_eq!(slopes.len(), 253);
+        let (mut plain, mut hinted) = (t.clone(), t.clone());
+        for slope in &slopes {
+            let (u, v) = (plain.u.value().unwrap(), plain.v.value().unwrap());
+            let expected = (Fr::from(3u64) * u.square() + MONTGOMERY_A.double() * u + Fr::ONE)
+                * v.double().inverse().unwrap();
+            assert_eq!(*slope, expected);
+            plain = plain.double_with_slope(None).unwrap();
+            hinted = hinted.double_with_slope(Some(*slope)).unwrap();
+            assert_eq!(plain.u.value().unwrap(), hinted.u.value().unwrap());
+            assert_eq!(plain.v.value().unwrap(), hinted.v.value().unwrap());
+        }
+        assert!(cs.is_satisfied().unwrap());
+        // A wrong slope is only a wrong witness: the system is not satisfied.
+        let wrong = t.double_with_slope(Some(slopes[0] + Fr::one())).unwrap();
+        assert!(wrong.u.value().is_ok());
+        assert!(!cs.is_satisfied().unwrap());
+        // No values, or a constant point: no slopes.
+        let setup = ConstraintSystem::<Fr>::new_ref();
+        setup.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+        let unknown = MontgomeryVar {
+            u: FpVar::new_witness(setup.clone(), || Ok(u)).unwrap(),
+            v: FpVar::new_witness(setup, || Ok(v)).unwrap(),
+        };
+        assert!(doubling_slopes(&unknown, 3).is_none());
+        assert!(doubling_slopes(&MontgomeryVar::constant((u, v)), 3).is_none());
+    }
+
+    /// The batched window tables equal the entry-by-entry computation, for `Base8`
+    /// (also the cached copy) and another base.
+    #[test]
+    fn window_tables_match_entry_by_entry() {
+        let other = (Projective::from(BASE8) * Fs::from(12345u64)).into_affine();
+        for (base, windows) in [(BASE8, 127), (other, 126), (BASE8, 1)] {
+            let tables = window_tables(&base, windows).unwrap();
+            assert_eq!(tables.len(), windows);
+            let mut power = Projective::from(base);
+            for table in &tables {
+                for (v, entry) in table.iter().enumerate() {
+                    let point = (power * Fs::from(v as u64 + 2)).into_affine();
+                    assert_eq!(Some(*entry), to_montgomery(&point));
+                }
+                power = power.double().double();
+            }
+        }
+        let cached = BASE8_TABLES
+            .get_or_init(|| window_tables(&BASE8, BASE8_WINDOWS).ok())
+            .clone()
+            .unwrap();
+        assert_eq!(cached, window_tables(&BASE8, BASE8_WINDOWS).unwrap());
+        // O has no table.
+        assert!(window_tables(&Affine::zero(), 2).is_err());
     }
 
     #[test]

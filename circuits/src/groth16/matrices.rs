@@ -7,9 +7,14 @@
 //! much as the multi-scalar multiplications (docs/benchmarks.md). [`ProverKey::prove`]
 //! instead synthesizes the circuit in arkworks' witness-only mode
 //! (`SynthesisMode::Prove { construct_matrices: false }`: values are computed, no linear
-//! combination is stored), checks the witness against the stored matrices, and proves with
-//! `Groth16::create_proof_with_reduction_and_matrices` (the same reduction,
-//! `LibsnarkReduction`, and the same proof as `Groth16::prove`).
+//! combination is stored), evaluates the stored matrices on the witness once — checking
+//! every constraint and feeding the same row values to the QAP quotient of arkworks'
+//! `LibsnarkReduction` ([`R1csMatrices::quotient`]) — and computes the proof with the
+//! formulas of arkworks' prover (`create_proof`; for the same blinding `r`, `s` the proof
+//! is the one of `Groth16::create_proof_with_reduction_and_matrices`, tested).
+//! [`ProverKey::prove_assignment`] takes a witness computed beforehand, so that a caller
+//! can compute it while the key is still being decoded
+//! ([`crate::statement::predicate::prove_key_file`]).
 //!
 //! The matrices are those arkworks' generator uses: the circuit synthesized in setup mode
 //! with `OptimizationGoal::Constraints`, finalized, `to_matrices()` of the R1CS predicate.
@@ -26,9 +31,11 @@
 
 use std::ops::Deref;
 
-use ark_bn254::{Bn254, Fr};
-use ark_ff::{UniformRand, Zero};
+use ark_bn254::{Bn254, Fr, G1Affine};
+use ark_ec::{pairing::Pairing, CurveGroup, VariableBaseMSM};
+use ark_ff::{FftField, Field, One, PrimeField, UniformRand, Zero};
 use ark_groth16::Groth16;
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, Matrix, OptimizationGoal,
     SynthesisError, SynthesisMode, R1CS_PREDICATE_LABEL,
@@ -184,26 +191,75 @@ impl R1csMatrices {
         Ok(())
     }
 
-    /// The index of the first constraint that `assignment` (`[1, instance…, witness…]`)
-    /// does not satisfy, if any.
-    fn first_unsatisfied(&self, assignment: &[Fr]) -> Option<usize> {
+    /// The QAP quotient `h` of `assignment` (`[1, instance…, witness…]`) as arkworks'
+    /// `LibsnarkReduction` computes it, or `None` when some constraint
+    /// `⟨A_i,z⟩·⟨B_i,z⟩ = ⟨C_i,z⟩` does not hold. The row evaluations the check needs are
+    /// the ones the quotient needs, so the check costs one multiplication per constraint.
+    ///
+    /// # Errors
+    /// [`SynthesisError::PolynomialDegreeTooLarge`] for a circuit beyond BN254's 2^28 domain.
+    fn quotient(&self, assignment: &[Fr]) -> Result<Option<Vec<Fr>>, SynthesisError> {
+        let n = self.num_constraints();
+        let inputs = self.num_instance_variables;
+        let domain = GeneralEvaluationDomain::<Fr>::new(n + inputs)
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        let coset = domain
+            .get_coset(Fr::GENERATOR)
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        let size = domain.size();
         let row = |terms: &[(Fr, usize)]| {
             terms
                 .iter()
                 .fold(Fr::zero(), |sum, &(coefficient, column)| {
-                    sum + coefficient * assignment[column]
+                    let value = assignment[column];
+                    if coefficient.is_one() {
+                        sum + value
+                    } else {
+                        sum + coefficient * value
+                    }
                 })
         };
-        let [a, b, c] = &self.abc;
-        let unsatisfied = |&i: &usize| row(&a[i]) * row(&b[i]) != row(&c[i]);
-        if self.num_constraints() < PARALLEL_FROM {
-            (0..self.num_constraints()).find(unsatisfied)
-        } else {
-            (0..self.num_constraints())
-                .into_par_iter()
-                .with_min_len(PARALLEL_FROM / 4)
-                .find_first(unsatisfied)
+        let mut a = vec![Fr::zero(); size];
+        let mut b = vec![Fr::zero(); size];
+        let mut c = vec![Fr::zero(); size];
+        let [ma, mb, mc] = &self.abc;
+        let satisfied = a[..n]
+            .par_iter_mut()
+            .zip(&mut b[..n])
+            .zip(&mut c[..n])
+            .zip(ma)
+            .zip(mb)
+            .zip(mc)
+            .with_min_len(PARALLEL_FROM / 4)
+            .all(|(((((a, b), c), ra), rb), rc)| {
+                *a = row(ra);
+                *b = row(rb);
+                *c = row(rc);
+                *a * *b == *c
+            });
+        if !satisfied {
+            return Ok(None);
         }
+        // The instance rows of arkworks' reduction (A only): `a` holds the instance there.
+        a[n..n + inputs].copy_from_slice(&assignment[..inputs]);
+        let to_coset = |values: &mut Vec<Fr>| {
+            domain.ifft_in_place(values);
+            coset.fft_in_place(values);
+        };
+        rayon::join(
+            || to_coset(&mut a),
+            || rayon::join(|| to_coset(&mut b), || to_coset(&mut c)),
+        );
+        let vanishing_inverse = domain
+            .evaluate_vanishing_polynomial(Fr::GENERATOR)
+            .inverse()
+            .ok_or(SynthesisError::DivisionByZero)?;
+        a.par_iter_mut()
+            .zip(&b)
+            .zip(&c)
+            .for_each(|((a, b), c)| *a = (*a * b - c) * vanishing_inverse);
+        coset.ifft_in_place(&mut a);
+        Ok(Some(a))
     }
 }
 
@@ -308,6 +364,26 @@ impl ProverKey {
             None => Groth16::<Bn254>::prove(&self.key, circuit, rng),
         }
     }
+
+    /// Proves from an assignment that [`witness_only_assignment`] made for this key's
+    /// circuit (so that the caller can compute it while the key is still loading), checking
+    /// every constraint on it as [`ProverKey::prove`] does. `None` when this key has no
+    /// matrices: then prove with [`ProverKey::prove`].
+    ///
+    /// # Errors
+    /// [`SynthesisError::Unsatisfiable`] when the assignment does not satisfy every
+    /// constraint or has other variable counts than the matrices.
+    pub fn prove_assignment(
+        &self,
+        assignment: &[Fr],
+        num_instance: usize,
+        rng: &mut ChaCha20Rng,
+    ) -> Result<Option<ark_groth16::Proof<Bn254>>, SynthesisError> {
+        self.matrices
+            .as_ref()
+            .map(|matrices| prove_assignment(&self.key, matrices, assignment, num_instance, rng))
+            .transpose()
+    }
 }
 
 /// The full assignment `[1, instance…, witness…]` of `circuit` and the number of instance
@@ -352,21 +428,222 @@ fn prove_with_matrices<C: ConstraintSynthesizer<Fr>>(
     rng: &mut ChaCha20Rng,
 ) -> Result<ark_groth16::Proof<Bn254>, SynthesisError> {
     let (assignment, num_instance) = witness_only_assignment(circuit)?;
+    prove_assignment(key, matrices, &assignment, num_instance, rng)
+}
+
+fn prove_assignment(
+    key: &ark_groth16::ProvingKey<Bn254>,
+    matrices: &R1csMatrices,
+    assignment: &[Fr],
+    num_instance: usize,
+    rng: &mut ChaCha20Rng,
+) -> Result<ark_groth16::Proof<Bn254>, SynthesisError> {
     if num_instance != matrices.num_instance_variables
         || assignment.len() != num_instance + matrices.num_witness_variables
-        || matrices.first_unsatisfied(&assignment).is_some()
     {
         return Err(SynthesisError::Unsatisfiable);
     }
+    // The quotient is a function of the witness: zeroized like it.
+    let h = Zeroizing::new(
+        matrices
+            .quotient(assignment)?
+            .ok_or(SynthesisError::Unsatisfiable)?,
+    );
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
-        key,
-        r,
-        s,
-        &matrices.abc,
-        num_instance,
-        matrices.num_constraints(),
-        &assignment,
-    )
+    Ok(create_proof(key, r, s, &h, assignment, num_instance))
+}
+
+/// The points of a query after the first (the constant one's).
+fn tail<T>(points: &[T]) -> &[T] {
+    points.get(1..).unwrap_or_default()
+}
+
+/// The Groth16 proof of `assignment` (`[1, instance…, witness…]`, `num_instance` of them
+/// instance variables) with the QAP quotient `h` and blinding `r`, `s`: the computation of
+/// arkworks' `Groth16::create_proof_with_assignment` (same formulas, same proof for the
+/// same `r`, `s`), from the quotient that [`R1csMatrices::quotient`] computed with the
+/// constraint check.
+fn create_proof(
+    pk: &ark_groth16::ProvingKey<Bn254>,
+    r: Fr,
+    s: Fr,
+    h: &[Fr],
+    assignment: &[Fr],
+    num_instance: usize,
+) -> ark_groth16::Proof<Bn254> {
+    type G1 = <Bn254 as Pairing>::G1;
+    type G2 = <Bn254 as Pairing>::G2;
+    // Scalars of every variable but the constant one: instance, then witness.
+    let scalars = Zeroizing::new(
+        assignment[1..]
+            .par_iter()
+            .map(|x| x.into_bigint())
+            .collect::<Vec<_>>(),
+    );
+    let witness = &scalars[num_instance - 1..];
+    let h = Zeroizing::new(h.par_iter().map(|x| x.into_bigint()).collect::<Vec<_>>());
+    // One after the other, each parallel inside (running them side by side was slower
+    // on two cores: each WNAF multiplication builds its own thread pool).
+    let h_acc = G1::msm_bigint(&pk.h_query, &h);
+    drop(h);
+    let l_acc = G1::msm_bigint(&pk.l_query, witness);
+    let a_acc = G1::msm_bigint(tail(&pk.a_query), &scalars);
+    let b_g1_acc = G1::msm_bigint(tail(&pk.b_g1_query), &scalars);
+    let b_g2_acc = G2::msm_bigint(tail(&pk.b_g2_query), &scalars);
+    let first = |points: &[G1Affine]| points.first().copied().unwrap_or_default();
+    let g_a = pk.delta_g1 * r + first(&pk.a_query) + a_acc + pk.vk.alpha_g1;
+    let g1_b = if r.is_zero() {
+        G1::zero()
+    } else {
+        pk.delta_g1 * s + first(&pk.b_g1_query) + b_g1_acc + pk.beta_g1
+    };
+    let g2_b = pk.vk.delta_g2 * s
+        + pk.b_g2_query.first().copied().unwrap_or_default()
+        + b_g2_acc
+        + pk.vk.beta_g2;
+    let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
+    ark_groth16::Proof {
+        a: g_a.into_affine(),
+        b: g2_b.into_affine(),
+        c: g_c.into_affine(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+    use ark_relations::gr1cs::ConstraintSystemRef;
+    use rand::SeedableRng;
+
+    /// `x^k = y` for a public `y` (k − 1 products), a public `x + 1` and a witness `x`.
+    #[derive(Clone)]
+    struct Power {
+        x: Fr,
+        y: Fr,
+        k: usize,
+    }
+
+    impl ConstraintSynthesizer<Fr> for Power {
+        fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+            let y = FpVar::new_input(cs.clone(), || Ok(self.y))?;
+            let x1 = FpVar::new_input(cs.clone(), || Ok(self.x + Fr::one()))?;
+            let x = FpVar::new_witness(cs, || Ok(self.x))?;
+            (&x + Fr::one()).enforce_equal(&x1)?;
+            let mut acc = x.clone();
+            for _ in 1..self.k {
+                acc *= &x;
+            }
+            acc.enforce_equal(&y)
+        }
+    }
+
+    fn power(x: u64, k: usize) -> Power {
+        let x = Fr::from(x);
+        Power {
+            x,
+            y: x.pow([k as u64]),
+            k,
+        }
+    }
+
+    /// The fused check-and-quotient prover gives, for the same `r`, `s`, exactly the proof
+    /// of arkworks' `create_proof_with_reduction_and_matrices`, for domains of 2^2 to
+    /// 2^10 (constraint counts just below, at and above powers of two).
+    #[test]
+    fn same_proof_as_arkworks_for_the_same_blinding() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        for k in [2, 3, 5, 6, 13, 60, 61, 62, 1000] {
+            let circuit = power(3 + k as u64, k);
+            let (key, vk) = ProverKey::setup(|| circuit.clone(), &mut rng).unwrap();
+            let matrices = key.matrices().unwrap();
+            let (assignment, num_instance) = witness_only_assignment(circuit.clone()).unwrap();
+            let r = Fr::rand(&mut rng);
+            let s = Fr::rand(&mut rng);
+            let h = matrices.quotient(&assignment).unwrap().unwrap();
+            let ours = create_proof(key.ark(), r, s, &h, &assignment, num_instance);
+            let theirs = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+                key.ark(),
+                r,
+                s,
+                matrices.matrices(),
+                num_instance,
+                matrices.num_constraints(),
+                &assignment,
+            )
+            .unwrap();
+            assert_eq!(ours, theirs, "k = {k}");
+            let public = [circuit.y, circuit.x + Fr::one()];
+            assert!(Groth16::<Bn254>::verify(&vk, &public, &ours).unwrap());
+            let proof = key
+                .prove_assignment(&assignment, num_instance, &mut rng)
+                .unwrap()
+                .unwrap();
+            assert!(Groth16::<Bn254>::verify(&vk, &public, &proof).unwrap());
+            assert!(
+                !Groth16::<Bn254>::verify(&vk, &[circuit.y + Fr::one(), public[1]], &proof)
+                    .unwrap()
+            );
+        }
+    }
+
+    /// A wrong witness is refused with `Unsatisfiable`, never turned into a proof: a wrong
+    /// `x` (the last constraint fails), a wrong public `x + 1` (the first fails), a
+    /// tampered assignment entry, and assignments of another length.
+    #[test]
+    fn wrong_witnesses_are_refused() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let honest = power(5, 40);
+        let (key, _) = ProverKey::setup(|| honest.clone(), &mut rng).unwrap();
+        let wrong_x = Power {
+            x: honest.x + Fr::one(),
+            ..honest.clone()
+        };
+        let wrong_input = Power {
+            y: honest.y + Fr::one(),
+            ..honest.clone()
+        };
+        for circuit in [wrong_x, wrong_input] {
+            assert!(matches!(
+                key.prove(circuit, &mut rng),
+                Err(SynthesisError::Unsatisfiable)
+            ));
+        }
+        let (assignment, num_instance) = witness_only_assignment(honest).unwrap();
+        assert!(key
+            .prove_assignment(&assignment, num_instance, &mut rng)
+            .unwrap()
+            .is_some());
+        for at in 1..assignment.len() {
+            let mut tampered = assignment.to_vec();
+            tampered[at] += Fr::one();
+            assert!(
+                matches!(
+                    key.prove_assignment(&tampered, num_instance, &mut rng),
+                    Err(SynthesisError::Unsatisfiable)
+                ),
+                "entry {at} tampered"
+            );
+        }
+        let shorter = &assignment[..assignment.len() - 1];
+        assert!(key
+            .prove_assignment(shorter, num_instance, &mut rng)
+            .is_err());
+        let mut longer = assignment.to_vec();
+        longer.push(Fr::zero());
+        assert!(key
+            .prove_assignment(&longer, num_instance, &mut rng)
+            .is_err());
+        assert!(key
+            .prove_assignment(&assignment, num_instance + 1, &mut rng)
+            .is_err());
+        // A key without matrices cannot prove from an assignment.
+        let bare = ProverKey::from(key.ark().clone());
+        assert!(bare
+            .prove_assignment(&assignment, num_instance, &mut rng)
+            .unwrap()
+            .is_none());
+    }
 }

@@ -83,6 +83,7 @@ use crate::eddsa::PublicKey;
 use crate::field;
 use crate::formats::proving_key;
 use crate::gadgets::enforce_equal;
+use crate::groth16::matrices::witness_only_assignment;
 use crate::groth16::ProverKey;
 use crate::predicate::{
     self, parse, Assignment, CompileError, Env, Expr, ParamType, PredicateError, PredicateVars,
@@ -1009,130 +1010,225 @@ pub fn prove_revocable(
     registries: &BTreeMap<String, RevocationRegistry>,
     rng: &mut impl CryptoRngCore,
 ) -> Result<PredicateProof> {
-    let statement = &key.statement;
-    let now_text = inputs
-        .params
-        .get(NOW)
-        .ok_or_else(|| PredicateStatementError::Param {
-            name: NOW.to_owned(),
-            problem: "no value given (pass --param now=YYYY-MM-DD)",
-        })?;
-    let now = Days::parse(now_text, NOW).map_err(|_| PredicateStatementError::Param {
-        name: NOW.to_owned(),
-        problem: "expected a date YYYY-MM-DD (1970-01-01 to 9999-12-31)",
-    })?;
-    if let Some(alias) = inputs
-        .credentials
-        .keys()
-        .find(|a| !statement.aliases.contains_key(*a))
-    {
-        return Err(PredicateStatementError::Alias {
-            alias: alias.clone(),
-            problem: "is not used by the predicate",
+    let prepared = Prepared::new(&key.statement, inputs, registries)?;
+    let proof = key.key.prove(prepared.circuit(), &mut derived_rng(rng))?;
+    prepared.finish(key, proof)
+}
+
+/// Proves the statement of a proving key file (as [`PredicateProvingKey::from_bytes`]
+/// reads it) with [`prove_revocable`]'s checks, decoding the key on a second thread while
+/// this one checks the inputs natively and computes the witness: the witness needs only
+/// the statement, which heads the file. The proof is the one [`prove_revocable`] makes
+/// with the decoded key.
+///
+/// # Errors
+/// A file that [`PredicateProvingKey::from_bytes`] refuses (reported first), then as
+/// [`prove_revocable`].
+pub fn prove_key_file(
+    key_file: &[u8],
+    inputs: &ProverInputs<'_>,
+    registries: &BTreeMap<String, RevocationRegistry>,
+    rng: &mut impl CryptoRngCore,
+) -> Result<PredicateProof> {
+    let Ok(statement) = PredicateProvingKey::statement_of_bytes(key_file) else {
+        // Let the full decoder say what is wrong.
+        let key = PredicateProvingKey::from_bytes(key_file)?;
+        return prove_revocable(&key, inputs, registries, rng);
+    };
+    let mut rng = derived_rng(rng);
+    std::thread::scope(|scope| {
+        let loading = scope.spawn(|| PredicateProvingKey::from_bytes(key_file));
+        let witness = Prepared::new(&statement, inputs, registries).and_then(|prepared| {
+            let assignment = witness_only_assignment(prepared.circuit())?;
+            Ok((prepared, assignment))
         });
-    }
-    let holder_key = inputs.holder.public_key();
-    let mut assignment = Assignment::new();
-    let mut issuers = BTreeMap::new();
-    for (alias, schema) in &statement.aliases {
-        let credential =
-            inputs
-                .credentials
-                .get(alias)
-                .ok_or_else(|| PredicateStatementError::Alias {
-                    alias: alias.clone(),
-                    problem: "has no credential (pass --credential alias=FILE)",
-                })?;
-        let found = credential.body().schema();
-        if found != schema {
-            return Err(PredicateStatementError::OtherSchema {
-                alias: alias.clone(),
-                expected: schema.id().to_owned(),
-                found: found.id().to_owned(),
-            });
-        }
-        statement.check_pinned(alias, &credential.issuer())?;
-        credential
-            .verify(&credential.issuer(), Some(now))
-            .map_err(|source| PredicateStatementError::Credential {
-                alias: alias.clone(),
-                source,
-            })?;
-        if credential.body().holder() != holder_key {
-            return Err(PredicateStatementError::OtherHolder {
-                alias: alias.clone(),
-            });
-        }
-        assignment = assignment.credential(alias, credential.body().attributes());
-        issuers.insert(alias.clone(), credential.issuer());
-    }
-    let (paths, roots) = revocation::witnesses(statement, inputs.credentials, registries)?;
-    let nullifier = nullifier(inputs.holder, scope_to_field(inputs.scope));
-    let public = expanded_inputs(
-        statement,
-        &issuers,
-        inputs.params,
-        inputs.scope,
-        nullifier,
-        &roots,
-    )?;
-    let false_predicate = || PredicateStatementError::PredicateFalse {
-        predicate: statement.text.clone(),
-    };
-    // The evaluator takes parameters that fit its types; wider ones are checked by the
-    // constraint system below.
-    let mut evaluable = true;
-    for (name, kind) in &statement.params {
-        let Some(text) = inputs.params.get(name) else {
-            continue;
+        let key = loading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let (prepared, (assignment, num_instance)) = witness?;
+        let proof = match key
+            .key
+            .prove_assignment(&assignment, num_instance, &mut rng)?
+        {
+            Some(proof) => proof,
+            None => key.key.prove(prepared.circuit(), &mut rng)?,
         };
-        let value = match kind {
-            ParamType::Date => Days::parse(text, name).ok().map(AttributeValue::Date),
-            ParamType::Uint { .. } => text.parse::<u64>().ok().map(AttributeValue::Uint),
-            ParamType::String => Some(AttributeValue::String(text.clone())),
-        };
-        match value {
-            Some(value) => assignment = assignment.param(name, value),
-            None => evaluable = false,
-        }
-    }
-    let circuit = || {
-        PredicateCircuit::new(statement, &public, inputs.credentials, inputs.holder)
-            .with_revocation(&paths)
-    };
-    match statement.expr.evaluate(&assignment) {
-        Ok(true) => {}
-        Ok(false) => return Err(false_predicate()),
-        Err(_) => evaluable = false,
-    }
-    if !evaluable {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        match circuit().generate_constraints(cs.clone()) {
-            Ok(()) => {
-                if !cs.is_satisfied()? {
-                    return Err(false_predicate());
-                }
-            }
-            Err(SynthesisError::Unsatisfiable) => return Err(false_predicate()),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let proof = key.key.prove(circuit(), &mut derived_rng(rng))?;
-    Ok(PredicateProof {
-        vk_id: key_id(statement, &key.key.vk),
-        predicate: statement.text.clone(),
-        issuers,
-        params: inputs.params.clone(),
-        scope: inputs.scope.to_owned(),
-        nullifier,
-        revocation: roots,
-        config: if statement.hashed_inputs {
-            Some(statement.hash_inputs(&public)?[0])
-        } else {
-            None
-        },
-        proof,
+        prepared.finish(&key, proof)
     })
+}
+
+/// A prover's inputs checked natively against a statement, with everything the circuit
+/// takes: what [`prove_revocable`] does before and after the Groth16 prover.
+struct Prepared<'a> {
+    statement: &'a PredicateStatement,
+    inputs: &'a ProverInputs<'a>,
+    public: Vec<Fr>,
+    paths: BTreeMap<String, NonMembershipWitness>,
+    roots: BTreeMap<String, RevocationRoot>,
+    issuers: BTreeMap<String, PublicKey>,
+    nullifier: Fr,
+}
+
+impl<'a> Prepared<'a> {
+    /// Checks everything the circuit enforces natively (module documentation of
+    /// [`prove_revocable`]'s errors).
+    fn new(
+        statement: &'a PredicateStatement,
+        inputs: &'a ProverInputs<'a>,
+        registries: &BTreeMap<String, RevocationRegistry>,
+    ) -> Result<Self> {
+        let now_text = inputs
+            .params
+            .get(NOW)
+            .ok_or_else(|| PredicateStatementError::Param {
+                name: NOW.to_owned(),
+                problem: "no value given (pass --param now=YYYY-MM-DD)",
+            })?;
+        let now = Days::parse(now_text, NOW).map_err(|_| PredicateStatementError::Param {
+            name: NOW.to_owned(),
+            problem: "expected a date YYYY-MM-DD (1970-01-01 to 9999-12-31)",
+        })?;
+        if let Some(alias) = inputs
+            .credentials
+            .keys()
+            .find(|a| !statement.aliases.contains_key(*a))
+        {
+            return Err(PredicateStatementError::Alias {
+                alias: alias.clone(),
+                problem: "is not used by the predicate",
+            });
+        }
+        let holder_key = inputs.holder.public_key();
+        let mut assignment = Assignment::new();
+        let mut issuers = BTreeMap::new();
+        for (alias, schema) in &statement.aliases {
+            let credential =
+                inputs
+                    .credentials
+                    .get(alias)
+                    .ok_or_else(|| PredicateStatementError::Alias {
+                        alias: alias.clone(),
+                        problem: "has no credential (pass --credential alias=FILE)",
+                    })?;
+            let found = credential.body().schema();
+            if found != schema {
+                return Err(PredicateStatementError::OtherSchema {
+                    alias: alias.clone(),
+                    expected: schema.id().to_owned(),
+                    found: found.id().to_owned(),
+                });
+            }
+            statement.check_pinned(alias, &credential.issuer())?;
+            credential
+                .verify(&credential.issuer(), Some(now))
+                .map_err(|source| PredicateStatementError::Credential {
+                    alias: alias.clone(),
+                    source,
+                })?;
+            if credential.body().holder() != holder_key {
+                return Err(PredicateStatementError::OtherHolder {
+                    alias: alias.clone(),
+                });
+            }
+            assignment = assignment.credential(alias, credential.body().attributes());
+            issuers.insert(alias.clone(), credential.issuer());
+        }
+        let (paths, roots) = revocation::witnesses(statement, inputs.credentials, registries)?;
+        let nullifier = nullifier(inputs.holder, scope_to_field(inputs.scope));
+        let public = expanded_inputs(
+            statement,
+            &issuers,
+            inputs.params,
+            inputs.scope,
+            nullifier,
+            &roots,
+        )?;
+        let false_predicate = || PredicateStatementError::PredicateFalse {
+            predicate: statement.text.clone(),
+        };
+        // The evaluator takes parameters that fit its types; wider ones are checked by the
+        // constraint system below.
+        let mut evaluable = true;
+        for (name, kind) in &statement.params {
+            let Some(text) = inputs.params.get(name) else {
+                continue;
+            };
+            let value = match kind {
+                ParamType::Date => Days::parse(text, name).ok().map(AttributeValue::Date),
+                ParamType::Uint { .. } => text.parse::<u64>().ok().map(AttributeValue::Uint),
+                ParamType::String => Some(AttributeValue::String(text.clone())),
+            };
+            match value {
+                Some(value) => assignment = assignment.param(name, value),
+                None => evaluable = false,
+            }
+        }
+        let circuit = || {
+            PredicateCircuit::new(statement, &public, inputs.credentials, inputs.holder)
+                .with_revocation(&paths)
+        };
+        match statement.expr.evaluate(&assignment) {
+            Ok(true) => {}
+            Ok(false) => return Err(false_predicate()),
+            Err(_) => evaluable = false,
+        }
+        if !evaluable {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            match circuit().generate_constraints(cs.clone()) {
+                Ok(()) => {
+                    if !cs.is_satisfied()? {
+                        return Err(false_predicate());
+                    }
+                }
+                Err(SynthesisError::Unsatisfiable) => return Err(false_predicate()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Prepared {
+            statement,
+            inputs,
+            public,
+            paths,
+            roots,
+            issuers,
+            nullifier,
+        })
+    }
+
+    /// The circuit with the prover's values.
+    fn circuit(&self) -> PredicateCircuit<'_> {
+        PredicateCircuit::new(
+            self.statement,
+            &self.public,
+            self.inputs.credentials,
+            self.inputs.holder,
+        )
+        .with_revocation(&self.paths)
+    }
+
+    /// The proof file's contents around `proof`, made under `key`.
+    fn finish(
+        self,
+        key: &PredicateProvingKey,
+        proof: ark_groth16::Proof<Bn254>,
+    ) -> Result<PredicateProof> {
+        let statement = self.statement;
+        Ok(PredicateProof {
+            vk_id: key_id(statement, &key.key.vk),
+            predicate: statement.text.clone(),
+            issuers: self.issuers,
+            params: self.inputs.params.clone(),
+            scope: self.inputs.scope.to_owned(),
+            nullifier: self.nullifier,
+            revocation: self.roots,
+            config: if statement.hashed_inputs {
+                Some(statement.hash_inputs(&self.public)?[0])
+            } else {
+                None
+            },
+            proof,
+        })
+    }
 }
 
 /// Verifies a proof under a key: the proof names this key, its values fit the statement
@@ -1462,6 +1558,30 @@ impl PredicateProvingKey {
         out
     }
 
+    /// The statement heading a proving key file of any version, without reading the key
+    /// (which [`PredicateProvingKey::from_bytes`] decodes and checks).
+    ///
+    /// # Errors
+    /// A bad magic, a truncated header, a malformed statement.
+    pub fn statement_of_bytes(bytes: &[u8]) -> Result<PredicateStatement> {
+        let malformed = |reason| PredicateStatementError::Malformed { what: WHAT, reason };
+        let rest = [
+            PROVING_KEY_MAGIC,
+            PROVING_KEY_MAGIC_V2,
+            PROVING_KEY_MAGIC_COMPACT,
+        ]
+        .iter()
+        .find_map(|magic| bytes.strip_prefix(magic.as_slice()))
+        .ok_or_else(|| malformed("not a predicate proving key (bad magic)"))?;
+        let (len, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| malformed("truncated"))?;
+        let statement = rest
+            .get(..u32::from_be_bytes(*len) as usize)
+            .ok_or_else(|| malformed("truncated"))?;
+        statement_of_json(WHAT, statement)
+    }
+
     /// Reads a proving key file: the hashed form of [`PredicateProvingKey::to_bytes`]
     /// (digest checked) or the compact form of [`PredicateProvingKey::to_compact_bytes`]
     /// (points checked).
@@ -1470,7 +1590,6 @@ impl PredicateProvingKey {
     /// Malformed header or statement; [`PredicateStatementError::ProvingKey`] for a key
     /// that does not load (digest mismatch, truncated, trailing bytes, bad point).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        const WHAT: &str = "predicate proving key";
         let malformed = |reason| PredicateStatementError::Malformed { what: WHAT, reason };
         let key_error = |source| PredicateStatementError::ProvingKey { what: WHAT, source };
         let (version, rest) = if let Some(rest) = bytes.strip_prefix(PROVING_KEY_MAGIC.as_slice()) {
@@ -1490,9 +1609,7 @@ impl PredicateProvingKey {
             return Err(malformed("truncated"));
         }
         let (statement, rest) = rest.split_at(len);
-        let statement_json: StatementJson = serde_json::from_slice(statement)
-            .map_err(|source| PredicateStatementError::Json { what: WHAT, source })?;
-        let statement = PredicateStatement::from_json_value(statement_json)?;
+        let statement = statement_of_json(WHAT, statement)?;
         let header = &bytes[..bytes.len() - rest.len()];
         let key = match version {
             3 => proving_key::read_hashed_with_matrices(WHAT, header, rest).map_err(key_error)?,
@@ -1514,6 +1631,16 @@ impl PredicateProvingKey {
         }
         Ok(PredicateProvingKey { statement, key })
     }
+}
+
+/// What proving key files are called in errors.
+const WHAT: &str = "predicate proving key";
+
+/// The statement JSON of a key file.
+fn statement_of_json(what: &'static str, bytes: &[u8]) -> Result<PredicateStatement> {
+    let json: StatementJson = serde_json::from_slice(bytes)
+        .map_err(|source| PredicateStatementError::Json { what, source })?;
+    PredicateStatement::from_json_value(json)
 }
 
 impl PredicateProof {
@@ -1632,6 +1759,74 @@ mod tests {
         ))
         .unwrap();
         BTreeMap::from([("bank".to_owned(), bank), ("bureau".to_owned(), bureau)])
+    }
+
+    /// `prove_key_file` (the key decoded on a second thread while the witness is
+    /// computed) proves from the hashed file with matrices and, the old way, from the
+    /// compact file; a damaged or truncated key file is refused with the key's error, a
+    /// bad magic as malformed, a false predicate
+    /// with `PredicateFalse`, a credential of another holder with `OtherHolder`.
+    #[test]
+    fn proving_from_key_file_bytes_overlaps_loading_and_keeps_every_refusal() {
+        use fixtures::{credential, schema};
+        let mut rng = ChaCha20Rng::seed_from_u64(18);
+        let bureau = crate::eddsa::SecretKey::from_bytes([1u8; 32]);
+        let alice = crate::eddsa::SecretKey::from_bytes([2u8; 32]);
+        let bob = crate::eddsa::SecretKey::from_bytes([4u8; 32]);
+        let holder = HolderSecret::from_secret_key(&alice);
+        let schemas = || BTreeMap::from([("bureau".to_owned(), schema("bureau"))]);
+        let statement = PredicateStatement::new("bureau.score >= 650", schemas()).unwrap();
+        let (pk, vk) = setup(statement, &mut rng).unwrap();
+        let params = BTreeMap::from([("now".to_owned(), "2026-12-02".to_owned())]);
+        let credentials = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &alice, 9))]);
+        let inputs = ProverInputs {
+            credentials: &credentials,
+            holder: &holder,
+            scope: "s",
+            params: &params,
+        };
+        let none = BTreeMap::new();
+        for bytes in [pk.to_bytes(), pk.to_compact_bytes()] {
+            assert_eq!(
+                PredicateProvingKey::statement_of_bytes(&bytes)
+                    .unwrap()
+                    .text,
+                pk.statement().text
+            );
+            let proof = prove_key_file(&bytes, &inputs, &none, &mut rng).unwrap();
+            verify(&vk, &proof).unwrap();
+        }
+        let bytes = pk.to_bytes();
+        let mut damaged = bytes.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(matches!(
+            prove_key_file(&damaged, &inputs, &none, &mut rng),
+            Err(PredicateStatementError::ProvingKey { .. })
+        ));
+        assert!(matches!(
+            prove_key_file(&bytes[..bytes.len() / 2], &inputs, &none, &mut rng),
+            Err(PredicateStatementError::ProvingKey { .. })
+        ));
+        assert!(matches!(
+            prove_key_file(b"CNCLPPK9", &inputs, &none, &mut rng),
+            Err(PredicateStatementError::Malformed { .. })
+        ));
+        let others = BTreeMap::from([("bureau".to_owned(), credential(&bureau, &bob, 9))]);
+        let other_holder = ProverInputs {
+            credentials: &others,
+            ..inputs
+        };
+        assert!(matches!(
+            prove_key_file(&bytes, &other_holder, &none, &mut rng),
+            Err(PredicateStatementError::OtherHolder { .. })
+        ));
+        let false_statement = PredicateStatement::new("bureau.score < 650", schemas()).unwrap();
+        let (false_pk, _) = setup(false_statement, &mut rng).unwrap();
+        assert!(matches!(
+            prove_key_file(&false_pk.to_bytes(), &inputs, &none, &mut rng),
+            Err(PredicateStatementError::PredicateFalse { .. })
+        ));
     }
 
     /// The two-credential statement (no revocation): the total is pinned; the

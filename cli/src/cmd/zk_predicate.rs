@@ -12,8 +12,8 @@ use conclave_circuits::credential::revocation::RevocationRegistry;
 use conclave_circuits::credential::{Credential, Schema};
 use conclave_circuits::field;
 use conclave_circuits::statement::predicate::{
-    self, PredicateProof, PredicateProvingKey, PredicateStatement, PredicateStatementError,
-    PredicateVerifyingKey, ProverInputs,
+    self, PredicateProof, PredicateStatement, PredicateStatementError, PredicateVerifyingKey,
+    ProverInputs,
 };
 use rand::rngs::OsRng;
 use rand::SeedableRng;
@@ -190,8 +190,8 @@ pub fn prove(
     inputs.extend(registry_files.values().map(PathBuf::from));
     let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let plan = out.writes().plan(&input_refs, &[path])?;
-    let pk = PredicateProvingKey::from_bytes(&fsio::read(pk_path, Limit::GROTH16_PROVING_KEY)?)
-        .with_context(|| format!("{}: bad predicate proving key", pk_path.display()))?;
+    // Decoded while the witness is computed (`predicate::prove_key_file`).
+    let pk = fsio::read(pk_path, Limit::GROTH16_PROVING_KEY)?;
     let mut creds = BTreeMap::new();
     for (alias, file) in &credential_files {
         let cred = read_json_file(Path::new(file), Limit::CRED_FILE, |b| {
@@ -212,9 +212,9 @@ pub fn prove(
         params: &params,
     };
     let (proof, took) = out.step("proving", || {
-        predicate::prove_revocable(&pk, &inputs, &registries, &mut OsRng)
+        predicate::prove_key_file(&pk, &inputs, &registries, &mut OsRng)
     });
-    let proof = proof.context("cannot prove")?;
+    let proof = proof.with_context(|| format!("cannot prove with {}", pk_path.display()))?;
     plan.write_public(path, proof.to_json().as_bytes())?;
     out.report(
         &format!(
