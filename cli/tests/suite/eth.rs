@@ -636,6 +636,27 @@ fn registry_accepts_a_real_predicate_proof_once_and_refuses_what_its_policy_does
         ),
         "`bank` has no issuer key",
     );
+    // This key has no hashed inputs: a policy that requires them, or pins a root, is refused.
+    let full = format!(
+        "eth registry policy {reg} --verifier {verifier} --vk keys/predicate.vk \
+         --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+         --scope lender-x/2026"
+    );
+    refused(
+        d,
+        &format!("{full} --hashed-inputs"),
+        "not a hashed-input key",
+    );
+    expect(
+        d,
+        0,
+        "cred revoke --issuer-key bureau/issuer.key --id 5 --registry bureau/revoked.json",
+    );
+    refused(
+        d,
+        &format!("{full} --revocation bureau=bureau/revoked.json"),
+        "only a hashed-input key pins roots",
+    );
     let policy = json(&expect(
         d,
         0,
