@@ -640,10 +640,12 @@ fn run_registry(command: RegistryCommand, out: &Output) -> anyhow::Result<Verdic
             };
             let policy = onchain::policy(statement, &spec)
                 .with_context(|| format!("no policy for {}", vk.display()))?;
-            let config = statement
-                .hashed_inputs()
-                .then(|| policy.fixed.first().map(|(_, config)| config.to_string()))
-                .flatten();
+            // A hashed-input policy pins only its configuration hash.
+            let config = policy
+                .fixed
+                .first()
+                .filter(|_| statement.hashed_inputs())
+                .map(|(_, config)| config.to_string());
             register_policy(&rpc, &contract, &eth_key, &policy, &scope, config, out)
         }
         RegistryCommand::RevocationRoot {
