@@ -13,6 +13,12 @@
 //! the scope and records nullifiers under it, and takes the revocation root from the set
 //! of roots the registry's owner accepts.
 //!
+//! A hashed-input statement (`zk setup --hashed-inputs`) has the public inputs `[config,
+//! nullifier, now]` ([`hashed`]): [`policy`] then computes `config` from the issuer keys,
+//! parameters, scope and the revocation root of every revocable alias with the statement's
+//! own function (`conclave_circuits::statement::predicate::config_hash`) and pins it, so
+//! one policy covers any number of revocable aliases (each root is a leaf of the hash).
+//!
 //! # Security
 //! A policy that left an issuer key or a parameter free would let the prover choose it
 //! (any issuer, `$min_income = 0`): [`policy`] refuses to build one. The registry checks
@@ -21,15 +27,12 @@
 use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, U256};
-use ark_bn254::{Bn254, Fr};
+use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
-use ark_serialize::CanonicalDeserialize;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
 use conclave_circuits::credential::nullifier::scope_to_field;
 use conclave_circuits::eddsa::PublicKey;
 use conclave_circuits::statement::predicate::{
-    PredicateProof, PredicateStatement, PredicateVerifyingKey, NOW,
+    config_hash, PredicateProof, PredicateStatement, PredicateVerifyingKey, RevocationRoot, NOW,
 };
 
 use crate::registry::Policy;
@@ -41,34 +44,6 @@ pub fn word(value: Fr) -> U256 {
     U256::from_be_slice(&value.into_bigint().to_bytes_be())
 }
 
-/// Decodes the base64 field `field` of a JSON file into a checked arkworks value
-/// (compressed, points on the curve and in their subgroups, no trailing bytes).
-fn ark_field<T: CanonicalDeserialize>(
-    what: &'static str,
-    json: &[u8],
-    field: &str,
-) -> Result<T, EthError> {
-    let malformed = |reason: &str| EthError::Malformed {
-        what,
-        reason: reason.to_owned(),
-    };
-    let value: serde_json::Value =
-        serde_json::from_slice(json).map_err(|e| malformed(&format!("not JSON ({e})")))?;
-    let text = value[field]
-        .as_str()
-        .ok_or_else(|| malformed(&format!("no {field:?} text field")))?;
-    let bytes = BASE64
-        .decode(text)
-        .map_err(|_| malformed(&format!("{field:?} is not base64")))?;
-    let mut reader = bytes.as_slice();
-    let decoded = T::deserialize_compressed(&mut reader)
-        .map_err(|e| malformed(&format!("{field:?} does not decode ({e})")))?;
-    if !reader.is_empty() {
-        return Err(malformed(&format!("{field:?} has trailing bytes")));
-    }
-    Ok(decoded)
-}
-
 /// A predicate verifying key file (`zk setup --predicate`) and the verifier contract's
 /// key for it.
 ///
@@ -78,10 +53,8 @@ fn ark_field<T: CanonicalDeserialize>(
 /// [`crate::verifier::MAX_PUBLIC_INPUTS`] public inputs.
 pub fn verifier_key(vk_json: &[u8]) -> Result<(PredicateVerifyingKey, VerifierKey), EthError> {
     let key = PredicateVerifyingKey::from_json(vk_json).map_err(EthError::Predicate)?;
-    // The file's id covers this field (checked by `from_json`), so it is the key's.
-    let ark: ark_groth16::VerifyingKey<Bn254> =
-        ark_field("predicate verifying key", vk_json, "key")?;
-    let verifier = VerifierKey::from_ark(&ark)?;
+    // `from_json` checked the points and the key id, which covers them.
+    let verifier = VerifierKey::from_ark(key.ark())?;
     Ok((key, verifier))
 }
 
@@ -105,8 +78,7 @@ pub fn proof_calldata(
     let inputs = proof
         .public_inputs(key.statement())
         .map_err(EthError::Predicate)?;
-    let ark: ark_groth16::Proof<Bn254> = ark_field("predicate proof", proof_json, "proof")?;
-    let calldata = ProofCalldata::from_ark(&ark, &inputs);
+    let calldata = ProofCalldata::from_ark(proof.ark(), &inputs);
     Ok((proof, calldata))
 }
 
@@ -176,6 +148,10 @@ pub struct PredicatePolicy<'a> {
     pub scope: &'a str,
     /// How many days the proof's `$now` may differ from the block's day.
     pub window_days: u32,
+    /// For a hashed-input statement, the revocation root of every revocable alias (hashed
+    /// into the pinned configuration). Must be empty for a statement without hashed
+    /// inputs: its roots are a set the owner updates (`setRevocationRoot`).
+    pub roots: &'a BTreeMap<String, RevocationRoot>,
 }
 
 fn position(index: usize) -> Result<u8, EthError> {
@@ -185,47 +161,45 @@ fn position(index: usize) -> Result<u8, EthError> {
     })
 }
 
-/// The registry policy of a predicate statement: every issuer key and every parameter
-/// but `now` pinned, `now` within the window of the block's day, the scope, the
-/// nullifier, the revocation root of the revocable alias (if any) one the owner accepts
-/// (`setRevocationRoot`); no recipient (the statement does not bind the submitter).
-///
-/// # Errors
-/// [`EthError::PolicyIncomplete`] when an alias has no issuer key or a parameter no value,
-/// or an issuer or parameter is not the statement's, or more than one alias is revocable
-/// (the registry checks one root position: use hashed inputs); [`EthError::Predicate`] for a
-/// parameter value not of its type; [`EthError::UnsupportedInputCount`] for a statement
-/// with more public inputs than the verifier takes.
-pub fn policy(
-    statement: &PredicateStatement,
-    spec: &PredicatePolicy<'_>,
-) -> Result<Policy, EthError> {
-    let layout = PredicateLayout::of(statement);
-    let n = layout.input_count();
-    if n > crate::verifier::MAX_PUBLIC_INPUTS {
-        return Err(EthError::UnsupportedInputCount {
-            found: n,
-            max: crate::verifier::MAX_PUBLIC_INPUTS,
-        });
-    }
-    let incomplete = |name: &str, problem: &'static str| EthError::PolicyIncomplete {
+fn incomplete(name: &str, problem: &'static str) -> EthError {
+    EthError::PolicyIncomplete {
         name: name.to_owned(),
         problem,
-    };
-    if let Some(alias) = spec.issuers.keys().find(|a| layout.issuer(a).is_none()) {
+    }
+}
+
+/// The issuer key of every alias (the spec's, or the one the key pins), after refusing an
+/// alias the statement does not have, a parameter the policy cannot pin (`now`, or one the
+/// statement does not have) and a missing parameter value.
+fn checked_issuers(
+    statement: &PredicateStatement,
+    spec: &PredicatePolicy<'_>,
+) -> Result<BTreeMap<String, PublicKey>, EthError> {
+    if let Some(alias) = spec
+        .issuers
+        .keys()
+        .find(|a| !statement.aliases().contains_key(*a))
+    {
         return Err(incomplete(alias, "is not an alias of the predicate"));
     }
     if let Some(name) = spec
         .params
         .keys()
-        .find(|p| p.as_str() == NOW || layout.param(p).is_none())
+        .find(|p| p.as_str() == NOW || !statement.params().contains_key(*p))
     {
         return Err(incomplete(
             name,
             "is not a parameter the policy pins (`now` is checked against the block's day)",
         ));
     }
-    let mut fixed = Vec::new();
+    if let Some(name) = statement
+        .params()
+        .keys()
+        .find(|p| p.as_str() != NOW && !spec.params.contains_key(*p))
+    {
+        return Err(incomplete(name, "has no value (give --param name=value)"));
+    }
+    let mut issuers = BTreeMap::new();
     for alias in statement.aliases().keys() {
         // An issuer the key pins (`zk setup --issuer`) is the default, and the only one
         // its proofs can have.
@@ -241,6 +215,56 @@ pub fn policy(
                 "is pinned by the key to another issuer (no proof could match this policy)",
             ));
         }
+        issuers.insert(alias.clone(), *key);
+    }
+    Ok(issuers)
+}
+
+/// The registry policy of a predicate statement: every issuer key and every parameter
+/// but `now` pinned, `now` within the window of the block's day, the nullifier recorded
+/// under the scope; no recipient (the statement does not bind the submitter).
+///
+/// Without hashed inputs the scope is checked at its position and the revocation root of
+/// the revocable alias (if any) must be one the owner accepts (`setRevocationRoot`). With
+/// hashed inputs ([`hashed`]) the policy pins `config`, the statement's own hash of the
+/// issuer keys, parameters, scope and the revocation root of every revocable alias
+/// (`spec.roots`): a new root of any of them is a new configuration, registered as a new
+/// policy in the same scope (see [`hashed_policy`]).
+///
+/// # Errors
+/// [`EthError::PolicyIncomplete`] when an alias has no issuer key or a parameter no value,
+/// an issuer or parameter is not the statement's, a revocable alias of a hashed-input
+/// statement has no root (or a root is given for an alias that is not revocable, or for a
+/// statement without hashed inputs), or more than one alias of a statement without hashed
+/// inputs is revocable (the registry checks one root position: use hashed inputs);
+/// [`EthError::Predicate`] for a parameter value not of its type;
+/// [`EthError::UnsupportedInputCount`] for a statement with more public inputs than the
+/// verifier takes.
+pub fn policy(
+    statement: &PredicateStatement,
+    spec: &PredicatePolicy<'_>,
+) -> Result<Policy, EthError> {
+    if statement.hashed_inputs() {
+        return hashed_predicate_policy(statement, spec);
+    }
+    let layout = PredicateLayout::of(statement);
+    let n = layout.input_count();
+    if n > crate::verifier::MAX_PUBLIC_INPUTS {
+        return Err(EthError::UnsupportedInputCount {
+            found: n,
+            max: crate::verifier::MAX_PUBLIC_INPUTS,
+        });
+    }
+    if let Some(alias) = spec.roots.keys().next() {
+        return Err(incomplete(
+            alias,
+            "has a root, but only a hashed-input key pins roots in its policy (accept roots \
+             with `eth registry revocation-root`)",
+        ));
+    }
+    let issuers = checked_issuers(statement, spec)?;
+    let mut fixed = Vec::new();
+    for (alias, key) in &issuers {
         let (x, y) = layout
             .issuer(alias)
             .ok_or_else(|| incomplete(alias, "is not an alias of the predicate"))?;
@@ -248,11 +272,7 @@ pub fn policy(
         fixed.push((position(x)?, word(point.x())));
         fixed.push((position(y)?, word(point.y())));
     }
-    for name in statement.params().keys().filter(|p| p.as_str() != NOW) {
-        let text = spec
-            .params
-            .get(name)
-            .ok_or_else(|| incomplete(name, "has no value (give --param name=value)"))?;
+    for (name, text) in spec.params {
         let value = statement
             .param_value(name, text)
             .map_err(EthError::Predicate)?;
@@ -292,6 +312,49 @@ pub fn policy(
         scope: word(scope_to_field(spec.scope)),
         fixed,
     })
+}
+
+/// [`policy`] of a hashed-input statement: the configuration hash of the spec pinned.
+fn hashed_predicate_policy(
+    statement: &PredicateStatement,
+    spec: &PredicatePolicy<'_>,
+) -> Result<Policy, EthError> {
+    let issuers = checked_issuers(statement, spec)?;
+    if let Some(alias) = spec
+        .roots
+        .keys()
+        .find(|a| !statement.revocable().contains(*a))
+    {
+        return Err(incomplete(
+            alias,
+            "has a root but is not revocable in this key",
+        ));
+    }
+    if let Some(alias) = statement
+        .revocable()
+        .iter()
+        .find(|a| !spec.roots.contains_key(*a))
+    {
+        return Err(incomplete(
+            alias,
+            "is revocable: the configuration hashes its revocation root (give --revocation \
+             alias=FILE)",
+        ));
+    }
+    if !statement.params().contains_key(NOW) {
+        return Err(incomplete(NOW, "is not a parameter of the predicate"));
+    }
+    // `now` is a public input of its own, not a leaf of the configuration: any day will do.
+    let mut params = spec.params.clone();
+    params.insert(NOW.to_owned(), "1970-01-01".to_owned());
+    let config = config_hash(statement, &issuers, &params, spec.scope, spec.roots)
+        .map_err(EthError::Predicate)?;
+    Ok(hashed_policy(
+        spec.verifier,
+        word(config),
+        spec.scope,
+        spec.window_days,
+    ))
 }
 
 /// Positions of the public inputs of a hashed-input predicate statement: `[config,
@@ -421,6 +484,8 @@ mod tests {
         assert!(policy_of(&pinned, &spec(&issuers, &params)).is_err());
     }
 
+    const NO_ROOTS: &BTreeMap<String, RevocationRoot> = &BTreeMap::new();
+
     fn spec<'a>(
         issuers: &'a BTreeMap<String, PublicKey>,
         params: &'a BTreeMap<String, String>,
@@ -431,7 +496,117 @@ mod tests {
             params,
             scope: "lender-x/2026",
             window_days: 1,
+            roots: NO_ROOTS,
         }
+    }
+
+    /// Hashed inputs: the policy pins the statement's own configuration hash of the
+    /// issuers, parameters, scope and the root of every revocable alias (two here), at
+    /// position 0, and checks `now` at 2; another root, scope or issuer is another config.
+    #[test]
+    fn hashed_policies_pin_the_configuration_hash() {
+        use conclave_circuits::eddsa::SecretKey;
+        let key = |b: u8| SecretKey::from_bytes([b; 32]).public_key();
+        let mut schemas = BTreeMap::new();
+        schemas.insert("bureau".to_owned(), schema("credit-score.schema.json"));
+        schemas.insert("bank".to_owned(), schema("bank-account.schema.json"));
+        let statement =
+            PredicateStatement::new("bureau.score >= 650 && bank.income >= $min_income", schemas)
+                .unwrap()
+                .with_revocation(["bureau", "bank"])
+                .unwrap()
+                .with_hashed_inputs();
+        let issuers = BTreeMap::from([("bureau".to_owned(), key(1)), ("bank".to_owned(), key(2))]);
+        let params = BTreeMap::from([("min_income".to_owned(), "30000".to_owned())]);
+        let root = |r: u64| RevocationRoot {
+            root: Fr::from(r),
+            sequence: 0,
+        };
+        let roots = BTreeMap::from([
+            ("bureau".to_owned(), root(11)),
+            ("bank".to_owned(), root(12)),
+        ]);
+        let with_roots = |roots| PredicatePolicy {
+            roots,
+            ..spec(&issuers, &params)
+        };
+        let policy = policy(&statement, &with_roots(&roots)).unwrap();
+        let mut with_now = params.clone();
+        with_now.insert(NOW.to_owned(), "2026-12-02".to_owned());
+        let config = config_hash(&statement, &issuers, &with_now, "lender-x/2026", &roots).unwrap();
+        assert_eq!(
+            policy,
+            hashed_policy(Address::repeat_byte(7), word(config), "lender-x/2026", 1)
+        );
+        assert_eq!(policy.fixed, vec![(hashed::CONFIG, word(config))]);
+        assert_eq!(
+            (
+                policy.input_count,
+                policy.nullifier_index,
+                policy.now_index,
+                policy.scope_index
+            ),
+            (3, 1, Some(2), None)
+        );
+        // Each part is a leaf: another root, scope, issuer or parameter, another config.
+        let other_root = BTreeMap::from([
+            ("bureau".to_owned(), root(11)),
+            ("bank".to_owned(), root(13)),
+        ]);
+        let others = [
+            policy_of(&statement, &with_roots(&other_root)).unwrap(),
+            policy_of(
+                &statement,
+                &PredicatePolicy {
+                    scope: "lender-y/2026",
+                    ..with_roots(&roots)
+                },
+            )
+            .unwrap(),
+        ];
+        for other in others {
+            assert_ne!(other.fixed, policy.fixed);
+        }
+        let impostor = BTreeMap::from([("bureau".to_owned(), key(3)), ("bank".to_owned(), key(2))]);
+        let policy_impostor = policy_of(
+            &statement,
+            &PredicatePolicy {
+                issuers: &impostor,
+                ..with_roots(&roots)
+            },
+        )
+        .unwrap();
+        assert_ne!(policy_impostor.fixed, policy.fixed);
+        // A revocable alias without a root, a root for no revocable alias, a root for a
+        // key without hashed inputs: refused.
+        let one_root = BTreeMap::from([("bureau".to_owned(), root(11))]);
+        assert!(matches!(
+            policy_of(&statement, &with_roots(&one_root)),
+            Err(EthError::PolicyIncomplete { name, .. }) if name == "bank"
+        ));
+        let unrevocable = PredicateStatement::new(
+            "bureau.score >= 650 && bank.income >= $min_income",
+            statement.aliases().clone(),
+        )
+        .unwrap()
+        .with_hashed_inputs();
+        assert!(matches!(
+            policy_of(&unrevocable, &with_roots(&one_root)),
+            Err(EthError::PolicyIncomplete { name, .. }) if name == "bureau"
+        ));
+        let bureau_only =
+            BTreeMap::from([("bureau".to_owned(), schema("credit-score.schema.json"))]);
+        let plain = PredicateStatement::new("bureau.score >= 650", bureau_only)
+            .unwrap()
+            .with_revocation(["bureau"])
+            .unwrap();
+        assert!(policy_of(&plain, &with_roots(&one_root)).is_err());
+        // Still every issuer and parameter pinned.
+        let no_params = BTreeMap::new();
+        assert!(matches!(
+            policy_of(&statement, &PredicatePolicy { params: &no_params, ..with_roots(&roots) }),
+            Err(EthError::PolicyIncomplete { name, .. }) if name == "min_income"
+        ));
     }
 
     fn policy_of(

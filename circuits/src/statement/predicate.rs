@@ -791,6 +791,12 @@ impl PredicateVerifyingKey {
     pub fn id_hex(&self) -> String {
         hex::encode(self.id)
     }
+
+    /// The arkworks Groth16 verifying key (its id is covered by [`Self::id_hex`]), e.g. for
+    /// a verifier contract's constructor.
+    pub fn ark(&self) -> &ark_groth16::VerifyingKey<Bn254> {
+        &self.key
+    }
 }
 
 impl PredicateProvingKey {
@@ -834,6 +840,12 @@ impl PredicateProof {
     /// Id of the verifying key this proof was made for (hex).
     pub fn vk_id_hex(&self) -> String {
         hex::encode(self.vk_id)
+    }
+
+    /// The arkworks Groth16 proof (checked points, as decoded), e.g. for a verifier
+    /// contract's calldata; its public inputs are [`Self::public_inputs`].
+    pub fn ark(&self) -> &ark_groth16::Proof<Bn254> {
+        &self.proof
     }
 
     /// Refuses the proof unless `alias`'s issuer is `key`.

@@ -1,8 +1,9 @@
 //! `conclave eth …` and the Ethereum-facing `zk` commands (`zk export-solidity`,
 //! `zk calldata`): the Groth16 verifier contract of `conclave-eth`, its deployment and
 //! calls over JSON-RPC (`verifyProof`, and `verifyBatch` when `--proof` is repeated), and
-//! the proof registry (`eth deploy registry`, `eth registry policy|revocation-root|submit`)
-//! fed with credential predicate proofs.
+//! the proof registry (`eth deploy registry`, `eth registry
+//! policy|revocation-root|retire|submit`) fed with credential predicate proofs, hashed-input
+//! ones included (the policy pins their configuration hash).
 //!
 //! `zk export-solidity --out Verifier.sol` writes the contract source (the same for every
 //! key) and `Verifier.deploy.json` next to it: the pinned bytecode, this key's ABI-encoded
@@ -16,7 +17,7 @@ use anyhow::{bail, Context};
 use conclave_circuits::credential::keys::{self, KeyRole};
 use conclave_circuits::credential::revocation::RevocationRegistry;
 use conclave_circuits::field;
-use conclave_circuits::statement::predicate::PredicateVerifyingKey;
+use conclave_circuits::statement::predicate::{PredicateVerifyingKey, RevocationRoot};
 use conclave_eth::client::{self, Node, Transacted, Verdict as ChainVerdict};
 use conclave_eth::predicate::{self as onchain, PredicatePolicy};
 use conclave_eth::registry;
@@ -109,6 +110,16 @@ pub enum RegistryCommand {
         /// How many days the proof's `now` may differ from the block's day.
         #[arg(long, default_value_t = 1)]
         window_days: u32,
+        /// `alias=FILE`: the issuer's revocation registry (`cred revoke --registry FILE`;
+        /// signature checked) whose root a hashed-input key's configuration hashes; one per
+        /// revocable alias. A key without hashed inputs takes roots with `revocation-root`.
+        #[arg(long)]
+        revocation: Vec<String>,
+        /// Require a hashed-input key (`zk setup --hashed-inputs`): the policy pins the
+        /// configuration hash of the issuers, parameters, scope and roots (detected from the
+        /// key without this flag).
+        #[arg(long)]
+        hashed_inputs: bool,
     },
     /// Accept (or with --reject stop accepting) a revocation root for a policy (owner only).
     RevocationRoot {
@@ -138,6 +149,22 @@ pub enum RegistryCommand {
         /// Stop accepting the root instead.
         #[arg(long)]
         reject: bool,
+    },
+    /// Retire a policy (owner only): it accepts no more proofs (e.g. after registering the
+    /// policy of a hashed-input key's new revocation roots in the same scope).
+    Retire {
+        /// JSON-RPC endpoint of an Ethereum node (http://host:port).
+        #[arg(long)]
+        rpc: String,
+        /// Address of the proof registry.
+        #[arg(long)]
+        contract: String,
+        /// File holding the owner's secp256k1 secret key as hex (must be 0600).
+        #[arg(long)]
+        eth_key: PathBuf,
+        /// The policy's id.
+        #[arg(long)]
+        policy: u64,
     },
     /// Submit predicate proofs to a policy: the registry checks them, records their
     /// nullifiers in the scope and refuses each the second time (exit 1 when refused).
@@ -568,14 +595,39 @@ fn run_registry(command: RegistryCommand, out: &Output) -> anyhow::Result<Verdic
             param,
             scope,
             window_days,
+            revocation,
+            hashed_inputs,
         } => {
             let (key, _) = read_predicate_key(&vk)?;
+            let statement = key.statement();
+            if hashed_inputs && !statement.hashed_inputs() {
+                bail!(
+                    "{}: not a hashed-input key (made without `zk setup --hashed-inputs`)",
+                    vk.display()
+                );
+            }
             let mut issuers = BTreeMap::new();
             for (alias, file) in bindings("--issuer", &issuer)? {
                 let bytes = fsio::read(Path::new(&file), Limit::CRED_KEY)?;
                 let public = keys::public_key_from_json(KeyRole::Issuer, &bytes)
                     .with_context(|| format!("{file}: bad issuer public key"))?;
                 issuers.insert(alias, public);
+            }
+            let mut roots = BTreeMap::new();
+            for (alias, file) in bindings("--revocation", &revocation)? {
+                let bytes = fsio::read(Path::new(&file), Limit::REVOCATION_REGISTRY)?;
+                let registry = RevocationRegistry::from_json(&bytes)
+                    .with_context(|| format!("{file}: bad revocation registry"))?;
+                let issuer = issuers
+                    .get(&alias)
+                    .or_else(|| statement.pinned_issuers().get(&alias));
+                if issuer.is_some_and(|issuer| *issuer != registry.issuer()) {
+                    bail!(
+                        "--revocation {alias}={file}: the registry is signed by another issuer \
+                         than the policy's for `{alias}`"
+                    );
+                }
+                roots.insert(alias, RevocationRoot::of(&registry));
             }
             let params = bindings("--param", &param)?;
             let spec = PredicatePolicy {
@@ -584,10 +636,17 @@ fn run_registry(command: RegistryCommand, out: &Output) -> anyhow::Result<Verdic
                 params: &params,
                 scope: &scope,
                 window_days,
+                roots: &roots,
             };
-            let policy = onchain::policy(key.statement(), &spec)
+            let policy = onchain::policy(statement, &spec)
                 .with_context(|| format!("no policy for {}", vk.display()))?;
-            register_policy(&rpc, &contract, &eth_key, &policy, &scope, out)
+            // A hashed-input policy pins only its configuration hash.
+            let config = policy
+                .fixed
+                .first()
+                .filter(|_| statement.hashed_inputs())
+                .map(|(_, config)| config.to_string());
+            register_policy(&rpc, &contract, &eth_key, &policy, &scope, config, out)
         }
         RegistryCommand::RevocationRoot {
             rpc,
@@ -631,6 +690,26 @@ fn run_registry(command: RegistryCommand, out: &Output) -> anyhow::Result<Verdic
             )?;
             Ok(Verdict::Success)
         }
+        RegistryCommand::Retire {
+            rpc,
+            contract,
+            eth_key,
+            policy,
+        } => {
+            let data = registry::retire_policy(policy);
+            let (tx, gas) = owner_transaction(&rpc, &contract, &eth_key, data)?;
+            out.report(
+                &format!("policy {policy} retired ({gas} gas, transaction {tx})"),
+                json!({
+                    "ok": true,
+                    "policy": policy,
+                    "retired": true,
+                    "transaction": tx,
+                    "gas_used": gas,
+                }),
+            )?;
+            Ok(Verdict::Success)
+        }
         RegistryCommand::Submit {
             rpc,
             contract,
@@ -666,6 +745,7 @@ fn register_policy(
     key_path: &Path,
     policy: &registry::Policy,
     scope: &str,
+    config: Option<String>,
     out: &Output,
 ) -> anyhow::Result<Verdict> {
     let address = client::parse_address(contract)?;
@@ -679,16 +759,21 @@ fn register_policy(
     };
     let id = registry::registered_policy_id(&logs)
         .context("the registry emitted no PolicyRegistered event (is it a proof registry?)")?;
+    let pinned = match &config {
+        Some(config) => format!("hashed inputs, configuration {config}"),
+        None => format!("{} pinned values", policy.fixed.len()),
+    };
     out.report(
         &format!(
-            "policy {id} registered (scope {scope:?}, {} public inputs, {} pinned values, \
-             {gas} gas, transaction {tx})",
+            "policy {id} registered (scope {scope:?}, {} public inputs, {pinned}, {gas} gas, \
+             transaction {tx})",
             policy.input_count,
-            policy.fixed.len()
         ),
         json!({
             "ok": true,
             "policy": id.to_string(),
+            "hashed_inputs": config.is_some(),
+            "config": config,
             "scope": scope,
             "scope_field": policy.scope.to_string(),
             "public_inputs": policy.input_count,

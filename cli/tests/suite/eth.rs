@@ -469,9 +469,15 @@ fn today() -> String {
         .to_string()
 }
 
-/// Issuer keys (bureau, bank, an impostor), Alice's holder key, her two credentials and a
-/// score credential the impostor signed; the predicate's keys.
+/// [`credential_files`] and the predicate's keys (`keys/`).
 fn credential_world(d: &Path) {
+    credential_files(d);
+    predicate_setup(d, "keys", "");
+}
+
+/// Issuer keys (bureau, bank, an impostor), Alice's and Bob's holder keys, their two
+/// credentials each and a score credential of Alice's the impostor signed.
+fn credential_files(d: &Path) {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
     for name in [
         "credit-score.schema.json",
@@ -510,8 +516,14 @@ fn credential_world(d: &Path) {
             ),
         );
     }
-    let setup = "zk setup --out keys --schema bureau=credit-score.schema.json \
-                 --schema bank=bank-account.schema.json --predicate";
+}
+
+/// `zk setup` of [`PREDICATE`] over the bureau and bank schemas into `out`, with `flags`.
+fn predicate_setup(d: &Path, out: &str, flags: &str) -> Value {
+    let setup = format!(
+        "--json zk setup --out {out} --schema bureau=credit-score.schema.json \
+         --schema bank=bank-account.schema.json {flags} --predicate"
+    );
     let mut args: Vec<&str> = setup.split_whitespace().collect();
     args.push(PREDICATE);
     let output = crate::common::command()
@@ -520,6 +532,7 @@ fn credential_world(d: &Path) {
         .output()
         .unwrap();
     crate::common::assert_success(&output);
+    json(&output)
 }
 
 /// `zk prove` of the predicate by Alice with the bureau credential `score` in `scope`, today.
@@ -622,6 +635,27 @@ fn registry_accepts_a_real_predicate_proof_once_and_refuses_what_its_policy_does
              --issuer bureau=bureau/issuer.pub.json --scope lender-x/2026"
         ),
         "`bank` has no issuer key",
+    );
+    // This key has no hashed inputs: a policy that requires them, or pins a root, is refused.
+    let full = format!(
+        "eth registry policy {reg} --verifier {verifier} --vk keys/predicate.vk \
+         --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+         --scope lender-x/2026"
+    );
+    refused(
+        d,
+        &format!("{full} --hashed-inputs"),
+        "not a hashed-input key",
+    );
+    expect(
+        d,
+        0,
+        "cred revoke --issuer-key bureau/issuer.key --id 5 --registry bureau/revoked.json",
+    );
+    refused(
+        d,
+        &format!("{full} --revocation bureau=bureau/revoked.json"),
+        "only a hashed-input key pins roots",
     );
     let policy = json(&expect(
         d,
@@ -926,4 +960,334 @@ fn registry_checks_the_revocation_root_of_a_revocable_predicate() {
             .starts_with("UnknownRevocationRoot"),
         "{refusal}"
     );
+}
+
+/// `zk prove` with the keys in `keys_dir` by `holder` (credentials `score`, `bank`) in
+/// `scope`, today, with `extra` flags (`--revocation …`).
+fn prove_with(
+    d: &Path,
+    keys_dir: &str,
+    holder: &str,
+    creds: [&str; 2],
+    scope: &str,
+    extra: &str,
+    out: &str,
+) {
+    let [score, bank] = creds;
+    expect(
+        d,
+        0,
+        &format!(
+            "zk prove --pk {keys_dir}/predicate.pk --credential bureau={score}.cred.json \
+             --credential bank={bank}.cred.json --holder-key {holder}/holder.key --scope {scope} \
+             --param now={} {extra} --out {out}",
+            today()
+        ),
+    );
+}
+
+/// The `config` a hashed-input proof file carries.
+fn proof_config(d: &Path, proof: &str) -> String {
+    let proof: Value = serde_json::from_slice(&std::fs::read(d.join(proof)).unwrap()).unwrap();
+    proof["config"].as_str().unwrap().to_owned()
+}
+
+/// Deploys a proof registry (owned by the dev key) and returns its address.
+fn deploy_registry(d: &Path, rpc: &str) -> String {
+    let report = json(&expect(
+        d,
+        0,
+        &format!("--json eth deploy registry --rpc {rpc} --eth-key deployer.key"),
+    ));
+    report["address"].as_str().unwrap().to_owned()
+}
+
+fn assert_refused(report: &Value, reason: &str) {
+    assert_eq!(report["accepted"], false, "{report}");
+    assert!(
+        report["refused"].as_str().unwrap().starts_with(reason),
+        "expected {reason}: {report}"
+    );
+}
+
+/// A real two-credential predicate proof with hashed public inputs (`zk setup
+/// --hashed-inputs`: `[config, nullifier, now]`) through the registry: the policy pins the
+/// configuration hash `eth registry policy` computes from the issuers and scope (the one
+/// the prover computed), the proof is accepted once, and a replay, a tampered proof, a
+/// proof for another scope and one from another issuer are refused.
+#[test]
+fn registry_takes_a_real_hashed_input_predicate_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_files(d);
+    write_secret(&d.join("deployer.key"), DEV_KEY);
+    let keys = predicate_setup(d, "hkeys", "--hashed-inputs");
+    assert_eq!(keys["hashed_inputs"], true);
+    assert_eq!(keys["public_inputs"], 3);
+    let prove = |holder: &str, creds: [&str; 2], scope: &str, out: &str| {
+        prove_with(d, "hkeys", holder, creds, scope, "", out);
+    };
+    prove("alice", ["score", "bank"], "lender-x/2026", "proof.json");
+    prove("alice", ["score", "bank"], "lender-x/2026", "again.json");
+    prove(
+        "alice",
+        ["impostor", "bank"],
+        "lender-x/2026",
+        "impostor.json",
+    );
+    prove(
+        "alice",
+        ["score", "bank"],
+        "lender-y/2026",
+        "other-scope.json",
+    );
+    prove(
+        "bob",
+        ["bob-score", "bob-bank"],
+        "lender-y/2026",
+        "bob-y.json",
+    );
+
+    // Three public inputs on chain, whatever the statement: [config, nullifier, now].
+    let parts = calldata_with(d, "--proof proof.json --vk hkeys/predicate.vk");
+    let inputs = parts[3].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    let config = proof_config(d, "proof.json");
+    assert_eq!(
+        decimal_to_limbs(&config),
+        num_from_hex(inputs[0].as_str().unwrap()).to_vec()
+    );
+    let anvil = anvil();
+    let rpc = anvil.url();
+    let verifier = deploy(d, &anvil, "hkeys/predicate.vk");
+    let single = verify(
+        d,
+        &anvil,
+        &verifier,
+        "--vk hkeys/predicate.vk --proof proof.json --send-with deployer.key",
+        0,
+    );
+    let verify_gas = single["gas_used"].as_u64().unwrap();
+    println!(
+        "gas used, verifyProof of a real hashed-input predicate proof (3 inputs): {verify_gas}"
+    );
+    // The issue's goal for hashed-input verification.
+    assert!(verify_gas <= 230_000, "{verify_gas}");
+
+    let registry = deploy_registry(d, &rpc);
+    let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
+    let policy_line = |scope: &str, issuers: &str| {
+        format!(
+            "--json eth registry policy {reg} --verifier {verifier} --vk hkeys/predicate.vk \
+             --hashed-inputs {issuers} --scope {scope}"
+        )
+    };
+    let ours = "--issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json";
+    // A hashed-input policy still needs every issuer (and takes no root for this key).
+    refused(
+        d,
+        &policy_line("lender-x/2026", "--issuer bureau=bureau/issuer.pub.json"),
+        "`bank` has no issuer key",
+    );
+    expect(
+        d,
+        0,
+        "cred revoke --issuer-key bureau/issuer.key --id 5 --registry bureau/revoked.json",
+    );
+    refused(
+        d,
+        &format!(
+            "{} --revocation bureau=bureau/revoked.json",
+            policy_line("lender-x/2026", ours)
+        ),
+        "not revocable in this key",
+    );
+    let policy = json(&expect(d, 0, &policy_line("lender-x/2026", ours)));
+    assert_eq!(policy["policy"], "1");
+    assert_eq!(policy["public_inputs"], 3);
+    assert_eq!(policy["hashed_inputs"], true);
+    // The configuration the owner computed is the one the prover computed.
+    assert_eq!(policy["config"], config.as_str());
+    assert_eq!(policy["fixed"][0]["index"], 0);
+    assert_eq!(policy["fixed"][0]["value"], config.as_str());
+    let submit = |policy: u64, proofs: &[&str], want: i32| {
+        let flags: Vec<String> = proofs.iter().map(|p| format!("--proof {p}")).collect();
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy {policy} --vk hkeys/predicate.vk {}",
+                flags.join(" ")
+            ),
+        ))
+    };
+    // Another issuer, another scope: another configuration, refused at input #0.
+    assert_ne!(proof_config(d, "impostor.json"), config);
+    assert_ne!(proof_config(d, "other-scope.json"), config);
+    for proof in ["impostor.json", "other-scope.json"] {
+        assert_refused(&submit(1, &[proof], 1), "ConfigMismatch: public input #0");
+    }
+    // A tampered proof: the proof points of another valid proof (another scope) under this
+    // proof's inputs.
+    let mut tampered: Value =
+        serde_json::from_slice(&std::fs::read(d.join("proof.json")).unwrap()).unwrap();
+    let foreign: Value =
+        serde_json::from_slice(&std::fs::read(d.join("other-scope.json")).unwrap()).unwrap();
+    tampered["proof"] = foreign["proof"].clone();
+    std::fs::write(d.join("tampered.json"), tampered.to_string()).unwrap();
+    assert_refused(&submit(1, &["tampered.json"], 1), "InvalidProof");
+
+    // Accepted once, with its event; the nullifier is then refused, from the same proof
+    // and from a fresh proof of the same statement (other bytes).
+    let accepted = submit(1, &["proof.json"], 0);
+    assert_eq!(accepted["accepted"], true);
+    assert_eq!(accepted["event"]["name"], "ProofAccepted");
+    assert_eq!(accepted["event"]["policy"], "1");
+    assert_eq!(accepted["event"]["nullifier"], accepted["nullifier"]);
+    println!(
+        "gas used, registry submit of a real hashed-input predicate proof: {}",
+        accepted["gas_used"]
+    );
+    for replay in ["proof.json", "again.json"] {
+        assert_refused(&submit(1, &[replay], 1), "NullifierUsed");
+    }
+    // The other scope's policy: its configuration accepts the two proofs for it at once
+    // (submitBatch), and not a batch with a tampered proof (Alice's lender-y inputs under
+    // the proof points of her lender-x proof) nor one with a lender-x proof.
+    let policy_y = json(&expect(d, 0, &policy_line("lender-y/2026", ours)));
+    assert_eq!(
+        policy_y["config"],
+        proof_config(d, "other-scope.json").as_str()
+    );
+    let mut tampered_y = foreign.clone();
+    tampered_y["proof"] =
+        serde_json::from_slice::<Value>(&std::fs::read(d.join("proof.json")).unwrap()).unwrap()
+            ["proof"]
+            .clone();
+    std::fs::write(d.join("tampered-y.json"), tampered_y.to_string()).unwrap();
+    assert_refused(
+        &submit(2, &["bob-y.json", "tampered-y.json"], 1),
+        "InvalidProof",
+    );
+    assert_refused(
+        &submit(2, &["bob-y.json", "again.json"], 1),
+        "ConfigMismatch",
+    );
+    let batch = submit(2, &["other-scope.json", "bob-y.json"], 0);
+    assert_eq!(
+        (batch["proofs"].as_u64(), batch["events"].as_u64()),
+        (Some(2), Some(2))
+    );
+    println!(
+        "gas used, registry submitBatch of 2 real hashed-input predicate proofs: {}",
+        batch["gas_used"]
+    );
+    assert_refused(&submit(2, &["bob-y.json"], 1), "NullifierUsed");
+}
+
+/// Two revocable aliases in one policy (hashed inputs: both roots are leaves of the pinned
+/// configuration). A new root of either issuer is a new configuration: proofs against it
+/// are refused until the owner registers its policy in the same scope, where holders stay
+/// counted once; the retired old policy takes nothing more.
+#[test]
+fn registry_policy_with_two_revocable_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_files(d);
+    write_secret(&d.join("deployer.key"), DEV_KEY);
+    let revoke = |issuer: &str, id: &str| {
+        expect(
+            d,
+            0,
+            &format!(
+                "cred revoke --issuer-key {issuer}/issuer.key --id {id} --registry {issuer}/revoked.json"
+            ),
+        );
+    };
+    revoke("bureau", "5");
+    revoke("bank", "5");
+    let keys = predicate_setup(
+        d,
+        "rkeys",
+        "--revocable bureau --revocable bank --hashed-inputs",
+    );
+    assert_eq!(keys["public_inputs"], 3);
+    let both = "--revocation bureau=bureau/revoked.json --revocation bank=bank/revoked.json";
+    let prove = |holder: &str, out: &str| {
+        let creds = if holder == "alice" {
+            ["score", "bank"]
+        } else {
+            ["bob-score", "bob-bank"]
+        };
+        prove_with(d, "rkeys", holder, creds, "lender-x/2026", both, out);
+    };
+    prove("alice", "alice.json");
+    prove("bob", "bob-old.json");
+    let anvil = anvil();
+    let rpc = anvil.url();
+    let verifier = deploy(d, &anvil, "rkeys/predicate.vk");
+    let registry = deploy_registry(d, &rpc);
+    let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
+    let policy_line = |revocation: &str| {
+        format!(
+            "--json eth registry policy {reg} --verifier {verifier} --vk rkeys/predicate.vk \
+             --issuer bureau=bureau/issuer.pub.json --issuer bank=bank/issuer.pub.json \
+             --scope lender-x/2026 {revocation}"
+        )
+    };
+    // Each revocable alias needs its issuer's registry, signed by that issuer.
+    refused(
+        d,
+        &policy_line("--revocation bureau=bureau/revoked.json"),
+        "`bank` is revocable",
+    );
+    refused(
+        d,
+        &policy_line(
+            "--revocation bureau=bureau/revoked.json --revocation bank=bureau/revoked.json",
+        ),
+        "signed by another issuer",
+    );
+    let first = json(&expect(d, 0, &policy_line(both)));
+    assert_eq!(first["policy"], "1");
+    assert_eq!(first["config"], proof_config(d, "alice.json").as_str());
+    let submit = |policy: u64, proof: &str, want: i32| {
+        json(&expect(
+            d,
+            want,
+            &format!(
+                "--json eth registry submit {reg} --policy {policy} --vk rkeys/predicate.vk \
+                 --proof {proof}"
+            ),
+        ))
+    };
+    let accepted = submit(1, "alice.json", 0);
+    println!(
+        "gas used, registry submit of a hashed-input proof with two revocable aliases: {}",
+        accepted["gas_used"]
+    );
+    assert_refused(&submit(1, "alice.json", 1), "NullifierUsed");
+
+    // The bank revokes another id: proofs against its new root are another configuration.
+    revoke("bank", "6");
+    prove("bob", "bob.json");
+    prove("alice", "alice-new.json");
+    assert_ne!(proof_config(d, "bob.json"), proof_config(d, "bob-old.json"));
+    assert_refused(&submit(1, "bob.json", 1), "ConfigMismatch: public input #0");
+    // The owner registers the new roots' policy in the same scope: Bob is accepted there,
+    // Alice (already counted in the scope under policy 1) is not.
+    let second = json(&expect(d, 0, &policy_line(both)));
+    assert_eq!(second["policy"], "2");
+    assert_eq!(second["config"], proof_config(d, "bob.json").as_str());
+    assert_ne!(second["config"], first["config"]);
+    submit(2, "bob.json", 0);
+    assert_refused(&submit(2, "alice-new.json", 1), "NullifierUsed");
+    // Retired, the old policy takes no proof (Bob's proof against the old roots included).
+    let retired = json(&expect(
+        d,
+        0,
+        &format!("--json eth registry retire {reg} --policy 1"),
+    ));
+    assert_eq!(retired["retired"], true);
+    assert_refused(&submit(1, "bob-old.json", 1), "UnknownPolicy");
 }
