@@ -21,7 +21,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::field::{batch_inverse_sqrt_of_square, Fp};
+use crate::field::{batch_inverse_sqrt_of_square, Fp, MODULUS};
 pub use crate::mac::Security;
 use crate::mac::{self, MacState};
 use crate::prf_input::{pad_lengths, PrfInput};
@@ -216,12 +216,8 @@ impl<T: Transport> Engine<T> {
                         "malicious security needs PRSS randomness (at most 7 parties)",
                     ));
                 }
-                let alpha = self.prss()?.random(1)?;
-                let alpha = alpha
-                    .first()
-                    .copied()
-                    .ok_or(Error::InvalidParameters("PRSS returned no MAC key"))?;
-                self.mac = Some(MacState::new(alpha));
+                let (alpha, parts) = self.prss()?.alpha_parts()?;
+                self.mac = Some(MacState::new(alpha, parts));
             }
             Security::SemiHonest => {
                 self.verify()?;
@@ -312,6 +308,45 @@ impl<T: Transport> Engine<T> {
         Ok(ShareVec::authenticated(self.me(), values, macs))
     }
 
+    /// Whether MACs of PRSS values are dealt rather than multiplied: malicious mode with
+    /// `n = 2t + 1` (3, 5, 7 parties), where the `t + 1` honest shares of any dealt value
+    /// lie on one degree-`t` polynomial, so a dealer can only deal a wrong value.
+    fn dealt_macs(&self) -> bool {
+        self.mac.is_some() && self.params().n() == 2 * self.params().t() + 1
+    }
+
+    /// `count` PRSS random sharings (summands `r_B & mask`) with their MACs and no
+    /// multiplication ([`Prss::random_authenticated`]): `α·r = Σ_A Σ_B α_A·r_B`, the
+    /// diagonal terms shared locally like PRSS values, the cross terms `α_A·r_B` dealt
+    /// as inputs (one value per party and element, one round) by a party that holds
+    /// both keys. A wrong dealing is an additive error on the MAC of a correct value,
+    /// which the check catches unless the dealer guesses `α` (docs/mpc.md, "Malicious
+    /// security"). Not recorded: the caller records (or, for the check's masks, lets the
+    /// error enter `T` directly).
+    fn random_with_dealt_macs(
+        &mut self,
+        count: usize,
+        mask: u128,
+    ) -> Result<(Vec<Fp>, Vec<Fp>), Error> {
+        self.prss()?;
+        let (Some(prss), Some(state)) = (self.prss.as_mut(), self.mac.as_ref()) else {
+            return Err(Error::InvalidParameters(
+                "no MAC key in the semi-honest mode",
+            ));
+        };
+        let (values, mut macs, dealt) = prss.random_authenticated(count, mask, &state.parts)?;
+        let dealt = Zeroizing::new(dealt);
+        let lens = vec![count; self.params().n()];
+        self.traffic.rounds += 1;
+        let columns = self.input_columns(&lens, &dealt)?;
+        for column in &columns {
+            for (m, x) in macs.iter_mut().zip(column.iter()) {
+                *m += *x;
+            }
+        }
+        Ok((values, macs))
+    }
+
     /// Keeps pairs `(z, α·z)` for the next check; checks at once past [`mac::MAX_PENDING`].
     fn record(&mut self, z: &[Fp], m: &[Fp]) -> Result<(), Error> {
         let full = match &mut self.mac {
@@ -330,9 +365,9 @@ impl<T: Transport> Engine<T> {
     /// Runs the MAC check over every product, input and random value not yet verified
     /// (Chida et al., CRYPTO 2018, §4): a coin is tossed by opening a PRSS value, the
     /// coefficients `ρ_k` are derived from it ([`mac::combine`]), `w = Σ ρ_k z_k + v` is
-    /// opened (masked by an authenticated random `v`), and `T = Σ ρ_k m_k + α v − w·α`
-    /// is opened and must be 0. Three rounds (a fourth for every 16 checks makes the
-    /// masks); nothing to do in the semi-honest mode or with nothing pending. The engine
+    /// opened (masked by an authenticated random `v`), `T = Σ ρ_k m_k + α v − w·α` is
+    /// computed locally, multiplied by a random `β` and `β·T` opened: it must be 0
+    /// (CheckZero). Four rounds (a fifth for every 16 checks makes the masks); nothing to do in the semi-honest mode or with nothing pending. The engine
     /// runs it before every opening that depends on products ([`Engine::open`],
     /// [`Engine::open_to`], random bits before they mask anything).
     ///
@@ -385,11 +420,22 @@ impl<T: Transport> Engine<T> {
             .map_err(unattributed)?;
         let w = single(opened_to_all(w))?;
         let mut u = u_part + mv - w * alpha;
+        // CheckZero (Chida et al., §3): open β·T for a PRSS value β no `t` parties know,
+        // not T itself. When only MACs are wrong, T is a combination of the MAC errors
+        // times secret values (an error on the MAC of x reaches the pair of x·y as
+        // error·y), which an opened T would show the cheater; β·T (plus the additive
+        // error a cheater can put on this product) is uniform whenever T ≠ 0.
+        let beta = Zeroizing::new(self.prss()?.random(1)?);
+        let scaled = self
+            .mul_pairs(&[(&beta[..], &[u][..])])
+            .map_err(unattributed)?
+            .pop()
+            .unwrap_or_default();
+        u.zeroize();
         let total = self
-            .open_with(&[u], t, Audience::All)
+            .open_with(&scaled, t, Audience::All)
             .map_err(unattributed)?;
         let total = single(opened_to_all(total))?;
-        u.zeroize();
         if total != Fp::ZERO {
             return Err(Error::CheatDetected {
                 check: "MAC check",
@@ -408,13 +454,18 @@ impl<T: Transport> Engine<T> {
         if !self.mac.as_ref().is_some_and(|s| s.masks_v.is_empty()) {
             return Ok(());
         }
-        let alpha = self.alpha()?;
-        let v = self.prss()?.random(MASK_BATCH)?;
-        let key = vec![alpha; MASK_BATCH];
-        let m = self
-            .mul_pairs(&[(&key[..], &v[..])])?
-            .pop()
-            .unwrap_or_default();
+        let (v, m) = if self.dealt_macs() {
+            self.random_with_dealt_macs(MASK_BATCH, MODULUS)?
+        } else {
+            let alpha = self.alpha()?;
+            let v = self.prss()?.random(MASK_BATCH)?;
+            let key = vec![alpha; MASK_BATCH];
+            let m = self
+                .mul_pairs(&[(&key[..], &v[..])])?
+                .pop()
+                .unwrap_or_default();
+            (v, m)
+        };
         if let Some(state) = &mut self.mac {
             state.masks_v = v;
             state.masks_m = m;
@@ -1056,6 +1107,11 @@ impl<T: Transport> Engine<T> {
     /// # Errors
     /// Transport errors.
     pub fn random(&mut self, count: usize) -> Result<ShareVec, Error> {
+        if self.dealt_macs() {
+            let (values, macs) = self.random_with_dealt_macs(count, MODULUS)?;
+            self.record(&values, &macs)?;
+            return Ok(ShareVec::authenticated(self.me(), values, macs));
+        }
         let values = match self.source {
             RandomnessSource::Prss => self.prss()?.random(count)?,
             RandomnessSource::DamgardNielsen => {
@@ -1085,6 +1141,9 @@ impl<T: Transport> Engine<T> {
     /// Transport errors, inconsistent openings.
     pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
         if self.source == RandomnessSource::Prss && self.params().t() == 1 {
+            if self.dealt_macs() {
+                return self.xor_bits_dealt(count);
+            }
             return self.random_bits_by_xor(count);
         }
         self.random_bits_by_square_root(count)
@@ -1192,6 +1251,11 @@ impl<T: Transport> Engine<T> {
         if self.mac.is_some() {
             // Malicious: PRSS summands only (a dealt summand could be out of range
             // without anyone noticing), authenticated; see `Engine::mask_bits`.
+            if self.dealt_macs() {
+                let (values, macs) = self.random_with_dealt_macs(count, (1u128 << bits) - 1)?;
+                self.record(&values, &macs)?;
+                return Ok(ShareVec::authenticated(self.me(), values, macs));
+            }
             let values = self.prss()?.bounded(count, bits)?;
             return self.authenticate_values(values);
         }
@@ -1267,6 +1331,88 @@ impl<T: Transport> Engine<T> {
         Ok(bits)
     }
 
+    /// Malicious XOR bits with `n = 3` (`t = 1`, `n = 2t + 1`): two products per bit in
+    /// one round instead of four in two. Bit `k`'s dealer `d = k mod n` inputs `u` (the
+    /// XOR of the set bits it knows); in the same input round every other party deals
+    /// its cross terms of the MAC of the PRSS bit `b_d` (`α_A·b_d` for the set
+    /// `A ≠ {d}` assigned to it, [`Prss::random_authenticated`]), so `[α·b_d]` costs no
+    /// product. With `y = 1 − 2·b_d` (MAC `α − 2·α·b_d`), `b = u ⊕ b_d = b_d + u·y` and
+    /// its MAC `α·b_d + (α·y)·u`: the products `u·y` and `(α·y)·u` need no MAC of `u`.
+    /// The pairs `(b_d, α·b_d)` (catching a wrong dealing) and `(u·y, (α·y)·u)` are
+    /// recorded; a non-bit `u` makes `b` a non-bit, which [`Engine::verify_bits`]
+    /// catches before the bits mask anything.
+    fn xor_bits_dealt(&mut self, count: usize) -> Result<ShareVec, Error> {
+        let (n, me) = (self.params().n(), self.me().index());
+        let alpha = self.alpha()?;
+        let prss = self.prss()?;
+        let sets: Vec<usize> = (0..n)
+            .map(|d| {
+                prss.singleton_set(d)
+                    .ok_or(Error::InvalidParameters("XOR bits need t = 1"))
+            })
+            .collect::<Result<_, _>>()?;
+        let bits = prss.set_bits(count)?;
+        let Some(state) = self.mac.as_ref() else {
+            return Err(Error::InvalidParameters(UNAUTHENTICATED));
+        };
+        // One value per party and bit: `u` where it deals the bit, else its cross terms.
+        let mut mine: Zeroizing<Vec<Fp>> = Zeroizing::new(Vec::with_capacity(count));
+        let mut mac_b: Zeroizing<Vec<Fp>> = Zeroizing::new(Vec::with_capacity(count));
+        for k in 0..count {
+            let d = k % n;
+            if d == me {
+                let odd = sets
+                    .iter()
+                    .filter_map(|set| bits.bit(*set, k))
+                    .fold(false, |acc, b| acc ^ b);
+                mine.push(Fp::new(u128::from(odd)));
+                mac_b.push(Fp::ZERO);
+            } else {
+                let (diag, deal) = state.parts.of_bit(&bits, sets[d], k);
+                mine.push(deal);
+                mac_b.push(diag);
+            }
+        }
+        let lens = vec![count; n];
+        self.traffic.rounds += 1;
+        let dealt = self.input_columns(&lens, &mine)?;
+        drop(mine);
+        let mut u = Zeroizing::new(Vec::with_capacity(count));
+        let mut b = Zeroizing::new(Vec::with_capacity(count));
+        let (mut y, mut my) = (
+            Zeroizing::new(Vec::with_capacity(count)),
+            Zeroizing::new(Vec::with_capacity(count)),
+        );
+        let two = Fp::new(2);
+        for (k, m) in mac_b.iter_mut().enumerate() {
+            let d = k % n;
+            for (j, column) in dealt.iter().enumerate() {
+                if j == d {
+                    u.push(column[k]);
+                } else {
+                    *m += column[k];
+                }
+            }
+            let bk = bits.share(sets[d], k);
+            b.push(bk);
+            y.push(Fp::ONE - two * bk);
+            my.push(alpha - two * *m);
+        }
+        drop(dealt);
+        let mut prods = self.mul_pairs(&[(&y[..], &u[..]), (&my[..], &u[..])])?;
+        let (m, z) = (
+            prods.pop().unwrap_or_default(),
+            prods.pop().unwrap_or_default(),
+        );
+        self.record(&b, &mac_b)?;
+        self.record(&z, &m)?;
+        let values: Vec<Fp> = b.iter().zip(&z).map(|(x, xy)| *x + *xy).collect();
+        let macs: Vec<Fp> = mac_b.iter().zip(&m).map(|(x, xy)| *x + *xy).collect();
+        let bits = ShareVec::authenticated(self.me(), values, macs);
+        self.verify_bits(&bits)?;
+        Ok(bits)
+    }
+
     /// Verifies that every shared `b_k` is a bit: with coefficients `ρ_k` from a coin
     /// tossed after the bits are fixed, `[α·Σ ρ_k b_k(1 − b_k)]` is computed as one inner
     /// product (local products of MAC and value shares, one degree reduction) and
@@ -1312,17 +1458,29 @@ impl<T: Transport> Engine<T> {
         let (mut values, mut macs) = (Vec::with_capacity(count), Vec::with_capacity(count));
         while values.len() < count {
             let need = count - values.len();
-            let r = self.prss()?.random(need)?;
-            let key = vec![alpha; need];
-            let mut first = self.mul_pairs(&[(&r[..], &r[..]), (&key[..], &r[..])])?;
-            let (mr, sq) = (
-                first.pop().unwrap_or_default(),
-                first.pop().unwrap_or_default(),
-            );
-            let msq = self
-                .mul_pairs(&[(&mr[..], &r[..])])?
-                .pop()
-                .unwrap_or_default();
+            let (r, mr, sq, msq) = if self.dealt_macs() {
+                // α·r dealt (no product), then r² and (α·r)·r in one round.
+                let (r, mr) = self.random_with_dealt_macs(need, MODULUS)?;
+                let mut prods = self.mul_pairs(&[(&r[..], &r[..]), (&mr[..], &r[..])])?;
+                let (msq, sq) = (
+                    prods.pop().unwrap_or_default(),
+                    prods.pop().unwrap_or_default(),
+                );
+                (r, mr, sq, msq)
+            } else {
+                let r = self.prss()?.random(need)?;
+                let key = vec![alpha; need];
+                let mut first = self.mul_pairs(&[(&r[..], &r[..]), (&key[..], &r[..])])?;
+                let (mr, sq) = (
+                    first.pop().unwrap_or_default(),
+                    first.pop().unwrap_or_default(),
+                );
+                let msq = self
+                    .mul_pairs(&[(&mr[..], &r[..])])?
+                    .pop()
+                    .unwrap_or_default();
+                (r, mr, sq, msq)
+            };
             self.record(&r, &mr)?;
             self.record(&sq, &msq)?;
             self.verify()?;
