@@ -21,7 +21,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::field::{batch_inverse_sqrt_of_square, Fp, MODULUS};
+use crate::field::{batch_inverse_sqrt_of_square, Fp};
 pub use crate::mac::Security;
 use crate::mac::{self, MacState};
 use crate::prf_input::{pad_lengths, PrfInput};
@@ -308,43 +308,12 @@ impl<T: Transport> Engine<T> {
         Ok(ShareVec::authenticated(self.me(), values, macs))
     }
 
-    /// Whether MACs of PRSS values are dealt rather than multiplied: malicious mode with
-    /// `n = 2t + 1` (3, 5, 7 parties), where the `t + 1` honest shares of any dealt value
-    /// lie on one degree-`t` polynomial, so a dealer can only deal a wrong value.
-    fn dealt_macs(&self) -> bool {
-        self.mac.is_some() && self.params().n() == 2 * self.params().t() + 1
-    }
-
-    /// `count` PRSS random sharings (summands `r_B & mask`) with their MACs and no
-    /// multiplication ([`Prss::random_authenticated`]): `α·r = Σ_A Σ_B α_A·r_B`, the
-    /// diagonal terms shared locally like PRSS values, the cross terms `α_A·r_B` dealt
-    /// as inputs (one value per party and element, one round) by a party that holds
-    /// both keys. A wrong dealing is an additive error on the MAC of a correct value,
-    /// which the check catches unless the dealer guesses `α` (docs/mpc.md, "Malicious
-    /// security"). Not recorded: the caller records (or, for the check's masks, lets the
-    /// error enter `T` directly).
-    fn random_with_dealt_macs(
-        &mut self,
-        count: usize,
-        mask: u128,
-    ) -> Result<(Vec<Fp>, Vec<Fp>), Error> {
-        self.prss()?;
-        let (Some(prss), Some(state)) = (self.prss.as_mut(), self.mac.as_ref()) else {
-            return Err(Error::InvalidParameters(
-                "no MAC key in the semi-honest mode",
-            ));
-        };
-        let (values, mut macs, dealt) = prss.random_authenticated(count, mask, &state.parts)?;
-        let dealt = Zeroizing::new(dealt);
-        let lens = vec![count; self.params().n()];
-        self.traffic.rounds += 1;
-        let columns = self.input_columns(&lens, &dealt)?;
-        for column in &columns {
-            for (m, x) in macs.iter_mut().zip(column.iter()) {
-                *m += *x;
-            }
-        }
-        Ok((values, macs))
+    /// Whether random bits take their MACs from dealt cross terms
+    /// ([`Engine::xor_bits_dealt`]): malicious mode with 3 parties (`t = 1`,
+    /// `n = 2t + 1`, where the `t + 1` honest shares of any dealt value lie on one
+    /// degree-`t` polynomial, so a dealer can only deal a wrong value).
+    fn dealt_bit_macs(&self) -> bool {
+        self.mac.is_some() && self.params().t() == 1 && self.params().n() == 3
     }
 
     /// Keeps pairs `(z, α·z)` for the next check; checks at once past [`mac::MAX_PENDING`].
@@ -454,18 +423,13 @@ impl<T: Transport> Engine<T> {
         if !self.mac.as_ref().is_some_and(|s| s.masks_v.is_empty()) {
             return Ok(());
         }
-        let (v, m) = if self.dealt_macs() {
-            self.random_with_dealt_macs(MASK_BATCH, MODULUS)?
-        } else {
-            let alpha = self.alpha()?;
-            let v = self.prss()?.random(MASK_BATCH)?;
-            let key = vec![alpha; MASK_BATCH];
-            let m = self
-                .mul_pairs(&[(&key[..], &v[..])])?
-                .pop()
-                .unwrap_or_default();
-            (v, m)
-        };
+        let alpha = self.alpha()?;
+        let v = self.prss()?.random(MASK_BATCH)?;
+        let key = vec![alpha; MASK_BATCH];
+        let m = self
+            .mul_pairs(&[(&key[..], &v[..])])?
+            .pop()
+            .unwrap_or_default();
         if let Some(state) = &mut self.mac {
             state.masks_v = v;
             state.masks_m = m;
@@ -1107,11 +1071,6 @@ impl<T: Transport> Engine<T> {
     /// # Errors
     /// Transport errors.
     pub fn random(&mut self, count: usize) -> Result<ShareVec, Error> {
-        if self.dealt_macs() {
-            let (values, macs) = self.random_with_dealt_macs(count, MODULUS)?;
-            self.record(&values, &macs)?;
-            return Ok(ShareVec::authenticated(self.me(), values, macs));
-        }
         let values = match self.source {
             RandomnessSource::Prss => self.prss()?.random(count)?,
             RandomnessSource::DamgardNielsen => {
@@ -1141,7 +1100,7 @@ impl<T: Transport> Engine<T> {
     /// Transport errors, inconsistent openings.
     pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
         if self.source == RandomnessSource::Prss && self.params().t() == 1 {
-            if self.dealt_macs() {
+            if self.dealt_bit_macs() {
                 return self.xor_bits_dealt(count);
             }
             return self.random_bits_by_xor(count);
@@ -1251,11 +1210,6 @@ impl<T: Transport> Engine<T> {
         if self.mac.is_some() {
             // Malicious: PRSS summands only (a dealt summand could be out of range
             // without anyone noticing), authenticated; see `Engine::mask_bits`.
-            if self.dealt_macs() {
-                let (values, macs) = self.random_with_dealt_macs(count, (1u128 << bits) - 1)?;
-                self.record(&values, &macs)?;
-                return Ok(ShareVec::authenticated(self.me(), values, macs));
-            }
             let values = self.prss()?.bounded(count, bits)?;
             return self.authenticate_values(values);
         }
@@ -1335,7 +1289,7 @@ impl<T: Transport> Engine<T> {
     /// one round instead of four in two. Bit `k`'s dealer `d = k mod n` inputs `u` (the
     /// XOR of the set bits it knows); in the same input round every other party deals
     /// its cross terms of the MAC of the PRSS bit `b_d` (`α_A·b_d` for the set
-    /// `A ≠ {d}` assigned to it, [`Prss::random_authenticated`]), so `[α·b_d]` costs no
+    /// `A ≠ {d}` assigned to it, [`crate::prss::AlphaParts`]), so `[α·b_d]` costs no
     /// product. With `y = 1 − 2·b_d` (MAC `α − 2·α·b_d`), `b = u ⊕ b_d = b_d + u·y` and
     /// its MAC `α·b_d + (α·y)·u`: the products `u·y` and `(α·y)·u` need no MAC of `u`.
     /// The pairs `(b_d, α·b_d)` (catching a wrong dealing) and `(u·y, (α·y)·u)` are
@@ -1458,29 +1412,17 @@ impl<T: Transport> Engine<T> {
         let (mut values, mut macs) = (Vec::with_capacity(count), Vec::with_capacity(count));
         while values.len() < count {
             let need = count - values.len();
-            let (r, mr, sq, msq) = if self.dealt_macs() {
-                // α·r dealt (no product), then r² and (α·r)·r in one round.
-                let (r, mr) = self.random_with_dealt_macs(need, MODULUS)?;
-                let mut prods = self.mul_pairs(&[(&r[..], &r[..]), (&mr[..], &r[..])])?;
-                let (msq, sq) = (
-                    prods.pop().unwrap_or_default(),
-                    prods.pop().unwrap_or_default(),
-                );
-                (r, mr, sq, msq)
-            } else {
-                let r = self.prss()?.random(need)?;
-                let key = vec![alpha; need];
-                let mut first = self.mul_pairs(&[(&r[..], &r[..]), (&key[..], &r[..])])?;
-                let (mr, sq) = (
-                    first.pop().unwrap_or_default(),
-                    first.pop().unwrap_or_default(),
-                );
-                let msq = self
-                    .mul_pairs(&[(&mr[..], &r[..])])?
-                    .pop()
-                    .unwrap_or_default();
-                (r, mr, sq, msq)
-            };
+            let r = self.prss()?.random(need)?;
+            let key = vec![alpha; need];
+            let mut first = self.mul_pairs(&[(&r[..], &r[..]), (&key[..], &r[..])])?;
+            let (mr, sq) = (
+                first.pop().unwrap_or_default(),
+                first.pop().unwrap_or_default(),
+            );
+            let msq = self
+                .mul_pairs(&[(&mr[..], &r[..])])?
+                .pop()
+                .unwrap_or_default();
             self.record(&r, &mr)?;
             self.record(&sq, &msq)?;
             self.verify()?;

@@ -85,7 +85,7 @@ pub(crate) struct MacState {
     /// This party's share of the MAC key `α`.
     pub(crate) alpha: Fp,
     /// Its per-set parts (`α = Σ_A α_A` along the PRSS sets): MACs of PRSS values
-    /// without a multiplication ([`crate::prss::Prss::random_authenticated`]).
+    /// without a multiplication ([`crate::prss::AlphaParts::of_bit`], 3 parties).
     pub(crate) parts: AlphaParts,
     /// Shares of values `z_k` whose MACs are not yet verified.
     pub(crate) pending_z: Vec<Fp>,

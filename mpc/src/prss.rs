@@ -346,8 +346,8 @@ impl Prss {
 
     /// Draws the MAC key `α = Σ_A α_A` of the malicious mode: this party's share
     /// `Σ_{A∌i} α_A·f_A(i)` (the same value as [`Prss::random`]`(1)` would give) and
-    /// [`AlphaParts`], the per-set weights that let it compute MACs of PRSS values
-    /// without a multiplication ([`Prss::random_authenticated`]).
+    /// [`AlphaParts`], the per-set weights that let it compute MACs of per-set bits
+    /// ([`Prss::set_bits`]) without a multiplication ([`AlphaParts::of_bit`]).
     ///
     /// # Errors
     /// As [`Prss::random`].
@@ -384,60 +384,6 @@ impl Prss {
         }
         alpha_of.zeroize();
         Ok((share, AlphaParts { diag, deal }))
-    }
-
-    /// `count` random sharings `r = Σ_B r_B` (every `r_B & mask` from set `B`'s key, as
-    /// [`Prss::random`] / [`Prss::bounded`]) together with the two parts of their MACs
-    /// `α·r = Σ_A Σ_B α_A·r_B` that need no multiplication: this party's share of the
-    /// diagonal `Σ_B α_B·r_B` (each term known to the holders of `B`, shared like a PRSS
-    /// value) and the value it must **deal** as an input, `Σ` of the cross terms
-    /// `α_A·r_B` (`A ≠ B`) assigned to it ([`cross_dealer`]: the lowest party outside
-    /// `A ∪ B`, which holds both keys). The MAC share is the diagonal share plus this
-    /// party's shares of every party's dealt value. Returns `(r, diagonal, dealt)`.
-    ///
-    /// # Errors
-    /// As [`Prss::random`].
-    pub(crate) fn random_authenticated(
-        &mut self,
-        count: usize,
-        mask: u128,
-        parts: &AlphaParts,
-    ) -> Result<(Vec<Fp>, Vec<Fp>, Vec<Fp>), Error> {
-        if (count as u128) * (ELEMENT_BYTES as u128) >= 1u128 << 38 {
-            return Err(Error::InvalidParameters(
-                "too many random sharings requested at once",
-            ));
-        }
-        let draw = self.draws;
-        self.draws += 1;
-        let keys = &self.keys;
-        let mut r = vec![Fp::ZERO; count];
-        let mut diag = vec![Fp::ZERO; count];
-        let mut dealt = vec![Fp::ZERO; count];
-        let block = STREAM_BLOCK_BYTES / ELEMENT_BYTES;
-        r.par_chunks_mut(CHUNK)
-            .zip(diag.par_chunks_mut(CHUNK))
-            .zip(dealt.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(c, ((cr, cd), cx))| {
-                let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
-                for key in keys {
-                    let (wd, wx) = (parts.diag[key.set_index], parts.deal[key.set_index]);
-                    let mut stream = key.stream(draw, c * CHUNK);
-                    for start in (0..cr.len()).step_by(block) {
-                        let end = (start + block).min(cr.len());
-                        let bytes = &mut buf[..(end - start) * ELEMENT_BYTES];
-                        stream.write_keystream(bytes);
-                        for k in 0..end - start {
-                            let v = Fp::new(raw_element(bytes, k) & mask);
-                            cr[start + k] += key.share_coeff * v;
-                            cd[start + k] += wd * v;
-                            cx[start + k] += wx * v;
-                        }
-                    }
-                }
-            });
-        Ok((r, diag, dealt))
     }
 
     /// Shares of `count` fresh random secrets at degree `t` and, of the same secrets,
@@ -526,16 +472,20 @@ impl Prss {
     }
 }
 
-/// The party (0-based) that deals the cross term `α_A·r_B` of a MAC
-/// ([`Prss::random_authenticated`]): the lowest party outside `A ∪ B`, which holds both
-/// keys. `None` only when `A ∪ B` is everyone, impossible for `|A| = |B| = t < n/2`.
+/// The party (0-based) that deals the cross term `α_A·r_B` of the MAC `α·r` of a
+/// value `r = Σ_B r_B` ([`AlphaParts`]): the lowest party outside `A ∪ B`, which holds
+/// both keys. `None` only when `A ∪ B` is everyone, impossible for `|A| = |B| = t < n/2`.
 fn cross_dealer(a: &[usize], b: &[usize], n: usize) -> Option<usize> {
     (0..n).find(|i| !a.contains(i) && !b.contains(i))
 }
 
-/// This party's per-set weights of the MAC key `α = Σ_A α_A` ([`Prss::alpha_parts`]):
-/// by set index, `α_B·f_B(i)` (the diagonal term's share coefficient) and the sum of the
-/// `α_A` whose cross terms `α_A·r_B` this party deals; zero for sets it does not hold.
+/// This party's per-set weights of the MAC key `α = Σ_A α_A` ([`Prss::alpha_parts`]).
+/// For a value `r = Σ_B r_B` with `r_B` known to the holders of `B`,
+/// `α·r = Σ_B α_B·r_B + Σ_{A≠B} α_A·r_B`: a diagonal term is shared locally like a PRSS
+/// value (`α_B·r_B·f_B(i)`), a cross term is known to the parties outside `A ∪ B` and
+/// dealt as an input by the lowest of them ([`cross_dealer`]). By set index: `α_B·f_B(i)`
+/// and the sum of the `α_A` whose cross terms with `B` this party deals; zero for sets it
+/// does not hold.
 ///
 /// # Security
 /// Secret (parts of the MAC key); zeroised on drop, no `Clone`/`Debug`.
@@ -548,7 +498,7 @@ pub(crate) struct AlphaParts {
 impl AlphaParts {
     /// The MAC parts of per-set bits ([`Prss::set_bits`]): for bit `k` of set `set`,
     /// this party's diagonal share `α_A·b_A·f_A(i)` and the cross terms it deals,
-    /// `b_A·Σ α_{A'}` over the sets `A' ≠ A` assigned to it ([`Prss::random_authenticated`]).
+    /// `b_A·Σ α_{A'}` over the sets `A' ≠ A` assigned to it.
     pub(crate) fn of_bit(&self, bits: &SetBits, set: usize, k: usize) -> (Fp, Fp) {
         match bits.bit(set, k) {
             Some(true) => (

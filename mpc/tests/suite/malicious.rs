@@ -596,14 +596,13 @@ fn bits_cheat_is_caught(n: usize, plan: Plan, what: &str) {
     }
 }
 
-/// Random bits with dealt MACs (n = 2t + 1: 3, 5 and 7 parties; docs/mpc.md,
-/// "Malicious security"): honest runs give bits that every party opens alike; a
-/// cheater that deals a wrong cross term of a MAC (a wrong share in the dealing round,
-/// the first frame of `L` elements from the last party to party `t + 1`, which it does
-/// not designate), a wrong MAC-lane product of the bits or a wrong value-lane product
-/// is caught: every honest party aborts, none outputs. With 3 parties the dealing
-/// round carries `u` for every third bit: a wrong share of `u` (a non-bit) is caught
-/// too.
+/// Malicious random bits (docs/mpc.md, "Malicious security"): honest runs give bits that
+/// every party opens alike. With 3 parties the MAC of the PRSS bit is dealt: a cheater
+/// that deals a wrong cross term (a wrong share in the dealing round, the first frame
+/// of `L` elements from party 3 to party 2, which it does not designate) or a wrong `u`
+/// (a non-bit) is caught. For 3, 5 and 7 parties a wrong MAC-lane product of the bits
+/// (with 5 and 7 parties: the MAC `α·r` of the square root's `r`) or a wrong value-lane
+/// product is caught: every honest party aborts, none outputs.
 #[test]
 fn wrong_dealt_bit_macs_and_bit_products_are_caught() {
     for n in [3, 5, 7] {
@@ -623,10 +622,7 @@ fn wrong_dealt_bit_macs_and_bit_products_are_caught() {
         }
         let cheater = n - 1;
         let victim = t_of(n);
-        // Position 0: bit 0, whose MAC cross terms the last party deals (with 3 parties
-        // bit k's `u` comes from party k mod 3 + 1, so bit 0's from party 1).
         let mut cases = vec![
-            ("a wrong cross term", Target::Size(L * 16), Cheat::Add, 0),
             (
                 "a wrong MAC-lane product",
                 Target::Size(2 * L * 16),
@@ -641,6 +637,9 @@ fn wrong_dealt_bit_macs_and_bit_products_are_caught() {
             ),
         ];
         if n == 3 {
+            // Bit k's `u` comes from party k mod 3 + 1: position 0 is a cross term of bit
+            // 0's MAC (dealt by party 3), position 2 is party 3's `u` of bit 2.
+            cases.push(("a wrong cross term", Target::Size(L * 16), Cheat::Add, 0));
             cases.push(("a non-bit u", Target::Size(L * 16), Cheat::Add, 2));
         }
         for (what, target, cheat, position) in cases {
