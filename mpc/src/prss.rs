@@ -689,6 +689,57 @@ impl PrssSetupPending {
 mod tests {
     use super::*;
 
+    /// The MAC parts of a per-set bit `b_A` add up to `α·b_A`: the diagonal shares are a
+    /// degree-`t` sharing of `α_A·b_A`, and the dealt values (summed in the clear here)
+    /// supply every cross term `α_{A'}·b_A` exactly once, for 3, 5 and 7 parties.
+    #[test]
+    fn bit_mac_parts_add_up_to_alpha_times_the_bit() {
+        use crate::shamir::{reconstruct, Params, ShareVec};
+        use rand::{rngs::StdRng, SeedableRng};
+        for n in [3, 5, 7] {
+            let params = Params::honest_majority(n).unwrap();
+            let ctxs: Vec<Context> = (0..n)
+                .map(|i| Context::new(params, PartyId::from_index(i)).unwrap())
+                .collect();
+            let mut rng = StdRng::seed_from_u64(n as u64);
+            let (pending, sent): (Vec<_>, Vec<Frames>) =
+                ctxs.iter().map(|c| PrssSetup::start(c, &mut rng)).unzip();
+            let mut prss: Vec<Prss> = pending
+                .into_iter()
+                .enumerate()
+                .map(|(j, p)| {
+                    let incoming = (0..n).map(|i| sent[i][j].clone()).collect();
+                    p.finish(&ctxs[j], &incoming).unwrap()
+                })
+                .collect();
+            let parts: Vec<(Fp, AlphaParts)> =
+                prss.iter_mut().map(|p| p.alpha_parts().unwrap()).collect();
+            let open = |values: Vec<Fp>| {
+                let shares: Vec<ShareVec> = values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| ShareVec::new(PartyId::from_index(i), vec![v]))
+                    .collect();
+                reconstruct(params, &shares).unwrap()[0]
+            };
+            let alpha = open(parts.iter().map(|p| p.0).collect());
+            let bits: Vec<SetBits> = prss.iter_mut().map(|p| p.set_bits(40).unwrap()).collect();
+            let sets = prss[0].sets();
+            let mut ones = 0;
+            for set in 0..sets {
+                for k in 0..40 {
+                    let b = bits.iter().find_map(|x| x.bit(set, k)).unwrap();
+                    let (diag, dealt): (Vec<Fp>, Vec<Fp>) =
+                        (0..n).map(|i| parts[i].1.of_bit(&bits[i], set, k)).unzip();
+                    let mac = open(diag) + dealt.iter().fold(Fp::ZERO, |a, x| a + *x);
+                    assert_eq!(mac, alpha * Fp::new(u128::from(b)), "n = {n}, set {set}");
+                    ones += usize::from(b);
+                }
+            }
+            assert!(ones > 0 && ones < sets * 40);
+        }
+    }
+
     #[test]
     fn subsets_and_dealers() {
         assert_eq!(subsets(3, 1), vec![vec![0], vec![1], vec![2]]);
