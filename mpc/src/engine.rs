@@ -216,12 +216,8 @@ impl<T: Transport> Engine<T> {
                         "malicious security needs PRSS randomness (at most 7 parties)",
                     ));
                 }
-                let alpha = self.prss()?.random(1)?;
-                let alpha = alpha
-                    .first()
-                    .copied()
-                    .ok_or(Error::InvalidParameters("PRSS returned no MAC key"))?;
-                self.mac = Some(MacState::new(alpha));
+                let (alpha, parts) = self.prss()?.alpha_parts()?;
+                self.mac = Some(MacState::new(alpha, parts));
             }
             Security::SemiHonest => {
                 self.verify()?;
@@ -312,6 +308,14 @@ impl<T: Transport> Engine<T> {
         Ok(ShareVec::authenticated(self.me(), values, macs))
     }
 
+    /// Whether random bits take their MACs from dealt cross terms
+    /// ([`Engine::xor_bits_dealt`]): malicious mode with 3 parties (`t = 1`,
+    /// `n = 2t + 1`, where the `t + 1` honest shares of any dealt value lie on one
+    /// degree-`t` polynomial, so a dealer can only deal a wrong value).
+    fn dealt_bit_macs(&self) -> bool {
+        self.mac.is_some() && self.params().t() == 1 && self.params().n() == 3
+    }
+
     /// Keeps pairs `(z, α·z)` for the next check; checks at once past [`mac::MAX_PENDING`].
     fn record(&mut self, z: &[Fp], m: &[Fp]) -> Result<(), Error> {
         let full = match &mut self.mac {
@@ -330,9 +334,9 @@ impl<T: Transport> Engine<T> {
     /// Runs the MAC check over every product, input and random value not yet verified
     /// (Chida et al., CRYPTO 2018, §4): a coin is tossed by opening a PRSS value, the
     /// coefficients `ρ_k` are derived from it ([`mac::combine`]), `w = Σ ρ_k z_k + v` is
-    /// opened (masked by an authenticated random `v`), and `T = Σ ρ_k m_k + α v − w·α`
-    /// is opened and must be 0. Three rounds (a fourth for every 16 checks makes the
-    /// masks); nothing to do in the semi-honest mode or with nothing pending. The engine
+    /// opened (masked by an authenticated random `v`), `T = Σ ρ_k m_k + α v − w·α` is
+    /// computed locally, multiplied by a random `β` and `β·T` opened: it must be 0
+    /// (CheckZero). Four rounds (a fifth for every 16 checks makes the masks); nothing to do in the semi-honest mode or with nothing pending. The engine
     /// runs it before every opening that depends on products ([`Engine::open`],
     /// [`Engine::open_to`], random bits before they mask anything).
     ///
@@ -385,11 +389,22 @@ impl<T: Transport> Engine<T> {
             .map_err(unattributed)?;
         let w = single(opened_to_all(w))?;
         let mut u = u_part + mv - w * alpha;
+        // CheckZero (Chida et al., §3): open β·T for a PRSS value β no `t` parties know,
+        // not T itself. When only MACs are wrong, T is a combination of the MAC errors
+        // times secret values (an error on the MAC of x reaches the pair of x·y as
+        // error·y), which an opened T would show the cheater; β·T (plus the additive
+        // error a cheater can put on this product) is uniform whenever T ≠ 0.
+        let beta = Zeroizing::new(self.prss()?.random(1)?);
+        let scaled = self
+            .mul_pairs(&[(&beta[..], &[u][..])])
+            .map_err(unattributed)?
+            .pop()
+            .unwrap_or_default();
+        u.zeroize();
         let total = self
-            .open_with(&[u], t, Audience::All)
+            .open_with(&scaled, t, Audience::All)
             .map_err(unattributed)?;
         let total = single(opened_to_all(total))?;
-        u.zeroize();
         if total != Fp::ZERO {
             return Err(Error::CheatDetected {
                 check: "MAC check",
@@ -1085,6 +1100,9 @@ impl<T: Transport> Engine<T> {
     /// Transport errors, inconsistent openings.
     pub fn random_bits(&mut self, count: usize) -> Result<ShareVec, Error> {
         if self.source == RandomnessSource::Prss && self.params().t() == 1 {
+            if self.dealt_bit_macs() {
+                return self.xor_bits_dealt(count);
+            }
             return self.random_bits_by_xor(count);
         }
         self.random_bits_by_square_root(count)
@@ -1262,6 +1280,88 @@ impl<T: Transport> Engine<T> {
             .zip(&mub)
             .map(|((x, y), xy)| *x + *y - two * *xy)
             .collect();
+        let bits = ShareVec::authenticated(self.me(), values, macs);
+        self.verify_bits(&bits)?;
+        Ok(bits)
+    }
+
+    /// Malicious XOR bits with `n = 3` (`t = 1`, `n = 2t + 1`): two products per bit in
+    /// one round instead of four in two. Bit `k`'s dealer `d = k mod n` inputs `u` (the
+    /// XOR of the set bits it knows); in the same input round every other party deals
+    /// its cross terms of the MAC of the PRSS bit `b_d` (`α_A·b_d` for the set
+    /// `A ≠ {d}` assigned to it, [`crate::prss::AlphaParts`]), so `[α·b_d]` costs no
+    /// product. With `y = 1 − 2·b_d` (MAC `α − 2·α·b_d`), `b = u ⊕ b_d = b_d + u·y` and
+    /// its MAC `α·b_d + (α·y)·u`: the products `u·y` and `(α·y)·u` need no MAC of `u`.
+    /// The pairs `(b_d, α·b_d)` (catching a wrong dealing) and `(u·y, (α·y)·u)` are
+    /// recorded; a non-bit `u` makes `b` a non-bit, which [`Engine::verify_bits`]
+    /// catches before the bits mask anything.
+    fn xor_bits_dealt(&mut self, count: usize) -> Result<ShareVec, Error> {
+        let (n, me) = (self.params().n(), self.me().index());
+        let alpha = self.alpha()?;
+        let prss = self.prss()?;
+        let sets: Vec<usize> = (0..n)
+            .map(|d| {
+                prss.singleton_set(d)
+                    .ok_or(Error::InvalidParameters("XOR bits need t = 1"))
+            })
+            .collect::<Result<_, _>>()?;
+        let bits = prss.set_bits(count)?;
+        let Some(state) = self.mac.as_ref() else {
+            return Err(Error::InvalidParameters(UNAUTHENTICATED));
+        };
+        // One value per party and bit: `u` where it deals the bit, else its cross terms.
+        let mut mine: Zeroizing<Vec<Fp>> = Zeroizing::new(Vec::with_capacity(count));
+        let mut mac_b: Zeroizing<Vec<Fp>> = Zeroizing::new(Vec::with_capacity(count));
+        for k in 0..count {
+            let d = k % n;
+            if d == me {
+                let odd = sets
+                    .iter()
+                    .filter_map(|set| bits.bit(*set, k))
+                    .fold(false, |acc, b| acc ^ b);
+                mine.push(Fp::new(u128::from(odd)));
+                mac_b.push(Fp::ZERO);
+            } else {
+                let (diag, deal) = state.parts.of_bit(&bits, sets[d], k);
+                mine.push(deal);
+                mac_b.push(diag);
+            }
+        }
+        let lens = vec![count; n];
+        self.traffic.rounds += 1;
+        let dealt = self.input_columns(&lens, &mine)?;
+        drop(mine);
+        let mut u = Zeroizing::new(Vec::with_capacity(count));
+        let mut b = Zeroizing::new(Vec::with_capacity(count));
+        let (mut y, mut my) = (
+            Zeroizing::new(Vec::with_capacity(count)),
+            Zeroizing::new(Vec::with_capacity(count)),
+        );
+        let two = Fp::new(2);
+        for (k, m) in mac_b.iter_mut().enumerate() {
+            let d = k % n;
+            for (j, column) in dealt.iter().enumerate() {
+                if j == d {
+                    u.push(column[k]);
+                } else {
+                    *m += column[k];
+                }
+            }
+            let bk = bits.share(sets[d], k);
+            b.push(bk);
+            y.push(Fp::ONE - two * bk);
+            my.push(alpha - two * *m);
+        }
+        drop(dealt);
+        let mut prods = self.mul_pairs(&[(&y[..], &u[..]), (&my[..], &u[..])])?;
+        let (m, z) = (
+            prods.pop().unwrap_or_default(),
+            prods.pop().unwrap_or_default(),
+        );
+        self.record(&b, &mac_b)?;
+        self.record(&z, &m)?;
+        let values: Vec<Fp> = b.iter().zip(&z).map(|(x, xy)| *x + *xy).collect();
+        let macs: Vec<Fp> = mac_b.iter().zip(&m).map(|(x, xy)| *x + *xy).collect();
         let bits = ShareVec::authenticated(self.me(), values, macs);
         self.verify_bits(&bits)?;
         Ok(bits)

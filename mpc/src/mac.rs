@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::field::Fp;
+use crate::prss::AlphaParts;
 
 /// Which adversary the engine protects against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -83,6 +84,9 @@ const CHECK_TAG: &[u8] = b"conclave-mpc-mac-check-v1";
 pub(crate) struct MacState {
     /// This party's share of the MAC key `α`.
     pub(crate) alpha: Fp,
+    /// Its per-set parts (`α = Σ_A α_A` along the PRSS sets): MACs of PRSS values
+    /// without a multiplication ([`crate::prss::AlphaParts::of_bit`], 3 parties).
+    pub(crate) parts: AlphaParts,
     /// Shares of values `z_k` whose MACs are not yet verified.
     pub(crate) pending_z: Vec<Fp>,
     /// Shares of the claimed `α·z_k`.
@@ -96,9 +100,10 @@ pub(crate) struct MacState {
 }
 
 impl MacState {
-    pub(crate) fn new(alpha: Fp) -> MacState {
+    pub(crate) fn new(alpha: Fp, parts: AlphaParts) -> MacState {
         MacState {
             alpha,
+            parts,
             pending_z: Vec::new(),
             pending_m: Vec::new(),
             masks_v: Vec::new(),

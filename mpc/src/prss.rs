@@ -49,7 +49,7 @@ use chacha20::ChaCha12;
 type Keystream = ChaCha12;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::field::{Fp, ELEMENT_BYTES, MODULUS};
 use crate::protocol::Context;
@@ -180,6 +180,8 @@ pub struct Prss {
     /// Keys shared with one other party each, by 0-based party index (`None` for self).
     pair_keys: Vec<Option<Zeroizing<[u8; KEY_BYTES]>>>,
     t: usize,
+    /// This party's 0-based index.
+    me: usize,
     /// `C(n, t)`: the number of sets, held or not.
     sets: usize,
     draws: u64,
@@ -342,6 +344,48 @@ impl Prss {
         Ok(PairStreams { streams })
     }
 
+    /// Draws the MAC key `α = Σ_A α_A` of the malicious mode: this party's share
+    /// `Σ_{A∌i} α_A·f_A(i)` (the same value as [`Prss::random`]`(1)` would give) and
+    /// [`AlphaParts`], the per-set weights that let it compute MACs of per-set bits
+    /// ([`Prss::set_bits`]) without a multiplication ([`AlphaParts::of_bit`]).
+    ///
+    /// # Errors
+    /// As [`Prss::random`].
+    pub(crate) fn alpha_parts(&mut self) -> Result<(Fp, AlphaParts), Error> {
+        let draw = self.draws;
+        self.draws += 1;
+        let n = self.pair_keys.len();
+        let sets = subsets(n, self.t);
+        let me = self.me;
+        // α_A for every held set, by set index.
+        let mut alpha_of: Vec<Option<Fp>> = vec![None; self.sets];
+        let mut share = Fp::ZERO;
+        for key in &self.keys {
+            let mut one = [Fp::ZERO];
+            fill_elements(&mut key.stream(draw, 0), &mut one);
+            share += key.share_coeff * one[0];
+            alpha_of[key.set_index] = Some(one[0]);
+            one.zeroize();
+        }
+        let mut diag = vec![Fp::ZERO; self.sets];
+        let mut deal = vec![Fp::ZERO; self.sets];
+        for key in &self.keys {
+            let b = key.set_index;
+            if let Some(alpha_b) = alpha_of[b] {
+                diag[b] = alpha_b * key.share_coeff;
+            }
+            for (a, alpha_a) in alpha_of.iter().enumerate() {
+                if let Some(alpha_a) = alpha_a {
+                    if a != b && cross_dealer(&sets[a], &sets[b], n) == Some(me) {
+                        deal[b] += *alpha_a;
+                    }
+                }
+            }
+        }
+        alpha_of.zeroize();
+        Ok((share, AlphaParts { diag, deal }))
+    }
+
     /// Shares of `count` fresh random secrets at degree `t` and, of the same secrets,
     /// at degree `2t` (double sharings).
     ///
@@ -425,6 +469,44 @@ impl Prss {
                 .for_each(|(c, (a, b))| task(c, a, b));
         }
         Ok(())
+    }
+}
+
+/// The party (0-based) that deals the cross term `α_A·r_B` of the MAC `α·r` of a
+/// value `r = Σ_B r_B` ([`AlphaParts`]): the lowest party outside `A ∪ B`, which holds
+/// both keys. `None` only when `A ∪ B` is everyone, impossible for `|A| = |B| = t < n/2`.
+fn cross_dealer(a: &[usize], b: &[usize], n: usize) -> Option<usize> {
+    (0..n).find(|i| !a.contains(i) && !b.contains(i))
+}
+
+/// This party's per-set weights of the MAC key `α = Σ_A α_A` ([`Prss::alpha_parts`]).
+/// For a value `r = Σ_B r_B` with `r_B` known to the holders of `B`,
+/// `α·r = Σ_B α_B·r_B + Σ_{A≠B} α_A·r_B`: a diagonal term is shared locally like a PRSS
+/// value (`α_B·r_B·f_B(i)`), a cross term is known to the parties outside `A ∪ B` and
+/// dealt as an input by the lowest of them ([`cross_dealer`]). By set index: `α_B·f_B(i)`
+/// and the sum of the `α_A` whose cross terms with `B` this party deals; zero for sets it
+/// does not hold.
+///
+/// # Security
+/// Secret (parts of the MAC key); zeroised on drop, no `Clone`/`Debug`.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct AlphaParts {
+    diag: Vec<Fp>,
+    deal: Vec<Fp>,
+}
+
+impl AlphaParts {
+    /// The MAC parts of per-set bits ([`Prss::set_bits`]): for bit `k` of set `set`,
+    /// this party's diagonal share `α_A·b_A·f_A(i)` and the cross terms it deals,
+    /// `b_A·Σ α_{A'}` over the sets `A' ≠ A` assigned to it.
+    pub(crate) fn of_bit(&self, bits: &SetBits, set: usize, k: usize) -> (Fp, Fp) {
+        match bits.bit(set, k) {
+            Some(true) => (
+                self.diag.get(set).copied().unwrap_or(Fp::ZERO),
+                self.deal.get(set).copied().unwrap_or(Fp::ZERO),
+            ),
+            _ => (Fp::ZERO, Fp::ZERO),
+        }
     }
 }
 
@@ -596,6 +678,7 @@ impl PrssSetupPending {
             keys,
             pair_keys,
             t,
+            me,
             sets: sets.len(),
             draws: 0,
         })
@@ -605,6 +688,57 @@ impl PrssSetupPending {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The MAC parts of a per-set bit `b_A` add up to `α·b_A`: the diagonal shares are a
+    /// degree-`t` sharing of `α_A·b_A`, and the dealt values (summed in the clear here)
+    /// supply every cross term `α_{A'}·b_A` exactly once, for 3, 5 and 7 parties.
+    #[test]
+    fn bit_mac_parts_add_up_to_alpha_times_the_bit() {
+        use crate::shamir::{reconstruct, Params, ShareVec};
+        use rand::{rngs::StdRng, SeedableRng};
+        for n in [3, 5, 7] {
+            let params = Params::honest_majority(n).unwrap();
+            let ctxs: Vec<Context> = (0..n)
+                .map(|i| Context::new(params, PartyId::from_index(i)).unwrap())
+                .collect();
+            let mut rng = StdRng::seed_from_u64(n as u64);
+            let (pending, sent): (Vec<_>, Vec<Frames>) =
+                ctxs.iter().map(|c| PrssSetup::start(c, &mut rng)).unzip();
+            let mut prss: Vec<Prss> = pending
+                .into_iter()
+                .enumerate()
+                .map(|(j, p)| {
+                    let incoming = (0..n).map(|i| sent[i][j].clone()).collect();
+                    p.finish(&ctxs[j], &incoming).unwrap()
+                })
+                .collect();
+            let parts: Vec<(Fp, AlphaParts)> =
+                prss.iter_mut().map(|p| p.alpha_parts().unwrap()).collect();
+            let open = |values: Vec<Fp>| {
+                let shares: Vec<ShareVec> = values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| ShareVec::new(PartyId::from_index(i), vec![v]))
+                    .collect();
+                reconstruct(params, &shares).unwrap()[0]
+            };
+            let alpha = open(parts.iter().map(|p| p.0).collect());
+            let bits: Vec<SetBits> = prss.iter_mut().map(|p| p.set_bits(40).unwrap()).collect();
+            let sets = prss[0].sets();
+            let mut ones = 0;
+            for set in 0..sets {
+                for k in 0..40 {
+                    let b = bits.iter().find_map(|x| x.bit(set, k)).unwrap();
+                    let (diag, dealt): (Vec<Fp>, Vec<Fp>) =
+                        (0..n).map(|i| parts[i].1.of_bit(&bits[i], set, k)).unzip();
+                    let mac = open(diag) + dealt.iter().fold(Fp::ZERO, |a, x| a + *x);
+                    assert_eq!(mac, alpha * Fp::new(u128::from(b)), "n = {n}, set {set}");
+                    ones += usize::from(b);
+                }
+            }
+            assert!(ones > 0 && ones < sets * 40);
+        }
+    }
 
     #[test]
     fn subsets_and_dealers() {

@@ -563,6 +563,98 @@ fn consistent_cheat(security: Security) -> Vec<Result<Vec<i128>, Error>> {
     })
 }
 
+/// Malicious random bits, opened (a test program of their own).
+fn bits_program<T: Transport>(e: &mut Engine<T>) -> Result<Vec<i128>, Error> {
+    e.set_security(Security::Malicious)?;
+    let bits = e.random_bits(L)?;
+    e.open_signed(&bits)
+}
+
+/// Runs [`bits_program`] with `plan` and asserts that the cheat fired and that every
+/// honest party aborted with a detected cheat (none output anything).
+fn bits_cheat_is_caught(n: usize, plan: Plan, what: &str) {
+    let out = run_with(n, Some(plan), Duration::from_secs(20), |e| bits_program(e));
+    assert!(
+        out.fired,
+        "n = {n}, {what}: the cheat never fired ({plan:?})"
+    );
+    for (i, r) in out.results.iter().enumerate() {
+        if i == plan.cheater {
+            continue;
+        }
+        match r {
+            Ok(v) => panic!(
+                "n = {n}, {what}: party {} output {v:?} under {plan:?}",
+                i + 1
+            ),
+            Err(e) => assert!(
+                matches!(e, Error::CheatDetected { .. } | Error::PeerAborted { .. }),
+                "n = {n}, {what}: party {}: {e}",
+                i + 1
+            ),
+        }
+    }
+}
+
+/// Malicious random bits (docs/mpc.md, "Malicious security"): honest runs give bits that
+/// every party opens alike. With 3 parties the MAC of the PRSS bit is dealt: a cheater
+/// that deals a wrong cross term (a wrong share in the dealing round, the first frame
+/// of `L` elements from party 3 to party 2, which it does not designate) or a wrong `u`
+/// (a non-bit) is caught. For 3, 5 and 7 parties a wrong MAC-lane product of the bits
+/// (with 5 and 7 parties: the MAC `α·r` of the square root's `r`) or a wrong value-lane
+/// product is caught: every honest party aborts, none outputs.
+#[test]
+fn wrong_dealt_bit_macs_and_bit_products_are_caught() {
+    for n in [3, 5, 7] {
+        let honest = run_with(n, None, Duration::from_secs(20), |e| bits_program(e));
+        let first = honest.results[0].as_ref().unwrap().clone();
+        assert_eq!(first.len(), L);
+        assert!(
+            first.iter().all(|b| *b == 0 || *b == 1),
+            "n = {n}: {first:?}"
+        );
+        assert!(
+            first.contains(&0) && first.contains(&1),
+            "n = {n}: {first:?}"
+        );
+        for r in &honest.results {
+            assert_eq!(r.as_ref().unwrap(), &first, "n = {n}");
+        }
+        let cheater = n - 1;
+        let victim = t_of(n);
+        let mut cases = vec![
+            (
+                "a wrong MAC-lane product",
+                Target::Size(2 * L * 16),
+                Cheat::Mac,
+                1,
+            ),
+            (
+                "a wrong value-lane product",
+                Target::Size(2 * L * 16),
+                Cheat::Add,
+                1,
+            ),
+        ];
+        if n == 3 {
+            // Bit k's `u` comes from party k mod 3 + 1: position 0 is a cross term of bit
+            // 0's MAC (dealt by party 3), position 2 is party 3's `u` of bit 2.
+            cases.push(("a wrong cross term", Target::Size(L * 16), Cheat::Add, 0));
+            cases.push(("a non-bit u", Target::Size(L * 16), Cheat::Add, 2));
+        }
+        for (what, target, cheat, position) in cases {
+            let plan = Plan {
+                cheater,
+                victim,
+                target,
+                cheat,
+                position,
+            };
+            bits_cheat_is_caught(n, plan, what);
+        }
+    }
+}
+
 /// The attack is real: in the semi-honest mode a cheater that keeps its shares
 /// consistent changes the product every honest party outputs, and nobody notices; the
 /// malicious mode stops everyone before the opening.
