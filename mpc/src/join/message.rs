@@ -2,13 +2,15 @@
 //!
 //! A message carries one set of compressed Ristretto255 points on its way through the
 //! protocol (see [`crate::join`]): a party's set round the ring (*hop*), the same set on
-//! its return chain (*blind*, keyed with `k·k'` by every other party), a completed layer-1 set on its way to the deduplicating party
-//! (*complete*), the union on its way through the layer-2 chain (*layer 2*) and the
-//! common order (*final*). Decoding validates everything a peer controls: the version,
-//! kind, origin and hop against what the round expects, the exact length (no trailing
-//! bytes), the point count against the receiver's limit, that every point is a
-//! canonical Ristretto255 encoding (`CompressedRistretto::decompress`), and that no
-//! point repeats. Every failure names the sender ([`JoinError::PeerMisbehaved`]).
+//! its return chain (*blind*, keyed with `k·k'` by every other party), a completed
+//! layer-1 set on its way to the deduplicating party (*complete*), the union on its way
+//! through the layer-2 chain (*layer 2*) and the common order (*final*). Decoding
+//! validates what a peer controls in the header and the layout: the version, kind,
+//! origin and hop against what the round expects, the exact length (no trailing bytes),
+//! the point count against the receiver's limit, and that no point repeats. That every
+//! point is a canonical Ristretto255 encoding (`CompressedRistretto::decompress`) is
+//! checked once, where the point is used (see [`crate::join`]). Every failure names the
+//! sender ([`JoinError::PeerMisbehaved`]).
 //! Several messages to the same peer in one exchange travel as one frame, simply
 //! concatenated ([`split`]); each message's length follows from its header.
 
