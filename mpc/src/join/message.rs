@@ -1,27 +1,28 @@
 //! Wire messages of the private join: one canonical, versioned, size-limited encoding.
 //!
 //! A message carries one set of compressed Ristretto255 points on its way through the
-//! protocol (see [`crate::join`]): a party's set round the ring (*hop*), its blinded twin
-//! (*blind*), a completed layer-1 set on its way to the deduplicating party
-//! (*complete*), the union on its way through the layer-2 chain (*layer 2*) and the
-//! common order (*final*). Decoding validates everything a peer controls: the version,
-//! kind, origin and hop against what the round expects, the exact length (no trailing
-//! bytes), the point count against the receiver's limit, that every point is a
-//! canonical Ristretto255 encoding (`CompressedRistretto::decompress`), and that no
-//! point repeats. Every failure names the sender ([`JoinError::PeerMisbehaved`]).
+//! protocol (see [`crate::join`]): a party's set round the ring (*hop*), the same set on
+//! its return chain (*blind*, keyed with `k·k'` by every other party), a completed
+//! layer-1 set on its way to the deduplicating party (*complete*), the union on its way
+//! through the layer-2 chain (*layer 2*) and the common order (*final*). Decoding
+//! validates what a peer controls in the header and the layout: the version, kind,
+//! origin and hop against what the round expects, the exact length (no trailing bytes),
+//! the point count against the receiver's limit, and that no point repeats. That every
+//! point is a canonical Ristretto255 encoding (`CompressedRistretto::decompress`) is
+//! checked once, where the point is used (see [`crate::join`]). Every failure names the
+//! sender ([`JoinError::PeerMisbehaved`]).
 //! Several messages to the same peer in one exchange travel as one frame, simply
 //! concatenated ([`split`]); each message's length follows from its header.
 
 use std::fmt;
 
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use rayon::prelude::*;
 
 use crate::join::error::{JoinError, Misbehavior};
 use crate::PartyId;
 
 /// The format version written by this build (first byte of every message).
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 /// Bytes of one compressed Ristretto255 point.
 pub const POINT_BYTES: usize = 32;
 /// Bytes of the fixed header: version, kind, origin, hop, count.
@@ -34,7 +35,7 @@ pub enum MessageKind {
     Hop,
     /// Layer 1: a set keyed by every party, shuffled, sent to the deduplicating party.
     Complete,
-    /// A party's blinded set on its way round the ring (keyed with `k_j·k'_j`).
+    /// A party's set on its return chain round the ring (keyed with `k_j·k'_j`).
     Blind,
     /// Layer 2: the deduplicated union on its way through the chain `1 → … → n`.
     Layer2,
@@ -99,7 +100,7 @@ pub(crate) struct Header {
 ///
 /// # Layout
 /// ```text
-/// version  u8      = 1
+/// version  u8      = 3
 /// kind     u8      1 hop, 2 complete, 3 blind, 4 layer 2, 5 final
 /// origin   u32 BE  1-based id of the party whose set this is (layer 2, final: party 1)
 /// hop      u32 BE  how many keys have been applied (see `crate::join`)
@@ -284,6 +285,7 @@ fn check_distinct(from: PartyId, body: &[u8]) -> Result<(), JoinError> {
 }
 
 /// Decompresses every point of a checked body and maps it with `f`, in parallel.
+#[cfg(test)]
 ///
 /// # Errors
 /// [`Misbehavior::InvalidPoint`] (naming `from` and a bad index) when a point
@@ -291,14 +293,14 @@ fn check_distinct(from: PartyId, body: &[u8]) -> Result<(), JoinError> {
 pub(crate) fn map_points<T: Send>(
     from: PartyId,
     body: &[u8],
-    f: impl Fn(RistrettoPoint, [u8; POINT_BYTES]) -> T + Sync,
+    f: impl Fn(curve25519_dalek::RistrettoPoint, [u8; POINT_BYTES]) -> T + Sync,
 ) -> Result<Vec<T>, JoinError> {
     body.par_chunks_exact(POINT_BYTES)
         .enumerate()
         .map(|(index, chunk)| {
             let mut bytes = [0u8; POINT_BYTES];
             bytes.copy_from_slice(chunk);
-            CompressedRistretto(bytes)
+            curve25519_dalek::ristretto::CompressedRistretto(bytes)
                 .decompress()
                 .map(|p| f(p, bytes))
                 .ok_or(index)
@@ -323,7 +325,7 @@ mod tests {
     #[test]
     fn layout_is_frozen() {
         let bytes = encode(MessageKind::Final, PartyId(3), 5, [[7u8; 32]].into_iter());
-        let mut want = vec![2, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
+        let mut want = vec![3, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
         want.extend([7u8; 32]);
         assert_eq!(bytes, want);
         assert_eq!(HEADER_BYTES, 18);

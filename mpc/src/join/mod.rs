@@ -6,32 +6,41 @@
 //! rows the *other* parties hold. It builds on the commutative-encryption PSI of
 //! Huberman, Franklin and Hogg (EC 1999) in its elliptic-curve form (Meadows 1986,
 //! Google's Private Join and Compute, Facebook's Private-ID), extended to `n` parties,
-//! with a second key layer and a blinded ring so that the membership pattern stays
+//! with a second key layer and a return chain so that the membership pattern stays
 //! hidden. The protocol and its leakage are written down in `docs/mpc.md`
 //! ("Private join").
 //!
 //! # Protocol (sans-IO, `n` parties in a ring `1 → 2 → … → n → 1`, `2n` exchanges)
-//! Party `i` holds ids `S_i` and fresh secret scalars `k_i` (layer 1), `k'_i`
-//! (layer 2) and `r_i` (blinding) ([`JoinParty::new`]); `H` is SHA-512 with the domain
-//! tag [`ID_DOMAIN`] into dalek's `RistrettoPoint::from_hash`.
+//! Party `i` holds ids `S_i` and fresh secret scalars `k_i` (layer 1) and `k'_i`
+//! (layer 2) ([`JoinParty::new`]); `H` is SHA-512 with the domain tag [`ID_DOMAIN`]
+//! into dalek's `RistrettoPoint::from_hash`.
 //! 1. *Layer 1* (exchanges `1 … n−1`, then `n`). `i` sends `H(x)^{k_i}`, shuffled, round
 //!    the ring; every party raises the set to its `k_j` and passes it on. The party that
 //!    applies the last key shuffles the complete set `H(x)^K`, `K = ∏ k_j`, and sends
 //!    it to the deduplicating party [`DEDUP_PARTY`] only.
-//! 2. *Blinded ring* (same exchanges). `i` also sends `H(x)^{r_i}` round the ring; every
-//!    other party raises it to `k_j·k'_j`; back at `i` (exchange `n`) it is raised to
-//!    `r_i⁻¹·k_i·k'_i`: `i`'s own tags `T(x) = H(x)^{K·K'}`, `K' = ∏ k'_j`, in its
-//!    input order. Nobody else sees anything but uniformly blinded points.
+//! 2. *Return chain* (same exchanges). The first relay also raises `i`'s keyed set to
+//!    `k_j·k'_j` and sends it on a second chain, in `i`'s shuffled order; every other
+//!    party does the same; back at `i` (exchange `n`) it is raised to `k'_i`: `i`'s own
+//!    tags `T(x) = H(x)^{K·K'}`, `K' = ∏ k'_j`, which `i` puts back in input order.
 //! 3. *Layer 2* (exchanges `n+1 … 2n−1`). Party 1 deduplicates the union `U₁` of the
 //!    complete sets and sends it through the chain `1 → 2 → … → n`; every party raises
 //!    it to `k'_j` and shuffles it; party `n` sorts the result, `U₂ = U₁^{K'}` — the
 //!    common order — and broadcasts it (exchange `2n`).
 //! 4. Every party finds its own tags in `U₂` ([`JoinOutput`]).
 //!
+//! Shortcuts that change no message's content (docs/mpc.md, "Cost"): party `n`'s
+//! returned set is exactly its rows of the last layer-2 input, so it exponentiates
+//! only the other rows there; with two parties, party 1 raises party 2's set to
+//! `k_1·k'_1` once — that is both party 2's return chain and its complete set at the
+//! level `k'_1`, at which party 1 then deduplicates (raising the other complete set
+//! to `k'_1` on arrival).
+//!
 //! # Security
 //! Semi-honest parties (no proofs of correct exponentiation), DDH in the random-oracle
 //! model, one corrupted party. Keys are uniformly random, fresh per join, zeroized on
-//! drop, and used only in constant-time scalar multiplication. **What leaks**: to every
+//! drop, and used only in constant-time scalar multiplication. Every received point is
+//! decompressed (validated) once before use; the common order's rows equal to one of
+//! our own tags are valid by construction and not decompressed again. **What leaks**: to every
 //! party, every set size, the union size and its own rows; to party 1 in addition the
 //! layer-1 membership pattern (for each subset of parties, how many ids exactly that
 //! subset holds), which it cannot link to ids or rows. Nobody learns which of its own
@@ -128,14 +137,24 @@ impl JoinKey {
     /// batch is doubled and compressed with one shared inversion
     /// ([`RistrettoPoint::double_and_compress_batch`]): the same encodings as
     /// `(p·k).compress()`, about one field inversion per point cheaper.
+    #[cfg(test)]
     fn apply_batch(&self, points: &[RistrettoPoint]) -> Vec<Tag> {
+        let mut out = vec![[0u8; POINT_BYTES]; points.len()];
+        self.apply_batch_into(points, &mut out);
+        out
+    }
+
+    /// [`JoinKey::apply_batch`] into `out` (`out.len() == points.len()`).
+    fn apply_batch_into(&self, points: &[RistrettoPoint], out: &mut [Tag]) {
         // By reference on both sides: no copy of the secret scalar is left on the stack.
         #[allow(clippy::op_ref)]
         let halves: Vec<RistrettoPoint> = points.iter().map(|p| p * &self.half).collect();
-        RistrettoPoint::double_and_compress_batch(&halves)
-            .into_iter()
-            .map(|c| c.to_bytes())
-            .collect()
+        for (dst, c) in out
+            .iter_mut()
+            .zip(RistrettoPoint::double_and_compress_batch(&halves))
+        {
+            *dst = c.to_bytes();
+        }
     }
 }
 
@@ -205,68 +224,120 @@ impl Ring {
 /// pattern, unlinkable to rows; see the module documentation).
 pub const DEDUP_PARTY: PartyId = PartyId(1);
 
-/// A party's secrets for one join: layer-1 key `k`, layer-2 key `k'`, their product
-/// (applied to other parties' blinded sets) and `r⁻¹·k·k'` (unblinds our own set).
+/// A party's secrets for one join: layer-1 key `k`, layer-2 key `k'` and their product
+/// (applied to the other parties' sets on the return chain).
 struct Keys {
     k1: JoinKey,
     k2: JoinKey,
     k12: JoinKey,
-    unblind: JoinKey,
 }
 
 impl Keys {
-    fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> (Keys, JoinKey) {
+    fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Keys {
         let k1 = JoinKey::generate(rng);
         let k2 = JoinKey::generate(rng);
-        let blind = JoinKey::generate(rng);
         let k12 = JoinKey::new(k1.k * k2.k);
-        let unblind = JoinKey::new(blind.k.invert() * k12.k);
-        (
-            Keys {
-                k1,
-                k2,
-                k12,
-                unblind,
-            },
-            blind,
-        )
+        Keys { k1, k2, k12 }
     }
 }
 
+/// Decompresses the points of `body` (32-byte encodings) at positions `at` (all of them
+/// when `None`), applies `key` to each, in parallel batches of [`APPLY_BATCH`], and
+/// returns the encodings in the order of `at`.
+///
+/// # Errors
+/// The position in `body` of a point that does not decompress (non-canonical or not a
+/// Ristretto255 encoding).
+fn apply_encoded(key: &JoinKey, body: &[u8], at: Option<&[usize]>) -> Result<Vec<Tag>, usize> {
+    let len = at.map_or(body.len() / POINT_BYTES, <[usize]>::len);
+    let mut out = vec![[0u8; POINT_BYTES]; len];
+    let point = |i: usize| {
+        let mut encoding = [0u8; POINT_BYTES];
+        encoding.copy_from_slice(&body[i * POINT_BYTES..(i + 1) * POINT_BYTES]);
+        CompressedRistretto(encoding).decompress().ok_or(i)
+    };
+    out.par_chunks_mut(APPLY_BATCH)
+        .enumerate()
+        .try_for_each(|(b, dst)| {
+            let first = b * APPLY_BATCH;
+            let points = (first..first + dst.len())
+                .map(|j| point(at.map_or(j, |at| at[j])))
+                .collect::<Result<Vec<RistrettoPoint>, usize>>()?;
+            key.apply_batch_into(&points, dst);
+            Ok::<(), usize>(())
+        })?;
+    Ok(out)
+}
+
 /// Applies `key` to every point of a checked message body, in parallel (batches of
-/// [`APPLY_BATCH`]).
+/// [`APPLY_BATCH`]), straight into one output vector.
 ///
 /// # Errors
 /// [`Misbehavior::InvalidPoint`] naming `from` when a point does not decompress.
 fn apply_all(key: &JoinKey, from: PartyId, body: &[u8]) -> Result<Vec<Tag>, JoinError> {
-    let batches = body
-        .par_chunks(POINT_BYTES * APPLY_BATCH)
-        .enumerate()
-        .map(|(b, chunk)| {
-            let points = chunk
-                .chunks_exact(POINT_BYTES)
-                .enumerate()
-                .map(|(i, bytes)| {
-                    let mut encoding = [0u8; POINT_BYTES];
-                    encoding.copy_from_slice(bytes);
-                    CompressedRistretto(encoding)
-                        .decompress()
-                        .ok_or(b * APPLY_BATCH + i)
-                })
-                .collect::<Result<Vec<RistrettoPoint>, usize>>()?;
-            Ok(key.apply_batch(&points))
-        })
-        .collect::<Result<Vec<Vec<Tag>>, usize>>()
-        .map_err(|index| JoinError::PeerMisbehaved {
-            party: from,
-            reason: Misbehavior::InvalidPoint { index },
-        })?;
-    Ok(batches.concat())
+    apply_encoded(key, body, None).map_err(|index| JoinError::PeerMisbehaved {
+        party: from,
+        reason: Misbehavior::InvalidPoint { index },
+    })
 }
 
 fn shuffled<R: RngCore + CryptoRng>(mut tags: Vec<Tag>, rng: &mut R) -> Vec<Tag> {
     tags.shuffle(rng);
     tags
+}
+
+/// The 32-byte encodings of a checked message body.
+fn encodings(body: &[u8]) -> Vec<Tag> {
+    body.chunks_exact(POINT_BYTES)
+        .map(|c| {
+            let mut t = [0u8; POINT_BYTES];
+            t.copy_from_slice(c);
+            t
+        })
+        .collect()
+}
+
+/// Checks the common order received from `from`: strictly sorted, and every element a
+/// canonical Ristretto255 encoding. Rows equal to one of our own tags are valid by
+/// construction (we compressed them ourselves) and are not decompressed again, so a
+/// party decompresses only the rows it does not hold.
+///
+/// # Errors
+/// [`Misbehavior::InvalidPoint`] (checked first, over every row when the order is not
+/// sorted) or [`Misbehavior::Unsorted`], naming `from`.
+fn check_final(from: PartyId, rows: &[Tag], own_tags: &[Tag]) -> Result<(), JoinError> {
+    let unsorted = rows.windows(2).position(|w| w[0] >= w[1]);
+    let mut known = vec![false; rows.len()];
+    if unsorted.is_none() {
+        let hits: Vec<usize> = own_tags
+            .par_iter()
+            .filter_map(|t| rows.binary_search(t).ok())
+            .collect();
+        for row in hits {
+            known[row] = true;
+        }
+    }
+    rows.par_iter()
+        .zip(known.par_iter())
+        .enumerate()
+        .try_for_each(|(index, (row, &known))| {
+            if known || CompressedRistretto(*row).decompress().is_some() {
+                Ok(())
+            } else {
+                Err(index)
+            }
+        })
+        .map_err(|index| JoinError::PeerMisbehaved {
+            party: from,
+            reason: Misbehavior::InvalidPoint { index },
+        })?;
+    match unsorted {
+        Some(index) => Err(JoinError::PeerMisbehaved {
+            party: from,
+            reason: Misbehavior::Unsorted { index: index + 1 },
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A validated party, its ids hashed and keyed, before the first message is sent.
@@ -275,8 +346,6 @@ pub struct JoinParty {
     keys: Keys,
     /// `H(x)^k` in input order.
     own_keyed: Vec<Tag>,
-    /// `H(x)^r` in input order.
-    own_blinded: Vec<Tag>,
 }
 
 impl fmt::Debug for JoinParty {
@@ -343,15 +412,15 @@ impl JoinParty {
                 second: w[0].max(w[1]),
             });
         }
-        let (keys, blind) = Keys::generate(rng);
-        let (keyed, blinded): (Vec<Vec<Tag>>, Vec<Vec<Tag>>) = ids
-            .par_chunks(APPLY_BATCH)
-            .map(|chunk| {
+        let keys = Keys::generate(rng);
+        let mut own_keyed = vec![[0u8; POINT_BYTES]; ids.len()];
+        own_keyed
+            .par_chunks_mut(APPLY_BATCH)
+            .zip(ids.par_chunks(APPLY_BATCH))
+            .for_each(|(dst, chunk)| {
                 let h: Vec<RistrettoPoint> = chunk.iter().map(|id| hash_id(id.as_ref())).collect();
-                (keys.k1.apply_batch(&h), blind.apply_batch(&h))
-            })
-            .unzip();
-        let (own_keyed, own_blinded) = (keyed.concat(), blinded.concat());
+                keys.k1.apply_batch_into(&h, dst);
+            });
         Ok(JoinParty {
             ring: Ring {
                 me,
@@ -360,32 +429,31 @@ impl JoinParty {
             },
             keys,
             own_keyed,
-            own_blinded,
         })
     }
 
-    /// Shuffles our keyed ids and returns the state for exchange 1 with the messages to
-    /// send in it (our keyed set and our blinded set, both to the next party).
+    /// Shuffles our keyed ids and returns the state for exchange 1 with the message to
+    /// send in it (our keyed set, to the next party; it starts both the layer-1 chain
+    /// and the return chain).
     pub fn start<R: RngCore + CryptoRng>(self, rng: &mut R) -> (Joining, Vec<Outgoing>) {
         let JoinParty {
             ring,
             keys,
             own_keyed,
-            own_blinded,
         } = self;
-        let next = vec![ring.offset(ring.me, 1)];
         let own_len = own_keyed.len();
-        let keyed = shuffled(own_keyed, rng);
-        let out = vec![
-            Outgoing {
-                to: next.clone(),
-                bytes: message::encode(MessageKind::Hop, ring.me, 1, keyed.into_iter()),
-            },
-            Outgoing {
-                to: next,
-                bytes: message::encode(MessageKind::Blind, ring.me, 0, own_blinded.into_iter()),
-            },
-        ];
+        // Position `p` of everything on our set's chains holds input row `perm[p]`.
+        let mut perm: Vec<usize> = (0..own_len).collect();
+        perm.shuffle(rng);
+        let out = vec![Outgoing {
+            to: vec![ring.offset(ring.me, 1)],
+            bytes: message::encode(
+                MessageKind::Hop,
+                ring.me,
+                1,
+                perm.iter().map(|&row| own_keyed[row]),
+            ),
+        }];
         let mut counts = vec![None; ring.parties];
         counts[ring.me.index()] = Some(own_len);
         let completes = vec![
@@ -403,7 +471,9 @@ impl JoinParty {
                 exchange: 1,
                 counts,
                 completes,
+                perm,
                 own_tags: Vec::new(),
+                own_pre: Vec::new(),
                 union_len: None,
                 rows: None,
             },
@@ -420,10 +490,17 @@ pub struct Joining {
     exchange: u32,
     /// Set size of each origin, as first seen.
     counts: Vec<Option<usize>>,
-    /// At the deduplicating party: the complete layer-1 set of each origin.
-    completes: Vec<Option<Vec<Tag>>>,
+    /// At the deduplicating party: the complete layer-1 set of each origin and who sent
+    /// it (`H(x)^K`, not yet decompressed; with two parties already raised to `k'_1`).
+    completes: Vec<Option<(PartyId, Vec<Tag>)>>,
+    /// Our shuffle: position `p` of our set's chains holds input row `perm[p]`.
+    perm: Vec<usize>,
     /// Our tags `H(x)^(K·K')`, in input order (after exchange `n`).
     own_tags: Vec<Tag>,
+    /// At party `n` (the end of the layer-2 chain): our returned set, at the level of
+    /// the layer-2 chain's last input (`H(x)^(K·k'_1⋯k'_(n−1))`), with the tag each one
+    /// becomes; sorted. Lets party `n` skip the rows it holds in layer 2.
+    own_pre: Vec<(Tag, Tag)>,
     /// The union size, as seen in the layer-2 chain.
     union_len: Option<usize>,
     /// The common order (the last party of the chain, before it broadcasts it).
@@ -476,7 +553,9 @@ impl Joining {
         if e < n {
             let origin = ring.offset(me, -i64::from(e));
             out.push((prev, x(MessageKind::Hop, origin, e)));
-            out.push((prev, x(MessageKind::Blind, origin, e - 1)));
+            if e > 1 {
+                out.push((prev, x(MessageKind::Blind, origin, e - 1)));
+            }
         } else if e == n {
             out.push((prev, x(MessageKind::Blind, me, n - 1)));
             if me == DEDUP_PARTY {
@@ -606,8 +685,40 @@ impl Joining {
             match x.kind {
                 MessageKind::Hop => {
                     self.check_count(from, x.origin, body)?;
+                    let completes = x.hop + 1 == n;
+                    if self.exchange == 1 && completes && me == DEDUP_PARTY {
+                        // Two parties: the return chain's `H(x)^(k_2·k_1·k'_1)` is also
+                        // the complete set raised to `k'_1`, the level at which we
+                        // deduplicate: one exponentiation for both.
+                        let both = apply_all(&self.keys.k12, from, body)?;
+                        out.push(Outgoing {
+                            to: vec![next],
+                            bytes: message::encode(
+                                MessageKind::Blind,
+                                x.origin,
+                                1,
+                                both.iter().copied(),
+                            ),
+                        });
+                        self.completes[x.origin.index()] = Some((me, both));
+                        continue;
+                    }
+                    if self.exchange == 1 {
+                        // The first relay starts the origin's return chain from the
+                        // same keyed set, in the origin's shuffled order.
+                        let returned = apply_all(&self.keys.k12, from, body)?;
+                        out.push(Outgoing {
+                            to: vec![next],
+                            bytes: message::encode(
+                                MessageKind::Blind,
+                                x.origin,
+                                1,
+                                returned.into_iter(),
+                            ),
+                        });
+                    }
                     let keyed = apply_all(&self.keys.k1, from, body)?;
-                    if x.hop + 1 < n {
+                    if !completes {
                         out.push(Outgoing {
                             to: vec![next],
                             bytes: message::encode(
@@ -622,7 +733,7 @@ impl Joining {
                         // deduplicating party cannot follow the origin's order.
                         let complete = shuffled(keyed, rng);
                         if me == DEDUP_PARTY {
-                            self.completes[x.origin.index()] = Some(complete);
+                            self.completes[x.origin.index()] = Some((me, complete));
                         } else {
                             out.push(Outgoing {
                                 to: vec![DEDUP_PARTY],
@@ -638,7 +749,20 @@ impl Joining {
                 }
                 MessageKind::Blind if x.origin == me => {
                     self.check_count(from, me, body)?;
-                    self.own_tags = apply_all(&self.keys.unblind, from, body)?;
+                    // `H(x)^(k_me · ∏_(j≠me) k_j·k'_j)` in our shuffled order: raised to
+                    // `k'_me`, our tags.
+                    let tags = apply_all(&self.keys.k2, from, body)?;
+                    let mut own = vec![[0u8; POINT_BYTES]; tags.len()];
+                    for (&row, tag) in self.perm.iter().zip(&tags) {
+                        own[row] = *tag;
+                    }
+                    self.own_tags = own;
+                    if me.0 == n {
+                        let mut pre: Vec<(Tag, Tag)> =
+                            encodings(body).into_iter().zip(tags).collect();
+                        pre.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                        self.own_pre = pre;
+                    }
                 }
                 MessageKind::Blind => {
                     self.check_count(from, x.origin, body)?;
@@ -655,14 +779,20 @@ impl Joining {
                 }
                 MessageKind::Complete => {
                     self.check_count(from, x.origin, body)?;
-                    let tags = message::map_points(from, body, |_, bytes| bytes)?;
-                    self.completes[x.origin.index()] = Some(tags);
+                    let set = if n == 2 {
+                        // Deduplicated at the level of `k'_1` (see the `Hop` arm).
+                        apply_all(&self.keys.k2, from, body)?
+                    } else {
+                        // Decompressed (validated) once, when the union is keyed.
+                        encodings(body)
+                    };
+                    self.completes[x.origin.index()] = Some((from, set));
                 }
                 MessageKind::Layer2 => {
                     let len = self.check_union(from, body)?;
                     self.union_len = Some(len);
-                    let keyed = apply_all(&self.keys.k2, from, body)?;
                     if me.0 < n {
+                        let keyed = apply_all(&self.keys.k2, from, body)?;
                         out.push(Outgoing {
                             to: vec![next],
                             bytes: message::encode(
@@ -673,8 +803,7 @@ impl Joining {
                             ),
                         });
                     } else {
-                        let mut rows = keyed;
-                        rows.par_sort_unstable();
+                        let rows = self.layer2_finish(from, body)?;
                         out.push(Outgoing {
                             to: (1..n).map(PartyId).collect(),
                             bytes: message::encode(
@@ -689,13 +818,8 @@ impl Joining {
                 }
                 MessageKind::Final => {
                     self.check_union(from, body)?;
-                    let rows = message::map_points(from, body, |_, bytes| bytes)?;
-                    if let Some(index) = rows.windows(2).position(|w| w[0] >= w[1]) {
-                        return Err(JoinError::PeerMisbehaved {
-                            party: from,
-                            reason: Misbehavior::Unsorted { index: index + 1 },
-                        });
-                    }
+                    let rows = encodings(body);
+                    check_final(from, &rows, &self.own_tags)?;
                     self.rows = Some(rows);
                 }
             }
@@ -706,13 +830,54 @@ impl Joining {
         Ok(out)
     }
 
+    /// At party `n`: the last layer-2 key applied to the union, sorted — the common
+    /// order. The rows we hold are our returned set (`own_pre`), whose tags we already
+    /// have; only the others are exponentiated.
+    ///
+    /// # Errors
+    /// [`Misbehavior::InvalidPoint`] naming `from` for a point that does not decompress.
+    fn layer2_finish(&self, from: PartyId, body: &[u8]) -> Result<Vec<Tag>, JoinError> {
+        let known: Vec<Option<Tag>> = body
+            .par_chunks_exact(POINT_BYTES)
+            .map(|c| {
+                self.own_pre
+                    .binary_search_by(|(pre, _)| pre.as_slice().cmp(c))
+                    .ok()
+                    .map(|k| self.own_pre[k].1)
+            })
+            .collect();
+        let fresh: Vec<usize> = known
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| k.is_none().then_some(i))
+            .collect();
+        let mut rows: Vec<Tag> = known.into_iter().flatten().collect();
+        rows.extend(
+            apply_encoded(&self.keys.k2, body, Some(&fresh)).map_err(|index| {
+                JoinError::PeerMisbehaved {
+                    party: from,
+                    reason: Misbehavior::InvalidPoint { index },
+                }
+            })?,
+        );
+        rows.par_sort_unstable();
+        Ok(rows)
+    }
+
     /// At the deduplicating party after exchange `n`: the union of the complete sets,
     /// keyed with `k'` and shuffled, for the next party of the chain.
+    ///
+    /// # Errors
+    /// [`Misbehavior::InvalidPoint`] naming the party that sent a complete set with a
+    /// point that does not decompress (with its position in that party's message).
     fn layer2_start<R: RngCore + CryptoRng>(&mut self, rng: &mut R) -> Result<Outgoing, JoinError> {
-        let mut union: Vec<Tag> = Vec::new();
+        // Every element with who sent it and where: a bad point is blamed on its sender.
+        let mut union: Vec<(Tag, PartyId, usize)> = Vec::new();
         for (i, set) in std::mem::take(&mut self.completes).into_iter().enumerate() {
             match set {
-                Some(s) => union.extend(s),
+                Some((from, s)) => {
+                    union.extend(s.into_iter().enumerate().map(|(at, t)| (t, from, at)))
+                }
                 None => {
                     return Err(JoinError::MissingMessage {
                         party: self.ring.offset(PartyId::from_index(i), -1),
@@ -720,23 +885,22 @@ impl Joining {
                 }
             }
         }
-        union.par_sort_unstable();
-        union.dedup();
+        union.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        union.dedup_by(|a, b| a.0 == b.0);
         self.union_len = Some(union.len());
-        let keyed = union
-            .par_chunks(APPLY_BATCH)
-            .map(|chunk| {
-                let points = chunk
-                    .iter()
-                    .map(|t| CompressedRistretto(*t).decompress())
-                    .collect::<Option<Vec<RistrettoPoint>>>()?;
-                Some(self.keys.k2.apply_batch(&points))
-            })
-            .collect::<Option<Vec<Vec<Tag>>>>()
-            .ok_or(JoinError::OrderInconsistent { missing: 0 })?
-            .concat();
-        // (Never `None`: every element was decompressed when it arrived, or compressed
-        // here from a point.)
+        let keyed = if self.ring.parties == 2 {
+            // Already at the level of `k'_1` (and decompressed on the way).
+            union.iter().map(|u| u.0).collect()
+        } else {
+            let tags: Vec<Tag> = union.iter().map(|u| u.0).collect();
+            apply_encoded(&self.keys.k2, tags.as_flattened(), None).map_err(|i| {
+                let (_, party, index) = union[i];
+                JoinError::PeerMisbehaved {
+                    party,
+                    reason: Misbehavior::InvalidPoint { index },
+                }
+            })?
+        };
         Ok(Outgoing {
             to: vec![self.ring.offset(self.ring.me, 1)],
             bytes: message::encode(

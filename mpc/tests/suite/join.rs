@@ -194,6 +194,7 @@ const BODY_AT: usize = message::HEADER_BYTES;
 const HOP: u8 = 1;
 const COMPLETE: u8 = 2;
 const BLIND: u8 = 3;
+const LAYER2: u8 = 4;
 const FINAL: u8 = 5;
 
 fn set_count(bytes: &mut [u8], count: u64) {
@@ -228,6 +229,32 @@ fn join_refuses_malformed_messages_naming_the_sender() {
                 b[at] = 1;
             },
             |m| matches!(m, Misbehavior::InvalidPoint { index: 1 }),
+        ),
+        // Complete sets are validated once, when the deduplicating party keys the union
+        // (n ≥ 3) or on arrival (n = 2); the return chain and layer 2 on arrival (party
+        // n skips only the rows equal to its own returned set): each still names the
+        // sender and the point's position in its message.
+        (
+            "complete set with a point that does not decompress",
+            COMPLETE,
+            |b| b[BODY_AT + 64..BODY_AT + 96].copy_from_slice(&[0xff; 32]),
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 2 }),
+        ),
+        (
+            "return chain with a point that does not decompress",
+            BLIND,
+            |b| b[BODY_AT + 32..BODY_AT + 64].copy_from_slice(&[0xff; 32]),
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 1 }),
+        ),
+        (
+            "layer-2 union with a non-canonical point",
+            LAYER2,
+            |b| {
+                let at = BODY_AT + 3 * 32;
+                b[at..at + 32].copy_from_slice(&[0; 32]);
+                b[at] = 1;
+            },
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 3 }),
         ),
         (
             "trailing byte",
@@ -469,8 +496,8 @@ fn join_messages_never_carry_ids_or_their_hashes() {
         })
         .unwrap();
         assert_plaintext_join(&sets, &outs);
-        // hops n(n−1), blinded hops n², completes n−1, layer 2 n−1, final n−1
-        assert_eq!(wire.len(), n * (n - 1) + n * n + 3 * (n - 1), "messages");
+        // hops n(n−1), return-chain hops n(n−1), completes n−1, layer 2 n−1, final n−1
+        assert_eq!(wire.len(), 2 * n * (n - 1) + 3 * (n - 1), "messages");
         for id in sets.iter().flatten() {
             let unkeyed = hash_id(id).compress().to_bytes();
             for bytes in &wire {
