@@ -324,7 +324,10 @@ const BASE8_WINDOWS: usize = 127;
 
 /// [`window_tables`] of `Base8` for [`BASE8_WINDOWS`] windows, made on first use (`None`
 /// cannot happen for `Base8`: its multiples below are neither `O` nor of order 2).
-static BASE8_TABLES: OnceLock<Option<Vec<[(Fr, Fr); 4]>>> = OnceLock::new();
+static BASE8_TABLES: OnceLock<Option<Vec<WindowTable>>> = OnceLock::new();
+
+/// One window of a fixed-base table: the Montgomery coordinates of its four multiples.
+type WindowTable = [(Fr, Fr); 4];
 
 /// The constant tables of [`fixed_base_mul_le`]: for window `j < windows`, the Montgomery
 /// coordinates of `(v + 2)·4^j·base` for `v = 0..4` (a one-bit window uses the first two).

@@ -1074,7 +1074,7 @@ fn registry_takes_a_real_hashed_input_predicate_proof() {
     // The goal for hashed-input verification.
     assert!(verify_gas <= 230_000, "{verify_gas}");
 
-    let registry = deploy_registry(d, &rpc);
+    let registry = deploy_registry(d, rpc);
     let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
     let policy_line = |scope: &str, issuers: &str| {
         format!(
@@ -1226,7 +1226,7 @@ fn registry_policy_with_two_revocable_aliases() {
     let anvil = anvil();
     let rpc = anvil.url();
     let verifier = deploy(d, &anvil, "rkeys/predicate.vk");
-    let registry = deploy_registry(d, &rpc);
+    let registry = deploy_registry(d, rpc);
     let reg = format!("--rpc {rpc} --contract {registry} --eth-key deployer.key");
     let policy_line = |revocation: &str| {
         format!(

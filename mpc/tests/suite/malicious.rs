@@ -573,6 +573,8 @@ fn bits_program<T: Transport>(e: &mut Engine<T>) -> Result<Vec<i128>, Error> {
 /// Runs [`bits_program`] with `plan` and asserts that the cheat fired and that every
 /// honest party aborted with a detected cheat (none output anything).
 fn bits_cheat_is_caught(n: usize, plan: Plan, what: &str) {
+    // A closure, not the fn item: the engine's lifetime must stay higher-ranked.
+    #[allow(clippy::redundant_closure)]
     let out = run_with(n, Some(plan), Duration::from_secs(20), |e| bits_program(e));
     assert!(
         out.fired,
@@ -606,6 +608,7 @@ fn bits_cheat_is_caught(n: usize, plan: Plan, what: &str) {
 #[test]
 fn wrong_dealt_bit_macs_and_bit_products_are_caught() {
     for n in [3, 5, 7] {
+        #[allow(clippy::redundant_closure)]
         let honest = run_with(n, None, Duration::from_secs(20), |e| bits_program(e));
         let first = honest.results[0].as_ref().unwrap().clone();
         assert_eq!(first.len(), L);
