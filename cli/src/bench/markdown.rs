@@ -464,10 +464,10 @@ mod tests {
             "measurements": [
               {"suite": "zk", "operation": "prove", "series": "conclave",
                "parameter": "constraints", "size": 64, "n": 3,
-               "median": 0.5, "q1": 0.25, "q3": 0.75},
+               "median": 0.5, "q1": 0.25, "q3": 0.75, "min": 0.25, "max": 0.75},
               {"suite": "range", "operation": "verify", "series": "conclave",
                "parameter": "bits", "size": 8, "n": 1,
-               "median": 0.0001, "q1": 0.0001, "q3": 0.0001}]}"#;
+               "median": 0.0001, "q1": 0.0001, "q3": 0.0001, "min": 0.0001, "max": 0.0001}]}"#;
         let results: Results = serde_json::from_str(text).expect("parses");
         let md = table(&results, Some("zk"));
         assert!(md.contains("commit `0123456789ab`"), "{md}");
@@ -487,23 +487,23 @@ mod tests {
             "measurements": [
               {"suite": "zk", "operation": "prove", "series": "conclave",
                "parameter": "constraints", "size": 64, "n": 3,
-               "median": 0.5, "q1": 0.25, "q3": 0.75},
+               "median": 0.5, "q1": 0.25, "q3": 0.75, "min": 0.25, "max": 0.75},
               {"suite": "zk", "operation": "prove", "series": "conclave",
                "parameter": "constraints", "size": 1024, "n": 3,
-               "median": 2.0, "q1": 1.5, "q3": 2.5},
+               "median": 2.0, "q1": 1.5, "q3": 2.5, "min": 1.5, "max": 2.5},
               {"suite": "zk", "operation": "prove", "series": "conclave",
                "parameter": "constraints", "size": 256, "n": 3,
-               "median": 1.0, "q1": 1.0, "q3": 1.0},
+               "median": 1.0, "q1": 1.0, "q3": 1.0, "min": 1.0, "max": 1.0},
               {"suite": "zk", "operation": "verify", "series": "conclave",
                "parameter": "constraints", "size": 64, "n": 5,
-               "median": 0.001, "q1": 0.001, "q3": 0.001}],
+               "median": 0.001, "q1": 0.001, "q3": 0.001, "min": 0.001, "max": 0.001}],
             "ratios": [
               {"suite": "mpc", "operation": "mul", "numerator": "malicious",
                "denominator": "semi-honest", "parameter": "parties", "size": 3, "n": 2,
-               "median": 2.5, "q1": 2.4, "q3": 2.6},
+               "median": 2.5, "q1": 2.4, "q3": 2.6, "min": 2.4, "max": 2.6},
               {"suite": "mpc", "operation": "mul", "numerator": "malicious",
                "denominator": "semi-honest", "parameter": "parties", "size": 7, "n": 2,
-               "median": 3.25, "q1": 3.0, "q3": 3.5}]}"#;
+               "median": 3.25, "q1": 3.0, "q3": 3.5, "min": 3.0, "max": 3.5}]}"#;
         let results: Results = serde_json::from_str(text).expect("parses");
         let md = headline(&results);
         assert!(
