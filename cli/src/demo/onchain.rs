@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use conclave_circuits::eddsa::PublicKey;
 use conclave_eth::anchor;
-use conclave_eth::evm::{Address, EvmError, InProcessChain, DEPLOYER, U256};
+use conclave_eth::evm::{Address, EvmError, Executed, InProcessChain, DEPLOYER, U256};
 use conclave_eth::predicate::{self as onchain, PredicateLayout, PredicatePolicy};
 use conclave_eth::registry;
 use conclave_eth::verifier::group_order;
@@ -51,6 +51,28 @@ fn timed<T>(
     Ok(value)
 }
 
+/// `1,234,567 gas`.
+fn gas(used: u64) -> String {
+    let digits = used.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} gas")
+}
+
+/// A call's ABI bool as text.
+fn answer(executed: &Executed) -> &'static str {
+    match executed.as_bool() {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "not a bool",
+    }
+}
+
 /// The reverted call's error name and gas, or an error if it did not revert.
 fn refusal<T>(outcome: Result<T, EvmError>, what: &str) -> anyhow::Result<(String, u64)> {
     match outcome {
@@ -76,7 +98,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         return Ok(());
     };
     let mut chain = story.step(
-        "an Ethereum chain in this process (revm), no node: a funded deployer",
+        "an Ethereum chain in this process (revm): no node needed",
         || Ok(InProcessChain::new()),
     )?;
     let mut summary = serde_json::Map::new();
@@ -92,8 +114,8 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(chain.deploy(verifier_key.deploy_code()?)?),
         |d| {
             format!(
-                "deploy the Groth16 verifier for the predicate key ({} gas)",
-                d.gas_used
+                "deploy the Groth16 verifier for the predicate key: {}",
+                gas(d.gas_used)
             )
         },
     )?;
@@ -102,10 +124,9 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(chain.call(verifier.address, calldata.encode())?),
         |e| {
             format!(
-                "verifyProof of her predicate proof, {inputs} public inputs: {} ({} gas)",
-                e.as_bool()
-                    .map_or("not a bool", |b| if b { "true" } else { "false" }),
-                e.gas_used
+                "verifyProof of her proof ({inputs} public inputs): {}, {}",
+                answer(e),
+                gas(e.gas_used)
             )
         },
     )?;
@@ -124,10 +145,9 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(chain.call(verifier.address, tampered.encode())?),
         |e| {
             format!(
-                "a tampered proof ($now moved by a day) is rejected: {} ({} gas)",
-                e.as_bool()
-                    .map_or("not a bool", |b| if b { "true" } else { "false" }),
-                e.gas_used
+                "a tampered proof ($now a day later): {}, {}",
+                answer(e),
+                gas(e.gas_used)
             )
         },
     )?;
@@ -145,7 +165,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
                 "an input plus r",
             )
         },
-        |(name, gas)| format!("the same input plus r is refused: {name} ({gas} gas)"),
+        |(name, used)| format!("that input + r instead: refused, {name}, {}", gas(*used)),
     )?;
     story.expect(
         not_in_field == "InputNotInField",
@@ -157,9 +177,9 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             "address": format!("{:#x}", verifier.address),
             "deploy_gas": verifier.gas_used,
             "public_inputs": inputs,
-            "valid": true,
+            "valid": verified.as_bool(),
             "verify_gas": verified.gas_used,
-            "tampered_valid": false,
+            "tampered_valid": tampered_verdict.as_bool(),
             "input_plus_r_refused": not_in_field,
         }),
     );
@@ -168,7 +188,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
     let registry = timed(
         story,
         || Ok(chain.deploy(registry::bytecode()?)?),
-        |d| format!("deploy the proof registry ({} gas)", d.gas_used),
+        |d| format!("deploy the proof registry: {}", gas(d.gas_used)),
     )?;
     let policy = onchain::policy(
         key.statement(),
@@ -185,8 +205,8 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(chain.transact(registry.address, registry::register_policy(&policy))?),
         |e| {
             format!(
-                "the lender registers her policy: both issuers pinned, scope {:?} ({} gas)",
-                predicate.scope, e.gas_used
+                "the lender registers her policy (issuers pinned): {}",
+                gas(e.gas_used)
             )
         },
     )?;
@@ -206,8 +226,8 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             },
             |e| {
                 format!(
-                    "and accepts the bureau's revocation root ({} gas)",
-                    e.gas_used
+                    "and accepts the bureau's revocation root: {}",
+                    gas(e.gas_used)
                 )
             },
         )?;
@@ -218,8 +238,8 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(chain.transact(registry.address, registry::submit(policy_id, &calldata))?),
         |e| {
             format!(
-                "her proof is submitted: checked and accepted, nullifier recorded ({} gas)",
-                e.gas_used
+                "she submits her proof: accepted, nullifier recorded, {}",
+                gas(e.gas_used)
             )
         },
     )?;
@@ -238,7 +258,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
                 "the same proof submitted again",
             )
         },
-        |(name, gas)| format!("submitted again it is refused: {name} ({gas} gas)"),
+        |(name, used)| format!("submitted again: refused, {name}, {}", gas(*used)),
     )?;
     story.expect(
         again == "NullifierUsed",
@@ -252,7 +272,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             "policy": policy_id,
             "register_gas": registered.gas_used,
             "revocation_root_gas": root_gas,
-            "accepted": true,
+            "accepted": event.is_some(),
             "submit_gas": submitted.gas_used,
             "second_submit_refused": again,
         }),
@@ -293,8 +313,8 @@ fn anchor_checkpoint(
         || Ok(chain.deploy(anchor::deploy_code(DEPLOYER, &checkpoint.origin)?)?),
         |d| {
             format!(
-                "deploy the checkpoint anchor for {} ({} gas)",
-                checkpoint.origin, d.gas_used
+                "deploy the checkpoint anchor for the ledger: {}",
+                gas(d.gas_used)
             )
         },
     )?;
@@ -308,7 +328,12 @@ fn anchor_checkpoint(
                 "an anchoring by another address",
             )
         },
-        |(name, gas)| format!("anyone but the operator is refused: {name} ({gas} gas)"),
+        |(name, used)| {
+            format!(
+                "anchoring by anyone but the operator: {name}, {}",
+                gas(*used)
+            )
+        },
     )?;
     story.expect(not_operator == "NotOperator", "only the operator anchors")?;
     let anchored = timed(
@@ -316,8 +341,9 @@ fn anchor_checkpoint(
         || Ok(chain.transact(contract.address, anchor_data.clone())?),
         |e| {
             format!(
-                "the operator anchors the signed checkpoint: size {} ({} gas)",
-                checkpoint.size, e.gas_used
+                "the operator anchors the signed checkpoint (size {}): {}",
+                checkpoint.size,
+                gas(e.gas_used)
             )
         },
     )?;
@@ -335,10 +361,10 @@ fn anchor_checkpoint(
         },
         |e| {
             format!(
-                "the contract checks entry {index}'s RFC 9162 inclusion proof, {} hashes: {} ({} gas)",
+                "entry {index} is in the anchored tree ({} hashes): {}, {}",
                 path.len(),
-                e.as_bool().map_or("not a bool", |b| if b { "included" } else { "not included" }),
-                e.gas_used
+                answer(e),
+                gas(e.gas_used)
             )
         },
     )?;
@@ -357,13 +383,9 @@ fn anchor_checkpoint(
         },
         |e| {
             format!(
-                "an entry the log does not hold, with the same path: {} ({} gas)",
-                e.as_bool().map_or("not a bool", |b| if b {
-                    "included"
-                } else {
-                    "not included"
-                }),
-                e.gas_used
+                "an entry not in the log, same path: {}, {}",
+                answer(e),
+                gas(e.gas_used)
             )
         },
     )?;
@@ -381,8 +403,8 @@ fn anchor_checkpoint(
         "non_operator_refused": not_operator,
         "entry": index,
         "inclusion_hashes": path.len(),
-        "included": true,
+        "included": included.as_bool(),
         "inclusion_gas": included.gas_used,
-        "other_entry_included": false,
+        "other_entry_included": excluded.as_bool(),
     }))
 }
