@@ -43,6 +43,9 @@ pub const DEPLOYER: Address = Address::new([
 
 type Evm = MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>;
 
+/// Events as [`crate::client::Transacted::Mined`] gives them: each log's topics and data.
+type Logs = Vec<(Vec<B256>, Bytes)>;
+
 /// Why a transaction or call on the in-process chain did not succeed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -65,7 +68,7 @@ pub enum EvmError {
     },
     /// The EVM refused the transaction before running it (nonce, balance, gas limit).
     #[error("the in-process EVM refused the transaction: {0}")]
-    Rejected(#[source] EVMError<Infallible>),
+    Rejected(#[source] Box<EVMError<Infallible>>),
     /// A contract creation succeeded without giving an address (not expected from revm).
     #[error("the contract creation returned no address")]
     NoContractAddress,
@@ -204,7 +207,7 @@ pub struct Executed {
     /// The events emitted: each log's topics and data (as
     /// [`crate::client::Transacted::Mined`] gives them, so [`crate::registry::accepted_event`]
     /// and friends read both).
-    pub logs: Vec<(Vec<B256>, Bytes)>,
+    pub logs: Logs,
 }
 
 impl Executed {
@@ -319,7 +322,7 @@ impl InProcessChain {
     /// As [`Self::deploy`].
     pub fn deploy_from(&mut self, from: Address, code: Vec<u8>) -> Result<Deployed, EvmError> {
         let tx = self.tx(from, TxKind::Create, code);
-        let result = self.evm.transact_commit(tx).map_err(EvmError::Rejected)?;
+        let result = self.evm.transact_commit(tx).map_err(rejected)?;
         let gas_used = result.tx_gas_used();
         match succeeded(result)? {
             (Output::Create(_, Some(address)), _) => Ok(Deployed { address, gas_used }),
@@ -348,7 +351,7 @@ impl InProcessChain {
         data: Vec<u8>,
     ) -> Result<Executed, EvmError> {
         let tx = self.tx(from, TxKind::Call(contract), data);
-        let result = self.evm.transact_commit(tx).map_err(EvmError::Rejected)?;
+        let result = self.evm.transact_commit(tx).map_err(rejected)?;
         executed(result)
     }
 
@@ -372,13 +375,17 @@ impl InProcessChain {
         data: Vec<u8>,
     ) -> Result<Executed, EvmError> {
         let tx = self.tx(from, TxKind::Call(contract), data);
-        let result = self.evm.transact(tx).map_err(EvmError::Rejected)?;
+        let result = self.evm.transact(tx).map_err(rejected)?;
         executed(result.result)
     }
 }
 
+fn rejected(error: EVMError<Infallible>) -> EvmError {
+    EvmError::Rejected(Box::new(error))
+}
+
 /// The output and logs of a successful execution, or why it failed.
-fn succeeded(result: ExecutionResult) -> Result<(Output, Vec<(Vec<B256>, Bytes)>), EvmError> {
+fn succeeded(result: ExecutionResult) -> Result<(Output, Logs), EvmError> {
     let gas_used = result.tx_gas_used();
     match result {
         ExecutionResult::Success { output, logs, .. } => Ok((
