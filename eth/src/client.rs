@@ -391,7 +391,7 @@ impl Node {
     }
 }
 
-fn decode_bool(returned: &[u8]) -> Option<bool> {
+pub(crate) fn decode_bool(returned: &[u8]) -> Option<bool> {
     if returned.len() != 32 || returned[..31].iter().any(|b| *b != 0) {
         return None;
     }

@@ -6,6 +6,7 @@ pub mod anchor;
 pub mod client;
 pub mod devnode;
 pub mod error;
+pub mod evm;
 pub mod predicate;
 pub mod registry;
 pub mod verifier;

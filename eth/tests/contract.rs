@@ -2,14 +2,16 @@
 //! the committed source, and its gas for one public input (no Conclave statement has just
 //! one, so a 2-input key is cut to its first input: same work, pairing false) against
 //! snarkjs's verifier for the same key on the same anvil. Submodules: `verifyBatch`
-//! (`batch`), the proof registry (`registry_contract`) and the checkpoint anchor with its
-//! RFC 9162 inclusion verifier (`anchor`).
+//! (`batch`), the proof registry (`registry_contract`), the checkpoint anchor with its
+//! RFC 9162 inclusion verifier (`anchor`) and the in-process chain (`in_process`, revm).
 #![allow(clippy::unwrap_used)]
 
 #[path = "contract/anchor.rs"]
 mod anchor;
 #[path = "contract/batch.rs"]
 mod batch;
+#[path = "contract/evm.rs"]
+mod in_process;
 #[path = "contract/registry.rs"]
 mod registry_contract;
 

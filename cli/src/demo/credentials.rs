@@ -113,6 +113,16 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             Ok(())
         },
     )?;
+    story.predicate = Some(super::onchain::Predicate {
+        vk_json: vk.to_json(),
+        proof_json: proof.to_json(),
+        issuers: BTreeMap::from([
+            ("bureau".to_owned(), bureau.public_key()),
+            ("bank".to_owned(), bank.public_key()),
+        ]),
+        scope: SCOPE,
+        ledger_index: None,
+    });
 
     let Some(url) = story.ledger_url.clone() else {
         story.tell(
@@ -150,6 +160,9 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
         || Ok(public.submit(&entry(&proof)?)?),
     )?;
     story.expect(!anchored.duplicate, "the predicate proof is new")?;
+    if let Some(predicate) = story.predicate.as_mut() {
+        predicate.ledger_index = Some(anchored.index);
+    }
     let second = prove_in(SCOPE, &registry)?;
     let elsewhere = prove_in(OTHER_SCOPE, &registry)?;
     let refused = story.step(

@@ -1,9 +1,12 @@
 //! `conclave demo`: the end-to-end scenario, told as a short story with timings.
 //!
 //! Each command family has one chapter, a module here (`demo::zk`, `demo::range`,
-//! `demo::mpc`, `demo::he`, `demo::ledger`, `demo::credentials`); chapters run in order in one temporary directory and may leave artifacts for later chapters
+//! `demo::mpc`, `demo::he`, `demo::ledger`, `demo::credentials`, `demo::onchain`); chapters
+//! run in order in one temporary directory and may leave artifacts for later chapters
 //! (the ledger chapter anchors the proof made by the zero-knowledge chapter; the
-//! credentials chapter anchors its predicate proof on the ledger chapter's node).
+//! credentials chapter anchors its predicate proof on the ledger chapter's node; the
+//! on-chain chapter verifies that proof and anchors the ledger's checkpoint on an
+//! in-process EVM).
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -19,6 +22,7 @@ mod credentials;
 mod he;
 mod ledger;
 mod mpc;
+mod onchain;
 mod range;
 mod zk;
 
@@ -40,6 +44,8 @@ pub struct Story<'a> {
     pub artifacts: BTreeMap<&'static str, PathBuf>,
     /// Address of a ledger node started by the ledger chapter, if any.
     pub ledger_url: Option<String>,
+    /// The credentials chapter's predicate key, proof and issuers, for the on-chain chapter.
+    pub predicate: Option<onchain::Predicate>,
     /// Values kept alive until the story ends (servers, child processes).
     pub keep_alive: Vec<Box<dyn Any>>,
     /// Chapter summaries for the `--json` report, by key (e.g. `"mpc"`).
@@ -101,6 +107,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         chapters: 0,
         artifacts: BTreeMap::new(),
         ledger_url: None,
+        predicate: None,
         keep_alive: Vec::new(),
         summaries: serde_json::Map::new(),
         events: Vec::new(),
@@ -114,6 +121,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     he::chapter(&mut story)?;
     ledger::chapter(&mut story)?;
     credentials::chapter(&mut story)?;
+    onchain::chapter(&mut story)?;
 
     let total = story.started.elapsed();
     let events = std::mem::take(&mut story.events);

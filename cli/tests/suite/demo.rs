@@ -1,7 +1,8 @@
 //! `conclave demo`, the README's main job, runs end to end: every chapter's checks hold
 //! (tampered proofs rejected, the proof anchored once and verified from the ledger alone,
-//! the banks' join-stats over a private join with malicious security equal to the
-//! plaintext join of the example customer lists).
+//! the predicate proof verified, registered once and the checkpoint anchored on an
+//! in-process EVM, the banks' join-stats over a private join with malicious security equal
+//! to the plaintext join of the example customer lists).
 #![allow(clippy::unwrap_used)]
 
 use conclave_mpc::jobs::{Job, JobFile};
@@ -53,6 +54,59 @@ fn the_demo_runs_every_chapter_and_its_checks_hold() {
     assert_eq!(credentials["second_proof_refused"], "nullifier_reused");
     assert_eq!(credentials["revocation_sequence"], 1);
     assert_eq!(credentials["stale_proof_refused"], "stale_revocation_root");
+
+    // The on-chain chapter, on the in-process EVM (no node): the verifier contract accepts
+    // the predicate proof and rejects it tampered, the registry accepts it once and refuses
+    // its nullifier the second time, and the anchor holds the ledger's signed checkpoint and
+    // checks the predicate proof's entry against it, within the gas goals.
+    let onchain = &report["onchain"];
+    assert_eq!(onchain["evm"], "revm (in process)");
+    let verifier = &onchain["verifier"];
+    assert_eq!(
+        verifier["public_inputs"], 8,
+        "7 inputs + the bureau's revocation root"
+    );
+    assert_eq!(verifier["valid"], true);
+    assert_eq!(verifier["tampered_valid"], false);
+    assert_eq!(verifier["input_plus_r_refused"], "InputNotInField");
+    let gas = |value: &serde_json::Value| value.as_u64().unwrap();
+    let verify_gas = gas(&verifier["verify_gas"]);
+    assert!(
+        (200_000..=207_000 + 6_800 * 8 + 5_000).contains(&verify_gas),
+        "verifyProof used {verify_gas} gas"
+    );
+    let registry = &onchain["registry"];
+    assert_eq!(registry["policy"], 1);
+    assert_eq!(registry["accepted"], true);
+    assert_eq!(registry["second_submit_refused"], "NullifierUsed");
+    assert!(
+        gas(&registry["submit_gas"]) > verify_gas,
+        "submit verifies and records"
+    );
+    assert!(gas(&registry["revocation_root_gas"]) > 21_000);
+    let anchor = &onchain["anchor"];
+    assert_eq!(anchor["origin"], "demo.conclave.example/ledger");
+    assert_eq!(anchor["non_operator_refused"], "NotOperator");
+    assert_eq!(anchor["entry"], credentials["anchored_index"]);
+    assert!(gas(&anchor["tree_size"]) > gas(&anchor["entry"]));
+    assert_eq!(anchor["included"], true);
+    assert_eq!(anchor["other_entry_included"], false);
+    assert!(gas(&anchor["anchor_gas"]) <= 80_000, "{anchor}");
+    assert!(
+        gas(&anchor["inclusion_gas"]) <= 30_000 + 1_400 * gas(&anchor["inclusion_hashes"]),
+        "{anchor}"
+    );
+    for expected in [
+        "an Ethereum chain in this process (revm): no node needed",
+        "submitted again: refused, NullifierUsed, ",
+        "she submits her proof: accepted, nullifier recorded, ",
+        "a tampered proof ($now a day later): false, ",
+    ] {
+        assert!(
+            steps.iter().any(|step| step.starts_with(expected)),
+            "{expected:?} not in {steps:?}"
+        );
+    }
 
     // The bank chapter: join-stats over a private join of examples/data/bankN/customers.csv,
     // in malicious mode, equal to the plaintext join (computed here independently).
