@@ -56,7 +56,7 @@ fn gas(used: u64) -> String {
     let digits = used.to_string();
     let mut grouped = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -198,6 +198,7 @@ pub fn chapter(story: &mut Story) -> anyhow::Result<()> {
             params: &BTreeMap::new(),
             scope: predicate.scope,
             window_days: 1,
+            roots: &BTreeMap::new(),
         },
     )?;
     let registered = timed(

@@ -30,7 +30,7 @@ fn threshold_proof(seed: u64) -> (VerifierKey, ProofCalldata) {
     .unwrap();
     (
         VerifierKey::from_ark(vk.ark()).unwrap(),
-        ProofCalldata::from_ark(proof.ark(), &proof.public_inputs()),
+        ProofCalldata::from_ark(proof.ark(), proof.public_inputs()),
     )
 }
 
