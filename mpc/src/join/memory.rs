@@ -5,7 +5,9 @@
 
 use rand_core::{CryptoRng, RngCore};
 
-use crate::join::{JoinError, JoinLimits, JoinOutput, JoinParty, Joining, Outgoing, Step};
+use crate::join::{
+    JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Joining, Outgoing, Step,
+};
 use crate::PartyId;
 
 /// Runs a join between `sets.len()` parties; party `i + 1` holds `sets[i]` and draws
@@ -30,6 +32,25 @@ pub fn run_with<T, R, H>(
     sets: &[Vec<T>],
     rngs: &mut [R],
     limits: JoinLimits,
+    hook: H,
+) -> Result<Vec<JoinOutput>, JoinError>
+where
+    T: AsRef<[u8]> + Sync,
+    R: RngCore + CryptoRng,
+    H: FnMut(PartyId, PartyId, &mut Vec<u8>),
+{
+    run_protocol(sets, rngs, limits, JoinProtocol::Malicious, hook)
+}
+
+/// [`run_with`] with an explicit protocol (every party runs the same).
+///
+/// # Errors
+/// The first error any party raises.
+pub fn run_protocol<T, R, H>(
+    sets: &[Vec<T>],
+    rngs: &mut [R],
+    limits: JoinLimits,
+    protocol: JoinProtocol,
     mut hook: H,
 ) -> Result<Vec<JoinOutput>, JoinError>
 where
@@ -46,7 +67,9 @@ where
     }
     let mut parties = Vec::with_capacity(n);
     for (i, (set, rng)) in sets.iter().zip(rngs.iter_mut()).enumerate() {
-        parties.push(JoinParty::new(PartyId::from_index(i), n, set, limits, rng)?);
+        parties.push(
+            JoinParty::new(PartyId::from_index(i), n, set, limits, rng)?.with_protocol(protocol),
+        );
     }
     let mut deliver =
         |from: PartyId, out: Vec<Outgoing>, inbox: &mut Vec<Vec<(PartyId, Vec<u8>)>>| {
