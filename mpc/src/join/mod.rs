@@ -36,7 +36,12 @@
 //! to `k'_1` on arrival).
 //!
 //! # Security
-//! Semi-honest parties (no proofs of correct exponentiation), DDH in the random-oracle
+//! [`JoinProtocol::Malicious`] (the default): security with abort against parties that
+//! deviate — every positional relay step (layer-1 relays, the return chain) is proven
+//! with public keys, 128-bit random-linear-combination aggregates and Chaum–Pedersen
+//! proofs ([`proof`]), and everything else is covered by each party finding all its
+//! tags in the (agreed) common order; a failed check names the cheater where it can be
+//! told. [`JoinProtocol::SemiHonest`]: no proofs. Privacy: DDH in the random-oracle
 //! model, one corrupted party. Keys are uniformly random, fresh per join, zeroized on
 //! drop, and used only in constant-time scalar multiplication. Every received point is
 //! decompressed (validated) once before use; the common order's rows equal to one of
