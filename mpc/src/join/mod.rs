@@ -28,6 +28,12 @@
 //!    common order — and broadcasts it (exchange `2n`).
 //! 4. Every party finds its own tags in `U₂` ([`JoinOutput`]).
 //!
+//! With [`JoinProtocol::Malicious`] (the default) every party also sends its public
+//! keys and a seed commitment in exchange 1, its seed in exchange `n+1` and, in
+//! exchange `n+2`, aggregates and Chaum–Pedersen proofs for each of its positional
+//! steps (layer-1 relay and return-chain steps), checked by everyone; the origin checks
+//! its chains' links in exchange `n+3` ([`proof`], docs/mpc.md "Malicious parties").
+//!
 //! Shortcuts that change no message's content (docs/mpc.md, "Cost"): party `n`'s
 //! returned set is exactly its rows of the last layer-2 input, so it exponentiates
 //! only the other rows there; with two parties, party 1 raises party 2's set to
