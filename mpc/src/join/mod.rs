@@ -60,7 +60,7 @@
 mod error;
 pub mod memory;
 pub mod message;
-mod proof;
+pub mod proof;
 
 use std::collections::BTreeMap;
 use std::fmt;
