@@ -1545,6 +1545,66 @@ mod tests {
     }
 
     #[test]
+    fn proof_steps_match_the_message_size_and_links_are_checked() {
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([8; 32]);
+        for n in 2..=6 {
+            let ring = Ring {
+                me: PartyId(1),
+                parties: n,
+                limits: JoinLimits::default(),
+            };
+            for j in 1..=n as u32 {
+                assert_eq!(1 + 4 * steps(&ring, PartyId(j)).len(), proof_units(n));
+            }
+        }
+        // Three parties, our set (party 1) relayed by 2 then 3: party 3's input
+        // aggregate must be party 2's output aggregate.
+        let ring = Ring {
+            me: PartyId(1),
+            parties: 3,
+            limits: JoinLimits::default(),
+        };
+        let keys = Keys::generate(&mut rng);
+        let mut state = ProofState::new(ring, &keys, [1; POINT_BYTES]);
+        let (x, y) = (
+            RistrettoPoint::random(&mut rng),
+            RistrettoPoint::random(&mut rng),
+        );
+        let zero = Dleq {
+            e: Scalar::ZERO,
+            s: Scalar::ZERO,
+        };
+        for j in [PartyId(2), PartyId(3)] {
+            state.claims[j.index()] = steps(&ring, j)
+                .into_iter()
+                .map(|(kind, origin, hop, input)| Claim {
+                    kind,
+                    origin,
+                    hop,
+                    input,
+                    a_in: x,
+                    a_out: x,
+                    proof: zero,
+                })
+                .collect();
+        }
+        assert!(state.check_links().is_ok());
+        for c in &mut state.claims[PartyId(3).index()] {
+            if c.kind == MessageKind::Blind && c.origin == PartyId(1) {
+                c.a_in = y;
+            }
+        }
+        assert!(matches!(
+            state.check_links(),
+            Err(JoinError::AggregatesDisagree {
+                sender: PartyId(2),
+                receiver: PartyId(3)
+            })
+        ));
+    }
+
+    #[test]
     fn key_debug_is_redacted() {
         use rand_core::SeedableRng;
         let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
