@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use conclave_mpc::join::{memory, JoinLimits, JoinParty, Step};
+use conclave_mpc::join::{memory, JoinLimits, JoinParty, JoinProtocol, Step};
 use conclave_mpc::PartyId as Party;
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use rand_chacha::rand_core::SeedableRng;
@@ -166,12 +166,24 @@ const EXPONENTIATIONS_PER_ID_X2: u64 = 17;
 fn once(size: usize) {
     let sets = vec![ids(1, size, size / 2), ids(2, size, size / 2)];
     let mut rngs: Vec<ChaCha20Rng> = (0..2).map(ChaCha20Rng::seed_from_u64).collect();
+    // `CONCLAVE_JOIN_PROTOCOL=semi-honest`: without the proofs (default: malicious).
+    let protocol = match std::env::var("CONCLAVE_JOIN_PROTOCOL").as_deref() {
+        Ok("semi-honest") => JoinProtocol::SemiHonest,
+        _ => JoinProtocol::Malicious,
+    };
     let t = Instant::now();
-    let outs = memory::run(&sets, &mut rngs).expect("join");
+    let outs = memory::run_protocol(
+        &sets,
+        &mut rngs,
+        JoinLimits::default(),
+        protocol,
+        |_, _, _| {},
+    )
+    .expect("join");
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(outs[0].len(), size + size / 2);
     println!(
-        "join/two-parties/ids-each/{size}: {secs:.1} s ({:.0} exponentiations/s over {} threads)",
+        "join/two-parties/ids-each/{size} ({protocol:?}): {secs:.1} s ({:.0} exponentiations/s over {} threads)",
         EXPONENTIATIONS_PER_ID_X2 as f64 / 2.0 * size as f64 / secs,
         rayon::current_num_threads()
     );

@@ -29,9 +29,9 @@ use super::{check_range, parse_len, Feature, Job, JobError, JobFile, ScoreJob, S
 use crate::compare::decode_fixed;
 use crate::engine::Engine;
 use crate::field::Fp;
-use crate::join::{self, JoinLimits, JoinOutput};
+use crate::join::{self, JoinLimits, JoinOutput, JoinProtocol};
 use crate::transport::Transport;
-use crate::{Error, PartyId, ShareVec};
+use crate::{Error, PartyId, Security, ShareVec};
 
 /// Domain tag of the hash of the common order (one place; STYLE.md §6).
 pub const JOIN_ORDER_TAG: &[u8] = b"conclave-mpc-join-order-v1";
@@ -273,10 +273,17 @@ fn private_join<T: Transport, R: RngCore + CryptoRng>(
 ) -> Result<(JoinOutput, Value), Error> {
     let ids: Vec<&[u8]> = rows.iter().map(|(id, _)| id.as_bytes()).collect();
     // Counted in the engine's traffic (rounds and bytes of the job's outputs).
+    // Malicious jobs (the default) prove every exponentiation of the join.
+    let protocol = if engine.security() == Security::Malicious {
+        JoinProtocol::Malicious
+    } else {
+        JoinProtocol::SemiHonest
+    };
     let order = join::driver::run(
         &mut engine.counted_transport(),
         &ids,
         JoinLimits::default(),
+        protocol,
         rng,
     )?;
     let hash = order_hash(order.tags());
@@ -297,7 +304,7 @@ fn private_join<T: Transport, R: RngCore + CryptoRng>(
     }
     let info = json!({
         "column": column,
-        "protocol": "two-layer ECDH over Ristretto255 (docs/mpc.md, Private join)",
+        "protocol": protocol.name(),
         "union_size": order.len(),
         "set_sizes": sizes,
         "order_sha256": hex::encode(hash),

@@ -6,7 +6,9 @@
 
 use rand_core::{CryptoRng, RngCore};
 
-use crate::join::{message, JoinError, JoinLimits, JoinOutput, JoinParty, Outgoing, Step};
+use crate::join::{
+    message, JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Outgoing, Step,
+};
 use crate::transport::Transport;
 use crate::{Error, PartyId};
 
@@ -38,7 +40,8 @@ fn frames(n: usize, out: Vec<Outgoing>) -> Vec<Vec<u8>> {
     frames
 }
 
-/// Runs a join of this party's `ids` with every other party of `transport`.
+/// Runs a join of this party's `ids` with every other party of `transport`, with the
+/// given protocol (every party must choose the same).
 ///
 /// Every party must call this at the same point of its protocol (the join takes `2n`
 /// rounds of the transport).
@@ -51,6 +54,7 @@ pub fn run<T, I, R>(
     transport: &mut T,
     ids: &[I],
     limits: JoinLimits,
+    protocol: JoinProtocol,
     rng: &mut R,
 ) -> Result<JoinOutput, Error>
 where
@@ -60,7 +64,9 @@ where
 {
     let n = transport.parties();
     let me = transport.me();
-    let (mut state, mut out) = JoinParty::new(me, n, ids, limits, rng)?.start(rng);
+    let (mut state, mut out) = JoinParty::new(me, n, ids, limits, rng)?
+        .with_protocol(protocol)
+        .start(rng);
     loop {
         let incoming = transport.exchange(frames(n, out))?;
         let mut messages: Vec<(PartyId, &[u8])> = Vec::new();

@@ -65,6 +65,24 @@ pub enum JoinError {
         /// How many of our ids are missing.
         missing: usize,
     },
+    /// Another party computed its proofs over a different public view (keys, seed
+    /// commitments or seeds) than ours: some party sent different values to different
+    /// parties. Not attributable to one party without signatures; the join aborts.
+    #[error("party {party} computed its join proofs over other public keys or seeds than this party; a party sent different values to different parties (the join aborts)")]
+    ViewsDisagree {
+        /// The party whose view digest differs from ours.
+        party: PartyId,
+    },
+    /// Two neighbours of our set's chain claim different aggregates of the message
+    /// between them: one of them deviated (each holds the message; the honest one names
+    /// the other itself).
+    #[error("parties {sender} and {receiver} claim different aggregates of the join message between them; one of them deviated from the protocol")]
+    AggregatesDisagree {
+        /// The party that sent the message.
+        sender: PartyId,
+        /// The party that received it.
+        receiver: PartyId,
+    },
     /// A peer did not send the message it owed in the last round.
     #[error("party {party} sent no message in the last round of the private join")]
     MissingMessage {
@@ -169,6 +187,37 @@ pub enum Misbehavior {
     Unsorted {
         /// The first position out of order.
         index: usize,
+    },
+    /// A revealed coefficient seed that does not match the party's commitment.
+    #[error("revealed a proof seed that does not match its commitment")]
+    BadSeed,
+    /// A 32-byte unit that should be a canonical scalar is not.
+    #[error("unit #{index} is not a canonical scalar")]
+    InvalidScalar {
+        /// Its position in the message.
+        index: usize,
+    },
+    /// A proof of correct exponentiation that does not verify.
+    #[error("its proof of correct exponentiation for party {origin}'s set ({kind} message, hop {hop}) does not verify: it used another key than it published")]
+    BadProof {
+        /// The chain: hop (layer 1) or blind (return chain).
+        kind: MessageKind,
+        /// Whose set.
+        origin: PartyId,
+        /// The hop of the step's output.
+        hop: u32,
+    },
+    /// A claimed aggregate that differs from the message we hold.
+    #[error("claims an aggregate of the {kind} message of party {origin}'s set at hop {hop} that differs from the message we {side}")]
+    WrongAggregate {
+        /// The message's chain.
+        kind: MessageKind,
+        /// Whose set.
+        origin: PartyId,
+        /// The message's hop.
+        hop: u32,
+        /// "sent it" or "received from it".
+        side: &'static str,
     },
     /// A message from a party that owes none in this round, or a second one.
     #[error("sent a message it does not owe in this round")]

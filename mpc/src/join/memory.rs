@@ -5,7 +5,9 @@
 
 use rand_core::{CryptoRng, RngCore};
 
-use crate::join::{JoinError, JoinLimits, JoinOutput, JoinParty, Joining, Outgoing, Step};
+use crate::join::{
+    JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Joining, Outgoing, Step,
+};
 use crate::PartyId;
 
 /// Runs a join between `sets.len()` parties; party `i + 1` holds `sets[i]` and draws
@@ -30,8 +32,56 @@ pub fn run_with<T, R, H>(
     sets: &[Vec<T>],
     rngs: &mut [R],
     limits: JoinLimits,
-    mut hook: H,
+    hook: H,
 ) -> Result<Vec<JoinOutput>, JoinError>
+where
+    T: AsRef<[u8]> + Sync,
+    R: RngCore + CryptoRng,
+    H: FnMut(PartyId, PartyId, &mut Vec<u8>),
+{
+    run_protocol(sets, rngs, limits, JoinProtocol::Malicious, hook)
+}
+
+/// [`run_with`] with an explicit protocol (every party runs the same).
+///
+/// # Errors
+/// The first error any party raises.
+pub fn run_protocol<T, R, H>(
+    sets: &[Vec<T>],
+    rngs: &mut [R],
+    limits: JoinLimits,
+    protocol: JoinProtocol,
+    hook: H,
+) -> Result<Vec<JoinOutput>, JoinError>
+where
+    T: AsRef<[u8]> + Sync,
+    R: RngCore + CryptoRng,
+    H: FnMut(PartyId, PartyId, &mut Vec<u8>),
+{
+    run_report(sets, rngs, limits, protocol, hook).map_err(|errors| {
+        errors.into_iter().next().map_or(
+            JoinError::RngCount {
+                parties: 0,
+                rngs: 0,
+            },
+            |(_, e)| e,
+        )
+    })
+}
+
+/// [`run_protocol`], reporting on failure every error raised in the first exchange in
+/// which any party failed, with the party that raised it (the others of that exchange
+/// still run it): what each party would report before an abort frame reaches it.
+///
+/// # Errors
+/// `(party, error)` for each party that failed in that exchange, in party order.
+pub fn run_report<T, R, H>(
+    sets: &[Vec<T>],
+    rngs: &mut [R],
+    limits: JoinLimits,
+    protocol: JoinProtocol,
+    mut hook: H,
+) -> Result<Vec<JoinOutput>, Vec<(PartyId, JoinError)>>
 where
     T: AsRef<[u8]> + Sync,
     R: RngCore + CryptoRng,
@@ -39,14 +89,19 @@ where
 {
     let n = sets.len();
     if rngs.len() != n {
-        return Err(JoinError::RngCount {
-            parties: n,
-            rngs: rngs.len(),
-        });
+        return Err(vec![(
+            PartyId(1),
+            JoinError::RngCount {
+                parties: n,
+                rngs: rngs.len(),
+            },
+        )]);
     }
     let mut parties = Vec::with_capacity(n);
     for (i, (set, rng)) in sets.iter().zip(rngs.iter_mut()).enumerate() {
-        parties.push(JoinParty::new(PartyId::from_index(i), n, set, limits, rng)?);
+        let me = PartyId::from_index(i);
+        let party = JoinParty::new(me, n, set, limits, rng).map_err(|e| vec![(me, e)])?;
+        parties.push(party.with_protocol(protocol));
     }
     let mut deliver =
         |from: PartyId, out: Vec<Outgoing>, inbox: &mut Vec<Vec<(PartyId, Vec<u8>)>>| {
@@ -71,17 +126,22 @@ where
     while !states.is_empty() {
         let mut next_inbox = vec![Vec::new(); n];
         let mut next_states = Vec::with_capacity(n);
+        let mut errors = Vec::new();
         for (i, (state, rng)) in states.into_iter().zip(rngs.iter_mut()).enumerate() {
             let msgs = std::mem::take(&mut inbox[i]);
             let refs: Vec<(PartyId, &[u8])> =
                 msgs.iter().map(|(f, b)| (*f, b.as_slice())).collect();
-            match state.receive(&refs, rng)? {
-                Step::Continue(s, out) => {
+            match state.receive(&refs, rng) {
+                Ok(Step::Continue(s, out)) => {
                     deliver(PartyId::from_index(i), out, &mut next_inbox);
                     next_states.push(*s);
                 }
-                Step::Done(output) => outputs.push(output),
+                Ok(Step::Done(output)) => outputs.push(output),
+                Err(e) => errors.push((PartyId::from_index(i), e)),
             }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
         }
         inbox = next_inbox;
         states = next_states;

@@ -22,11 +22,14 @@ use crate::join::error::{JoinError, Misbehavior};
 use crate::PartyId;
 
 /// The format version written by this build (first byte of every message).
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 /// Bytes of one compressed Ristretto255 point.
 pub const POINT_BYTES: usize = 32;
 /// Bytes of the fixed header: version, kind, origin, hop, count.
 pub const HEADER_BYTES: usize = 1 + 1 + 4 + 4 + 8;
+/// The most 32-byte units of a proof-protocol message (keys, seed, proofs): a view
+/// digest and four units per claim, at most `2n − 3` claims.
+pub const MAX_PROOF_UNITS: usize = 1 + 4 * (2 * crate::join::MAX_PARTIES);
 
 /// The kinds of message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,16 +44,27 @@ pub enum MessageKind {
     Layer2,
     /// The common row order, broadcast by the last party of the chain.
     Final,
+    /// Malicious protocol, exchange 1: a party's public keys `P`, `Q` and the
+    /// commitment to its coefficient seed, to every party.
+    Keys,
+    /// Malicious protocol, exchange `n+1`: a party's coefficient seed, to every party.
+    Seed,
+    /// Malicious protocol, exchange `n+2`: a party's view digest and its claims
+    /// (aggregates and Chaum–Pedersen proofs) for its positional steps, to every party.
+    Proofs,
 }
 
 impl MessageKind {
-    fn byte(self) -> u8 {
+    pub(crate) fn byte(self) -> u8 {
         match self {
             MessageKind::Hop => 1,
             MessageKind::Complete => 2,
             MessageKind::Blind => 3,
             MessageKind::Layer2 => 4,
             MessageKind::Final => 5,
+            MessageKind::Keys => 6,
+            MessageKind::Seed => 7,
+            MessageKind::Proofs => 8,
         }
     }
 
@@ -61,6 +75,9 @@ impl MessageKind {
             3 => MessageKind::Blind,
             4 => MessageKind::Layer2,
             5 => MessageKind::Final,
+            6 => MessageKind::Keys,
+            7 => MessageKind::Seed,
+            8 => MessageKind::Proofs,
             _ => return None,
         })
     }
@@ -74,6 +91,9 @@ impl fmt::Display for MessageKind {
             MessageKind::Blind => "blind",
             MessageKind::Layer2 => "layer-2",
             MessageKind::Final => "final",
+            MessageKind::Keys => "keys",
+            MessageKind::Seed => "seed",
+            MessageKind::Proofs => "proofs",
         })
     }
 }
@@ -85,6 +105,8 @@ pub(crate) struct Expect {
     pub origin: PartyId,
     pub hop: u32,
     pub max_points: usize,
+    /// The exact number of 32-byte units (proof-protocol messages).
+    pub exact: Option<usize>,
 }
 
 /// A parsed header (not yet checked against a round).
@@ -100,12 +122,15 @@ pub(crate) struct Header {
 ///
 /// # Layout
 /// ```text
-/// version  u8      = 3
-/// kind     u8      1 hop, 2 complete, 3 blind, 4 layer 2, 5 final
-/// origin   u32 BE  1-based id of the party whose set this is (layer 2, final: party 1)
-/// hop      u32 BE  how many keys have been applied (see `crate::join`)
-/// count    u64 BE  number of points
-/// points   count × 32 bytes, compressed Ristretto255 (canonical encoding)
+/// version  u8      = 4
+/// kind     u8      1 hop, 2 complete, 3 blind, 4 layer 2, 5 final, 6 keys, 7 seed, 8 proofs
+/// origin   u32 BE  1-based id of the party whose set this is (layer 2, final: party 1;
+///                  keys, seed, proofs: the sender)
+/// hop      u32 BE  how many keys have been applied (see `crate::join`; 0 for 6–8)
+/// count    u64 BE  number of 32-byte units
+/// units    count × 32 bytes: compressed Ristretto255 points (canonical encoding);
+///          keys: P, Q, seed commitment; seed: the seed; proofs: view digest, then
+///          per claim A_in, A_out, e, s
 /// ```
 pub fn encode(
     kind: MessageKind,
@@ -151,7 +176,7 @@ pub(crate) fn parse(
     count_bytes.copy_from_slice(&header[10..18]);
     let count = u64::from_be_bytes(count_bytes);
     let points = match usize::try_from(count) {
-        Ok(c) if c <= max_points => c,
+        Ok(c) if c <= max_points.max(MAX_PROOF_UNITS) => c,
         _ => {
             return Err(bad(Misbehavior::TooManyPoints {
                 count,
@@ -209,6 +234,17 @@ pub(crate) fn check(
             limit: expect.max_points,
         }));
     }
+    if let Some(exact) = expect.exact {
+        if header.count != exact as u64 {
+            return Err(bad(Misbehavior::WrongCount {
+                origin: expect.origin,
+                expected: exact,
+                got: usize::try_from(header.count).unwrap_or(usize::MAX),
+            }));
+        }
+        // Not a set: aggregates of one relay may coincide (same input, two chains).
+        return Ok(());
+    }
     check_distinct(from, body)
 }
 
@@ -241,7 +277,7 @@ pub fn split(from: PartyId, frame: &[u8], max_points: usize) -> Result<Vec<&[u8]
         let count = u64::from_be_bytes(count_bytes);
         let len = usize::try_from(count)
             .ok()
-            .filter(|&c| c <= max_points)
+            .filter(|&c| c <= max_points.max(MAX_PROOF_UNITS))
             .and_then(|c| c.checked_mul(POINT_BYTES))
             .and_then(|b| b.checked_add(HEADER_BYTES))
             .ok_or(blame(
@@ -319,13 +355,14 @@ mod tests {
             origin: PartyId(origin),
             hop,
             max_points: 4,
+            exact: None,
         }
     }
 
     #[test]
     fn layout_is_frozen() {
         let bytes = encode(MessageKind::Final, PartyId(3), 5, [[7u8; 32]].into_iter());
-        let mut want = vec![3, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
+        let mut want = vec![4, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
         want.extend([7u8; 32]);
         assert_eq!(bytes, want);
         assert_eq!(HEADER_BYTES, 18);

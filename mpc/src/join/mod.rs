@@ -28,6 +28,12 @@
 //!    common order — and broadcasts it (exchange `2n`).
 //! 4. Every party finds its own tags in `U₂` ([`JoinOutput`]).
 //!
+//! With [`JoinProtocol::Malicious`] (the default) every party also sends its public
+//! keys and a seed commitment in exchange 1, its seed in exchange `n+1` and, in
+//! exchange `n+2`, aggregates and Chaum–Pedersen proofs for each of its positional
+//! steps (layer-1 relay and return-chain steps), checked by everyone; the origin checks
+//! its chains' links in exchange `n+3` ([`proof`], docs/mpc.md "Malicious parties").
+//!
 //! Shortcuts that change no message's content (docs/mpc.md, "Cost"): party `n`'s
 //! returned set is exactly its rows of the last layer-2 input, so it exponentiates
 //! only the other rows there; with two parties, party 1 raises party 2's set to
@@ -36,7 +42,12 @@
 //! to `k'_1` on arrival).
 //!
 //! # Security
-//! Semi-honest parties (no proofs of correct exponentiation), DDH in the random-oracle
+//! [`JoinProtocol::Malicious`] (the default): security with abort against parties that
+//! deviate — every positional relay step (layer-1 relays, the return chain) is proven
+//! with public keys, 128-bit random-linear-combination aggregates and Chaum–Pedersen
+//! proofs ([`proof`]), and everything else is covered by each party finding all its
+//! tags in the (agreed) common order; a failed check names the cheater where it can be
+//! told. [`JoinProtocol::SemiHonest`]: no proofs. Privacy: DDH in the random-oracle
 //! model, one corrupted party. Keys are uniformly random, fresh per join, zeroized on
 //! drop, and used only in constant-time scalar multiplication. Every received point is
 //! decompressed (validated) once before use; the common order's rows equal to one of
@@ -49,7 +60,9 @@
 mod error;
 pub mod memory;
 pub mod message;
+pub mod proof;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -62,6 +75,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub use error::{JoinError, Misbehavior};
 use message::{Expect, MessageKind, POINT_BYTES};
+use proof::{Dleq, PublicKeys, Statement, Unit};
 
 pub mod driver;
 
@@ -87,6 +101,31 @@ impl Default for JoinLimits {
     /// 16,777,216 ids per party (512 MiB per message).
     fn default() -> Self {
         JoinLimits { max_rows: 1 << 24 }
+    }
+}
+
+/// Which join protocol runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JoinProtocol {
+    /// Security with abort against parties that deviate: every positional relay step
+    /// is proven correct (public keys, aggregates, Chaum–Pedersen proofs; docs/mpc.md).
+    #[default]
+    Malicious,
+    /// No proofs: correct only if every party follows the protocol.
+    SemiHonest,
+}
+
+impl JoinProtocol {
+    /// The name stated in job outputs and records.
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinProtocol::Malicious => {
+                "two-layer ECDH over Ristretto255 with proofs of correct exponentiation (malicious, wire version 4; docs/mpc.md, Private join)"
+            }
+            JoinProtocol::SemiHonest => {
+                "two-layer ECDH over Ristretto255 (semi-honest, wire version 4; docs/mpc.md, Private join)"
+            }
+        }
     }
 }
 
@@ -201,6 +240,14 @@ impl Ring {
         let n = i64::from(self.n());
         let idx = (i64::from(p.0) - 1 + steps).rem_euclid(n);
         PartyId(idx as u32 + 1)
+    }
+
+    /// Every party but us.
+    fn others(&self) -> Vec<PartyId> {
+        (1..=self.n())
+            .map(PartyId)
+            .filter(|&j| j != self.me)
+            .collect()
     }
 
     fn check_sender(&self, from: PartyId) -> Result<(), JoinError> {
@@ -346,6 +393,9 @@ pub struct JoinParty {
     keys: Keys,
     /// `H(x)^k` in input order.
     own_keyed: Vec<Tag>,
+    protocol: JoinProtocol,
+    /// Our coefficient seed (revealed at exchange `n+1` of the malicious protocol).
+    seed: Unit,
 }
 
 impl fmt::Debug for JoinParty {
@@ -413,6 +463,8 @@ impl JoinParty {
             });
         }
         let keys = Keys::generate(rng);
+        let mut seed = [0u8; POINT_BYTES];
+        rng.fill_bytes(&mut seed);
         let mut own_keyed = vec![[0u8; POINT_BYTES]; ids.len()];
         own_keyed
             .par_chunks_mut(APPLY_BATCH)
@@ -429,7 +481,16 @@ impl JoinParty {
             },
             keys,
             own_keyed,
+            protocol: JoinProtocol::Malicious,
+            seed,
         })
+    }
+
+    /// Chooses the protocol (default [`JoinProtocol::Malicious`]); every party of a
+    /// join must choose the same.
+    pub fn with_protocol(mut self, protocol: JoinProtocol) -> JoinParty {
+        self.protocol = protocol;
+        self
     }
 
     /// Shuffles our keyed ids and returns the state for exchange 1 with the message to
@@ -440,20 +501,53 @@ impl JoinParty {
             ring,
             keys,
             own_keyed,
+            protocol,
+            seed,
         } = self;
         let own_len = own_keyed.len();
         // Position `p` of everything on our set's chains holds input row `perm[p]`.
         let mut perm: Vec<usize> = (0..own_len).collect();
         perm.shuffle(rng);
-        let out = vec![Outgoing {
+        let first = message::encode(
+            MessageKind::Hop,
+            ring.me,
+            1,
+            perm.iter().map(|&row| own_keyed[row]),
+        );
+        let mut out = Vec::with_capacity(2);
+        let proofs = match protocol {
+            JoinProtocol::SemiHonest => None,
+            JoinProtocol::Malicious => {
+                let mut state = ProofState::new(ring, &keys, seed);
+                let own = state.keys[ring.me.index()].unwrap_or(PublicKeys {
+                    p: RistrettoPoint::default(),
+                    q: RistrettoPoint::default(),
+                });
+                out.push(Outgoing {
+                    to: ring.others(),
+                    bytes: message::encode(
+                        MessageKind::Keys,
+                        ring.me,
+                        0,
+                        [
+                            own.p.compress().to_bytes(),
+                            own.q.compress().to_bytes(),
+                            proof::commit(ring.me, &seed),
+                        ]
+                        .into_iter(),
+                    ),
+                });
+                state.held.insert(
+                    (MessageKind::Hop.byte(), ring.me.0, 1),
+                    first[message::HEADER_BYTES..].to_vec(),
+                );
+                Some(Box::new(state))
+            }
+        };
+        out.push(Outgoing {
             to: vec![ring.offset(ring.me, 1)],
-            bytes: message::encode(
-                MessageKind::Hop,
-                ring.me,
-                1,
-                perm.iter().map(|&row| own_keyed[row]),
-            ),
-        }];
+            bytes: first,
+        });
         let mut counts = vec![None; ring.parties];
         counts[ring.me.index()] = Some(own_len);
         let completes = vec![
@@ -476,6 +570,7 @@ impl JoinParty {
                 own_pre: Vec::new(),
                 union_len: None,
                 rows: None,
+                proofs,
             },
             out,
         )
@@ -505,6 +600,8 @@ pub struct Joining {
     union_len: Option<usize>,
     /// The common order (the last party of the chain, before it broadcasts it).
     rows: Option<Vec<Tag>>,
+    /// The malicious protocol's state (`None`: semi-honest).
+    proofs: Option<Box<ProofState>>,
 }
 
 impl fmt::Debug for Joining {
@@ -548,8 +645,34 @@ impl Joining {
             origin,
             hop,
             max_points,
+            exact: None,
         };
         let mut out = Vec::new();
+        if self.proofs.is_some() {
+            let aux = if e == 1 {
+                Some((MessageKind::Keys, 3))
+            } else if e == n + 1 {
+                Some((MessageKind::Seed, 1))
+            } else if e == n + 2 {
+                Some((MessageKind::Proofs, proof_units(ring.parties)))
+            } else {
+                None
+            };
+            if let Some((kind, units)) = aux {
+                for j in ring.others() {
+                    out.push((
+                        j,
+                        Expect {
+                            kind,
+                            origin: j,
+                            hop: 0,
+                            max_points,
+                            exact: Some(units),
+                        },
+                    ));
+                }
+            }
+        }
         if e < n {
             let origin = ring.offset(me, -i64::from(e));
             out.push((prev, x(MessageKind::Hop, origin, e)));
@@ -682,7 +805,18 @@ impl Joining {
         let next = ring.offset(me, 1);
         let mut out = Vec::new();
         for &(from, x, body) in bodies {
+            if let (Some(ps), MessageKind::Hop | MessageKind::Blind) =
+                (self.proofs.as_mut(), x.kind)
+            {
+                ps.held
+                    .insert((x.kind.byte(), x.origin.0, x.hop), body.to_vec());
+            }
             match x.kind {
+                MessageKind::Keys | MessageKind::Seed | MessageKind::Proofs => {
+                    if let Some(ps) = self.proofs.as_mut() {
+                        ps.receive(from, x.kind, body)?;
+                    }
+                }
                 MessageKind::Hop => {
                     self.check_count(from, x.origin, body)?;
                     let completes = x.hop + 1 == n;
@@ -827,6 +961,21 @@ impl Joining {
         if me == DEDUP_PARTY && self.exchange == n {
             out.push(self.layer2_start(rng)?);
         }
+        if let Some(ps) = self.proofs.as_mut() {
+            let e = self.exchange;
+            if e == n {
+                // Every positional message has been delivered: reveal our seed.
+                out.push(ps.seed_message());
+            } else if e == n + 1 {
+                out.push(ps.proofs_message(&self.keys, rng)?);
+            } else if e == n + 2 {
+                ps.verify()?;
+            } else if e == n + 3 {
+                // One exchange later, so that a holder that caught a false claim has
+                // aborted (naming the culprit) before we report an ambiguous pair.
+                ps.check_links()?;
+            }
+        }
         Ok(out)
     }
 
@@ -930,6 +1079,369 @@ impl Joining {
     }
 }
 
+/// A positional message: (kind byte, origin, hop).
+type MsgId = (u8, u32, u32);
+
+/// Units of a proofs message of a join of `parties`: the view digest and four per
+/// claim, `2n − 3` claims (`n − 1` return-chain steps, `n − 2` layer-1 steps).
+fn proof_units(parties: usize) -> usize {
+    1 + 4 * (2 * parties - 3)
+}
+
+/// One positional step of a relay: `(kind of the output, origin, hop of the output,
+/// input message)`.
+type StepId = (MessageKind, PartyId, u32, MsgId);
+
+/// The positional steps of party `j`, in the order of its proofs message: for each
+/// distance `e = 1 … n−1` behind it (origin `j − e`), its return-chain step (input: the
+/// origin's keyed set at `e = 1`, else the blind message of hop `e − 1`; output: blind
+/// hop `e`) and, unless it completes the set, its layer-1 step (hop `e` → hop `e + 1`).
+fn steps(ring: &Ring, j: PartyId) -> Vec<StepId> {
+    let n = ring.n();
+    let mut out = Vec::new();
+    for e in 1..n {
+        let o = ring.offset(j, -i64::from(e));
+        let input = if e == 1 {
+            (MessageKind::Hop.byte(), o.0, 1)
+        } else {
+            (MessageKind::Blind.byte(), o.0, e - 1)
+        };
+        out.push((MessageKind::Blind, o, e, input));
+        if e + 2 <= n {
+            out.push((
+                MessageKind::Hop,
+                o,
+                e + 1,
+                (MessageKind::Hop.byte(), o.0, e),
+            ));
+        }
+    }
+    out
+}
+
+/// A relay's claim about one positional step.
+#[derive(Clone, Copy, Debug)]
+struct Claim {
+    kind: MessageKind,
+    origin: PartyId,
+    hop: u32,
+    input: MsgId,
+    a_in: RistrettoPoint,
+    a_out: RistrettoPoint,
+    proof: Dleq,
+}
+
+impl Claim {
+    fn statement<'a>(&self, view: &'a Unit, prover: PartyId, key: &PublicKeys) -> Statement<'a> {
+        Statement {
+            view,
+            prover,
+            chain: self.kind.byte(),
+            origin: self.origin,
+            hop: self.hop,
+            key: if self.kind == MessageKind::Hop {
+                key.p
+            } else {
+                key.q
+            },
+            a_in: self.a_in,
+            a_out: self.a_out,
+        }
+    }
+}
+
+/// The state of the malicious protocol (docs/mpc.md, "Malicious parties"): everyone's
+/// public keys and seeds, the positional messages we hold until the coefficients are
+/// known, their aggregates, and every party's claims.
+struct ProofState {
+    ring: Ring,
+    /// Our seed (secret until exchange `n+1`).
+    seed: Unit,
+    keys: Vec<Option<PublicKeys>>,
+    commitments: Vec<Option<Unit>>,
+    seeds: Vec<Option<Unit>>,
+    /// Positional messages we received (and our own keyed set), until aggregated.
+    held: BTreeMap<MsgId, Vec<u8>>,
+    /// The digest of our public view (after the seeds).
+    view: Unit,
+    /// Aggregates of the messages we hold.
+    agg: BTreeMap<MsgId, RistrettoPoint>,
+    /// Aggregates of the messages we sent (our keyed set and our steps' outputs).
+    sent: BTreeMap<MsgId, RistrettoPoint>,
+    /// Every party's claims, in the order of [`steps`].
+    claims: Vec<Vec<Claim>>,
+}
+
+impl ProofState {
+    fn new(ring: Ring, keys: &Keys, seed: Unit) -> ProofState {
+        let n = ring.parties;
+        let mut state = ProofState {
+            ring,
+            seed,
+            keys: vec![None; n],
+            commitments: vec![None; n],
+            seeds: vec![None; n],
+            held: BTreeMap::new(),
+            view: [0; POINT_BYTES],
+            agg: BTreeMap::new(),
+            sent: BTreeMap::new(),
+            claims: vec![Vec::new(); n],
+        };
+        let me = ring.me.index();
+        state.keys[me] = Some(PublicKeys {
+            p: RistrettoPoint::mul_base(&keys.k1.k),
+            q: RistrettoPoint::mul_base(&keys.k12.k),
+        });
+        state.commitments[me] = Some(proof::commit(ring.me, &seed));
+        state.seeds[me] = Some(seed);
+        state
+    }
+
+    /// Takes a keys, seed or proofs message (checked for kind, sender and unit count).
+    fn receive(&mut self, from: PartyId, kind: MessageKind, body: &[u8]) -> Result<(), JoinError> {
+        let units = encodings(body);
+        let bad = |reason| JoinError::PeerMisbehaved {
+            party: from,
+            reason,
+        };
+        let point = |index: usize| {
+            units
+                .get(index)
+                .and_then(proof::point)
+                .ok_or(bad(Misbehavior::InvalidPoint { index }))
+        };
+        let at = from.index();
+        match kind {
+            MessageKind::Keys => {
+                self.keys[at] = Some(PublicKeys {
+                    p: point(0)?,
+                    q: point(1)?,
+                });
+                self.commitments[at] = units.get(2).copied();
+            }
+            MessageKind::Seed => {
+                let seed = units.first().copied().unwrap_or_default();
+                if self.commitments[at] != Some(proof::commit(from, &seed)) {
+                    return Err(bad(Misbehavior::BadSeed));
+                }
+                self.seeds[at] = Some(seed);
+            }
+            _ => {
+                if units.first() != Some(&self.view) {
+                    return Err(JoinError::ViewsDisagree { party: from });
+                }
+                let mut claims = Vec::new();
+                for (k, (kind, origin, hop, input)) in
+                    steps(&self.ring, from).into_iter().enumerate()
+                {
+                    let base = 1 + 4 * k;
+                    let scalar = |i: usize| {
+                        units
+                            .get(base + i)
+                            .ok_or(bad(Misbehavior::InvalidScalar { index: base + i }))
+                    };
+                    let proof = Dleq::from_units(scalar(2)?, scalar(3)?)
+                        .ok_or(bad(Misbehavior::InvalidScalar { index: base + 2 }))?;
+                    claims.push(Claim {
+                        kind,
+                        origin,
+                        hop,
+                        input,
+                        a_in: point(base)?,
+                        a_out: point(base + 1)?,
+                        proof,
+                    });
+                }
+                self.claims[at] = claims;
+            }
+        }
+        Ok(())
+    }
+
+    /// Our seed, for every other party.
+    fn seed_message(&self) -> Outgoing {
+        Outgoing {
+            to: self.ring.others(),
+            bytes: message::encode(MessageKind::Seed, self.ring.me, 0, [self.seed].into_iter()),
+        }
+    }
+
+    /// With every seed known: the view digest, the coefficients of each origin's set,
+    /// the aggregates of every positional message we hold, and our claims (aggregates
+    /// and Chaum–Pedersen proofs) for every positional step we made.
+    fn proofs_message<R: RngCore + CryptoRng>(
+        &mut self,
+        keys: &Keys,
+        rng: &mut R,
+    ) -> Result<Outgoing, JoinError> {
+        let ring = self.ring;
+        let missing = |i: usize| JoinError::MissingMessage {
+            party: PartyId::from_index(i),
+        };
+        let public: Vec<PublicKeys> = (0..ring.parties)
+            .map(|i| self.keys[i].ok_or(missing(i)))
+            .collect::<Result<_, _>>()?;
+        let commitments: Vec<Unit> = (0..ring.parties)
+            .map(|i| self.commitments[i].ok_or(missing(i)))
+            .collect::<Result<_, _>>()?;
+        let seeds: Vec<Unit> = (0..ring.parties)
+            .map(|i| self.seeds[i].ok_or(missing(i)))
+            .collect::<Result<_, _>>()?;
+        self.view = proof::view_digest(&public, &commitments, &seeds);
+        let mut coefficients: BTreeMap<u32, Vec<Scalar>> = BTreeMap::new();
+        for (id, body) in std::mem::take(&mut self.held) {
+            let len = body.len() / POINT_BYTES;
+            let cs = coefficients
+                .entry(id.1)
+                .or_insert_with(|| proof::coefficients(&self.view, PartyId(id.1), len));
+            if cs.len() < len {
+                *cs = proof::coefficients(&self.view, PartyId(id.1), len);
+            }
+            let a = proof::aggregate(cs, &body).map_err(|index| JoinError::PeerMisbehaved {
+                party: ring.offset(ring.me, -1),
+                reason: Misbehavior::InvalidPoint { index },
+            })?;
+            self.agg.insert(id, a);
+        }
+        let own = (MessageKind::Hop.byte(), ring.me.0, 1);
+        if let Some(a) = self.agg.get(&own) {
+            self.sent.insert(own, *a);
+        }
+        let mut units: Vec<Unit> = vec![self.view];
+        let mut claims = Vec::new();
+        for (kind, origin, hop, input) in steps(&ring, ring.me) {
+            let a_in = self
+                .agg
+                .get(&input)
+                .copied()
+                .ok_or(JoinError::MissingMessage {
+                    party: ring.offset(ring.me, -1),
+                })?;
+            let x = if kind == MessageKind::Hop {
+                &keys.k1.k
+            } else {
+                &keys.k12.k
+            };
+            #[allow(clippy::op_ref)]
+            let a_out = a_in * x;
+            let mut claim = Claim {
+                kind,
+                origin,
+                hop,
+                input,
+                a_in,
+                a_out,
+                proof: Dleq {
+                    e: Scalar::ZERO,
+                    s: Scalar::ZERO,
+                },
+            };
+            let own_keys = public[ring.me.index()];
+            claim.proof = Dleq::prove(&claim.statement(&self.view, ring.me, &own_keys), x, rng);
+            self.sent.insert((kind.byte(), origin.0, hop), a_out);
+            let [e, s] = claim.proof.to_units();
+            units.extend([
+                a_in.compress().to_bytes(),
+                a_out.compress().to_bytes(),
+                e,
+                s,
+            ]);
+            claims.push(claim);
+        }
+        self.claims[ring.me.index()] = claims;
+        Ok(Outgoing {
+            to: ring.others(),
+            bytes: message::encode(MessageKind::Proofs, ring.me, 0, units.into_iter()),
+        })
+    }
+
+    /// Checks every other party's proofs, and its aggregates of the messages we hold:
+    /// the input of a step we fed, the output of a step we received. Every failure
+    /// names a party that certainly deviated.
+    fn verify(&self) -> Result<(), JoinError> {
+        let ring = self.ring;
+        for j in ring.others() {
+            let Some(keys) = self.keys[j.index()] else {
+                return Err(JoinError::MissingMessage { party: j });
+            };
+            for c in &self.claims[j.index()] {
+                let bad = |reason| JoinError::PeerMisbehaved { party: j, reason };
+                if !c.proof.verify(&c.statement(&self.view, j, &keys)) {
+                    return Err(bad(Misbehavior::BadProof {
+                        kind: c.kind,
+                        origin: c.origin,
+                        hop: c.hop,
+                    }));
+                }
+                let kind_of = |b: u8| {
+                    if b == MessageKind::Hop.byte() {
+                        MessageKind::Hop
+                    } else {
+                        MessageKind::Blind
+                    }
+                };
+                if ring.offset(j, -1) == ring.me && self.sent.get(&c.input) != Some(&c.a_in) {
+                    return Err(bad(Misbehavior::WrongAggregate {
+                        kind: kind_of(c.input.0),
+                        origin: c.origin,
+                        hop: c.input.2,
+                        side: "sent it",
+                    }));
+                }
+                let output = (c.kind.byte(), c.origin.0, c.hop);
+                if ring.offset(j, 1) == ring.me && self.agg.get(&output) != Some(&c.a_out) {
+                    return Err(bad(Misbehavior::WrongAggregate {
+                        kind: c.kind,
+                        origin: c.origin,
+                        hop: c.hop,
+                        side: "received from it",
+                    }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// On our own set's chains: each relay's input aggregate equals its predecessor's
+    /// output aggregate (the two hold the same message). With the first input and the
+    /// last return-chain output checked by us in [`ProofState::verify`], the proofs
+    /// then chain from our keyed set to our returned set.
+    fn check_links(&self) -> Result<(), JoinError> {
+        let ring = self.ring;
+        let me = ring.me;
+        let n = ring.n();
+        let claim = |j: PartyId, kind: MessageKind, hop: u32| {
+            self.claims[j.index()]
+                .iter()
+                .find(|c| c.kind == kind && c.origin == me && c.hop == hop)
+                .copied()
+        };
+        for e in 2..n {
+            let (prev, relay) = (
+                ring.offset(me, i64::from(e) - 1),
+                ring.offset(me, i64::from(e)),
+            );
+            let mut links = vec![(MessageKind::Blind, e, e - 1)];
+            if e + 2 <= n {
+                links.push((MessageKind::Hop, e + 1, e));
+            }
+            for (kind, hop, prev_hop) in links {
+                let (Some(a), Some(b)) = (claim(relay, kind, hop), claim(prev, kind, prev_hop))
+                else {
+                    return Err(JoinError::MissingMessage { party: relay });
+                };
+                if a.a_in != b.a_out {
+                    return Err(JoinError::AggregatesDisagree {
+                        sender: prev,
+                        receiver: relay,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One party's result: the common row order and which rows are its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinOutput {
@@ -1029,6 +1541,66 @@ mod tests {
                 party: PartyId(2),
                 reason: Misbehavior::InvalidPoint { index }
             }) if index == APPLY_BATCH + 1
+        ));
+    }
+
+    #[test]
+    fn proof_steps_match_the_message_size_and_links_are_checked() {
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([8; 32]);
+        for n in 2..=6 {
+            let ring = Ring {
+                me: PartyId(1),
+                parties: n,
+                limits: JoinLimits::default(),
+            };
+            for j in 1..=n as u32 {
+                assert_eq!(1 + 4 * steps(&ring, PartyId(j)).len(), proof_units(n));
+            }
+        }
+        // Three parties, our set (party 1) relayed by 2 then 3: party 3's input
+        // aggregate must be party 2's output aggregate.
+        let ring = Ring {
+            me: PartyId(1),
+            parties: 3,
+            limits: JoinLimits::default(),
+        };
+        let keys = Keys::generate(&mut rng);
+        let mut state = ProofState::new(ring, &keys, [1; POINT_BYTES]);
+        let (x, y) = (
+            RistrettoPoint::random(&mut rng),
+            RistrettoPoint::random(&mut rng),
+        );
+        let zero = Dleq {
+            e: Scalar::ZERO,
+            s: Scalar::ZERO,
+        };
+        for j in [PartyId(2), PartyId(3)] {
+            state.claims[j.index()] = steps(&ring, j)
+                .into_iter()
+                .map(|(kind, origin, hop, input)| Claim {
+                    kind,
+                    origin,
+                    hop,
+                    input,
+                    a_in: x,
+                    a_out: x,
+                    proof: zero,
+                })
+                .collect();
+        }
+        assert!(state.check_links().is_ok());
+        for c in &mut state.claims[PartyId(3).index()] {
+            if c.kind == MessageKind::Blind && c.origin == PartyId(1) {
+                c.a_in = y;
+            }
+        }
+        assert!(matches!(
+            state.check_links(),
+            Err(JoinError::AggregatesDisagree {
+                sender: PartyId(2),
+                receiver: PartyId(3)
+            })
         ));
     }
 

@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use conclave_mpc::join::{
-    self, hash_id, memory, message, JoinError, JoinLimits, JoinOutput, JoinParty, Misbehavior, Step,
+    self, hash_id, memory, message, JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol,
+    Misbehavior, Step,
 };
 use conclave_mpc::PartyId;
 use rand::seq::SliceRandom;
@@ -196,6 +197,9 @@ const COMPLETE: u8 = 2;
 const BLIND: u8 = 3;
 const LAYER2: u8 = 4;
 const FINAL: u8 = 5;
+const KEYS: u8 = 6;
+const SEED: u8 = 7;
+const PROOFS: u8 = 8;
 
 fn set_count(bytes: &mut [u8], count: u64) {
     bytes[COUNT_AT..COUNT_AT + 8].copy_from_slice(&count.to_be_bytes());
@@ -340,8 +344,8 @@ fn join_refuses_malformed_messages_naming_the_sender() {
         (
             "unknown kind",
             FINAL,
-            |b| b[1] = 7,
-            |m| matches!(m, Misbehavior::UnknownKind(7)),
+            |b| b[1] = 9,
+            |m| matches!(m, Misbehavior::UnknownKind(9)),
         ),
         (
             "final sent as a hop",
@@ -360,6 +364,66 @@ fn join_refuses_malformed_messages_naming_the_sender() {
             BLIND,
             |b| b[9] += 1,
             |m| matches!(m, Misbehavior::WrongHop { .. }),
+        ),
+        // The malicious protocol's messages (wire version 4).
+        (
+            "public key that does not decompress",
+            KEYS,
+            |b| b[BODY_AT..BODY_AT + 32].copy_from_slice(&[0xff; 32]),
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 0 }),
+        ),
+        ("keys message one unit short", KEYS, shrink, |m| {
+            matches!(
+                m,
+                Misbehavior::WrongCount {
+                    expected: 3,
+                    got: 2,
+                    ..
+                }
+            )
+        }),
+        (
+            "seed that does not open its commitment",
+            SEED,
+            |b| b[BODY_AT] ^= 1,
+            |m| matches!(m, Misbehavior::BadSeed),
+        ),
+        (
+            "proof with a non-canonical scalar",
+            PROOFS,
+            |b| {
+                let at = BODY_AT + 3 * 32;
+                b[at..at + 32].copy_from_slice(&[0xff; 32]);
+            },
+            |m| matches!(m, Misbehavior::InvalidScalar { index: 3 }),
+        ),
+        (
+            "aggregate replaced by another valid point",
+            PROOFS,
+            |b| {
+                let at = BODY_AT + 2 * 32;
+                let other = curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+                b[at..at + 32].copy_from_slice(other.as_bytes());
+            },
+            |m| matches!(m, Misbehavior::BadProof { .. }),
+        ),
+        (
+            "proof response altered",
+            PROOFS,
+            |b| {
+                let at = BODY_AT + 4 * 32;
+                b[at] ^= 1;
+            },
+            |m| matches!(m, Misbehavior::BadProof { .. }),
+        ),
+        (
+            "aggregate that does not decompress",
+            PROOFS,
+            |b| {
+                let at = BODY_AT + 32;
+                b[at..at + 32].copy_from_slice(&[0xff; 32]);
+            },
+            |m| matches!(m, Misbehavior::InvalidPoint { index: 1 }),
         ),
     ];
     let mut tampered = 0;
@@ -496,8 +560,13 @@ fn join_messages_never_carry_ids_or_their_hashes() {
         })
         .unwrap();
         assert_plaintext_join(&sets, &outs);
-        // hops n(n−1), return-chain hops n(n−1), completes n−1, layer 2 n−1, final n−1
-        assert_eq!(wire.len(), 2 * n * (n - 1) + 3 * (n - 1), "messages");
+        // hops n(n−1), return-chain hops n(n−1), completes n−1, layer 2 n−1, final n−1;
+        // keys, seeds and proofs n(n−1) each
+        assert_eq!(
+            wire.len(),
+            2 * n * (n - 1) + 3 * (n - 1) + 3 * n * (n - 1),
+            "messages"
+        );
         for id in sets.iter().flatten() {
             let unkeyed = hash_id(id).compress().to_bytes();
             for bytes in &wire {
@@ -530,4 +599,150 @@ fn join_states_redact_debug() {
     );
     assert_eq!(join::MAX_PARTIES, 64);
     let _: Option<Step> = None;
+}
+
+/// Raises every point of a set message by `w` (a test scalar): what a relay that
+/// used the key `k·w` instead of its key `k` would have sent.
+fn reexponentiate(bytes: &mut [u8], w: &curve25519_dalek::Scalar) {
+    for chunk in bytes[BODY_AT..].chunks_exact_mut(32) {
+        let p = curve25519_dalek::ristretto::CompressedRistretto(chunk.try_into().unwrap())
+            .decompress()
+            .unwrap();
+        chunk.copy_from_slice((p * w).compress().as_bytes());
+    }
+}
+
+fn hop_of(bytes: &[u8]) -> u32 {
+    u32::from_be_bytes(bytes[6..10].try_into().unwrap())
+}
+
+/// Rows held by every party.
+fn shared_rows(outs: &[JoinOutput]) -> usize {
+    (0..outs[0].len())
+        .filter(|&r| outs.iter().all(|o| o.own_rows()[r].is_some()))
+        .count()
+}
+
+/// The attack the proofs close: a relay that applies a wrong but consistent key on
+/// both chains of every set it relays (layer 1 and the return chain, and the complete
+/// set it sends). Semi-honest, the ids of its own set silently stop matching the
+/// others'; with proofs, every honest party that holds one of its messages names it
+/// before the join ends.
+#[test]
+fn join_names_a_relay_that_uses_a_wrong_key() {
+    let w = curve25519_dalek::Scalar::from(7u8);
+    for n in [2, 3, 4] {
+        let sets = sets(n, 12, 50, 90 + n as u64);
+        let shared = 6;
+        for cheater in 1..=n as u32 {
+            let cheat = |from: PartyId, _to: PartyId, bytes: &mut Vec<u8>| {
+                let relay_step = match bytes[1] {
+                    HOP => hop_of(bytes) >= 2,
+                    BLIND | COMPLETE => true,
+                    _ => false,
+                };
+                if from.0 == cheater && relay_step {
+                    reexponentiate(bytes, &w);
+                }
+            };
+            // Semi-honest: no party can tell; shared customers are lost (or the
+            // cheater's victims see their own ids missing, naming nobody).
+            match memory::run_protocol(
+                &sets,
+                &mut rngs(n, 6),
+                JoinLimits::default(),
+                JoinProtocol::SemiHonest,
+                cheat,
+            ) {
+                Ok(outs) => assert!(shared_rows(&outs) < shared, "n={n} cheater={cheater}"),
+                Err(e) => assert!(
+                    matches!(e, JoinError::OrderInconsistent { .. }),
+                    "n={n} cheater={cheater}: {e}"
+                ),
+            }
+            // Malicious: named.
+            let errors = memory::run_report(
+                &sets,
+                &mut rngs(n, 6),
+                JoinLimits::default(),
+                JoinProtocol::Malicious,
+                cheat,
+            )
+            .unwrap_err();
+            let honest: Vec<&(PartyId, JoinError)> =
+                errors.iter().filter(|(p, _)| p.0 != cheater).collect();
+            assert!(!honest.is_empty(), "n={n} cheater={cheater}: {errors:?}");
+            for (p, e) in honest {
+                assert!(
+                    matches!(
+                        e,
+                        JoinError::PeerMisbehaved {
+                            party,
+                            reason: Misbehavior::WrongAggregate { .. }
+                        } if party.0 == cheater
+                    ),
+                    "n={n} cheater={cheater}: party {p} reported {e}"
+                );
+                assert!(e.to_string().contains(&format!("party {cheater} ")), "{e}");
+            }
+        }
+    }
+}
+
+/// The same sets joined with and without proofs give the same common order and rows
+/// (same seeds: the proofs change no set message), and the semi-honest protocol sends
+/// no keys, seeds or proofs.
+#[test]
+fn semi_honest_join_is_unchanged_and_sends_no_proofs() {
+    for n in [2, 3, 4] {
+        let sets = sets(n, 20, 50, 30 + n as u64);
+        let mut kinds = BTreeSet::new();
+        let semi = memory::run_protocol(
+            &sets,
+            &mut rngs(n, 8),
+            JoinLimits::default(),
+            JoinProtocol::SemiHonest,
+            |_, _, b| {
+                kinds.insert(b[1]);
+            },
+        )
+        .unwrap();
+        assert_plaintext_join(&sets, &semi);
+        assert!(kinds.iter().all(|k| (HOP..=FINAL).contains(k)), "{kinds:?}");
+        let mal = memory::run(&sets, &mut rngs(n, 8)).unwrap();
+        assert_plaintext_join(&sets, &mal);
+        assert_eq!(semi.len(), mal.len());
+        assert_ne!(
+            JoinProtocol::Malicious.name(),
+            JoinProtocol::SemiHonest.name()
+        );
+    }
+}
+
+/// A party that shows different public keys to different parties: the honest parties'
+/// view digests differ and the join aborts (not attributable without signatures).
+#[test]
+fn join_aborts_when_parties_see_different_public_keys() {
+    for n in [2, 3, 4] {
+        let sets = sets(n, 8, 50, 20 + n as u64);
+        let errors = memory::run_report(
+            &sets,
+            &mut rngs(n, 2),
+            JoinLimits::default(),
+            JoinProtocol::Malicious,
+            |from, to, b| {
+                if b[1] == KEYS && from.0 == 1 && to.0 == 2 {
+                    let other = curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+                    b[BODY_AT..BODY_AT + 32].copy_from_slice(other.as_bytes());
+                }
+            },
+        )
+        .unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .all(|(_, e)| matches!(e, JoinError::ViewsDisagree { .. })),
+            "{errors:?}"
+        );
+    }
 }

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use conclave_mpc::ed25519_dalek::SigningKey;
 use conclave_mpc::jobs::{self, ClientShares, Job, JobError, JobFile, JobInput, Signer};
+use conclave_mpc::join::message;
 use conclave_mpc::transport::memory;
-use conclave_mpc::{Engine, Error};
+use conclave_mpc::transport::{Frames, Transport};
+use conclave_mpc::{Engine, Error, PartyId, Security};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -101,6 +103,70 @@ impl Data {
 }
 
 fn run_all(job: &JobFile, csv: &[String]) -> Vec<Result<jobs::JobOutcome, Error>> {
+    run_all_with(job, csv, None)
+}
+
+/// A party whose transport re-exponentiates, by a test scalar, every set it relays in
+/// the private join (layer-1 hops after its own, return chain, complete sets): a relay
+/// that uses a wrong but consistent key. Its own (honest) code's aborts are swallowed,
+/// as a cheater would not report itself.
+struct WrongKey<T> {
+    inner: T,
+}
+
+impl<T: Transport> Transport for WrongKey<T> {
+    fn me(&self) -> PartyId {
+        self.inner.me()
+    }
+
+    fn parties(&self) -> usize {
+        self.inner.parties()
+    }
+
+    fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
+        let w = curve25519_dalek::Scalar::from(7u8);
+        let me = self.inner.me();
+        let outgoing = outgoing
+            .into_iter()
+            .map(|frame| {
+                let Ok(messages) = message::split(me, &frame, 1 << 20) else {
+                    return frame;
+                };
+                let is_join = !messages.is_empty()
+                    && messages
+                        .iter()
+                        .all(|m| m.len() >= message::HEADER_BYTES && m[0] == message::VERSION);
+                if !is_join {
+                    return frame;
+                }
+                let mut out = Vec::with_capacity(frame.len());
+                for m in messages {
+                    let mut m = m.to_vec();
+                    let hop = u32::from_be_bytes(m[6..10].try_into().unwrap());
+                    if m[1] == 3 || m[1] == 2 || (m[1] == 1 && hop >= 2) {
+                        for chunk in m[message::HEADER_BYTES..].chunks_exact_mut(32) {
+                            let p = curve25519_dalek::ristretto::CompressedRistretto(
+                                chunk.try_into().unwrap(),
+                            )
+                            .decompress()
+                            .unwrap();
+                            chunk.copy_from_slice((p * w).compress().as_bytes());
+                        }
+                    }
+                    out.extend_from_slice(&m);
+                }
+                out
+            })
+            .collect();
+        self.inner.exchange(outgoing)
+    }
+}
+
+fn run_all_with(
+    job: &JobFile,
+    csv: &[String],
+    cheater: Option<PartyId>,
+) -> Vec<Result<jobs::JobOutcome, Error>> {
     let inputs: Vec<JobInput> = csv
         .iter()
         .map(|c| JobInput::parse_csv(job, c, "bank.csv").unwrap())
@@ -117,6 +183,21 @@ fn run_all(job: &JobFile, csv: &[String]) -> Vec<Result<jobs::JobOutcome, Error>
                 let inputs = &inputs;
                 s.spawn(move || {
                     let mut rng = ChaCha20Rng::seed_from_u64(91 + i as u64);
+                    if cheater == Some(PartyId::from_index(i)) {
+                        let mut engine = Engine::new(WrongKey { inner: t }, &mut rng)?;
+                        let signer = Signer {
+                            key: &keys[i],
+                            parties: keys.iter().map(SigningKey::verifying_key).collect(),
+                        };
+                        return jobs::run(
+                            &mut engine,
+                            job,
+                            &inputs[i],
+                            &ClientShares::none(),
+                            &signer,
+                            &mut rng,
+                        );
+                    }
                     let mut engine = Engine::new(t, &mut rng)?;
                     let signer = Signer {
                         key: &keys[i],
@@ -158,6 +239,11 @@ fn run_checked(job: &JobFile, d: &Data) -> (Value, Vec<jobs::JobOutcome>) {
     let union: BTreeSet<&String> = d.held.iter().flatten().collect();
     assert_eq!(out["join"]["union_size"], union.len());
     assert_eq!(out["join"]["column"], "customer_id");
+    let protocol = out["join"]["protocol"].as_str().unwrap();
+    match job.security {
+        Security::Malicious => assert!(protocol.contains("malicious"), "{protocol}"),
+        Security::SemiHonest => assert!(protocol.contains("semi-honest"), "{protocol}"),
+    }
     assert_eq!(out["join"]["order_sha256"].as_str().unwrap().len(), 64);
     let sizes: Vec<usize> = d.held.iter().map(BTreeSet::len).collect();
     assert_eq!(out["join"]["set_sizes"], serde_json::json!(sizes));
@@ -294,4 +380,40 @@ fn join_keys_are_checked_in_the_job_file() {
     let joined = JobFile::from_toml(SCORE, "s").unwrap();
     assert_ne!(plain.digest(), joined.digest());
     assert_eq!(joined.join.as_deref(), Some("customer_id"));
+}
+
+/// A bank whose relay steps in the join use a wrong key: with malicious security (the
+/// default) both honest banks abort naming it before anything is shared; semi-honest,
+/// the job runs — on a wrong join.
+#[test]
+fn a_bank_with_a_wrong_join_key_is_named_by_the_others() {
+    let job = JobFile::from_toml(JOIN_STATS, "join-stats.toml").unwrap();
+    let d = data(24, 50, 7);
+    let results = run_all_with(&job, &d.csv, Some(PartyId(2)));
+    for (i, r) in results.iter().enumerate() {
+        if i == 1 {
+            continue;
+        }
+        let err = r.as_ref().err().expect("honest banks abort");
+        assert_eq!(err.culprit(), Some(PartyId(2)), "bank {}: {err}", i + 1);
+    }
+    let semi = JobFile::from_toml(
+        &format!("security = \"semi-honest\"\n{JOIN_STATS}"),
+        "join-stats.toml",
+    )
+    .unwrap();
+    let results = run_all_with(&semi, &d.csv, Some(PartyId(2)));
+    let out = &results[0].as_ref().expect("not detected").outputs;
+    assert!(
+        out["join"]["protocol"]
+            .as_str()
+            .unwrap()
+            .contains("semi-honest"),
+        "{out}"
+    );
+    assert_ne!(
+        out["shared_customers"],
+        d.shared().len(),
+        "the wrong key loses the shared customers"
+    );
 }
