@@ -705,6 +705,7 @@ impl TcpTransport {
             .collect();
         let (writers, readers) = (&self.writers, &self.readers);
         let incoming = exchange_round(
+            self.me,
             self.n,
             frames,
             self.round_timeout,

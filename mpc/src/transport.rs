@@ -52,6 +52,25 @@ pub(crate) fn abort_grace(round_timeout: Duration) -> Duration {
     (round_timeout / 4).clamp(Duration::from_millis(200), Duration::from_secs(2))
 }
 
+/// An abort from a peer that blames this party: this party knows it followed the
+/// protocol, so the blame falls on the sender (the reason stays as it was sent). Without
+/// this a cheater could abort naming an honest party and have every honest party
+/// repeat the name.
+fn disowned(me: PartyId, aborted: Error) -> Error {
+    match aborted {
+        Error::PeerAborted {
+            party,
+            culprit: Some(culprit),
+            reason,
+        } if culprit == me => Error::PeerAborted {
+            party,
+            culprit: None,
+            reason,
+        },
+        other => other,
+    }
+}
+
 /// One synchronous round, the loop every transport shares: hands `outgoing[j]` to
 /// `send(j, frame)` for every party `j` (the transport skips itself), then collects one
 /// delivery per peer from `receive(j, wait)` (`None`: no link to `j`, i.e. this party)
@@ -68,12 +87,15 @@ pub(crate) fn abort_grace(round_timeout: Duration) -> Duration {
 /// and they would blame the honest peer. So on a timeout this party first tells every
 /// peer (`notify`, the abort of [`Error::Timeout`]: the starved peer's names the
 /// cheater), then waits [`abort_grace`] more on the silent peer's link: an abort that
-/// arrives names the culprit it names; otherwise the timeout stands.
+/// arrives names the culprit it names, unless it blames this party (the silent peer's
+/// word against what this party saw); otherwise the timeout stands. An abort that
+/// blames this party at any other time blames its sender ([`disowned`]).
 ///
 /// # Errors
 /// [`Error::PeerAborted`], [`Error::Timeout`], [`Error::PeerDisconnected`] or the
 /// link's own error, naming the first peer (in party order) that failed.
 pub(crate) fn exchange_round(
+    me: PartyId,
     n: usize,
     outgoing: Frames,
     round_timeout: Duration,
@@ -101,7 +123,7 @@ pub(crate) fn exchange_round(
             None => {}
             Some(Ok(Delivery::Frame(frame))) => *slot = frame,
             Some(Ok(Delivery::Abort(payload))) => {
-                return Err(Error::from_abort_payload(party, &payload))
+                return Err(disowned(me, Error::from_abort_payload(party, &payload)))
             }
             Some(Ok(Delivery::Failed(e))) => return Err(e),
             Some(Err(RecvTimeoutError::Timeout)) => {
@@ -112,7 +134,11 @@ pub(crate) fn exchange_round(
                 notify(&timeout);
                 return Err(match receive(j, abort_grace(round_timeout)) {
                     Some(Ok(Delivery::Abort(payload))) => {
-                        Error::from_abort_payload(party, &payload)
+                        match Error::from_abort_payload(party, &payload) {
+                            // Its word against what we saw: it did not answer.
+                            aborted if aborted.culprit() == Some(me) => timeout,
+                            aborted => aborted,
+                        }
                     }
                     _ => timeout,
                 });
@@ -190,6 +216,7 @@ pub mod memory {
         fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
             let (senders, receivers) = (&self.senders, &self.receivers);
             exchange_round(
+                self.me,
                 self.n,
                 outgoing,
                 self.timeout,
@@ -233,6 +260,7 @@ mod tests {
     fn an_abort_read_after_a_failed_send_wins() {
         let culprit = Error::misbehaved(PartyId(3), "sent garbage");
         let result = exchange_round(
+            PartyId(1),
             3,
             vec![Vec::new(), vec![1], vec![2]],
             Duration::from_secs(1),
@@ -258,6 +286,7 @@ mod tests {
         );
         // Without the abort the failed send is the error.
         let result = exchange_round(
+            PartyId(1),
             3,
             vec![Vec::new(), vec![1], vec![2]],
             Duration::from_secs(1),
@@ -280,6 +309,7 @@ mod tests {
         ));
         // A silent peer times out, named.
         let result = exchange_round(
+            PartyId(1),
             3,
             vec![Vec::new(); 3],
             Duration::from_millis(10),
@@ -300,6 +330,7 @@ mod tests {
         ));
         assert!(matches!(
             exchange_round(
+                PartyId(1),
                 3,
                 vec![Vec::new()],
                 Duration::ZERO,
@@ -323,6 +354,7 @@ mod tests {
         let mut notified = Vec::new();
         let mut waits = Vec::new();
         let result = exchange_round(
+            PartyId(1),
             3,
             vec![Vec::new(); 3],
             Duration::from_secs(2),
@@ -364,5 +396,56 @@ mod tests {
             Duration::from_millis(200)
         );
         assert_eq!(abort_grace(Duration::from_secs(60)), Duration::from_secs(2));
+
+        // The silent peer's abort blames us: we know we answered, the timeout stands.
+        let framing = Error::Timeout {
+            party: PartyId(1),
+            seconds: 2,
+        };
+        let mut calls = 0;
+        let result = exchange_round(
+            PartyId(1),
+            3,
+            vec![Vec::new(); 3],
+            Duration::from_millis(10),
+            |_, _| Ok(()),
+            |j, _| {
+                calls += 1;
+                match (j, calls) {
+                    (0, _) => None,
+                    (1, _) => Some(Ok(Delivery::Frame(Vec::new()))),
+                    (_, 3) => Some(Err(RecvTimeoutError::Timeout)),
+                    _ => Some(Ok(Delivery::Abort(framing.abort_payload()))),
+                }
+            },
+            |_| {},
+        );
+        assert!(matches!(
+            result,
+            Err(Error::Timeout {
+                party: PartyId(3),
+                ..
+            })
+        ));
+        // An abort that blames us before the deadline blames its sender.
+        let result = exchange_round(
+            PartyId(1),
+            3,
+            vec![Vec::new(); 3],
+            Duration::from_secs(1),
+            |_, _| Ok(()),
+            |j, _| match j {
+                0 => None,
+                1 => Some(Ok(Delivery::Frame(Vec::new()))),
+                _ => Some(Ok(Delivery::Abort(framing.abort_payload()))),
+            },
+            |_| {},
+        );
+        let error = result.err();
+        assert_eq!(
+            error.as_ref().and_then(Error::culprit),
+            Some(PartyId(3)),
+            "{error:?}"
+        );
     }
 }
