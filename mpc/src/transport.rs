@@ -89,7 +89,9 @@ fn disowned(me: PartyId, aborted: Error) -> Error {
 /// cheater), then waits [`abort_grace`] more on the silent peer's link: an abort that
 /// arrives names the culprit it names, unless it blames this party (the silent peer's
 /// word against what this party saw); otherwise the timeout stands. An abort that
-/// blames this party at any other time blames its sender ([`disowned`]).
+/// blames this party and is read after the deadline is taken for that timeout too (the
+/// thread may wake up late, after the abort came in); one read before the deadline
+/// blames its sender ([`disowned`]).
 ///
 /// # Errors
 /// [`Error::PeerAborted`], [`Error::Timeout`], [`Error::PeerDisconnected`] or the
@@ -123,7 +125,18 @@ pub(crate) fn exchange_round(
             None => {}
             Some(Ok(Delivery::Frame(frame))) => *slot = frame,
             Some(Ok(Delivery::Abort(payload))) => {
-                return Err(disowned(me, Error::from_abort_payload(party, &payload)))
+                let aborted = Error::from_abort_payload(party, &payload);
+                if aborted.culprit() == Some(me) && Instant::now() >= deadline {
+                    // It came after our deadline (this thread woke up late): we timed
+                    // out on this peer before it timed out on us.
+                    let timeout = Error::Timeout {
+                        party,
+                        seconds: round_timeout.as_secs(),
+                    };
+                    notify(&timeout);
+                    return Err(timeout);
+                }
+                return Err(disowned(me, aborted));
             }
             Some(Ok(Delivery::Failed(e))) => return Err(e),
             Some(Err(RecvTimeoutError::Timeout)) => {
@@ -424,6 +437,26 @@ mod tests {
             result,
             Err(Error::Timeout {
                 party: PartyId(3),
+                ..
+            })
+        ));
+        // Read after the deadline, it is the timeout.
+        let result = exchange_round(
+            PartyId(1),
+            3,
+            vec![Vec::new(); 3],
+            Duration::ZERO,
+            |_, _| Ok(()),
+            |j, _| match j {
+                0 => None,
+                _ => Some(Ok(Delivery::Abort(framing.abort_payload()))),
+            },
+            |_| {},
+        );
+        assert!(matches!(
+            result,
+            Err(Error::Timeout {
+                party: PartyId(2),
                 ..
             })
         ));

@@ -557,6 +557,10 @@ fn everyone_aborts(dir: &Path, n: u32, cheat: Cheat, honest: Duration) -> Vec<St
         run_within(dir, n, cheat.clone(), honest + Duration::from_secs(60));
     assert!(!inside.tampered.is_empty(), "{cheat:?} never fired");
     let errs = honest_failures(dir, &outputs, &inside);
+    eprintln!(
+        "{cheat:?}: {elapsed:?}, the cheater: {:?}, the honest: {errs:?}",
+        inside.result.as_ref().err()
+    );
     assert!(
         inside.result.is_err(),
         "{cheat:?}: the cheater itself got no output"
