@@ -683,7 +683,8 @@ impl TcpTransport {
     /// from `i` (e.g. an opening to one party needs no empty frames to the others). A
     /// sender that skips a frame its peer expects is a silent peer to it: that peer
     /// times out naming the sender, and its abort stops the others
-    /// ([`crate::transport`]). The own entries are ignored.
+    /// ([`crate::transport`]); a frame it sends that peer later fills the skipped slot
+    /// (and is checked as that round's payload). The own entries are ignored.
     ///
     /// # Errors
     /// [`Error::InvalidParameters`] when `outgoing` or `expect` does not have one entry
