@@ -118,6 +118,9 @@ enum Cheat {
     /// Answers one peer and not another: from exchange `round` on, sends `victim`
     /// nothing at all (still reading from it), every other peer its frames as usual.
     Withhold { round: usize, victim: usize },
+    /// Skips only its frame of exchange `round` to `victim`, then goes on: the link
+    /// counts rounds, so each later frame fills the slot of the one before.
+    Skip { round: usize, victim: usize },
 }
 
 /// Wraps the real TLS transport: logs the frame sizes it sends and applies a [`Cheat`].
@@ -177,7 +180,9 @@ impl Transport for Cheating {
                     self.tampered.push(outgoing[victim].len());
                 }
             }
-            Cheat::Withhold { round: r, victim } if round >= r => {
+            Cheat::Withhold { round: r, victim } | Cheat::Skip { round: r, victim }
+                if round == r || matches!(self.cheat, Cheat::Withhold { .. }) && round > r =>
+            {
                 self.tampered.push(outgoing[victim].len());
                 let n = outgoing.len();
                 let sent = outgoing
@@ -191,7 +196,7 @@ impl Transport for Cheating {
                     .map(Option::unwrap_or_default)
                     .collect());
             }
-            Cheat::Withhold { .. } => {}
+            Cheat::Withhold { .. } | Cheat::Skip { .. } => {}
         }
         self.inner.exchange(outgoing)
     }
@@ -658,6 +663,27 @@ fn withholding(n: u32, victim: usize) -> (tempfile::TempDir, Rounds, Duration) {
         }
     }
     clean(d, n);
+
+    // A skipped frame, then on as if nothing happened: the starved peer takes each later
+    // frame for the one before (a share of another value where the sizes agree). Every
+    // honest process still aborts before any output; none is named.
+    for round in [at.input, at.check_opening - 1, at.opening] {
+        let cheat = Cheat::Skip { round, victim };
+        for (k, err) in everyone_aborts(d, n, cheat.clone(), honest)
+            .iter()
+            .enumerate()
+        {
+            for honest in 1..n {
+                for blame in ["misbehaved", "did not answer", "disconnected"] {
+                    assert!(
+                        !err.contains(&format!("party {honest} {blame}")),
+                        "{cheat:?}: party {} blames honest party {honest}: {err}",
+                        k + 1
+                    );
+                }
+            }
+        }
+    }
     (dir, at, honest)
 }
 
