@@ -9,7 +9,10 @@
 //! A party that answers one peer and not another (it withholds its frames to one honest
 //! peer from some round on, over [`TcpTransport::exchange_links`]) is named by the
 //! starved peer, which times out, and by every other honest peer through the starved
-//! peer's abort; none hangs past a few round timeouts.
+//! peer's abort; none hangs past a few round timeouts. Withholding only the job's last
+//! exchange (the signatures) splits the honest parties, as docs/mpc.md says: the starved
+//! one aborts, the others output the right values. Also: different frames to different
+//! peers in one round, and a frame skipped once (the link then runs a round behind).
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -181,7 +184,7 @@ impl Transport for Cheating {
                 }
             }
             Cheat::Withhold { round: r, victim } | Cheat::Skip { round: r, victim }
-                if round == r || matches!(self.cheat, Cheat::Withhold { .. }) && round > r =>
+                if round == r || (matches!(self.cheat, Cheat::Withhold { .. }) && round > r) =>
             {
                 self.tampered.push(outgoing[victim].len());
                 let n = outgoing.len();
