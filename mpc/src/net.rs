@@ -672,6 +672,84 @@ pub fn connect(
     })
 }
 
+impl TcpTransport {
+    /// One round over some of the links: sends `outgoing[j]` to party `j + 1` where it is
+    /// `Some` and nothing at all where it is `None`, then waits (one `round_timeout` for
+    /// the round) for a frame from every party `j + 1` with `expect[j]`, returned as
+    /// `Some`. [`Transport::exchange`] is this round with every link used.
+    ///
+    /// Rounds are counted per link, so a protocol may leave links idle in a round as
+    /// long as both ends agree: party `i` sends to `j` exactly when `j` expects a frame
+    /// from `i` (e.g. an opening to one party needs no empty frames to the others). A
+    /// sender that skips a frame its peer expects is a silent peer to it: that peer
+    /// times out naming the sender, and its abort stops the others
+    /// ([`crate::transport`]); a frame it sends that peer later fills the skipped slot
+    /// (and is checked as that round's payload). The own entries are ignored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameters`] when `outgoing` or `expect` does not have one entry
+    /// per party; otherwise as [`Transport::exchange`].
+    pub fn exchange_links(
+        &mut self,
+        outgoing: Vec<Option<Vec<u8>>>,
+        expect: &[bool],
+    ) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        if outgoing.len() != self.n || expect.len() != self.n {
+            return Err(Error::InvalidParameters(
+                "one outgoing frame and one expectation per party expected",
+            ));
+        }
+        let sending: Vec<bool> = outgoing.iter().map(Option::is_some).collect();
+        let frames = outgoing
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
+        let (writers, readers) = (&self.writers, &self.readers);
+        let incoming = exchange_round(
+            self.me,
+            self.n,
+            frames,
+            self.round_timeout,
+            |j, frame| match &writers[j] {
+                Some(tx) if sending[j] => {
+                    tx.send((KIND_DATA, frame))
+                        .map_err(|_| Error::PeerDisconnected {
+                            party: PartyId::from_index(j),
+                            reason: "connection to it failed while sending".into(),
+                        })
+                }
+                _ => Ok(()),
+            },
+            |j, wait| {
+                if !expect[j] {
+                    return None;
+                }
+                let rx = readers[j].as_ref()?;
+                Some(rx.recv_timeout(wait).map(|m| match m {
+                    Ok((KIND_ABORT, payload)) => Delivery::Abort(payload),
+                    Ok((_, frame)) => Delivery::Frame(frame),
+                    Err(e) => Delivery::Failed(e),
+                }))
+            },
+            |error| abort_all(writers, error),
+        )?;
+        self.round += 1;
+        Ok(incoming
+            .into_iter()
+            .enumerate()
+            .map(|(j, frame)| (expect[j] && readers[j].is_some()).then_some(frame))
+            .collect())
+    }
+}
+
+/// Best effort: queues an abort frame for every peer (never blocks).
+fn abort_all(writers: &[Option<Outgoing>], error: &Error) {
+    let payload = error.abort_payload();
+    for tx in writers.iter().flatten() {
+        let _ = tx.try_send((KIND_ABORT, payload.clone()));
+    }
+}
+
 impl Transport for TcpTransport {
     fn me(&self) -> PartyId {
         self.me
@@ -682,38 +760,17 @@ impl Transport for TcpTransport {
     }
 
     fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
-        let (writers, readers) = (&self.writers, &self.readers);
-        let incoming = exchange_round(
-            self.n,
-            outgoing,
-            self.round_timeout,
-            |j, frame| match &writers[j] {
-                Some(tx) => tx
-                    .send((KIND_DATA, frame))
-                    .map_err(|_| Error::PeerDisconnected {
-                        party: PartyId::from_index(j),
-                        reason: "connection to it failed while sending".into(),
-                    }),
-                None => Ok(()),
-            },
-            |j, wait| {
-                let rx = readers[j].as_ref()?;
-                Some(rx.recv_timeout(wait).map(|m| match m {
-                    Ok((KIND_ABORT, payload)) => Delivery::Abort(payload),
-                    Ok((_, frame)) => Delivery::Frame(frame),
-                    Err(e) => Delivery::Failed(e),
-                }))
-            },
-        )?;
-        self.round += 1;
-        Ok(incoming)
+        let n = self.n;
+        let incoming =
+            self.exchange_links(outgoing.into_iter().map(Some).collect(), &vec![true; n])?;
+        Ok(incoming
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
     }
 
     fn abort(&mut self, error: &Error) {
-        let payload = error.abort_payload();
-        for tx in self.writers.iter().flatten() {
-            let _ = tx.try_send((KIND_ABORT, payload.clone()));
-        }
+        abort_all(&self.writers, error);
     }
 }
 

@@ -5,14 +5,24 @@
 //! wrapper that deviates. The wrapper is test code only: the shipped binary has no way
 //! to cheat. Every honest process must exit non-zero, print no output value, write no
 //! result file, and name the cheater where the redundancy allows it (4 parties).
+//!
+//! A party that answers one peer and not another (it withholds its frames to one honest
+//! peer from some round on, over [`TcpTransport::exchange_links`]) is named by the
+//! starved peer, which times out, and by every other honest peer through the starved
+//! peer's abort; none hangs past a few round timeouts. Withholding only the job's last
+//! exchange (the signatures) splits the honest parties, as docs/mpc.md says: the starved
+//! one aborts, the others output the right values. Also: different frames to different
+//! peers in one round, and a frame skipped once (the link then runs a round behind).
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use conclave_mpc::config::{signing_key_from_json, PartyConfig, TlsIdentity};
 use conclave_mpc::field::MODULUS;
 use conclave_mpc::jobs::{self, ClientShares, JobFile, JobInput, Signer};
+use conclave_mpc::net::TcpTransport;
 use conclave_mpc::transport::{Frames, Transport};
 use conclave_mpc::{Engine, Error, PartyId};
 use rand::rngs::OsRng;
@@ -44,16 +54,24 @@ fn free_base_port(n: u16) -> u16 {
     }
 }
 
+/// The round timeout of the withholding tests' configs (seconds).
+const SHORT_ROUND: u64 = 2;
+
 /// Keys, an `n`-party config `parties.toml` with short timeouts, the stats job and every
 /// party's CSV in `dir`.
 fn setup(dir: &Path, n: u16) {
+    setup_with(dir, n, 10);
+}
+
+/// As [`setup`], with a round timeout of `round_timeout` seconds.
+fn setup_with(dir: &Path, n: u16, round_timeout: u64) {
     let base = free_base_port(n);
     expect(
         dir,
         0,
         &format!(
-            "mpc config --parties {n} --base-port {base} --connect-timeout 15 --round-timeout 10 \
-             --out parties.toml"
+            "mpc config --parties {n} --base-port {base} --connect-timeout 15 \
+             --round-timeout {round_timeout} --out parties.toml"
         ),
     );
     std::fs::write(
@@ -97,16 +115,25 @@ enum Cheat {
     /// Adds 1 to one element of the first frame of exactly `bytes` bytes to `victim`
     /// (0-based party index).
     Size { bytes: usize, victim: usize },
+    /// Different frames to different peers: in exchange `round`, adds 1 to the first
+    /// element of the frame to `victim` only (every other peer gets the right frame).
+    Split { round: usize, victim: usize },
+    /// Answers one peer and not another: from exchange `round` on, sends `victim`
+    /// nothing at all (still reading from it), every other peer its frames as usual.
+    Withhold { round: usize, victim: usize },
+    /// Skips only its frame of exchange `round` to `victim`, then goes on: the link
+    /// counts rounds, so each later frame fills the slot of the one before.
+    Skip { round: usize, victim: usize },
 }
 
 /// Wraps the real TLS transport: logs the frame sizes it sends and applies a [`Cheat`].
-struct Cheating<T> {
-    inner: T,
+struct Cheating {
+    inner: TcpTransport,
     cheat: Cheat,
     round: usize,
     /// Frame sizes to each party, per exchange.
     log: Vec<Vec<usize>>,
-    /// Size of each frame it tampered with.
+    /// Size of each frame it tampered with or withheld.
     tampered: Vec<usize>,
 }
 
@@ -119,7 +146,7 @@ fn add_one(frame: &mut [u8], k: usize) {
     frame[at..at + ELEMENT].copy_from_slice(&v.to_le_bytes());
 }
 
-impl<T: Transport> Transport for Cheating<T> {
+impl Transport for Cheating {
     fn me(&self) -> PartyId {
         self.inner.me()
     }
@@ -131,9 +158,11 @@ impl<T: Transport> Transport for Cheating<T> {
     fn exchange(&mut self, mut outgoing: Frames) -> Result<Frames, Error> {
         self.log.push(outgoing.iter().map(Vec::len).collect());
         let me = self.me().0 as usize - 1;
+        let round = self.round;
+        self.round += 1;
         match self.cheat {
             Cheat::None => {}
-            Cheat::Round(round) if round == self.round => {
+            Cheat::Round(r) if r == round => {
                 for (j, frame) in outgoing.iter_mut().enumerate() {
                     if j != me && frame.len() >= ELEMENT {
                         add_one(frame, 0);
@@ -148,8 +177,30 @@ impl<T: Transport> Transport for Cheating<T> {
                     self.tampered.push(bytes);
                 }
             }
+            Cheat::Split { round: r, victim } => {
+                if r == round && outgoing[victim].len() >= ELEMENT {
+                    add_one(&mut outgoing[victim], 0);
+                    self.tampered.push(outgoing[victim].len());
+                }
+            }
+            Cheat::Withhold { round: r, victim } | Cheat::Skip { round: r, victim }
+                if round == r || (matches!(self.cheat, Cheat::Withhold { .. }) && round > r) =>
+            {
+                self.tampered.push(outgoing[victim].len());
+                let n = outgoing.len();
+                let sent = outgoing
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, frame)| (j != victim).then_some(frame))
+                    .collect();
+                let incoming = self.inner.exchange_links(sent, &vec![true; n])?;
+                return Ok(incoming
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect());
+            }
+            Cheat::Withhold { .. } | Cheat::Skip { .. } => {}
         }
-        self.round += 1;
         self.inner.exchange(outgoing)
     }
 
@@ -219,13 +270,40 @@ fn run_inside(dir: &Path, me: u32, cheat: Cheat) -> Inside {
 
 /// Parties `1..n` as processes, party `n` inside this process with `cheat`.
 fn run(dir: &Path, n: u32, cheat: Cheat) -> (Vec<Output>, Inside) {
-    let children: Vec<Child> = (1..n).map(|i| party(dir, i)).collect();
+    let (outputs, inside, _) = run_within(dir, n, cheat, Duration::from_secs(120));
+    (outputs, inside)
+}
+
+/// As [`run`], failing (after killing the processes) when an honest process is still
+/// running `limit` after the start; also returns how long the run took.
+fn run_within(
+    dir: &Path,
+    n: u32,
+    cheat: Cheat,
+    limit: Duration,
+) -> (Vec<Output>, Inside, Duration) {
+    let start = Instant::now();
+    let mut children: Vec<Child> = (1..n).map(|i| party(dir, i)).collect();
     let inside = run_inside(dir, n, cheat);
+    while !children.iter_mut().all(|c| c.try_wait().unwrap().is_some()) {
+        if start.elapsed() > limit {
+            for c in &mut children {
+                let _ = c.kill();
+            }
+            let errs: Vec<String> = children
+                .into_iter()
+                .map(|c| stderr(&c.wait_with_output().unwrap()))
+                .collect();
+            panic!("an honest process still ran after {limit:?} (killed): {errs:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let elapsed = start.elapsed();
     let outputs = children
         .into_iter()
         .map(|c| c.wait_with_output().unwrap())
         .collect();
-    (outputs, inside)
+    (outputs, inside, elapsed)
 }
 
 /// Every honest process failed before any output: exit code non-zero, `{"ok": false}`
@@ -387,5 +465,280 @@ fn a_wrong_share_in_a_multiplication_stops_both_honest_processes() {
             "party {} must say a party cheated: {err}",
             k + 1
         );
+    }
+}
+
+/// The exchanges (counted at the in-process party) the withholding tests aim at, found
+/// in the frame sizes of an honest run.
+#[derive(Debug)]
+struct Rounds {
+    /// The input dealing (PRF inputs): two exchanges after the input lengths (the only
+    /// exchange of 8-byte frames), the client-batch agreement between them.
+    input: usize,
+    /// The first multiplication of secret values after the inputs' MACs: the squares,
+    /// value and MAC products (2 · count elements to some peer).
+    multiplication: usize,
+    /// The opening of `w` in the MAC check before the outputs (one element to every
+    /// peer, three exchanges before the output opening: `w`, `β·T` and its opening).
+    check_opening: usize,
+    /// The output opening (five aggregates to every peer).
+    opening: usize,
+    /// Its confirmation (one byte to every peer).
+    confirmation: usize,
+    /// The job's last exchange: the signatures on the record (64 bytes to every peer).
+    signatures: usize,
+}
+
+/// Finds the [`Rounds`] in the log of an honest run at party index `me`.
+fn rounds(log: &[Vec<usize>], me: usize, count: usize) -> Rounds {
+    let all = |r: usize, bytes: usize| {
+        log[r]
+            .iter()
+            .enumerate()
+            .all(|(j, s)| j == me || *s == bytes)
+    };
+    let lens = (0..log.len())
+        .find(|&r| all(r, 8))
+        .unwrap_or_else(|| panic!("no exchange of input lengths in {log:?}"));
+    let input = lens + 2;
+    let multiplication = (input + 2..log.len())
+        .find(|&r| log[r].contains(&(2 * count * ELEMENT)))
+        .unwrap_or_else(|| panic!("no multiplication of {count} squares in {log:?}"));
+    let opening = output_opening(log, me);
+    let confirmation = opening + 1;
+    let signatures = log.len() - 1;
+    let check_opening = opening - 3;
+    assert!(
+        all(check_opening, ELEMENT),
+        "no check's opening at {check_opening}: {log:?}"
+    );
+    assert!(
+        all(confirmation, 1),
+        "no confirmation after {opening}: {log:?}"
+    );
+    assert!(
+        all(signatures, 64),
+        "the last exchange is not the signatures: {log:?}"
+    );
+    Rounds {
+        input,
+        multiplication,
+        check_opening,
+        opening,
+        confirmation,
+        signatures,
+    }
+}
+
+/// Removes the result files of parties `1..n`.
+fn clean(dir: &Path, n: u32) {
+    for i in 1..n {
+        for file in [format!("result{i}.json"), format!("result{i}.private.json")] {
+            let _ = std::fs::remove_file(dir.join(file));
+        }
+    }
+}
+
+/// An honest run with party `n` inside (with the short round timeout): every party
+/// outputs the plaintext stats; returns the in-process party's log and outputs and the
+/// run's duration.
+fn baseline(dir: &Path, n: u32) -> (Vec<Vec<usize>>, Value, Duration) {
+    let (outputs, inside, elapsed) = run_within(dir, n, Cheat::None, Duration::from_secs(120));
+    let mine = inside.result.unwrap();
+    let (sum, ..) = plaintext(n as usize);
+    assert_eq!(mine["sum"], sum.to_string());
+    for (k, out) in outputs.iter().enumerate() {
+        ok(out);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        same_outputs(&report["outputs"], &mine, k + 1);
+    }
+    clean(dir, n);
+    (inside.log, mine, elapsed)
+}
+
+/// Runs `cheat` (it must fire): every honest process exits non-zero at most `slack`
+/// later than the honest run took, prints no output and writes no record; the cheater
+/// gets no output either. Returns the honest processes' stderr.
+fn everyone_aborts(dir: &Path, n: u32, cheat: Cheat, honest: Duration) -> Vec<String> {
+    let slack = Duration::from_secs(3 * SHORT_ROUND);
+    let (outputs, inside, elapsed) =
+        run_within(dir, n, cheat.clone(), honest + Duration::from_secs(60));
+    assert!(!inside.tampered.is_empty(), "{cheat:?} never fired");
+    let errs = honest_failures(dir, &outputs, &inside);
+    eprintln!(
+        "{cheat:?}: {elapsed:?}, the cheater: {:?}, the honest: {errs:?}",
+        inside.result.as_ref().err()
+    );
+    assert!(
+        inside.result.is_err(),
+        "{cheat:?}: the cheater itself got no output"
+    );
+    assert!(
+        elapsed <= honest + slack,
+        "{cheat:?}: the honest processes took {elapsed:?} (an honest run {honest:?}): {errs:?}"
+    );
+    errs
+}
+
+/// Every honest process names party `cheater` as the one that did not answer (the
+/// starved peer by its timeout, the others through its abort), and no honest party.
+fn all_name_the_silent(errs: &[String], n: u32, cheat: &Cheat) {
+    let cheater = n;
+    for (k, err) in errs.iter().enumerate() {
+        let party = k + 1;
+        assert!(
+            err.contains(&format!(
+                "party {cheater} did not answer within {SHORT_ROUND} s"
+            )),
+            "{cheat:?}: party {party} must name party {cheater}: {err}"
+        );
+        for honest in 1..n {
+            assert!(
+                !err.contains(&format!("party {honest} did not answer")),
+                "{cheat:?}: party {party} blames honest party {honest}: {err}"
+            );
+        }
+    }
+}
+
+/// The withholding strategies for `n` parties, the cheater being party `n` and its
+/// victim party index `victim` (0-based). Returns the directory (for more runs), the
+/// rounds and how long an honest run took.
+fn withholding(n: u32, victim: usize) -> (tempfile::TempDir, Rounds, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup_with(d, n as u16, SHORT_ROUND);
+    let (log, mine, honest) = baseline(d, n);
+    let me = n as usize - 1;
+    let at = rounds(&log, me, plaintext(n as usize).4);
+    eprintln!("n = {n}: {at:?}, log {log:?}");
+
+    // (a) the input dealing, (b) a multiplication, (c) the output opening and (c') its
+    // confirmation: the starved peer times out, the others abort on its abort, all name
+    // the cheater. After a withheld confirmation the others opened the outputs, but the
+    // job's next exchange (the input commitments) brings the starved peer's abort.
+    for round in [at.input, at.multiplication, at.opening, at.confirmation] {
+        let cheat = Cheat::Withhold { round, victim };
+        let errs = everyone_aborts(d, n, cheat.clone(), honest);
+        all_name_the_silent(&errs, n, &cheat);
+    }
+
+    // (d) The last exchange, the signatures on the record: the starved peer aborts
+    // naming the cheater; the others (and the cheater) received every signature, so
+    // they output the right values with a record signed by all n. Inherent in the last
+    // message of any protocol without a broadcast channel (docs/mpc.md, "Not covered").
+    let cheat = Cheat::Withhold {
+        round: at.signatures,
+        victim,
+    };
+    let (outputs, inside, elapsed) =
+        run_within(d, n, cheat.clone(), honest + Duration::from_secs(60));
+    assert_eq!(
+        inside.tampered.len(),
+        1,
+        "the cheat fired at the last exchange"
+    );
+    same_outputs(&inside.result.unwrap(), &mine, n as usize);
+    assert!(elapsed <= honest + Duration::from_secs(3 * SHORT_ROUND));
+    for (k, out) in outputs.iter().enumerate() {
+        let party = k + 1;
+        let record = d.join(format!("result{party}.json"));
+        if k == victim {
+            assert!(!out.status.success(), "the starved party {party} succeeded");
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(report.get("outputs").is_none(), "party {party}: {report}");
+            assert!(!record.exists(), "the starved party {party} wrote a record");
+            // A real cheater would stay connected; this one finished and closed its
+            // connections, which the starved party may see before its timeout.
+            let err = stderr(out);
+            assert!(
+                err.contains(&format!("party {n} did not answer within {SHORT_ROUND} s"))
+                    || err.contains(&format!("party {n} disconnected")),
+                "party {party}: {err}"
+            );
+        } else {
+            ok(out);
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            same_outputs(&report["outputs"], &mine, party);
+            let record: Value =
+                serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap();
+            assert_eq!(record["signatures"].as_array().unwrap().len(), n as usize);
+        }
+    }
+    clean(d, n);
+
+    // A skipped frame, then on as if nothing happened: the starved peer takes each later
+    // frame for the one before (a share of another value where the sizes agree). Every
+    // honest process still aborts before any output; none is named.
+    for round in [at.input, at.check_opening - 1, at.opening] {
+        let cheat = Cheat::Skip { round, victim };
+        for (k, err) in everyone_aborts(d, n, cheat.clone(), honest)
+            .iter()
+            .enumerate()
+        {
+            for honest in 1..n {
+                for blame in ["misbehaved", "did not answer", "disconnected"] {
+                    assert!(
+                        !err.contains(&format!("party {honest} {blame}")),
+                        "{cheat:?}: party {} blames honest party {honest}: {err}",
+                        k + 1
+                    );
+                }
+            }
+        }
+    }
+    (dir, at, honest)
+}
+
+/// Three parties, party 3 withholding from party 1: both honest processes exit
+/// non-zero naming party 3 at every position but the last exchange. Then different
+/// frames to different peers: a wrong share to party 2 only, (1) of the MAC check's
+/// opening of `w` — party 2 says a party cheated (the check's openings are not
+/// attributed), (2) of the output opening — party 2 lists the suspects (n = 2t + 1: no
+/// error correction); either way its abort stops party 1, which opened right values,
+/// before it returns them.
+#[test]
+fn a_party_answering_one_peer_and_not_another_is_named_3_parties() {
+    let (dir, at, honest) = withholding(3, 0);
+    let d = dir.path();
+    for (round, says) in [
+        (at.check_opening, "a party cheated"),
+        (at.opening, "sent a wrong share"),
+    ] {
+        let cheat = Cheat::Split { round, victim: 1 };
+        for (k, err) in everyone_aborts(d, 3, cheat.clone(), honest)
+            .iter()
+            .enumerate()
+        {
+            assert!(err.contains(says), "{cheat:?}: party {}: {err}", k + 1);
+            assert!(
+                !err.contains("misbehaved"),
+                "{cheat:?}: party {}: {err}",
+                k + 1
+            );
+        }
+    }
+}
+
+/// Four parties, party 4 withholding from party 2. Then a wrong share of the output
+/// opening to party 1 only: party 1 corrects and attributes it (n = 3t + 1), its abort
+/// names party 4 at the others (which opened right values) before they return them.
+#[test]
+fn a_party_answering_one_peer_and_not_another_is_named_4_parties() {
+    let (dir, at, honest) = withholding(4, 1);
+    let cheat = Cheat::Split {
+        round: at.opening,
+        victim: 0,
+    };
+    let errs = everyone_aborts(dir.path(), 4, cheat, honest);
+    for (k, err) in errs.iter().enumerate() {
+        assert!(err.contains("party 4 misbehaved"), "party {}: {err}", k + 1);
+        for other in 1..=3 {
+            assert!(
+                !err.contains(&format!("party {other} misbehaved")),
+                "party {} blames honest party {other}: {err}",
+                k + 1
+            );
+        }
     }
 }

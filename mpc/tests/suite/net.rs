@@ -1,5 +1,6 @@
 //! Parties over real TCP + TLS 1.3 inside one process (one thread each): a correct run,
-//! and refusals: wrong certificate, unknown party id, malformed frame, vanished party.
+//! a round over some links, and refusals: wrong certificate, unknown party id, malformed
+//! frame, vanished party, a skipped frame.
 
 use std::time::{Duration, Instant};
 
@@ -100,6 +101,87 @@ fn three_parties_multiply_over_tls() {
             vec![Fp::from_i64(-35), Fp::from_i64(36), Fp::ONE, Fp::ZERO]
         );
     }
+}
+
+/// `TcpTransport::exchange_links`: a round over some links only (party 1 to party 2)
+/// keeps every link in step for the full rounds after it. A frame the receiver expects
+/// but the sender skips is a silence: party 1 times out naming party 3, and party 2,
+/// one round further, names party 3 too through party 1's abort (in time even when its
+/// own deadline comes first: the grace period).
+#[test]
+fn a_round_over_some_links_keeps_the_links_in_step() {
+    type Outcome = (Vec<Option<Vec<u8>>>, Vec<Vec<u8>>, Result<(), Error>);
+    let (config, ids) = setup(3, 20, 1);
+    let transports = connect_all(vec![config.clone(), config.clone(), config], ids);
+    let results: Vec<Outcome> = std::thread::scope(|s| {
+        let handles: Vec<_> = transports
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                s.spawn(move || {
+                    let mut t = t.unwrap();
+                    assert!(matches!(
+                        t.exchange_links(vec![None; 2], &[true; 3]),
+                        Err(Error::InvalidParameters(_))
+                    ));
+                    // Party 1 sends to party 2 only; party 2 expects party 1 only.
+                    let mut out = vec![None; 3];
+                    if i == 0 {
+                        out[1] = Some(b"one to two".to_vec());
+                    }
+                    let sparse = t.exchange_links(out, &[i == 1, false, false]).unwrap();
+                    // A full round after it: every link is still in step.
+                    let full = t.exchange(vec![vec![i as u8 + 1; 3]; 3]).unwrap();
+                    // Party 3 skips the frame party 1 expects from it.
+                    let out = (0..3)
+                        .map(|j| (j != i && !(i == 2 && j == 0)).then(|| vec![7]))
+                        .collect();
+                    let mut last = t.exchange_links(out, &[true; 3]).map(|_| ());
+                    // Parties 2 and 3 try one more round (party 3 stays connected
+                    // until party 1 has given up on it, and stays silent towards it:
+                    // a frame now would fill the slot it skipped, links count rounds).
+                    if i > 0 {
+                        let out = (0..3).map(|j| (i == 1 || j != 0).then(|| vec![8]));
+                        last = last
+                            .and_then(|()| t.exchange_links(out.collect(), &[true; 3]).map(|_| ()));
+                    }
+                    (sparse, full, last)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results[0].0, vec![None, None, None]);
+    assert_eq!(results[1].0, vec![Some(b"one to two".to_vec()), None, None]);
+    assert_eq!(results[2].0, vec![None, None, None]);
+    for (i, (_, full, _)) in results.iter().enumerate() {
+        for (j, frame) in full.iter().enumerate() {
+            let want = if i == j {
+                Vec::new()
+            } else {
+                vec![j as u8 + 1; 3]
+            };
+            assert_eq!(*frame, want, "party {} from party {}", i + 1, j + 1);
+        }
+    }
+    match &results[0].2 {
+        Err(Error::Timeout { party, .. }) => assert_eq!(*party, PartyId(3)),
+        other => panic!("party 1: expected a timeout naming party 3, got {other:?}"),
+    }
+    match &results[1].2 {
+        Err(e @ Error::PeerAborted { party, .. }) => {
+            assert_eq!((*party, e.culprit()), (PartyId(1), Some(PartyId(3))), "{e}")
+        }
+        other => panic!("party 2: expected party 1's abort naming party 3, got {other:?}"),
+    }
+    // Party 3 reads party 1's abort blaming it: as it answered every frame it chose
+    // to, it blames party 1 (an abort blaming the receiver blames its sender).
+    let e = results[2].2.as_ref().err();
+    assert_eq!(
+        e.and_then(Error::culprit),
+        Some(PartyId(1)),
+        "party 3: {e:?}"
+    );
 }
 
 #[test]
