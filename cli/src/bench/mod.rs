@@ -673,3 +673,57 @@ fn prepare_out(dir: &Path, writes: WritePolicy) -> anyhow::Result<()> {
         .with_context(|| format!("{name}: cannot write the report there"))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runner() -> Runner {
+        Runner::new(
+            Suite::Zk,
+            Mode::Tiny,
+            1,
+            false,
+            PathBuf::from("unused"),
+            false,
+        )
+    }
+
+    #[test]
+    fn a_series_starts_with_one_discarded_warm_up_call() -> anyhow::Result<()> {
+        let runner = runner();
+        let mut calls = 0;
+        // The first call is slow (a cold cache, say): it is not among the samples.
+        let samples = runner.time(3, || {
+            calls += 1;
+            if calls == 1 {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            Ok(())
+        })?;
+        assert_eq!(calls, 4);
+        assert_eq!(samples.len(), 3);
+        assert!(samples.iter().all(|s| *s < 0.2), "{samples:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_warm_up_longer_than_the_limit_is_the_first_sample() -> anyhow::Result<()> {
+        let runner = runner();
+        let mut calls = 0;
+        let samples = runner.time(2, || {
+            calls += 1;
+            if calls == 1 {
+                std::thread::sleep(Duration::from_secs_f64(WARM_UP_LIMIT + 0.05));
+            }
+            Ok(())
+        })?;
+        assert_eq!(calls, 2, "not repeated");
+        assert_eq!(samples.len(), 2);
+        assert!(
+            samples[0] > WARM_UP_LIMIT && samples[1] < 0.5,
+            "{samples:?}"
+        );
+        Ok(())
+    }
+}

@@ -452,8 +452,8 @@ fn against_compares_two_reports_measurement_by_measurement() {
     assert_eq!(wide["ranges_overlap"], total - 2);
     refused(
         d.path(),
-        "bench --markdown b --against a --tolerance -5",
-        "--tolerance",
+        "bench --markdown b --against a --tolerance=-5",
+        "a percentage of 0 or more",
     );
     assert!(!md.contains(&format!(
         "{} ({}) | {} {} |",
