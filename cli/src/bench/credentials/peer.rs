@@ -124,6 +124,25 @@ fn package_version(file: &Path) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The path of `to` relative to the folder `from` (both absolute, links resolved):
+/// `..` for each component of `from` past their common prefix, then the rest of `to`.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for part in &to[common..] {
+        path.push(part);
+    }
+    if path.as_os_str().is_empty() {
+        path.push(".");
+    }
+    path
+}
+
 /// 64-bit FNV-1a: the cache entry's name (not a security boundary: the cache is the
 /// user's own folder).
 fn fnv1a(parts: &[&[u8]]) -> u64 {
@@ -273,14 +292,20 @@ fn prepare(
         .unwrap_or(Value::Null);
     build_atomically(&dir, |out| {
         let started = Instant::now();
-        // circom2 (WASI) resolves the source and library paths from its working folder.
+        // circom2 runs under WASI with only the working folder and its parents opened, as
+        // relative paths: every path it is given is relative, and symbolic links resolved
+        // first (node_modules may be a link to another checkout's).
+        let modules = std::fs::canonicalize(interop.join("node_modules"))?;
+        let cwd = modules.parent().context("node_modules has a parent")?;
+        let source = relative(cwd, &std::fs::canonicalize(interop.join(CIRCUIT))?);
+        let target = relative(cwd, &std::fs::canonicalize(out)?);
         let compiled = checked(
             Command::new("node")
-                .arg("node_modules/circom2/cli.js")
-                .arg(CIRCUIT)
+                .arg(modules.join("circom2/cli.js"))
+                .arg(&source)
                 .args(["--r1cs", "--wasm", "--O2", "-l", "node_modules", "-o"])
-                .arg(out)
-                .current_dir(interop),
+                .arg(&target)
+                .current_dir(cwd),
             "circom2 (compiling interop/circom/credit_predicate.circom)",
         )?;
         let log = String::from_utf8_lossy(&compiled.stdout).into_owned();
@@ -579,6 +604,18 @@ fn same_nullifier(d: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        let rel = |a: &str, b: &str| relative(Path::new(a), Path::new(b));
+        assert_eq!(
+            rel("/work/main/interop", "/work/wt/x/interop/circom/c.circom"),
+            Path::new("../../wt/x/interop/circom/c.circom")
+        );
+        assert_eq!(rel("/a/b", "/a/b/c"), Path::new("c"));
+        assert_eq!(rel("/a/b", "/a/b"), Path::new("."));
+        assert_eq!(rel("/a/b/c", "/tmp/x"), Path::new("../../../tmp/x"));
+    }
 
     #[test]
     fn the_cache_key_separates_sources_and_versions() {
