@@ -17,10 +17,15 @@ out="${1:-$here/build}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 snarkjs=(node "$interop/node_modules/snarkjs/build/cli.cjs")
-# circom2 runs under WASI and resolves the source and library paths from its working folder:
-# compile from interop/ with relative paths (as cli/tests/suite/predicate.rs does).
-(cd "$interop" && node node_modules/circom2/cli.js circom/credit_predicate.circom \
-  --r1cs --wasm --O2 -l node_modules -o "$out" >"$out/circom.log")
+# circom2 runs under WASI with only its working folder and that folder's parents opened, as
+# relative paths: compile from the folder holding the real node_modules (it may be a link to
+# another checkout's), with every path relative to it.
+modules="$(cd "$interop/node_modules" && pwd -P)"
+base="$(dirname "$modules")"
+src="$(realpath --relative-to="$base" "$here/credit_predicate.circom")"
+dst="$(realpath --relative-to="$base" "$out")"
+(cd "$base" && node node_modules/circom2/cli.js "$src" \
+  --r1cs --wasm --O2 -l node_modules -o "$dst" >"$out/circom.log")
 cd "$out"
 "${snarkjs[@]}" powersoftau new bn128 14 pot0.ptau >/dev/null
 "${snarkjs[@]}" powersoftau contribute pot0.ptau pot1.ptau --name=conclave \
