@@ -8,6 +8,8 @@
 #   bash interop/circom/prepare.sh [OUT]      # OUT defaults to interop/circom/build
 #
 # Needs `npm ci --prefix interop` first. Takes a few minutes on 2 cores (the powers of tau).
+# `conclave bench credentials --compare` does the same steps itself, once, into its peer
+# cache (docs/benchmarks.md, "The snarkjs prover peer"); this script is for use by hand.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 interop="$(dirname "$here")"
@@ -15,8 +17,15 @@ out="${1:-$here/build}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 snarkjs=(node "$interop/node_modules/snarkjs/build/cli.cjs")
-node "$interop/node_modules/circom2/cli.js" "$here/credit_predicate.circom" \
-  --r1cs --wasm --O2 -l "$interop/node_modules" -o "$out" >"$out/circom.log"
+# circom2 runs under WASI with only its working folder and that folder's parents opened, as
+# relative paths: compile from the folder holding the real node_modules (it may be a link to
+# another checkout's), with every path relative to it.
+modules="$(cd "$interop/node_modules" && pwd -P)"
+base="$(dirname "$modules")"
+src="$(realpath --relative-to="$base" "$here/credit_predicate.circom")"
+dst="$(realpath --relative-to="$base" "$out")"
+(cd "$base" && node node_modules/circom2/cli.js "$src" \
+  --r1cs --wasm --O2 -l node_modules -o "$dst" >"$out/circom.log")
 cd "$out"
 "${snarkjs[@]}" powersoftau new bn128 14 pot0.ptau >/dev/null
 "${snarkjs[@]}" powersoftau contribute pot0.ptau pot1.ptau --name=conclave \

@@ -8,8 +8,12 @@
 //! from its bytes (what a whole-process `zk prove` pays first), prove and verify; k is 1
 //! (tiny), 1–2 (quick) or 1, 2, 4, 8 (full).
 //!
-//! No peer runs here: snarkjs would need a circom build of the same statement, which the
-//! repository does not install; it is listed as skipped.
+//! **Peer** (`--compare`, module [`peer`]): the issue's two-credential example
+//! (`bureau.score >= 650 && bank.debt < 20000 && bank.income >= 3 * bank.debt`, files made
+//! with the CLI as `cli/tests/suite/predicate.rs` does), whole-process `conclave zk prove`
+//! against snarkjs `groth16 fullprove` of its circom equivalent
+//! (`interop/circom/credit_predicate.circom`) on the same credentials, in alternation; the
+//! circom build and Groth16 setup of the peer are made once into `--peer-cache` and reused.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +31,8 @@ use serde_json::json;
 use super::report::{plot, Measurement};
 use super::{Key, Runner};
 
+mod peer;
+
 /// The plots this suite writes.
 pub const PLOTS: &[&str] = &["credentials-vs-count.svg"];
 
@@ -43,8 +49,10 @@ const SCHEMA: &[u8] = include_bytes!("../../../examples/data/credit-score.schema
 pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let mode = runner.mode();
     let counts: Vec<usize> = mode.pick(vec![1], vec![1, 2], vec![1, 2, 4, 8]);
-    let (setup_n, load_n, prove_n, verify_n) = mode.pick((1, 2, 2, 3), (1, 3, 3, 5), (2, 5, 5, 10));
-    runner.plan((counts.len() * (setup_n + load_n + prove_n + verify_n)) as u64);
+    let (setup_n, load_n, prove_n, verify_n) = mode.pick((1, 2, 2, 3), (5, 5, 5, 5), (2, 5, 5, 10));
+    let peer_n = mode.pick(2, 5, 10);
+    let peer_samples = if runner.compare() { 2 * peer_n } else { 0 };
+    runner.plan((counts.len() * (setup_n + load_n + prove_n + verify_n) + peer_samples) as u64);
     let mut rng = ChaCha20Rng::seed_from_u64(runner.seed());
     let schema = Schema::from_json(SCHEMA).context("the example credit-score schema")?;
     let holder_key = SecretKey::random(&mut rng);
@@ -127,11 +135,11 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
         })?;
         runner.record(key("verify"), samples)?;
     }
-    runner.skip(
-        "snarkjs",
-        "needs a circom build of the same predicate statement (circom is not installed by \
-         this repository); docs/credentials.md has the issue's snarkjs figure",
-    );
+    if runner.compare() {
+        peer::compare_snarkjs(runner, peer_n)?;
+    } else {
+        runner.skip("snarkjs", "not requested (pass --compare)");
+    }
     Ok(())
 }
 

@@ -44,7 +44,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
         vec![10, 100, 1_000],
         vec![10, 100, 1_000, 10_000],
     );
-    let n = mode.pick(1, 2, 5);
+    let n = mode.pick(1, 3, 5);
     runner.plan((1 + 2 * n * features.len() + n * values.len()) as u64);
     let mut rng = ChaCha20Rng::seed_from_u64(runner.seed());
 

@@ -41,7 +41,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let proofs = mode.pick(8, 64, 512);
     let clients: Vec<usize> = mode.pick(vec![1, 2], vec![1, 4, 16], vec![1, 4, 16, 64]);
     let sizes: Vec<u32> = mode.pick(vec![4, 6], vec![8, 10, 12], vec![8, 10, 12, 14, 16]);
-    let n = mode.pick(2, 3, 5);
+    let n = mode.pick(2, 5, 5);
     runner.plan((n * (clients.len() + sizes.len())) as u64);
     let mut rng = ChaCha20Rng::seed_from_u64(runner.seed());
 

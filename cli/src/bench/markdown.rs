@@ -323,20 +323,50 @@ pub struct Agreement {
     pub quartiles_overlap: usize,
     /// Of those, how many have overlapping min–max ranges.
     pub ranges_overlap: usize,
+    /// Of those, how many agree ([`agrees`]): ranges overlap, or medians within the
+    /// tolerance.
+    pub agree: usize,
     /// Measurements in only one of the two reports.
     pub unmatched: usize,
 }
+
+/// The default `--tolerance` (percent) of `--against`: the run-to-run variation of medians
+/// measured between two `bench all --quick --compare` runs of one binary on the quiet
+/// 2-core VM (76 measurements: half within 2.2 %, three quarters within 7.5 %, nine in
+/// ten within 14 %; docs/benchmarks.md, "What agree means").
+pub const DEFAULT_TOLERANCE_PERCENT: f64 = 10.0;
 
 /// Whether `[a_lo, a_hi]` and `[b_lo, b_hi]` share a point.
 fn overlap(a: (f64, f64), b: (f64, f64)) -> bool {
     a.0.max(b.0) <= a.1.min(b.1)
 }
 
+/// Whether two measurements of the same work agree: their min–max ranges overlap, or
+/// their medians differ by at most `tolerance_percent` (either way round: the ratio of
+/// the medians lies in [1 / (1 + t), 1 + t]). Measurements with a single sample have no
+/// range wider than a point, so for them only the medians' tolerance can say "agree".
+pub fn agrees(a: &Row, b: &Row, tolerance_percent: f64) -> bool {
+    if overlap((a.min, a.max), (b.min, b.max)) {
+        return true;
+    }
+    let bound = 1.0 + tolerance_percent / 100.0;
+    a.median > 0.0 && b.median > 0.0 && {
+        let ratio = a.median / b.median;
+        ratio <= bound && ratio >= 1.0 / bound
+    }
+}
+
 /// The table comparing `results` with `other` (an earlier run, another machine or
 /// commit), one row per work measured in both: both medians and quartiles, their ratio,
-/// and whether their interquartile and min–max ranges overlap; then a line counting the
-/// agreements. `suite` keeps one suite's rows.
-pub fn against(results: &Results, other: &Results, suite: Option<&str>) -> (String, Agreement) {
+/// whether their interquartile and min–max ranges overlap, and whether they agree
+/// ([`agrees`], with `tolerance_percent`); then a line counting them. `suite` keeps one
+/// suite's rows.
+pub fn against(
+    results: &Results,
+    other: &Results,
+    suite: Option<&str>,
+    tolerance_percent: f64,
+) -> (String, Agreement) {
     let key = |m: &Row| {
         (
             m.suite.clone(),
@@ -352,8 +382,8 @@ pub fn against(results: &Results, other: &Results, suite: Option<&str>) -> (Stri
     md.push_str("Against: ");
     md.push_str(machine_line(other).trim_start_matches("Machine: "));
     md.push_str(
-        "| suite | work | size | median (q1–q3) | against: median (q1–q3) | ratio | quartiles          overlap | ranges overlap |
-|---|---|---:|---:|---:|---:|---|---|
+        "| suite | work | size | median (q1–q3) | against: median (q1–q3) | ratio | quartiles overlap | ranges overlap | agree |
+|---|---|---:|---:|---:|---:|---|---|---|
 ",
     );
     for m in results.measurements.iter().filter(keep) {
@@ -366,10 +396,12 @@ pub fn against(results: &Results, other: &Results, suite: Option<&str>) -> (Stri
         let ranges = overlap((m.min, m.max), (o.min, o.max));
         agreement.quartiles_overlap += usize::from(quartiles);
         agreement.ranges_overlap += usize::from(ranges);
+        let agree = agrees(m, o, tolerance_percent);
+        agreement.agree += usize::from(agree);
         let yes = |b: bool| if b { "yes" } else { "**no**" };
         let _ = writeln!(
             md,
-            "| {} | {} ({}) | {} {} | {} ({}–{}) | {} ({}–{}) | {} | {} | {} |",
+            "| {} | {} ({}) | {} {} | {} ({}–{}) | {} ({}–{}) | {} | {} | {} | {} |",
             m.suite,
             m.operation,
             m.series,
@@ -387,7 +419,8 @@ pub fn against(results: &Results, other: &Results, suite: Option<&str>) -> (Stri
                 "–".to_owned()
             },
             yes(quartiles),
-            yes(ranges)
+            yes(ranges),
+            yes(agree)
         );
     }
     agreement.unmatched += other
@@ -400,10 +433,13 @@ pub fn against(results: &Results, other: &Results, suite: Option<&str>) -> (Stri
         md,
         "
 {} measurements in both runs: interquartile ranges overlap for {}, min–max ranges \
-         for {}; {} in only one of them.",
+         for {}; {} agree (min–max ranges overlap, or medians within ±{}%); {} in only one \
+         of them.",
         agreement.shared,
         agreement.quartiles_overlap,
         agreement.ranges_overlap,
+        agreement.agree,
+        tolerance_percent,
         agreement.unmatched
     );
     (md, agreement)
@@ -431,6 +467,50 @@ fn largest<T>(items: &[T], key: impl Fn(&T) -> (&str, &str, &str, &str, u64)) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(median: f64, min: f64, max: f64) -> Row {
+        Row {
+            suite: "zk".to_owned(),
+            operation: "prove".to_owned(),
+            series: "conclave".to_owned(),
+            parameter: "constraints".to_owned(),
+            size: 64,
+            n: 5,
+            median,
+            q1: median,
+            q3: median,
+            min,
+            max,
+            samples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn agreement_is_overlapping_ranges_or_medians_within_the_tolerance() {
+        // Overlapping min–max ranges agree whatever the medians.
+        assert!(agrees(&row(1.0, 0.9, 1.5), &row(1.4, 1.45, 1.6), 0.0));
+        // Disjoint ranges: only the medians' tolerance decides, both ways round.
+        let (a, b) = (row(1.0, 0.99, 1.01), row(1.08, 1.07, 1.09));
+        assert!(agrees(&a, &b, 10.0) && agrees(&b, &a, 10.0));
+        assert!(!agrees(&a, &b, 5.0) && !agrees(&b, &a, 5.0));
+        // The bound is a ratio: 1.1 / 1.0 is within 10 %, 1.0 / 1.1 too, 1.12 is not.
+        assert!(agrees(
+            &row(1.1, 1.1, 1.1),
+            &row(1.0, 1.0, 1.0),
+            10.0 + 1e-9
+        ));
+        assert!(agrees(
+            &row(1.0, 1.0, 1.0),
+            &row(1.1, 1.1, 1.1),
+            10.0 + 1e-9
+        ));
+        assert!(!agrees(&row(1.12, 1.12, 1.12), &row(1.0, 1.0, 1.0), 10.0));
+        // One sample each (no spread): equal medians agree, others only by tolerance.
+        assert!(agrees(&row(2.0, 2.0, 2.0), &row(2.0, 2.0, 2.0), 0.0));
+        assert!(!agrees(&row(2.0, 2.0, 2.0), &row(2.1, 2.1, 2.1), 0.0));
+        // A zero median never agrees by ratio.
+        assert!(!agrees(&row(0.0, 0.0, 0.0), &row(1.0, 1.0, 1.0), 1e9));
+    }
 
     #[test]
     fn dates_are_utc_civil_dates() {

@@ -8,9 +8,11 @@
 //! [`machine`], plots in [`svg`] (and their PNG copies in [`png`]), the report files in [`report`] and the compact table of
 //! an existing report (`--markdown`) in [`markdown`].
 //!
-//! Timings are wall-clock seconds of one call each (no warm-up loop, no outlier removal):
-//! what a user of the library would see. Every random input comes from a ChaCha20 stream
-//! seeded by `--seed`, recorded in the report.
+//! Timings are wall-clock seconds of one call each (no outlier removal): what a user of the
+//! library would see. Each series starts with one discarded warm-up call ([`Runner::time`],
+//! [`Runner::warm_up`]) so that the first sample does not pay the process's first-call
+//! costs (page faults, thread pools, lazily built tables). Every random input comes from a
+//! ChaCha20 stream seeded by `--seed`, recorded in the report.
 
 mod credentials;
 mod he;
@@ -62,6 +64,12 @@ pub struct Args {
     /// Folder for the report (created; must be empty unless --force).
     #[arg(long, required_unless_present_any = ["markdown", "replot"])]
     out: Option<PathBuf>,
+    /// With --compare: where the slow, once-only preparation of peers is kept and reused
+    /// (the circom build and Groth16 setup of the credentials suite's snarkjs peer).
+    /// Default: $XDG_CACHE_HOME/conclave/bench-peers, else ~/.cache/conclave/bench-peers,
+    /// else peer-cache/ in the report folder.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["markdown", "replot"])]
+    peer_cache: Option<PathBuf>,
     /// Measure nothing: print the compact Markdown table (work, median, q1–q3, n, and the
     /// machine line) of an existing report, given as its folder or its results.json.
     #[arg(
@@ -79,6 +87,16 @@ pub struct Args {
         conflicts_with = "headline"
     )]
     against: Option<PathBuf>,
+    /// With --against: two measurements agree when their min–max ranges overlap or their
+    /// medians differ by at most this many percent (default: the run-to-run variation
+    /// measured on a quiet machine, docs/benchmarks.md).
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        requires = "against",
+        default_value_t = markdown::DEFAULT_TOLERANCE_PERCENT
+    )]
+    tolerance: f64,
     /// Measure nothing: redraw the plots (SVG and PNG) of an existing report folder from
     /// the samples in its results.json, replacing them (needs --force); its tables are left
     /// as they are.
@@ -243,12 +261,17 @@ pub struct Key {
     pub size: u64,
 }
 
+/// A warm-up call longer than this (seconds) counts as the first sample of its series
+/// rather than being repeated ([`Runner::time`]).
+pub const WARM_UP_LIMIT: f64 = 1.0;
+
 /// Runs one suite's measurements and collects them, ticking the suite's progress bar.
 pub struct Runner {
     suite: Suite,
     mode: Mode,
     seed: u64,
     compare: bool,
+    peer_cache: PathBuf,
     bar: Option<ProgressBar>,
     /// Everything measured so far.
     pub measurements: Vec<Measurement>,
@@ -261,7 +284,14 @@ pub struct Runner {
 }
 
 impl Runner {
-    fn new(suite: Suite, mode: Mode, seed: u64, compare: bool, progress: bool) -> Self {
+    fn new(
+        suite: Suite,
+        mode: Mode,
+        seed: u64,
+        compare: bool,
+        peer_cache: PathBuf,
+        progress: bool,
+    ) -> Self {
         let bar = progress.then(|| {
             let bar = ProgressBar::new(0);
             if let Ok(style) = ProgressStyle::with_template(
@@ -278,6 +308,7 @@ impl Runner {
             mode,
             seed,
             compare,
+            peer_cache,
             bar,
             measurements: Vec::new(),
             ratios: Vec::new(),
@@ -301,6 +332,11 @@ impl Runner {
         self.compare
     }
 
+    /// Where peers' once-only preparation is cached (`--peer-cache`).
+    pub fn peer_cache(&self) -> &Path {
+        &self.peer_cache
+    }
+
     /// Announces how many samples the suite will take (for the bar's estimate of time left).
     pub fn plan(&self, samples: u64) {
         if let Some(bar) = &self.bar {
@@ -314,7 +350,11 @@ impl Runner {
         }
     }
 
-    /// Times `n` calls of `work`, one sample each.
+    /// Times `n` calls of `work`, one sample each, after one discarded warm-up call.
+    ///
+    /// A warm-up call that takes longer than [`WARM_UP_LIMIT`] is kept as the first sample
+    /// instead (first-call costs are milliseconds, lost in the noise of such a call), so
+    /// the largest `--full` sizes are not paid twice.
     ///
     /// # Errors
     /// The first error of `work`.
@@ -324,10 +364,28 @@ impl Runner {
         mut work: impl FnMut() -> anyhow::Result<T>,
     ) -> anyhow::Result<Vec<f64>> {
         let mut samples = Vec::with_capacity(n);
-        for _ in 0..n {
+        let first = self.warm_up(&mut work)?;
+        if first > WARM_UP_LIMIT && n > 0 {
+            samples.push(first);
+            self.tick();
+        }
+        while samples.len() < n {
             samples.push(self.once(&mut work)?);
         }
         Ok(samples)
+    }
+
+    /// One call of `work` whose time is not a sample (no progress tick): the warm-up
+    /// before a series. Returns its time in seconds.
+    ///
+    /// # Errors
+    /// The error of `work`.
+    pub fn warm_up<T>(&self, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<f64> {
+        let start = Instant::now();
+        let value = work()?;
+        let took = start.elapsed().as_secs_f64();
+        drop(std::hint::black_box(value));
+        Ok(took)
     }
 
     /// Times one call of `work`, in seconds.
@@ -335,10 +393,7 @@ impl Runner {
     /// # Errors
     /// The error of `work`.
     pub fn once<T>(&self, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<f64> {
-        let start = Instant::now();
-        let value = work()?;
-        let took = start.elapsed().as_secs_f64();
-        drop(std::hint::black_box(value));
+        let took = self.warm_up(work)?;
         self.tick();
         Ok(took)
     }
@@ -434,12 +489,23 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     let outputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let plan = out.writes().plan(&[], &outputs)?;
 
+    let peer_cache = args
+        .peer_cache
+        .clone()
+        .unwrap_or_else(|| default_peer_cache(dir));
     let progress = !out.is_json() && std::io::stderr().is_terminal();
     let before = machine::Snapshot::take();
     let started = Instant::now();
     let mut runs = Vec::new();
     for suite in &suites {
-        let mut runner = Runner::new(*suite, mode, suite.seed(args.seed), args.compare, progress);
+        let mut runner = Runner::new(
+            *suite,
+            mode,
+            suite.seed(args.seed),
+            args.compare,
+            peer_cache.clone(),
+            progress,
+        );
         match suite {
             Suite::Zk => zk::run(&mut runner)?,
             Suite::Credentials => credentials::run(&mut runner)?,
@@ -522,7 +588,18 @@ fn print_markdown(report: &Path, args: &Args, out: &Output) -> anyhow::Result<Ve
     let suite = args.suite.suite().map(Suite::name);
     if let Some(other) = &args.against {
         let other_file = markdown::results_path(other);
-        let (table, agreement) = markdown::against(&results, &markdown::load(&other_file)?, suite);
+        if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+            bail!(
+                "--tolerance {}: give a percentage of 0 or more (e.g. 10)",
+                args.tolerance
+            );
+        }
+        let (table, agreement) = markdown::against(
+            &results,
+            &markdown::load(&other_file)?,
+            suite,
+            args.tolerance,
+        );
         out.report(
             table.trim_end(),
             json!({
@@ -533,6 +610,8 @@ fn print_markdown(report: &Path, args: &Args, out: &Output) -> anyhow::Result<Ve
                 "shared": agreement.shared,
                 "quartiles_overlap": agreement.quartiles_overlap,
                 "ranges_overlap": agreement.ranges_overlap,
+                "tolerance_percent": args.tolerance,
+                "agree": agreement.agree,
                 "unmatched": agreement.unmatched,
             }),
         )?;
@@ -548,6 +627,23 @@ fn print_markdown(report: &Path, args: &Args, out: &Output) -> anyhow::Result<Ve
         json!({ "ok": true, "results": file, "markdown": table }),
     )?;
     Ok(Verdict::Success)
+}
+
+/// The default `--peer-cache`: `$XDG_CACHE_HOME/conclave/bench-peers`, else
+/// `$HOME/.cache/conclave/bench-peers`, else `peer-cache/` in the report folder.
+fn default_peer_cache(out: &Path) -> PathBuf {
+    let set = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(xdg) = set("XDG_CACHE_HOME") {
+        xdg.join("conclave/bench-peers")
+    } else if let Some(home) = set("HOME") {
+        home.join(".cache/conclave/bench-peers")
+    } else {
+        out.join("peer-cache")
+    }
 }
 
 /// Checks `--out` before any measurement: created if missing, refused if it is not a
@@ -576,4 +672,58 @@ fn prepare_out(dir: &Path, writes: WritePolicy) -> anyhow::Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("{name}: cannot write the report there"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runner() -> Runner {
+        Runner::new(
+            Suite::Zk,
+            Mode::Tiny,
+            1,
+            false,
+            PathBuf::from("unused"),
+            false,
+        )
+    }
+
+    #[test]
+    fn a_series_starts_with_one_discarded_warm_up_call() -> anyhow::Result<()> {
+        let runner = runner();
+        let mut calls = 0;
+        // The first call is slow (a cold cache, say): it is not among the samples.
+        let samples = runner.time(3, || {
+            calls += 1;
+            if calls == 1 {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            Ok(())
+        })?;
+        assert_eq!(calls, 4);
+        assert_eq!(samples.len(), 3);
+        assert!(samples.iter().all(|s| *s < 0.2), "{samples:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_warm_up_longer_than_the_limit_is_the_first_sample() -> anyhow::Result<()> {
+        let runner = runner();
+        let mut calls = 0;
+        let samples = runner.time(2, || {
+            calls += 1;
+            if calls == 1 {
+                std::thread::sleep(Duration::from_secs_f64(WARM_UP_LIMIT + 0.05));
+            }
+            Ok(())
+        })?;
+        assert_eq!(calls, 2, "not repeated");
+        assert_eq!(samples.len(), 2);
+        assert!(
+            samples[0] > WARM_UP_LIMIT && samples[1] < 0.5,
+            "{samples:?}"
+        );
+        Ok(())
+    }
 }

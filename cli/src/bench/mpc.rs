@@ -160,7 +160,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let mode = runner.mode();
     let parties: Vec<u32> = mode.pick(vec![3], vec![3, 5], vec![3, 5, 7]);
     let delays: Vec<u32> = mode.pick(vec![2], Vec::new(), vec![1, 4, 16]);
-    let n = mode.pick(1, 2, 3);
+    let n = mode.pick(1, 3, 3);
     let compare = runner.compare();
     let peer_runs = if compare { 2 * n } else { 0 };
     runner.plan((n * (parties.len() + delays.len()) + peer_runs) as u64);

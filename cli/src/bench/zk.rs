@@ -88,10 +88,10 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let mode = runner.mode();
     let exponents: Vec<u32> =
         mode.pick(vec![2, 3, 4], vec![6, 8, 10, 12], vec![10, 12, 14, 16, 18]);
-    let (setup_n, prove_n, verify_n) = mode.pick((2, 3, 3), (2, 3, 5), (3, 5, 10));
+    let (setup_n, prove_n, verify_n) = mode.pick((2, 3, 3), (5, 5, 5), (3, 5, 10));
     let batches: Vec<usize> = mode.pick(vec![1, 2, 4], vec![1, 4, 16], vec![1, 4, 16, 64, 256]);
     let batch_n = mode.pick(3, 5, 10);
-    let peer_n = mode.pick(2, 3, 10);
+    let peer_n = mode.pick(2, 5, 10);
     let chain_samples = exponents.len() * (setup_n + prove_n + verify_n);
     let batch_samples = batches.len() * 2 * batch_n;
     let peer_samples = if runner.compare() { 2 * peer_n } else { 0 };
@@ -158,6 +158,14 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
             size: size as u64,
         };
         let (mut together, mut each) = (Vec::new(), Vec::new());
+        // One discarded pair first (the series' warm-up).
+        runner.warm_up(|| Ok(groth16::verify_batch(&vk, batch, &mut rng)?))?;
+        runner.warm_up(|| {
+            for proof in batch {
+                groth16::verify(&vk, proof)?;
+            }
+            Ok(())
+        })?;
         for _ in 0..batch_n {
             together.push(runner.once(|| Ok(groth16::verify_batch(&vk, batch, &mut rng)?))?);
             each.push(runner.once(|| {
@@ -188,7 +196,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
 
 /// Where snarkjs is: `$CONCLAVE_SNARKJS` (its `build/cli.cjs`), else
 /// `interop/node_modules/snarkjs/build/cli.cjs` in the current folder or one above it.
-fn find_snarkjs() -> Result<PathBuf, String> {
+pub(super) fn find_snarkjs() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("CONCLAVE_SNARKJS") {
         let path = PathBuf::from(path);
         return if path.is_file() {
@@ -209,7 +217,7 @@ fn find_snarkjs() -> Result<PathBuf, String> {
 }
 
 /// The `version` of the snarkjs package holding `cli` (`…/snarkjs/build/cli.cjs`).
-fn snarkjs_version(cli: &Path) -> String {
+pub(super) fn snarkjs_version(cli: &Path) -> String {
     cli.parent()
         .and_then(Path::parent)
         .map(|dir| dir.join("package.json"))
@@ -217,6 +225,14 @@ fn snarkjs_version(cli: &Path) -> String {
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|v| v.get("version")?.as_str().map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// `node --version`, or `None` when node does not run.
+pub(super) fn node_version() -> Option<String> {
+    match Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
+        _ => None,
+    }
 }
 
 /// Runs `command` and fails unless it exits 0.
@@ -247,12 +263,9 @@ fn compare_snarkjs(
             return Ok(());
         }
     };
-    let node = match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
-        _ => {
-            runner.skip("snarkjs", "node is not on PATH");
-            return Ok(());
-        }
+    let Some(node) = node_version() else {
+        runner.skip("snarkjs", "node is not on PATH");
+        return Ok(());
     };
     let exe = std::env::current_exe().context("cannot locate the conclave binary")?;
     let dir = tempfile::Builder::new()
@@ -284,6 +297,9 @@ fn compare_snarkjs(
         size: 1,
     };
     let (mut theirs, mut mine) = (Vec::new(), Vec::new());
+    // One discarded pair first: the files and both programs in the page cache.
+    runner.warm_up(|| run_ok(&mut peer, "snarkjs groth16 verify"))?;
+    runner.warm_up(|| run_ok(&mut ours, "conclave zk verify-snarkjs"))?;
     for _ in 0..n {
         theirs.push(runner.once(|| run_ok(&mut peer, "snarkjs groth16 verify"))?);
         mine.push(runner.once(|| run_ok(&mut ours, "conclave zk verify-snarkjs"))?);

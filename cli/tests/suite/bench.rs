@@ -390,6 +390,8 @@ fn against_compares_two_reports_measurement_by_measurement() {
     assert_eq!(same["shared"], total);
     assert_eq!(same["quartiles_overlap"], total);
     assert_eq!(same["ranges_overlap"], total);
+    assert_eq!(same["agree"], total);
+    assert_eq!(same["tolerance_percent"], 10.0);
     assert_eq!(same["unmatched"], 0);
 
     let mut other = report.clone();
@@ -413,8 +415,16 @@ fn against_compares_two_reports_measurement_by_measurement() {
     assert_eq!(out["shared"], total - 1);
     assert_eq!(out["quartiles_overlap"], total - 2);
     assert_eq!(out["ranges_overlap"], total - 2);
+    assert_eq!(out["agree"], total - 2);
     assert_eq!(out["unmatched"], 1);
     let md = out["markdown"].as_str().expect("markdown");
+    assert!(
+        md.contains(&format!(
+            "{} agree (min–max ranges overlap, or medians within ±10%)",
+            total - 2
+        )),
+        "{md}"
+    );
     let first = &report["measurements"][0];
     let row = md
         .lines()
@@ -428,7 +438,23 @@ fn against_compares_two_reports_measurement_by_measurement() {
             ))
         })
         .unwrap_or_else(|| panic!("no row for the slowed measurement: {md}"));
-    assert!(row.contains("| 100.00× | **no** | **no** |"), "{row}");
+    assert!(
+        row.contains("| 100.00× | **no** | **no** | **no** |"),
+        "{row}"
+    );
+    // A tolerance wide enough for a 100× change calls it agreement; the overlaps stay.
+    let wide = json(&expect(
+        d.path(),
+        0,
+        "--json bench --markdown b --against a --tolerance 10000",
+    ));
+    assert_eq!(wide["agree"], total - 1);
+    assert_eq!(wide["ranges_overlap"], total - 2);
+    refused(
+        d.path(),
+        "bench --markdown b --against a --tolerance=-5",
+        "a percentage of 0 or more",
+    );
     assert!(!md.contains(&format!(
         "{} ({}) | {} {} |",
         dropped["operation"].as_str().expect("op"),
@@ -718,12 +744,14 @@ fn credentials_tiny_run_proves_and_verifies_a_signed_credential_predicate() {
     }
     assert_eq!(ops.len(), 4, "{ops:?}");
     assert!(operations(&report, "zk").is_empty());
-    // snarkjs would need a circom build: listed as skipped, never invented.
+    // Without --compare the peer is listed as skipped, with the reason.
     assert!(report["skipped"]
         .as_array()
         .expect("skipped")
         .iter()
-        .any(|s| s["suite"] == "credentials" && s["peer"] == "snarkjs"));
+        .any(|s| s["suite"] == "credentials"
+            && s["peer"] == "snarkjs"
+            && s["reason"].as_str().expect("reason").contains("--compare")));
     check_svg(
         &r.join("credentials-vs-count.svg"),
         &[
@@ -732,6 +760,176 @@ fn credentials_tiny_run_proves_and_verifies_a_signed_credential_predicate() {
             "load key (conclave)",
         ],
     );
+
+    // With --compare but no circom equivalent to build (an interop folder without it):
+    // skipped with the reason, nothing invented, no peer series.
+    let empty = d.path().join("no-interop");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let mut base = command();
+    base.env("CONCLAVE_SNARKJS", snarkjs())
+        .env("CONCLAVE_INTEROP", &empty);
+    expect_from(
+        base,
+        d.path(),
+        0,
+        "bench credentials --tiny --compare --out r2 --peer-cache cache",
+    );
+    let report = validate(&d.path().join("r2"));
+    let skipped: Vec<&Value> = report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter(|s| s["suite"] == "credentials" && s["peer"] == "snarkjs")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("missing"),
+        "{skipped:?}"
+    );
+    assert!(series(&report, "credentials", "snarkjs").is_empty());
+    assert!(report["peers"].as_array().expect("peers").is_empty());
+    assert!(report["ratios"].as_array().expect("ratios").is_empty());
+}
+
+/// The `p`-quantile of sorted values, linear interpolation (as the report's statistics).
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let position = p * (sorted.len() - 1) as f64;
+    let (below, above) = (position.floor() as usize, position.ceil() as usize);
+    sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64)
+}
+
+/// `--compare` times snarkjs `groth16 fullprove` of the circom equivalent
+/// (interop/circom/credit_predicate.circom) against whole-process `conclave zk prove` of the
+/// two-credential example on the same credentials, in alternation, and the ratio is the
+/// summary of the recorded per-pair ratios.
+///
+/// **Expensive the first time**: the peer's preparation (circom compile, 2^14 powers of tau,
+/// zkey; 5–12 minutes on the 2-core VM) goes into a cache under `CARGO_TARGET_TMPDIR`
+/// (`target/tmp/bench-peer-cache`) that later runs of this test reuse (then ≈ 15 s).
+#[test]
+fn credentials_compare_times_snarkjs_fullprove_of_the_circom_equivalent() {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop");
+    if !interop.join("node_modules/circom2/cli.js").is_file() {
+        // CI installs the interop peers: there a missing install is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "circom2 is not installed: run `npm ci --prefix interop`"
+        );
+        eprintln!("skipped: interop/node_modules is missing (run `npm ci --prefix interop`)");
+        return;
+    }
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-peer-cache");
+    let d = tempfile::tempdir().expect("tempdir");
+    let mut base = command();
+    base.env("CONCLAVE_SNARKJS", snarkjs())
+        .env("CONCLAVE_INTEROP", &interop);
+    expect_from(
+        base,
+        d.path(),
+        0,
+        &format!(
+            "bench credentials --tiny --compare --json --out r --peer-cache {}",
+            cache.display()
+        ),
+    );
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let operation = "zk prove (whole process), two-credential example";
+    let samples = |series: &str| -> Vec<f64> {
+        let m = report["measurements"]
+            .as_array()
+            .expect("measurements")
+            .iter()
+            .find(|m| m["operation"] == operation && m["series"] == series)
+            .unwrap_or_else(|| panic!("no {series} measurement of {operation}"));
+        assert_eq!(m["suite"], "credentials");
+        assert_eq!(m["size"], 2);
+        m["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .map(|s| s.as_f64().expect("seconds"))
+            .collect()
+    };
+    let (theirs, ours) = (samples("snarkjs"), samples("conclave"));
+    assert_eq!(theirs.len(), 2);
+    assert_eq!(ours.len(), 2);
+    // The ratio is the summary of the per-pair ratios of those samples.
+    let ratio = report["ratios"]
+        .as_array()
+        .expect("ratios")
+        .iter()
+        .find(|r| r["operation"] == operation)
+        .expect("the snarkjs / conclave ratio");
+    assert_eq!(ratio["numerator"], "snarkjs");
+    assert_eq!(ratio["denominator"], "conclave");
+    let mut pairs: Vec<f64> = theirs.iter().zip(&ours).map(|(t, o)| t / o).collect();
+    pairs.sort_by(f64::total_cmp);
+    for (field, want) in [
+        ("median", quantile(&pairs, 0.5)),
+        ("min", pairs[0]),
+        ("max", pairs[pairs.len() - 1]),
+    ] {
+        let got = ratio[field].as_f64().expect(field);
+        assert!(
+            (got - want).abs() <= 1e-12 * want,
+            "{field}: {got} vs {want}"
+        );
+    }
+    assert_eq!(ratio["n"], 2);
+    // snarkjs starts node and computes the witness in wasm: slower than our whole process.
+    assert!(ratio["median"].as_f64().expect("median") > 1.0, "{ratio}");
+    let note = ratio["note"].as_str().expect("note");
+    assert!(
+        note.contains("powers of tau") && note.contains("not in these timings"),
+        "{note}"
+    );
+    assert!(note.contains(&cache.display().to_string()), "{note}");
+    // The peer's versions are recorded; it is not also listed as skipped.
+    let peer = report["peers"]
+        .as_array()
+        .expect("peers")
+        .iter()
+        .find(|p| p["suite"] == "credentials" && p["name"] == "snarkjs")
+        .expect("the snarkjs peer");
+    let version = peer["version"].as_str().expect("version");
+    assert!(
+        version.contains("0.7.6") && version.contains("circomlib 2.0.5"),
+        "{version}"
+    );
+    assert!(!report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .any(|s| s["suite"] == "credentials" && s["peer"] == "snarkjs"));
+    // A second run reuses the cache: the note says so.
+    let mut base = command();
+    base.env("CONCLAVE_SNARKJS", snarkjs())
+        .env("CONCLAVE_INTEROP", &interop);
+    expect_from(
+        base,
+        d.path(),
+        0,
+        &format!(
+            "bench credentials --tiny --compare --json --out r2 --peer-cache {}",
+            cache.display()
+        ),
+    );
+    let again = validate(&d.path().join("r2"));
+    let note = again["ratios"]
+        .as_array()
+        .expect("ratios")
+        .iter()
+        .find(|r| r["operation"] == operation)
+        .expect("ratio")["note"]
+        .as_str()
+        .expect("note")
+        .to_owned();
+    assert!(note.contains("reused from"), "{note}");
 }
 
 /// README's "Speed" table is `conclave bench --markdown REPORT --headline` of the committed
