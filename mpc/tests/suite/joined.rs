@@ -394,7 +394,7 @@ fn a_bank_with_a_wrong_join_key_is_named_by_the_others() {
         if i == 1 {
             continue;
         }
-        let err = r.as_ref().err().expect("honest banks abort");
+        let err = r.as_ref().expect_err("honest banks abort");
         assert_eq!(err.culprit(), Some(PartyId(2)), "bank {}: {err}", i + 1);
     }
     let semi = JobFile::from_toml(
