@@ -489,10 +489,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
     let outputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let plan = out.writes().plan(&[], &outputs)?;
 
+    // Absolute: the peers run in other working folders (circom2 from interop/).
     let peer_cache = args
         .peer_cache
         .clone()
         .unwrap_or_else(|| default_peer_cache(dir));
+    let peer_cache = std::path::absolute(&peer_cache)
+        .with_context(|| format!("--peer-cache {}", peer_cache.display()))?;
     let progress = !out.is_json() && std::io::stderr().is_terminal();
     let before = machine::Snapshot::take();
     let started = Instant::now();
