@@ -102,3 +102,18 @@ pub fn with_stdin(dir: &Path, line: &str, stdin: &str) -> std::process::Output {
         .expect("write to the child's stdin");
     child.wait_with_output().expect("the child exits")
 }
+
+/// A base port such that `base … base + n − 1` are free on loopback (for `mpc config
+/// --base-port`).
+pub fn free_base_port(n: u16) -> u16 {
+    loop {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        let base = probe.local_addr().expect("a bound socket").port();
+        drop(probe);
+        if base < 65000
+            && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
+        {
+            return base;
+        }
+    }
+}

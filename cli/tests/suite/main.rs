@@ -15,6 +15,7 @@ mod ledger_credentials;
 mod mpc;
 mod mpc_cheater;
 mod mpc_join;
+mod mpc_join_cheater;
 mod predicate;
 mod range;
 mod tour;

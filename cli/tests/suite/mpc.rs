@@ -6,20 +6,9 @@ use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_success as ok, command, expect, refused, stderr, with_stdin};
-
-fn free_base_port(n: u16) -> u16 {
-    loop {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        if base < 65000
-            && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
-        {
-            return base;
-        }
-    }
-}
+use crate::common::{
+    assert_success as ok, command, expect, free_base_port, refused, stderr, with_stdin,
+};
 
 /// Writes keys, a 3-party config `parties.toml` with short timeouts, a stats job and
 /// inputs into `dir`.

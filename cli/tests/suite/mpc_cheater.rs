@@ -28,7 +28,7 @@ use conclave_mpc::{Engine, Error, PartyId};
 use rand::rngs::OsRng;
 use serde_json::Value;
 
-use crate::common::{assert_success as ok, command, expect, stderr, stdout};
+use crate::common::{assert_success as ok, command, expect, free_base_port, stderr, stdout};
 
 /// Bytes of one field element in a frame (little-endian `u128`).
 const ELEMENT: usize = 16;
@@ -40,19 +40,6 @@ const BANKS: [&[i64]; 4] = [
     &[2147483647, -2147483648],
     &[900, -40],
 ];
-
-fn free_base_port(n: u16) -> u16 {
-    loop {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        if base < 65000
-            && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
-        {
-            return base;
-        }
-    }
-}
 
 /// The round timeout of the withholding tests' configs (seconds).
 const SHORT_ROUND: u64 = 2;
@@ -220,13 +207,20 @@ fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap()
 }
 
-/// Runs party `me` in this process, as `conclave mpc run` would, over a [`Cheating`]
-/// transport: the same config, job and input files, its TLS identity and signing key.
-fn run_inside(dir: &Path, me: u32, cheat: Cheat) -> Inside {
+/// Runs party `me` in this process, as `conclave mpc run` would, on `job` (a TOML file
+/// in `dir`) with its CSV `input`, over the real TLS transport wrapped by `wrap`: the
+/// same config, its TLS identity and signing key. Returns the outputs (or the error it
+/// aborted with, after telling the others) and the engine (with the wrapper inside).
+pub(crate) fn run_party_over<W: Transport>(
+    dir: &Path,
+    me: u32,
+    job: &str,
+    input: &str,
+    wrap: impl FnOnce(TcpTransport) -> W,
+) -> (Result<Value, Error>, Engine<W>) {
     let config = PartyConfig::from_toml(&read(dir, "parties.toml"), "parties.toml").unwrap();
-    let job = JobFile::from_toml(&read(dir, "stats.toml"), "stats.toml").unwrap();
-    let csv = format!("bank{me}.csv");
-    let input = JobInput::parse_csv(&job, &read(dir, &csv), &csv).unwrap();
+    let job = JobFile::from_toml(&read(dir, job), job).unwrap();
+    let input = JobInput::parse_csv(&job, &read(dir, input), input).unwrap();
     let keys = format!("p{me}");
     let identity = TlsIdentity::from_pem(
         read(dir, &format!("{keys}/tls.crt")),
@@ -240,14 +234,7 @@ fn run_inside(dir: &Path, me: u32, cheat: Cheat) -> Inside {
         parties: config.parties.iter().map(|p| p.verifying_key).collect(),
     };
     let transport = conclave_mpc::net::connect(&config, PartyId(me), &identity).unwrap();
-    let cheating = Cheating {
-        inner: transport,
-        cheat,
-        round: 0,
-        log: Vec::new(),
-        tampered: Vec::new(),
-    };
-    let mut engine = Engine::new(cheating, &mut OsRng).unwrap();
+    let mut engine = Engine::new(wrap(transport), &mut OsRng).unwrap();
     let result = jobs::run(
         &mut engine,
         &job,
@@ -260,6 +247,21 @@ fn run_inside(dir: &Path, me: u32, cheat: Cheat) -> Inside {
     if let Err(error) = &result {
         engine.abort(error);
     }
+    (result, engine)
+}
+
+/// Runs party `me` on the stats job over a [`Cheating`] transport.
+fn run_inside(dir: &Path, me: u32, cheat: Cheat) -> Inside {
+    let (result, mut engine) =
+        run_party_over(dir, me, "stats.toml", &format!("bank{me}.csv"), |inner| {
+            Cheating {
+                inner,
+                cheat,
+                round: 0,
+                log: Vec::new(),
+                tampered: Vec::new(),
+            }
+        });
     let t = engine.transport_mut();
     Inside {
         result,

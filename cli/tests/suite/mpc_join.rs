@@ -13,28 +13,15 @@ use std::process::{Child, Output, Stdio};
 use conclave_mpc::jobs::{Job, JobFile};
 use serde_json::Value;
 
-use crate::common::{assert_success as ok, command, expect, stderr};
+use crate::common::{assert_success as ok, command, expect, free_base_port, stderr};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data")
 }
 
-fn free_base_port(n: u16) -> u16 {
-    loop {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        if base < 65000
-            && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
-        {
-            return base;
-        }
-    }
-}
-
 /// Keys and a 3-party config in `dir`, the example join jobs and each bank's CSV
 /// (`bank<i>.csv`).
-fn setup(dir: &Path) {
+pub(crate) fn setup(dir: &Path) {
     let base = free_base_port(3);
     expect(
         dir,
@@ -56,7 +43,7 @@ fn setup(dir: &Path) {
     }
 }
 
-fn party(dir: &Path, i: u32, job: &str) -> Child {
+pub(crate) fn party(dir: &Path, i: u32, job: &str) -> Child {
     let line = format!(
         "--json mpc run --party {i} --config parties.toml --job {job} --out {job}.result{i}.json \
          --input bank{i}.csv"
