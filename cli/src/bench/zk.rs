@@ -196,7 +196,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
 
 /// Where snarkjs is: `$CONCLAVE_SNARKJS` (its `build/cli.cjs`), else
 /// `interop/node_modules/snarkjs/build/cli.cjs` in the current folder or one above it.
-pub(super) fn find_snarkjs() -> Result<PathBuf, String> {
+fn find_snarkjs() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("CONCLAVE_SNARKJS") {
         let path = PathBuf::from(path);
         return if path.is_file() {
@@ -227,8 +227,25 @@ pub(super) fn snarkjs_version(cli: &Path) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// snarkjs' `build/cli.cjs` and `node --version`, or `None` after recording in `runner`
+/// why the snarkjs peer is skipped.
+pub(super) fn snarkjs_peer(runner: &mut Runner) -> Option<(PathBuf, String)> {
+    let cli = match find_snarkjs() {
+        Ok(cli) => cli,
+        Err(reason) => {
+            runner.skip("snarkjs", &reason);
+            return None;
+        }
+    };
+    let Some(node) = node_version() else {
+        runner.skip("snarkjs", "node is not on PATH");
+        return None;
+    };
+    Some((cli, node))
+}
+
 /// `node --version`, or `None` when node does not run.
-pub(super) fn node_version() -> Option<String> {
+fn node_version() -> Option<String> {
     match Command::new("node").arg("--version").output() {
         Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
         _ => None,
@@ -256,15 +273,7 @@ fn compare_snarkjs(
     proof: &Proof,
     n: usize,
 ) -> anyhow::Result<()> {
-    let cli = match find_snarkjs() {
-        Ok(cli) => cli,
-        Err(reason) => {
-            runner.skip("snarkjs", &reason);
-            return Ok(());
-        }
-    };
-    let Some(node) = node_version() else {
-        runner.skip("snarkjs", "node is not on PATH");
+    let Some((cli, node)) = snarkjs_peer(runner) else {
         return Ok(());
     };
     let exe = std::env::current_exe().context("cannot locate the conclave binary")?;

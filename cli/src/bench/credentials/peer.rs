@@ -29,7 +29,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::super::report::PeerInfo;
-use super::super::zk::{find_snarkjs, node_version, snarkjs_version};
+use super::super::zk::{snarkjs_peer, snarkjs_version};
 use super::super::{Key, Runner};
 use super::PARAMETER;
 
@@ -79,6 +79,22 @@ fn checked(command: &mut Command, what: &str) -> anyhow::Result<Output> {
         );
     }
     Ok(output)
+}
+
+/// Runs `node <snarkjs_cli> <args>` in `dir` and fails unless it exits 0.
+fn run_snarkjs<A: AsRef<std::ffi::OsStr>>(
+    snarkjs_cli: &Path,
+    dir: &Path,
+    args: &[A],
+    what: &str,
+) -> anyhow::Result<Output> {
+    checked(
+        Command::new("node")
+            .arg(snarkjs_cli)
+            .args(args)
+            .current_dir(dir),
+        what,
+    )
 }
 
 /// The interop folder: `$CONCLAVE_INTEROP`, else `interop/` in the current folder or one
@@ -210,15 +226,7 @@ fn powers_of_tau(cache: &Path, snarkjs_cli: &Path) -> anyhow::Result<PathBuf> {
     }
     build_atomically(&dir, |out| {
         let started = Instant::now();
-        let run = |args: &[&str], what: &str| {
-            checked(
-                Command::new("node")
-                    .arg(snarkjs_cli)
-                    .args(args)
-                    .current_dir(out),
-                what,
-            )
-        };
+        let run = |args: &[&str], what: &str| run_snarkjs(snarkjs_cli, out, args, what);
         run(
             &[
                 "powersoftau",
@@ -315,15 +323,8 @@ fn prepare(
             .find_map(|l| l.trim().strip_prefix("non-linear constraints:"))
             .and_then(|n| n.trim().parse::<u64>().ok());
         let started = Instant::now();
-        let snarkjs = |args: &[&std::ffi::OsStr], what: &str| {
-            checked(
-                Command::new("node")
-                    .arg(snarkjs_cli)
-                    .args(args)
-                    .current_dir(out),
-                what,
-            )
-        };
+        let snarkjs =
+            |args: &[&std::ffi::OsStr], what: &str| run_snarkjs(snarkjs_cli, out, args, what);
         snarkjs(
             &[
                 "groth16".as_ref(),
@@ -437,15 +438,7 @@ fn example_files(exe: &Path, d: &Path) -> anyhow::Result<()> {
 
 /// Times the two provers in alternation and records them with their paired ratio.
 pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
-    let cli = match find_snarkjs() {
-        Ok(cli) => cli,
-        Err(reason) => {
-            runner.skip("snarkjs", &reason);
-            return Ok(());
-        }
-    };
-    let Some(node) = node_version() else {
-        runner.skip("snarkjs", "node is not on PATH");
+    let Some((cli, node)) = snarkjs_peer(runner) else {
         return Ok(());
     };
     let interop = match find_interop() {
