@@ -42,6 +42,26 @@ use crate::output::{Output, Verdict};
 
 use report::{Measurement, PeerInfo, Ratio, Skipped};
 
+/// Runs `command` (a peer, or this binary as a fresh process) and fails unless it exits
+/// 0, with its status and both streams in the error.
+fn run_checked(
+    command: &mut std::process::Command,
+    what: &str,
+) -> anyhow::Result<std::process::Output> {
+    let output = command
+        .output()
+        .with_context(|| format!("{what}: cannot start"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}): {} {}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout).trim(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(output)
+}
+
 /// Arguments of `conclave bench`.
 #[derive(clap::Args)]
 pub struct Args {

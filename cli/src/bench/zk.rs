@@ -29,7 +29,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 use super::report::{plot, Measurement, PeerInfo};
-use super::{Key, Runner};
+use super::{run_checked, Key, Runner};
 
 /// The plots this suite writes.
 pub const PLOTS: &[&str] = &["zk-groth16-vs-constraints.svg", "zk-batch-verify.svg"];
@@ -252,21 +252,6 @@ fn node_version() -> Option<String> {
     }
 }
 
-/// Runs `command` and fails unless it exits 0.
-fn run_ok(command: &mut Command, what: &str) -> anyhow::Result<()> {
-    let output = command
-        .output()
-        .with_context(|| format!("{what}: cannot start"))?;
-    if !output.status.success() {
-        bail!(
-            "{what} rejected the exported proof: {}{}",
-            String::from_utf8_lossy(&output.stdout).trim(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(())
-}
-
 fn compare_snarkjs(
     runner: &mut Runner,
     vk: &groth16::VerifyingKey,
@@ -307,11 +292,24 @@ fn compare_snarkjs(
     };
     let (mut theirs, mut mine) = (Vec::new(), Vec::new());
     // One discarded pair first: the files and both programs in the page cache.
-    runner.warm_up(|| run_ok(&mut peer, "snarkjs groth16 verify"))?;
-    runner.warm_up(|| run_ok(&mut ours, "conclave zk verify-snarkjs"))?;
+    runner.warm_up(|| run_checked(&mut peer, "snarkjs groth16 verify of the exported proof"))?;
+    runner.warm_up(|| {
+        run_checked(
+            &mut ours,
+            "conclave zk verify-snarkjs of the exported proof",
+        )
+    })?;
     for _ in 0..n {
-        theirs.push(runner.once(|| run_ok(&mut peer, "snarkjs groth16 verify"))?);
-        mine.push(runner.once(|| run_ok(&mut ours, "conclave zk verify-snarkjs"))?);
+        theirs.push(
+            runner
+                .once(|| run_checked(&mut peer, "snarkjs groth16 verify of the exported proof"))?,
+        );
+        mine.push(runner.once(|| {
+            run_checked(
+                &mut ours,
+                "conclave zk verify-snarkjs of the exported proof",
+            )
+        })?);
     }
     runner.ratio(
         &key("snarkjs"),

@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 
 use super::super::report::PeerInfo;
 use super::super::zk::{snarkjs_peer, snarkjs_version};
-use super::super::{Key, Runner};
+use super::super::{run_checked, Key, Runner};
 use super::PARAMETER;
 
 /// The example predicate of issue 16 (the statement whose whole-process prove is timed).
@@ -65,22 +65,6 @@ const FILES: &[(&str, &[u8])] = &[
     ),
 ];
 
-/// Runs `command` and returns its output; fails with its messages unless it exits 0.
-fn checked(command: &mut Command, what: &str) -> anyhow::Result<Output> {
-    let output = command
-        .output()
-        .with_context(|| format!("{what}: cannot start"))?;
-    if !output.status.success() {
-        bail!(
-            "{what} failed ({}): {} {}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout).trim(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(output)
-}
-
 /// Runs `node <snarkjs_cli> <args>` in `dir` and fails unless it exits 0.
 fn run_snarkjs<A: AsRef<std::ffi::OsStr>>(
     snarkjs_cli: &Path,
@@ -88,7 +72,7 @@ fn run_snarkjs<A: AsRef<std::ffi::OsStr>>(
     args: &[A],
     what: &str,
 ) -> anyhow::Result<Output> {
-    checked(
+    run_checked(
         Command::new("node")
             .arg(snarkjs_cli)
             .args(args)
@@ -307,7 +291,7 @@ fn prepare(
         let cwd = modules.parent().context("node_modules has a parent")?;
         let source = relative(cwd, &std::fs::canonicalize(interop.join(CIRCUIT))?);
         let target = relative(cwd, &std::fs::canonicalize(out)?);
-        let compiled = checked(
+        let compiled = run_checked(
             Command::new("node")
                 .arg(modules.join("circom2/cli.js"))
                 .arg(&source)
@@ -379,7 +363,7 @@ fn example_files(exe: &Path, d: &Path) -> anyhow::Result<()> {
         std::fs::write(d.join(name), bytes)?;
     }
     let conclave = |args: &[&str]| {
-        checked(
+        run_checked(
             Command::new(exe).args(args).current_dir(d),
             &format!("conclave {}", args.join(" ")),
         )
@@ -473,7 +457,7 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
         .tempdir()?;
     let d = work.path();
     example_files(&exe, d)?;
-    let input = checked(
+    let input = run_checked(
         Command::new("node")
             .arg(interop.join("credential.mjs"))
             .args([
@@ -521,13 +505,13 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
 
     // One discarded pair first (files and both programs in the page cache); then check
     // that both proved the same statement instance: the same nullifier is public in both.
-    runner.warm_up(|| checked(&mut theirs, "snarkjs groth16 fullprove"))?;
-    runner.warm_up(|| checked(&mut ours, "conclave zk prove"))?;
+    runner.warm_up(|| run_checked(&mut theirs, "snarkjs groth16 fullprove"))?;
+    runner.warm_up(|| run_checked(&mut ours, "conclave zk prove"))?;
     same_nullifier(d)?;
     let (mut peer, mut mine) = (Vec::new(), Vec::new());
     for _ in 0..n {
-        peer.push(runner.once(|| checked(&mut theirs, "snarkjs groth16 fullprove"))?);
-        mine.push(runner.once(|| checked(&mut ours, "conclave zk prove"))?);
+        peer.push(runner.once(|| run_checked(&mut theirs, "snarkjs groth16 fullprove"))?);
+        mine.push(runner.once(|| run_checked(&mut ours, "conclave zk prove"))?);
     }
     let key = |series| Key {
         operation: OPERATION,
