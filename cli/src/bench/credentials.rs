@@ -49,8 +49,8 @@ const SCHEMA: &[u8] = include_bytes!("../../../examples/data/credit-score.schema
 pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let mode = runner.mode();
     let counts: Vec<usize> = mode.pick(vec![1], vec![1, 2], vec![1, 2, 4, 8]);
-    let (setup_n, load_n, prove_n, verify_n) = mode.pick((1, 2, 2, 3), (5, 5, 5, 5), (2, 5, 5, 10));
-    let peer_n = mode.pick(2, 5, 10);
+    let (setup_n, load_n, prove_n, verify_n) = mode.pick((1, 2, 2, 3), (3, 5, 5, 5), (2, 5, 5, 10));
+    let peer_n = mode.pick(2, 3, 10);
     let peer_samples = if runner.compare() { 2 * peer_n } else { 0 };
     runner.plan((counts.len() * (setup_n + load_n + prove_n + verify_n) + peer_samples) as u64);
     let mut rng = ChaCha20Rng::seed_from_u64(runner.seed());

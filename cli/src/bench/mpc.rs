@@ -6,6 +6,8 @@
 //!   a batch of 32-bit comparisons, the stats job, and the latency of one multiplication,
 //!   each semi-honest and with security with abort (`malicious`, same run), with the paired
 //!   ratio malicious / semi-honest.
+//! - **At the sizes of the speed goals** (`--full`, 3 parties): 1,000,000 multiplications,
+//!   100,000 comparisons, stats over 3 × 10,000 values, as `conclave mpc bench` runs them.
 //! - **Against network delay** (only as root, with `ip` and `tc`): the same job with
 //!   3 parties inside a fresh network namespace whose loopback has `tc netem` delay of 1,
 //!   4 and 16 ms each way (2 ms at `--tiny`); otherwise listed as skipped with the reason.
@@ -31,6 +33,8 @@ pub const PLOTS: &[&str] = &["mpc-vs-parties.svg", "mpc-vs-delay.svg"];
 const PARTIES: &str = "parties";
 /// What `size` counts in the delay sweep.
 const DELAY: &str = "one-way delay (ms), 3 parties";
+/// What `size` counts in the run at the sizes of the speed goals (`--full`).
+const GOALS: &str = "parties (sizes of the speed goals)";
 /// What `size` counts in the comparison with mpyc.
 const PEER: &str = "parties (vs mpyc)";
 
@@ -86,12 +90,15 @@ impl RunFigures {
     }
 }
 
-/// The job sizes and operation names of a mode.
+/// The job sizes and operation names of the party sweep in a mode. At `--full` the sweep
+/// runs a fifth of the work of the speed goals (7 parties on 100,000 comparisons and
+/// 7 × 10,000 values would take minutes per sample); the goals' own sizes run at 3 parties
+/// ([`goal_workload`]).
 fn workload(mode: Mode) -> (BenchSizes, Operations) {
     let sizes = mode.pick(
         (1_000, 100, 100),
-        (100_000, 2_000, 1_000),
-        (1_000_000, 100_000, 10_000),
+        (100_000, 2_000, 300),
+        (1_000_000, 20_000, 2_000),
     );
     let names = mode.pick(
         Operations {
@@ -102,29 +109,34 @@ fn workload(mode: Mode) -> (BenchSizes, Operations) {
         Operations {
             mul: "100,000 multiplications",
             cmp: "2,000 comparisons (32-bit)",
-            stats: "stats over n × 1,000 values",
+            stats: "stats over n × 300 values",
         },
+        Operations {
+            mul: "1,000,000 multiplications",
+            cmp: "20,000 comparisons (32-bit)",
+            stats: "stats over n × 2,000 values",
+        },
+    );
+    (bench_sizes(sizes), names)
+}
+
+/// The sizes of the speed goals of `conclave mpc bench` (docs/mpc.md), measured at
+/// 3 parties with `--full`.
+fn goal_workload() -> (BenchSizes, Operations) {
+    (
+        bench_sizes((1_000_000, 100_000, 10_000)),
         Operations {
             mul: "1,000,000 multiplications",
             cmp: "100,000 comparisons (32-bit)",
             stats: "stats over n × 10,000 values",
         },
-    );
-    let (multiplications, comparisons, stats_values) = sizes;
-    (
-        BenchSizes {
-            multiplications,
-            comparisons,
-            stats_values,
-        },
-        names,
     )
 }
 
-/// The smaller work run on both sides with `--compare` (mpyc is far slower).
+/// The smaller work run on both sides with `--compare` (mpyc is far slower: its stats
+/// job grows faster than linearly, 55 s for 3 × 1,000 values on 2 cores).
 fn peer_workload(mode: Mode) -> (BenchSizes, Operations) {
-    let (multiplications, comparisons, stats_values) =
-        mode.pick((1_000, 20, 20), (10_000, 100, 100), (100_000, 1_000, 1_000));
+    let sizes = mode.pick((1_000, 20, 20), (10_000, 100, 30), (100_000, 1_000, 300));
     let names = mode.pick(
         Operations {
             mul: "1,000 multiplications",
@@ -134,22 +146,24 @@ fn peer_workload(mode: Mode) -> (BenchSizes, Operations) {
         Operations {
             mul: "10,000 multiplications",
             cmp: "100 comparisons (32-bit)",
-            stats: "stats over n × 100 values",
+            stats: "stats over n × 30 values",
         },
         Operations {
             mul: "100,000 multiplications",
             cmp: "1,000 comparisons (32-bit)",
-            stats: "stats over n × 1,000 values",
+            stats: "stats over n × 300 values",
         },
     );
-    (
-        BenchSizes {
-            multiplications,
-            comparisons,
-            stats_values,
-        },
-        names,
-    )
+    (bench_sizes(sizes), names)
+}
+
+/// Job sizes from (multiplications, comparisons, values per party in stats).
+fn bench_sizes((multiplications, comparisons, stats_values): (usize, usize, usize)) -> BenchSizes {
+    BenchSizes {
+        multiplications,
+        comparisons,
+        stats_values,
+    }
 }
 
 /// Runs the suite.
@@ -163,12 +177,18 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let n = mode.pick(1, 3, 3);
     let compare = runner.compare();
     let peer_runs = if compare { 2 * n } else { 0 };
-    runner.plan((n * (parties.len() + delays.len()) + peer_runs) as u64);
+    let goal_runs = if mode == Mode::Full { n } else { 0 };
+    runner.plan((n * (parties.len() + delays.len()) + goal_runs + peer_runs) as u64);
 
     let (sizes, names) = workload(mode);
     for &count in &parties {
         let figures = timed_runs(runner, n, |_| bench_processes(count, &sizes, &[]))?;
         record_modes(runner, &names, PARTIES, u64::from(count), &figures)?;
+    }
+    if goal_runs > 0 {
+        let (sizes, names) = goal_workload();
+        let figures = timed_runs(runner, goal_runs, |_| bench_processes(3, &sizes, &[]))?;
+        record_modes(runner, &names, GOALS, 3, &figures)?;
     }
 
     // Under delay every round costs a round trip: at --full the sweep runs the --quick

@@ -91,7 +91,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     let (setup_n, prove_n, verify_n) = mode.pick((2, 3, 3), (5, 5, 5), (3, 5, 10));
     let batches: Vec<usize> = mode.pick(vec![1, 2, 4], vec![1, 4, 16], vec![1, 4, 16, 64, 256]);
     let batch_n = mode.pick(3, 5, 10);
-    let peer_n = mode.pick(2, 5, 10);
+    let peer_n = mode.pick(2, 3, 10);
     let chain_samples = exponents.len() * (setup_n + prove_n + verify_n);
     let batch_samples = batches.len() * 2 * batch_n;
     let peer_samples = if runner.compare() { 2 * peer_n } else { 0 };
