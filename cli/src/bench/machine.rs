@@ -177,6 +177,11 @@ fn field(text: &str, name: &str) -> Option<String> {
     })
 }
 
+/// The version of package `name` this binary was built with (its Cargo.lock).
+pub fn built_version(name: &str) -> Option<String> {
+    locked_version(CARGO_LOCK, name)
+}
+
 /// The version of package `name` in a Cargo.lock (the first, if several are locked).
 pub fn locked_version(lock: &str, name: &str) -> Option<String> {
     let wanted = format!("name = \"{name}\"");

@@ -491,15 +491,13 @@ fn ip(args: &[&str]) -> anyhow::Result<()> {
 
 /// The suite's plots.
 pub fn plots(measurements: &[Measurement]) -> Vec<(String, String)> {
-    let operations = |mode| {
-        let (_, names) = workload(mode);
-        [names.mul, names.cmp, names.stats]
-    };
-    let mut all: Vec<&str> = [Mode::Tiny, Mode::Quick, Mode::Full]
-        .into_iter()
-        .flat_map(operations)
+    // Every operation the suite measured (reports of older binaries had other sizes); the
+    // parameter picks the sweep.
+    let all: Vec<&str> = measurements
+        .iter()
+        .filter(|m| m.suite == "mpc")
+        .map(|m| m.operation.as_str())
         .collect();
-    all.push("latency of one multiplication");
     vec![
         (
             PLOTS[0].to_owned(),

@@ -304,7 +304,7 @@ fn range_tiny_run_refuses_a_non_empty_out_without_force() {
         assert!(ops.contains(&(op.to_owned(), "conclave".to_owned(), 16)));
     }
     assert_eq!(ops.len(), 8, "{ops:?}");
-    // No zk measurement in a range run; the peer not wired in is listed as skipped.
+    // No zk measurement in a range run; the peer not requested is listed as skipped.
     assert!(operations(&report, "zk").is_empty());
     assert!(!report["skipped"].as_array().expect("skipped").is_empty());
     check_svg(
@@ -337,6 +337,90 @@ fn range_tiny_run_refuses_a_non_empty_out_without_force() {
         d.path(),
         "bench --replot r/nothing.json --force",
         "nothing.json",
+    );
+}
+
+/// `bench range --compare` runs dalek's bare `bulletproofs` crate beside ours on the same
+/// openings at every size, records its version, and the paired ratios are those of the
+/// recorded samples.
+#[test]
+fn range_compare_runs_the_bare_bulletproofs_crate_beside_ours() {
+    let d = tempfile::tempdir().expect("tempdir");
+    expect(d.path(), 0, "bench range --tiny --compare --out r");
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let ops = operations(&report, "range");
+    for op in ["prove", "verify"] {
+        for size in [8, 16, 1, 2] {
+            for series in ["conclave", "bare bulletproofs"] {
+                assert!(
+                    ops.contains(&(op.to_owned(), series.to_owned(), size)),
+                    "{op} {series} {size}: {ops:?}"
+                );
+            }
+        }
+    }
+    let peer = report["peers"]
+        .as_array()
+        .expect("peers")
+        .iter()
+        .find(|p| p["suite"] == "range")
+        .expect("the bare crate is listed as a peer");
+    assert_eq!(peer["name"], "bulletproofs");
+    assert!(peer["version"].as_str().expect("version").starts_with("5."));
+    assert!(report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .all(|s| s["suite"] != "range"));
+    let samples = |op: &str, series: &str, size: u64| -> Vec<f64> {
+        report["measurements"]
+            .as_array()
+            .expect("measurements")
+            .iter()
+            .find(|m| {
+                m["suite"] == "range"
+                    && m["operation"] == op
+                    && m["series"] == series
+                    && m["size"] == size
+            })
+            .expect("measured")["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .map(|x| x.as_f64().expect("number"))
+            .collect()
+    };
+    let ratios: Vec<&Value> = report["ratios"]
+        .as_array()
+        .expect("ratios")
+        .iter()
+        .filter(|r| r["suite"] == "range")
+        .collect();
+    assert_eq!(ratios.len(), 8, "prove and verify at 4 sizes");
+    for ratio in ratios {
+        assert_eq!(ratio["numerator"], "conclave");
+        assert_eq!(ratio["denominator"], "bare bulletproofs");
+        let (op, size) = (
+            ratio["operation"].as_str().expect("op"),
+            ratio["size"].as_u64().expect("size"),
+        );
+        let ours = samples(op, "conclave", size);
+        let theirs = samples(op, "bare bulletproofs", size);
+        let mut paired: Vec<f64> = ours.iter().zip(&theirs).map(|(a, b)| a / b).collect();
+        paired.sort_by(f64::total_cmp);
+        assert_eq!(paired.len(), 3, "tiny runs take 3 pairs");
+        let median = ratio["median"].as_f64().expect("median");
+        assert!((median - paired[1]).abs() < 1e-12, "{ratio}");
+    }
+    check_svg(
+        &r.join("range-vs-bits.svg"),
+        &[
+            "prove (conclave)",
+            "prove (bare bulletproofs)",
+            "verify (bare bulletproofs)",
+        ],
     );
 }
 
@@ -939,20 +1023,14 @@ fn credentials_compare_times_snarkjs_fullprove_of_the_circom_equivalent() {
 fn readme_speed_table_is_the_headline_of_the_committed_report() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
-    const OPEN: &str = "<!-- speed-table: ";
-    const CLOSE: &str = "<!-- /speed-table -->";
-    let start = readme.find(OPEN).expect("README has a speed-table marker");
-    let rest = &readme[start + OPEN.len()..];
-    let report = &rest[..rest.find(" -->").expect("marker closes")];
-    let body_start = rest.find("-->\n").expect("marker line ends") + 4;
-    let body = &rest[body_start..rest.find(CLOSE).expect("closing marker")];
-    let output = expect(&root, 0, &format!("bench --markdown {report} --headline"));
-    let table = stdout(&output);
-    assert_eq!(
-        body.trim_end(),
-        table.trim_end(),
-        "README's speed table differs from `conclave bench --markdown {report} --headline`; \
-         paste that command's output between the markers"
+    let blocks = generated_blocks(&readme, "speed-table");
+    assert_eq!(blocks.len(), 1, "README has one speed-table block");
+    let (report, body) = &blocks[0];
+    check_generated(
+        &root,
+        &format!("{report} --headline"),
+        body,
+        "README's speed table",
     );
     // The table names the report's machine and has rows from several suites.
     assert!(body.starts_with("Machine: "), "{body}");
@@ -962,4 +1040,47 @@ fn readme_speed_table_is_the_headline_of_the_committed_report() {
             "no {suite} row in README's speed table"
         );
     }
+}
+
+/// docs/benchmarks.md's tables between `<!-- bench-markdown: ARGS -->` and
+/// `<!-- /bench-markdown -->` are exactly what `conclave bench --markdown ARGS` prints from
+/// the committed reports (issue 19: produced from a report, not typed by hand).
+#[test]
+fn benchmarks_doc_tables_are_generated_from_committed_reports() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = std::fs::read_to_string(root.join("docs/benchmarks.md")).expect("benchmarks.md");
+    let blocks = generated_blocks(&doc, "bench-markdown");
+    assert!(blocks.len() >= 2, "docs/benchmarks.md has generated tables");
+    for (args, body) in &blocks {
+        assert!(body.contains("| suite |"), "a table under `{args}`");
+        check_generated(&root, args, body, "a table of docs/benchmarks.md");
+    }
+}
+
+/// Every `<!-- NAME: ARGS -->` … `<!-- /NAME -->` block of `text`: (ARGS, body).
+fn generated_blocks(text: &str, name: &str) -> Vec<(String, String)> {
+    let open = format!("<!-- {name}: ");
+    let close = format!("<!-- /{name} -->");
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let args = &after[..after.find(" -->").expect("marker closes")];
+        let body_start = after.find("-->\n").expect("marker line ends") + 4;
+        let body_end = after.find(&close).expect("closing marker");
+        blocks.push((args.to_owned(), after[body_start..body_end].to_owned()));
+        rest = &after[body_end + close.len()..];
+    }
+    blocks
+}
+
+/// Asserts `body` is what `conclave bench --markdown ARGS` prints (run from the root).
+fn check_generated(root: &Path, args: &str, body: &str, what: &str) {
+    let output = expect(root, 0, &format!("bench --markdown {args}"));
+    assert_eq!(
+        body.trim_end(),
+        stdout(&output).trim_end(),
+        "{what} differs from `conclave bench --markdown {args}`; paste that command's \
+         output between the markers"
+    );
 }
