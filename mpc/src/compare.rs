@@ -36,11 +36,14 @@ pub const STATISTICAL_SECURITY: u32 = 40;
 pub const COMPARISON_BATCH: usize = 2048;
 
 /// Elements per batch in the malicious mode (each batch also pays a coin, an inner
-/// product and a MAC check, 5–6 rounds, before its masked opening). 8,192 cut the
-/// rounds by a third but was slower on the busy 2-core VM (9.2 s against 8.2 s for
-/// 100,000 comparisons, docs/benchmarks.md): the work is compute-bound, and small
-/// batches stay in cache.
-pub const COMPARISON_BATCH_MALICIOUS: usize = 2048;
+/// product and a MAC check, 5–6 rounds, before its masked opening). Measured on the
+/// quiet 2-core AMD EPYC VM (2026-12-03, `conclave mpc bench`, 3 parties, binaries
+/// with 2,048, 8,192 and 16,384 alternated, 4 runs each): 100,000 comparisons took
+/// 4.41 / 4.07 / 4.02 s (medians; rounds 2,867 / 1,981 / 1,885 for the whole bench
+/// job) and stats over 3 × 10,000 values 3.24 / 3.13 / 3.17 s; 8,192 is the smallest
+/// batch with the gain (an earlier run on a busy VM had found 8,192 slower than 2,048,
+/// 9.2 against 8.2 s: small batches stay in cache, which a busy machine punishes more).
+pub const COMPARISON_BATCH_MALICIOUS: usize = 8192;
 
 /// Extra mask bits: σ = s + 1 gives distance ≤ 2^(1 − σ) = 2^−s.
 const MASK_BITS: u32 = STATISTICAL_SECURITY + 1;

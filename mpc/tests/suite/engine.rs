@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use conclave_mpc::compare::COMPARISON_BATCH;
+use conclave_mpc::compare::{COMPARISON_BATCH, COMPARISON_BATCH_MALICIOUS};
 use conclave_mpc::engine::CHUNK_ELEMENTS;
 use conclave_mpc::field::Fp;
 use conclave_mpc::shamir::{self, Params, PartyId};
 use conclave_mpc::transport::memory::{self, MemoryTransport};
 use conclave_mpc::transport::{Frames, Transport};
-use conclave_mpc::{Engine, Error, RandomnessSource};
+use conclave_mpc::{Engine, Error, RandomnessSource, Security};
 use proptest::prelude::*;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -345,6 +345,30 @@ fn long_vectors_are_opened_in_chunks_within_one_round() {
     for k in 0..cmp {
         assert_eq!(lt[k], i128::from(xs[k] < ys[k]));
     }
+}
+
+/// In the malicious mode comparisons run in batches of their own size: a full batch and
+/// a partial one still compare every element correctly.
+#[test]
+fn malicious_comparisons_span_several_batches() {
+    let cmp = COMPARISON_BATCH_MALICIOUS + 152;
+    let xs: Vec<i64> = (0..cmp as i64)
+        .map(|i| i * 7919 % 100_003 - 50_000)
+        .collect();
+    let ys: Vec<i64> = (0..cmp as i64)
+        .map(|i| i * 104_729 % 99_991 - 49_000)
+        .collect();
+    let lt = all_equal(run(net(3), |e| {
+        e.set_security(Security::Malicious)?;
+        let (x, y) = two_inputs(e, &xs, &ys)?;
+        let lt = e.lt(&x, &y, BITS)?;
+        e.open_signed(&lt)
+    }));
+    assert_eq!(lt.len(), cmp);
+    for k in 0..cmp {
+        assert_eq!(lt[k], i128::from(xs[k] < ys[k]), "element {k}");
+    }
+    assert!(lt.contains(&0) && lt.contains(&1), "both outcomes occur");
 }
 
 #[test]
