@@ -184,6 +184,17 @@ fn check_csv(dir: &Path, report: &Value) {
     assert_eq!(lines.len() - 2, measurements.len());
 }
 
+/// Runs `conclave bench ARGS --out r` in a fresh folder and checks the report against
+/// its schema and its CSV: (the folder, the report folder, results.json).
+fn tiny_report(args: &str) -> (tempfile::TempDir, PathBuf, Value) {
+    let d = tempfile::tempdir().expect("tempdir");
+    expect(d.path(), 0, &format!("bench {args} --out r"));
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    (d, r, report)
+}
+
 fn operations(report: &Value, suite: &str) -> Vec<(String, String, u64)> {
     report["measurements"]
         .as_array()
@@ -345,11 +356,7 @@ fn range_tiny_run_refuses_a_non_empty_out_without_force() {
 /// recorded samples.
 #[test]
 fn range_compare_runs_the_bare_bulletproofs_crate_beside_ours() {
-    let d = tempfile::tempdir().expect("tempdir");
-    expect(d.path(), 0, "bench range --tiny --compare --out r");
-    let r = d.path().join("r");
-    let report = validate(&r);
-    check_csv(&r, &report);
+    let (_d, r, report) = tiny_report("range --tiny --compare");
     let ops = operations(&report, "range");
     for op in ["prove", "verify"] {
         for size in [8, 16, 1, 2] {
@@ -757,11 +764,7 @@ fn mpc_tiny_run_measures_real_parties_and_reports_the_delay_sweep_or_its_absence
 
 #[test]
 fn he_tiny_run_checks_every_encrypted_result_and_plots_both_sweeps() {
-    let d = tempfile::tempdir().expect("tempdir");
-    expect(d.path(), 0, "bench he --tiny --out r");
-    let r = d.path().join("r");
-    let report = validate(&r);
-    check_csv(&r, &report);
+    let (_d, r, report) = tiny_report("he --tiny");
     let tfhe = series(&report, "he", "TFHE-rs");
     for size in [1, 2] {
         assert!(
@@ -790,11 +793,7 @@ fn he_tiny_run_checks_every_encrypted_result_and_plots_both_sweeps() {
 
 #[test]
 fn ledger_tiny_run_anchors_through_a_node_and_audits_growing_logs() {
-    let d = tempfile::tempdir().expect("tempdir");
-    expect(d.path(), 0, "bench ledger --tiny --out r");
-    let r = d.path().join("r");
-    let report = validate(&r);
-    check_csv(&r, &report);
+    let (_d, r, report) = tiny_report("ledger --tiny");
     let appends = series(&report, "ledger", "conclave node");
     assert_eq!(
         appends,
@@ -814,11 +813,7 @@ fn ledger_tiny_run_anchors_through_a_node_and_audits_growing_logs() {
 
 #[test]
 fn credentials_tiny_run_proves_and_verifies_a_signed_credential_predicate() {
-    let d = tempfile::tempdir().expect("tempdir");
-    expect(d.path(), 0, "bench credentials --tiny --out r");
-    let r = d.path().join("r");
-    let report = validate(&r);
-    check_csv(&r, &report);
+    let (d, r, report) = tiny_report("credentials --tiny");
     let ops = operations(&report, "credentials");
     for op in ["setup", "load key", "prove", "verify"] {
         assert!(

@@ -318,15 +318,21 @@ fn multiplication_by_resharing_and_from_the_pool_agree() {
     }
 }
 
+/// `len` pairs of signed values spread over about ±50,000, in both orders.
+fn spread_pairs(len: usize) -> (Vec<i64>, Vec<i64>) {
+    let xs = (0..len as i64)
+        .map(|i| i * 7919 % 100_003 - 50_000)
+        .collect();
+    let ys = (0..len as i64)
+        .map(|i| i * 104_729 % 99_991 - 49_000)
+        .collect();
+    (xs, ys)
+}
+
 #[test]
 fn long_vectors_are_opened_in_chunks_within_one_round() {
     let len = CHUNK_ELEMENTS + 7;
-    let xs: Vec<i64> = (0..len as i64)
-        .map(|i| i * 7919 % 100_003 - 50_000)
-        .collect();
-    let ys: Vec<i64> = (0..len as i64)
-        .map(|i| i * 104_729 % 99_991 - 49_000)
-        .collect();
+    let (xs, ys) = spread_pairs(len);
     let cmp = COMPARISON_BATCH + 152; // a full comparison batch and a partial one
     let (products, rounds, lt) = all_equal(run(net(3), |e| {
         let (x, y) = two_inputs(e, &xs, &ys)?;
@@ -352,12 +358,7 @@ fn long_vectors_are_opened_in_chunks_within_one_round() {
 #[test]
 fn malicious_comparisons_span_several_batches() {
     let cmp = COMPARISON_BATCH_MALICIOUS + 152;
-    let xs: Vec<i64> = (0..cmp as i64)
-        .map(|i| i * 7919 % 100_003 - 50_000)
-        .collect();
-    let ys: Vec<i64> = (0..cmp as i64)
-        .map(|i| i * 104_729 % 99_991 - 49_000)
-        .collect();
+    let (xs, ys) = spread_pairs(cmp);
     let lt = all_equal(run(net(3), |e| {
         e.set_security(Security::Malicious)?;
         let (x, y) = two_inputs(e, &xs, &ys)?;
