@@ -418,6 +418,34 @@ impl Runner {
         Ok(took)
     }
 
+    /// Times `n` pairs of calls of `a` and `b` on a shared `state`, swapping which of
+    /// the two goes first in every other pair (a b, b a, a b, …), so that whatever
+    /// drifts within a pair (caches, clock, the other's leftovers) does not always
+    /// favour the same side. Returns both sample lists, in pair order (for
+    /// [`Runner::ratio`]); no warm-up (call [`Runner::warm_up`] first).
+    ///
+    /// # Errors
+    /// The first error of `a` or `b`.
+    pub fn alternate<S>(
+        &self,
+        n: usize,
+        state: &mut S,
+        mut a: impl FnMut(&mut S) -> anyhow::Result<()>,
+        mut b: impl FnMut(&mut S) -> anyhow::Result<()>,
+    ) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+        let (mut first, mut second) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for pair in 0..n {
+            if pair % 2 == 0 {
+                first.push(self.once(|| a(state))?);
+                second.push(self.once(|| b(state))?);
+            } else {
+                second.push(self.once(|| b(state))?);
+                first.push(self.once(|| a(state))?);
+            }
+        }
+        Ok((first, second))
+    }
+
     /// Records the samples of one measurement.
     ///
     /// # Errors

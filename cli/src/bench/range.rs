@@ -165,8 +165,9 @@ impl Bare {
 }
 
 /// Times `n` proofs and `n` verifications of one proof, and records both; with the
-/// peer, its proofs and verifications alternate with ours (one discarded pair first) and
-/// the paired ratios conclave / bare are recorded.
+/// peer, its proofs and verifications alternate with ours, which one goes first swapped
+/// every pair (one discarded pair first), and the paired ratios conclave / bare are
+/// recorded.
 fn measure(
     runner: &mut Runner,
     work: &Work,
@@ -200,33 +201,36 @@ fn measure(
         return Ok(());
     };
 
-    let (mut ours, mut theirs) = (Vec::with_capacity(n), Vec::with_capacity(n));
     runner.warm_up(|| prove_ours(&mut *rng))?;
     runner.warm_up(|| bare.prove(work, &mut *rng))?;
-    let (mut proof, mut bare_proof) = (None, None);
-    for _ in 0..n {
-        ours.push(runner.once(|| {
-            proof = Some(prove_ours(&mut *rng)?);
+    let mut proofs: (&mut ChaCha20Rng, Option<RangeProof>, Option<BareProof>) = (rng, None, None);
+    let (ours, theirs) = runner.alternate(
+        n,
+        &mut proofs,
+        |(rng, ours, _)| {
+            *ours = Some(prove_ours(rng)?);
             Ok(())
-        })?);
-        theirs.push(runner.once(|| {
-            bare_proof = Some(bare.prove(work, &mut *rng)?);
+        },
+        |(rng, _, theirs)| {
+            *theirs = Some(bare.prove(work, rng)?);
             Ok(())
-        })?);
-    }
+        },
+    )?;
     record_pair(runner, &key, "prove", ours, theirs)?;
 
+    let (rng, proof, bare_proof) = proofs;
     let (proof, bare_proof) = (
         proof.context("prove ran")?,
         bare_proof.context("prove ran")?,
     );
-    let (mut ours, mut theirs) = (Vec::with_capacity(n), Vec::with_capacity(n));
     runner.warm_up(|| verify_ours(&proof, &mut *rng))?;
     runner.warm_up(|| bare.verify(&bare_proof, work.bits, &mut *rng))?;
-    for _ in 0..n {
-        ours.push(runner.once(|| verify_ours(&proof, &mut *rng))?);
-        theirs.push(runner.once(|| bare.verify(&bare_proof, work.bits, &mut *rng))?);
-    }
+    let (ours, theirs) = runner.alternate(
+        n,
+        rng,
+        |rng| verify_ours(&proof, rng),
+        |rng| bare.verify(&bare_proof, work.bits, rng),
+    )?;
     record_pair(runner, &key, "verify", ours, theirs)
 }
 
@@ -243,7 +247,7 @@ fn record_pair(
         &key(operation, BARE),
         &ours,
         &theirs,
-        "our RangeProof over the bare crate on the same openings, alternating",
+        "our RangeProof over the bare crate on the same openings, alternating (a b, b a, …)",
     )?;
     runner.record(key(operation, OURS), ours)?;
     runner.record(key(operation, BARE), theirs)
