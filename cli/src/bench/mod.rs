@@ -426,12 +426,12 @@ impl Runner {
     ///
     /// # Errors
     /// The first error of `a` or `b`.
-    pub fn alternate<S>(
+    pub fn alternate<S, A, B>(
         &self,
         n: usize,
         state: &mut S,
-        mut a: impl FnMut(&mut S) -> anyhow::Result<()>,
-        mut b: impl FnMut(&mut S) -> anyhow::Result<()>,
+        mut a: impl FnMut(&mut S) -> anyhow::Result<A>,
+        mut b: impl FnMut(&mut S) -> anyhow::Result<B>,
     ) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
         let (mut first, mut second) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for pair in 0..n {

@@ -157,7 +157,6 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
             parameter: "proofs",
             size: size as u64,
         };
-        let (mut together, mut each) = (Vec::new(), Vec::new());
         // One discarded pair first (the series' warm-up).
         runner.warm_up(|| Ok(groth16::verify_batch(&vk, batch, &mut rng)?))?;
         runner.warm_up(|| {
@@ -166,21 +165,23 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
             }
             Ok(())
         })?;
-        for _ in 0..batch_n {
-            together.push(runner.once(|| Ok(groth16::verify_batch(&vk, batch, &mut rng)?))?);
-            each.push(runner.once(|| {
+        let (together, each) = runner.alternate(
+            batch_n,
+            &mut rng,
+            |rng| groth16::verify_batch(&vk, batch, rng).map_err(anyhow::Error::from),
+            |_| {
                 for proof in batch {
                     groth16::verify(&vk, proof)?;
                 }
                 Ok(())
-            })?);
-        }
+            },
+        )?;
         runner.ratio(
             &key("batch"),
             &key("one-by-one"),
             &together,
             &each,
-            "verify_batch / verify in a loop, same proofs, alternating",
+            "verify_batch / verify in a loop, same proofs, alternating (a b, b a, …)",
         )?;
         runner.record(key("batch"), together)?;
         runner.record(key("one-by-one"), each)?;
@@ -290,7 +291,6 @@ fn compare_snarkjs(
         parameter: "proofs",
         size: 1,
     };
-    let (mut theirs, mut mine) = (Vec::new(), Vec::new());
     // One discarded pair first: the files and both programs in the page cache.
     runner.warm_up(|| run_checked(&mut peer, "snarkjs groth16 verify of the exported proof"))?;
     runner.warm_up(|| {
@@ -299,18 +299,12 @@ fn compare_snarkjs(
             "conclave zk verify-snarkjs of the exported proof",
         )
     })?;
-    for _ in 0..n {
-        theirs.push(
-            runner
-                .once(|| run_checked(&mut peer, "snarkjs groth16 verify of the exported proof"))?,
-        );
-        mine.push(runner.once(|| {
-            run_checked(
-                &mut ours,
-                "conclave zk verify-snarkjs of the exported proof",
-            )
-        })?);
-    }
+    let (theirs, mine) = runner.alternate(
+        n,
+        &mut (peer, ours),
+        |(peer, _)| run_checked(peer, "snarkjs groth16 verify of the exported proof"),
+        |(_, ours)| run_checked(ours, "conclave zk verify-snarkjs of the exported proof"),
+    )?;
     runner.ratio(
         &key("snarkjs"),
         &key("conclave"),

@@ -508,11 +508,12 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
     runner.warm_up(|| run_checked(&mut theirs, "snarkjs groth16 fullprove"))?;
     runner.warm_up(|| run_checked(&mut ours, "conclave zk prove"))?;
     same_nullifier(d)?;
-    let (mut peer, mut mine) = (Vec::new(), Vec::new());
-    for _ in 0..n {
-        peer.push(runner.once(|| run_checked(&mut theirs, "snarkjs groth16 fullprove"))?);
-        mine.push(runner.once(|| run_checked(&mut ours, "conclave zk prove"))?);
-    }
+    let (peer, mine) = runner.alternate(
+        n,
+        &mut (theirs, ours),
+        |(theirs, _)| run_checked(theirs, "snarkjs groth16 fullprove"),
+        |(_, ours)| run_checked(ours, "conclave zk prove"),
+    )?;
     let key = |series| Key {
         operation: OPERATION,
         series,
