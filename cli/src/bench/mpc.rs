@@ -340,24 +340,24 @@ fn compare_with_mpyc(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
     std::fs::write(&script, MPYC_SCRIPT)
         .with_context(|| format!("{}: cannot write the mpyc script", script.display()))?;
     let (sizes, names) = peer_workload(runner.mode());
-    let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    for _ in 0..n {
-        let mut outputs = None;
-        runner.once(|| {
-            outputs = Some(bench_processes(3, &sizes, &[])?);
+    // The figures are those the programs report (their wall-clock times are not used);
+    // which of the two runs first swaps every pair.
+    let mut figures: (Vec<RunFigures>, Vec<RunFigures>) = (Vec::new(), Vec::new());
+    runner.alternate(
+        n,
+        &mut figures,
+        |(ours, _)| {
+            // mpyc is semi-honest: compared with our semi-honest figures.
+            let (semi_honest, _) = RunFigures::from_outputs(&bench_processes(3, &sizes, &[])?)?;
+            ours.push(semi_honest);
             Ok(())
-        })?;
-        // mpyc is semi-honest: compared with our semi-honest figures.
-        let (semi_honest, _) = RunFigures::from_outputs(&outputs.context("the bench job ran")?)?;
-        ours.push(semi_honest);
-        let mut outputs = None;
-        runner.once(|| {
-            outputs = Some(run_mpyc(&python, &script, &sizes)?);
+        },
+        |(_, theirs)| {
+            theirs.push(mpyc_figures(&run_mpyc(&python, &script, &sizes)?)?);
             Ok(())
-        })?;
-        theirs.push(mpyc_figures(&outputs.context("mpyc ran")?)?);
-    }
+        },
+    )?;
+    let (ours, theirs) = figures;
     record_figures(runner, &names, SEMI_HONEST, PEER, 3, &ours)?;
     record_figures(runner, &names, "mpyc", PEER, 3, &theirs)?;
     for (operation, pick) in columns(&names) {
