@@ -699,6 +699,72 @@ fn series(report: &Value, suite: &str, series: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The mpyc the README's test command installs (benches/mpyc/requirements.txt).
+fn mpyc_python() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mpyc-venv/bin/python")
+}
+
+/// `bench mpc --compare` runs mpyc on the same work as ours, alternately, records its
+/// version, and every ratio is ours / mpyc of the recorded samples.
+#[test]
+fn mpc_compare_runs_mpyc_on_the_same_work() {
+    let python = mpyc_python();
+    if !python.is_file() {
+        println!(
+            "NOTE: skipped: no mpyc at {} (the README's test command installs it)",
+            python.display()
+        );
+        return;
+    }
+    let d = tempfile::tempdir().expect("tempdir");
+    let mut base = command();
+    base.env("CONCLAVE_MPYC_PYTHON", &python);
+    expect_from(base, d.path(), 0, "bench mpc --tiny --compare --out r");
+    let r = d.path().join("r");
+    let report = validate(&r);
+    check_csv(&r, &report);
+    let peer = report["peers"]
+        .as_array()
+        .expect("peers")
+        .iter()
+        .find(|p| p["name"] == "mpyc")
+        .expect("mpyc ran");
+    assert_eq!(peer["version"], "0.11", "the pinned mpyc");
+    let find = |op: &str, series: &str| -> f64 {
+        report["measurements"]
+            .as_array()
+            .expect("measurements")
+            .iter()
+            .find(|m| {
+                m["operation"] == op
+                    && m["series"] == series
+                    && m["parameter"] == "parties (vs mpyc)"
+            })
+            .unwrap_or_else(|| panic!("{op} ({series}) measured"))["median"]
+            .as_f64()
+            .expect("median")
+    };
+    let ratios: Vec<&Value> = report["ratios"]
+        .as_array()
+        .expect("ratios")
+        .iter()
+        .filter(|r| r["denominator"] == "mpyc")
+        .collect();
+    assert_eq!(
+        ratios.len(),
+        4,
+        "multiplications, comparisons, stats, latency"
+    );
+    for ratio in ratios {
+        let op = ratio["operation"].as_str().expect("operation");
+        let (ours, theirs) = (find(op, "semi-honest"), find(op, "mpyc"));
+        assert!(ours > 0.0 && theirs > 0.0, "{op}");
+        // One pair at --tiny: the ratio is that pair's.
+        let median = ratio["median"].as_f64().expect("median");
+        assert!((median - ours / theirs).abs() <= 1e-9 * median, "{ratio}");
+    }
+}
+
 #[test]
 fn mpc_tiny_run_measures_real_parties_and_reports_the_delay_sweep_or_its_absence() {
     let d = tempfile::tempdir().expect("tempdir");
