@@ -187,12 +187,30 @@ fn check_csv(dir: &Path, report: &Value) {
 /// Runs `conclave bench ARGS --out r` in a fresh folder and checks the report against
 /// its schema and its CSV: (the folder, the report folder, results.json).
 fn tiny_report(args: &str) -> (tempfile::TempDir, PathBuf, Value) {
+    tiny_report_from(command(), args)
+}
+
+/// [`tiny_report`] starting from `base` (a [`command`] with extra environment, say).
+fn tiny_report_from(
+    base: std::process::Command,
+    args: &str,
+) -> (tempfile::TempDir, PathBuf, Value) {
     let d = tempfile::tempdir().expect("tempdir");
-    expect(d.path(), 0, &format!("bench {args} --out r"));
+    expect_from(base, d.path(), 0, &format!("bench {args} --out r"));
     let r = d.path().join("r");
     let report = validate(&r);
     check_csv(&r, &report);
     (d, r, report)
+}
+
+/// The peer that ran in `suite`'s part of a report.
+fn peer_of<'a>(report: &'a Value, suite: &str) -> &'a Value {
+    report["peers"]
+        .as_array()
+        .expect("peers")
+        .iter()
+        .find(|p| p["suite"] == suite)
+        .unwrap_or_else(|| panic!("a peer ran in {suite}: {}", report["peers"]))
 }
 
 fn operations(report: &Value, suite: &str) -> Vec<(String, String, u64)> {
@@ -368,12 +386,7 @@ fn range_compare_runs_the_bare_bulletproofs_crate_beside_ours() {
             }
         }
     }
-    let peer = report["peers"]
-        .as_array()
-        .expect("peers")
-        .iter()
-        .find(|p| p["suite"] == "range")
-        .expect("the bare crate is listed as a peer");
+    let peer = peer_of(&report, "range");
     assert_eq!(peer["name"], "bulletproofs");
     assert!(peer["version"].as_str().expect("version").starts_with("5."));
     assert!(report["skipped"]
@@ -716,19 +729,11 @@ fn mpc_compare_runs_mpyc_on_the_same_work() {
         );
         return;
     }
-    let d = tempfile::tempdir().expect("tempdir");
     let mut base = command();
     base.env("CONCLAVE_MPYC_PYTHON", &python);
-    expect_from(base, d.path(), 0, "bench mpc --tiny --compare --out r");
-    let r = d.path().join("r");
-    let report = validate(&r);
-    check_csv(&r, &report);
-    let peer = report["peers"]
-        .as_array()
-        .expect("peers")
-        .iter()
-        .find(|p| p["name"] == "mpyc")
-        .expect("mpyc ran");
+    let (_d, _r, report) = tiny_report_from(base, "mpc --tiny --compare");
+    let peer = peer_of(&report, "mpc");
+    assert_eq!(peer["name"], "mpyc");
     assert_eq!(peer["version"], "0.11", "the pinned mpyc");
     let find = |op: &str, series: &str| -> f64 {
         report["measurements"]
