@@ -23,7 +23,7 @@ use anyhow::{bail, Context};
 use serde_json::Value;
 
 use super::report::{plot, Measurement, PeerInfo};
-use super::{Key, Mode, Runner};
+use super::{run_checked, Key, Mode, Runner};
 use crate::cmd::mpc::{bench_processes, BenchSizes};
 
 /// The plots this suite writes.
@@ -397,21 +397,15 @@ fn mpyc_version(python: &str) -> Result<String, String> {
 
 /// Runs the mpyc script with 3 local parties; returns its JSON line.
 fn run_mpyc(python: &str, script: &Path, sizes: &BenchSizes) -> anyhow::Result<Value> {
-    let output = Command::new(python)
-        .arg(script)
-        .arg("-M3")
-        .env("MULS", sizes.multiplications.to_string())
-        .env("CMPS", sizes.comparisons.to_string())
-        .env("STATS", sizes.stats_values.to_string())
-        .output()
-        .with_context(|| format!("{python}: cannot run the mpyc script"))?;
-    if !output.status.success() {
-        bail!(
-            "mpyc failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
+    let output = run_checked(
+        Command::new(python)
+            .arg(script)
+            .arg("-M3")
+            .env("MULS", sizes.multiplications.to_string())
+            .env("CMPS", sizes.comparisons.to_string())
+            .env("STATS", sizes.stats_values.to_string()),
+        &format!("the mpyc script ({python})"),
+    )?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()

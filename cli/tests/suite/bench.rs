@@ -203,6 +203,16 @@ fn tiny_report_from(
     (d, r, report)
 }
 
+/// The ratios of a report whose `field` is `value`.
+fn ratios_where<'a>(report: &'a Value, field: &str, value: &str) -> Vec<&'a Value> {
+    report["ratios"]
+        .as_array()
+        .expect("ratios")
+        .iter()
+        .filter(|r| r[field] == value)
+        .collect()
+}
+
 /// The peer that ran in `suite`'s part of a report.
 fn peer_of<'a>(report: &'a Value, suite: &str) -> &'a Value {
     report["peers"]
@@ -412,12 +422,7 @@ fn range_compare_runs_the_bare_bulletproofs_crate_beside_ours() {
             .map(|x| x.as_f64().expect("number"))
             .collect()
     };
-    let ratios: Vec<&Value> = report["ratios"]
-        .as_array()
-        .expect("ratios")
-        .iter()
-        .filter(|r| r["suite"] == "range")
-        .collect();
+    let ratios = ratios_where(&report, "suite", "range");
     assert_eq!(ratios.len(), 8, "prove and verify at 4 sizes");
     for ratio in ratios {
         assert_eq!(ratio["numerator"], "conclave");
@@ -749,12 +754,7 @@ fn mpc_compare_runs_mpyc_on_the_same_work() {
             .as_f64()
             .expect("median")
     };
-    let ratios: Vec<&Value> = report["ratios"]
-        .as_array()
-        .expect("ratios")
-        .iter()
-        .filter(|r| r["denominator"] == "mpyc")
-        .collect();
+    let ratios = ratios_where(&report, "denominator", "mpyc");
     assert_eq!(
         ratios.len(),
         4,
