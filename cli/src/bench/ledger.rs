@@ -45,7 +45,10 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     runner.plan((n * (clients.len() + sizes.len())) as u64);
     let mut rng = ChaCha20Rng::seed_from_u64(runner.seed());
 
-    let (statement, entries) = threshold_proofs(proofs, &mut rng)?;
+    let prepared = runner.keep("threshold proofs to append", |_| {
+        threshold_proofs(proofs, &mut rng)
+    })?;
+    let (statement, entries) = &*prepared;
     let operation: &'static str = mode.pick(
         "append 8 proofs (verified on append)",
         "append 64 proofs (verified on append)",
@@ -62,7 +65,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
                 "127.0.0.1:0".parse().context("loopback address")?,
                 NodeConfig::default(),
             )?;
-            submit_all(&node.url(), &entries, count)
+            submit_all(&node.url(), entries, count)
         })?;
         let key = Key {
             operation,

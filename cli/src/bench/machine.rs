@@ -75,6 +75,8 @@ pub fn steal_percent(before: (u64, u64), after: (u64, u64)) -> Option<f64> {
 pub struct Header {
     /// `tiny`, `quick` or `full`.
     pub mode: String,
+    /// Passes over the suites; each measurement's samples are pooled over them.
+    pub passes: usize,
     /// Suites run.
     pub suites: Vec<String>,
     /// Start, seconds since the Unix epoch.
@@ -129,6 +131,7 @@ impl Header {
         };
         Header {
             mode: mode.name().to_owned(),
+            passes: mode.passes(),
             suites: suites.iter().map(|s| s.name().to_owned()).collect(),
             started_unix: now.saturating_sub(elapsed.as_secs()),
             seconds: elapsed.as_secs_f64(),

@@ -13,6 +13,13 @@
 //! [`Runner::warm_up`]) so that the first sample does not pay the process's first-call
 //! costs (page faults, thread pools, lazily built tables). Every random input comes from a
 //! ChaCha20 stream seeded by `--seed`, recorded in the report.
+//!
+//! The suites run in **passes** ([`Mode::passes`]): every pass runs every suite with its
+//! share of each measurement's samples (suites in reverse order on odd passes), and the
+//! samples of all passes are pooled. A measurement's samples are thus spread over the whole
+//! run rather than taken within a few seconds, so a slow minute of a shared machine widens
+//! its spread instead of shifting its median — what makes two runs agree. Work that only
+//! prepares measurements (keys, proofs to verify) is made once ([`Runner::keep`]).
 
 mod credentials;
 mod he;
@@ -27,14 +34,17 @@ mod stats;
 mod svg;
 mod zk;
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::fs;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::fsio::WritePolicy;
@@ -266,10 +276,16 @@ impl Mode {
             Mode::Full => full,
         }
     }
+    /// How many passes the run makes over its suites: every measurement with at least
+    /// this many samples has samples from every pass. (`--full` has as few as 2 samples
+    /// of its slowest set-ups.)
+    pub fn passes(self) -> usize {
+        self.pick(2, 3, 2)
+    }
 }
 
 /// Which measurement a sample set belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
     /// What was timed (`prove`, `verify`, …).
     pub operation: &'static str,
@@ -285,6 +301,20 @@ pub struct Key {
 /// rather than being repeated ([`Runner::time`]).
 pub const WARM_UP_LIMIT: f64 = 1.0;
 
+/// In passes after the first, whose process is warm, a warm-up call longer than this
+/// (seconds) counts as a sample: it only has to bring the series' data back into the
+/// caches, which costs microseconds next to such a call.
+pub const LATER_WARM_UP_LIMIT: f64 = 0.05;
+
+/// The samples of one paired ratio, pooled over the passes.
+struct PendingRatio {
+    numerator: Key,
+    denominator: Key,
+    note: String,
+    numerator_samples: Vec<f64>,
+    denominator_samples: Vec<f64>,
+}
+
 /// Runs one suite's measurements and collects them, ticking the suite's progress bar.
 pub struct Runner {
     suite: Suite,
@@ -293,11 +323,20 @@ pub struct Runner {
     compare: bool,
     peer_cache: PathBuf,
     bar: Option<ProgressBar>,
-    /// Everything measured so far.
+    /// The pass being run (0-based) and how many there are.
+    pass: usize,
+    passes: usize,
+    /// Samples so far, per measurement, in the order first recorded.
+    samples: Vec<(Key, Vec<f64>)>,
+    /// Paired samples so far, per ratio.
+    pending_ratios: Vec<PendingRatio>,
+    /// What [`Runner::keep`] made in an earlier pass.
+    kept: HashMap<&'static str, Rc<dyn Any>>,
+    /// Everything measured (filled by [`Runner::finish`]).
     pub measurements: Vec<Measurement>,
-    /// Ratios between paired measurements.
+    /// Ratios between paired measurements (filled by [`Runner::finish`]).
     pub ratios: Vec<Ratio>,
-    /// Peers that ran.
+    /// Peers that ran (each once, however many passes recorded it).
     pub peers: Vec<PeerInfo>,
     /// Peers that did not, and why.
     pub skipped: Vec<Skipped>,
@@ -310,10 +349,10 @@ impl Runner {
         seed: u64,
         compare: bool,
         peer_cache: PathBuf,
-        progress: bool,
+        progress: Option<&MultiProgress>,
     ) -> Self {
-        let bar = progress.then(|| {
-            let bar = ProgressBar::new(0);
+        let bar = progress.map(|bars| {
+            let bar = bars.add(ProgressBar::new(0));
             if let Ok(style) = ProgressStyle::with_template(
                 "{prefix:>6} [{bar:30}] {pos}/{len} samples, {elapsed} elapsed, ~{eta} left",
             ) {
@@ -330,6 +369,11 @@ impl Runner {
             compare,
             peer_cache,
             bar,
+            pass: 0,
+            passes: mode.passes(),
+            samples: Vec::new(),
+            pending_ratios: Vec::new(),
+            kept: HashMap::new(),
             measurements: Vec::new(),
             ratios: Vec::new(),
             peers: Vec::new(),
@@ -370,11 +414,48 @@ impl Runner {
         }
     }
 
-    /// Times `n` calls of `work`, one sample each, after one discarded warm-up call.
+    /// Starts pass `pass` (0-based) of this suite.
+    fn begin_pass(&mut self, pass: usize) {
+        self.pass = pass;
+    }
+
+    /// How many of a measurement's `n` samples this pass takes: sample `i` is taken in
+    /// pass `i mod passes`, so the first passes take one more when `passes` does not
+    /// divide `n`, and a pass may take none when `n < passes`.
+    pub fn share(&self, n: usize) -> usize {
+        (n + self.passes - 1 - self.pass) / self.passes
+    }
+
+    /// Makes `value` once, in the first pass that asks for it, and hands the same value to
+    /// every later pass: preparation that is not itself measured (keys, proofs to verify).
     ///
-    /// A warm-up call that takes longer than [`WARM_UP_LIMIT`] is kept as the first sample
-    /// instead (first-call costs are milliseconds, lost in the noise of such a call), so
-    /// the largest `--full` sizes are not paid twice.
+    /// # Errors
+    /// The error of `make`, or a value of another type kept under `name` (a bug).
+    pub fn keep<T: 'static>(
+        &mut self,
+        name: &'static str,
+        make: impl FnOnce(&mut Self) -> anyhow::Result<T>,
+    ) -> anyhow::Result<Rc<T>> {
+        let any: Rc<dyn Any> = match self.kept.get(name) {
+            Some(value) => Rc::clone(value),
+            None => {
+                let value: Rc<dyn Any> = Rc::new(make(self)?);
+                self.kept.insert(name, Rc::clone(&value));
+                value
+            }
+        };
+        any.downcast::<T>()
+            .map_err(|_| anyhow::anyhow!("{name}: kept with another type (a bug)"))
+    }
+
+    /// Times this pass's share of `n` calls of `work` ([`Runner::share`]), one sample
+    /// each, after one discarded warm-up call.
+    ///
+    /// A warm-up call that takes longer than [`WARM_UP_LIMIT`] ([`LATER_WARM_UP_LIMIT`] in
+    /// later passes, whose process is warm) is kept as the first sample instead
+    /// (first-call costs are milliseconds, lost in the noise of such a call), so slow
+    /// calls are not paid twice. A pass whose share is 0 still calls `work` once, unrecorded,
+    /// for the values the suite takes from it.
     ///
     /// # Errors
     /// The first error of `work`.
@@ -383,29 +464,35 @@ impl Runner {
         n: usize,
         mut work: impl FnMut() -> anyhow::Result<T>,
     ) -> anyhow::Result<Vec<f64>> {
-        let mut samples = Vec::with_capacity(n);
-        let first = self.warm_up(&mut work)?;
-        if first > WARM_UP_LIMIT && n > 0 {
+        let share = self.share(n);
+        let mut samples = Vec::with_capacity(share);
+        let limit = if self.pass == 0 {
+            WARM_UP_LIMIT
+        } else {
+            LATER_WARM_UP_LIMIT
+        };
+        let first = clock(&mut work)?;
+        if first > limit && share > 0 {
             samples.push(first);
             self.tick();
         }
-        while samples.len() < n {
+        while samples.len() < share {
             samples.push(self.once(&mut work)?);
         }
         Ok(samples)
     }
 
     /// One call of `work` whose time is not a sample (no progress tick): the warm-up
-    /// before a series. Returns its time in seconds.
+    /// before a series. Only in the first pass: later passes run in a warm process with
+    /// the series' files in the page cache.
     ///
     /// # Errors
     /// The error of `work`.
-    pub fn warm_up<T>(&self, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<f64> {
-        let start = Instant::now();
-        let value = work()?;
-        let took = start.elapsed().as_secs_f64();
-        drop(std::hint::black_box(value));
-        Ok(took)
+    pub fn warm_up<T>(&self, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<()> {
+        if self.pass == 0 {
+            clock(work)?;
+        }
+        Ok(())
     }
 
     /// Times one call of `work`, in seconds.
@@ -413,15 +500,16 @@ impl Runner {
     /// # Errors
     /// The error of `work`.
     pub fn once<T>(&self, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<f64> {
-        let took = self.warm_up(work)?;
+        let took = clock(work)?;
         self.tick();
         Ok(took)
     }
 
-    /// Times `n` pairs of calls of `a` and `b` on a shared `state`, swapping which of
-    /// the two goes first in every other pair (a b, b a, a b, …), so that whatever
-    /// drifts within a pair (caches, clock, the other's leftovers) does not always
-    /// favour the same side. Returns both sample lists, in pair order (for
+    /// Times this pass's share of `n` pairs of calls of `a` and `b` on a shared `state`,
+    /// swapping which of the two goes first in every other pair (a b, b a, a b, …; odd
+    /// passes start with b a, so that a pass of one pair does not always put `a` first),
+    /// so that whatever drifts within a pair (caches, clock, the other's leftovers) does
+    /// not always favour the same side. Returns both sample lists, in pair order (for
     /// [`Runner::ratio`]); no warm-up (call [`Runner::warm_up`] first).
     ///
     /// # Errors
@@ -433,9 +521,10 @@ impl Runner {
         mut a: impl FnMut(&mut S) -> anyhow::Result<A>,
         mut b: impl FnMut(&mut S) -> anyhow::Result<B>,
     ) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-        let (mut first, mut second) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for pair in 0..n {
-            if pair % 2 == 0 {
+        let share = self.share(n);
+        let (mut first, mut second) = (Vec::with_capacity(share), Vec::with_capacity(share));
+        for pair in 0..share {
+            if (pair + self.pass).is_multiple_of(2) {
                 first.push(self.once(|| a(state))?);
                 second.push(self.once(|| b(state))?);
             } else {
@@ -446,17 +535,28 @@ impl Runner {
         Ok((first, second))
     }
 
-    /// Records the samples of one measurement.
+    /// Adds this pass's samples of one measurement (none is fine: a pass whose share was
+    /// 0).
     ///
     /// # Errors
-    /// No sample, or one that is not finite.
+    /// A sample that is not finite.
     pub fn record(&mut self, key: Key, samples: Vec<f64>) -> anyhow::Result<()> {
-        let measurement = Measurement::new(self.suite.name(), key, samples)?;
-        self.measurements.push(measurement);
+        if let Some(bad) = samples.iter().find(|s| !s.is_finite()) {
+            bail!(
+                "{} {}: sample {bad} is not a time",
+                self.suite.name(),
+                key.operation
+            );
+        }
+        match self.samples.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, pooled)) => pooled.extend(samples),
+            None => self.samples.push((key, samples)),
+        }
         Ok(())
     }
 
-    /// Records the ratio `numerator / denominator` of two measurements taken in pairs.
+    /// Adds this pass's pairs to the ratio `numerator / denominator` of two measurements
+    /// taken in pairs.
     ///
     /// # Errors
     /// The two sample lists cannot be paired.
@@ -468,18 +568,34 @@ impl Runner {
         denominator_samples: &[f64],
         note: &str,
     ) -> anyhow::Result<()> {
-        let summary = stats::paired_ratio(numerator_samples, denominator_samples)
-            .context("ratio of unpaired samples")?;
-        self.ratios.push(Ratio {
-            suite: self.suite.name().to_owned(),
-            operation: numerator.operation.to_owned(),
-            numerator: numerator.series.to_owned(),
-            denominator: denominator.series.to_owned(),
-            parameter: numerator.parameter.to_owned(),
-            size: numerator.size,
-            note: note.to_owned(),
-            summary,
-        });
+        if numerator_samples.len() != denominator_samples.len() {
+            bail!(
+                "{} {}: ratio of unpaired samples ({} against {})",
+                self.suite.name(),
+                numerator.operation,
+                numerator_samples.len(),
+                denominator_samples.len()
+            );
+        }
+        let pending = match self
+            .pending_ratios
+            .iter_mut()
+            .position(|r| r.numerator == *numerator && r.denominator == *denominator)
+        {
+            Some(index) => &mut self.pending_ratios[index],
+            None => {
+                self.pending_ratios.push(PendingRatio {
+                    numerator: numerator.clone(),
+                    denominator: denominator.clone(),
+                    note: note.to_owned(),
+                    numerator_samples: Vec::new(),
+                    denominator_samples: Vec::new(),
+                });
+                self.pending_ratios.last_mut().context("just pushed")?
+            }
+        };
+        pending.numerator_samples.extend(numerator_samples);
+        pending.denominator_samples.extend(denominator_samples);
         Ok(())
     }
 
@@ -492,12 +608,64 @@ impl Runner {
         });
     }
 
-    fn finish(self) -> Self {
+    /// Summarizes the samples pooled over every pass; each peer and skipped peer once.
+    ///
+    /// # Errors
+    /// A measurement without a sample, or a ratio whose pairs cannot be divided.
+    fn finish(mut self) -> anyhow::Result<Self> {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        self
+        let suite = self.suite.name();
+        for (key, samples) in std::mem::take(&mut self.samples) {
+            self.measurements
+                .push(Measurement::new(suite, key, samples)?);
+        }
+        for pending in std::mem::take(&mut self.pending_ratios) {
+            let summary =
+                stats::paired_ratio(&pending.numerator_samples, &pending.denominator_samples)
+                    .with_context(|| {
+                        format!(
+                            "{suite} {}: no ratio of its pairs",
+                            pending.numerator.operation
+                        )
+                    })?;
+            self.ratios.push(Ratio {
+                suite: suite.to_owned(),
+                operation: pending.numerator.operation.to_owned(),
+                numerator: pending.numerator.series.to_owned(),
+                denominator: pending.denominator.series.to_owned(),
+                parameter: pending.numerator.parameter.to_owned(),
+                size: pending.numerator.size,
+                note: pending.note,
+                summary,
+            });
+        }
+        let mut peers: Vec<PeerInfo> = Vec::new();
+        for peer in std::mem::take(&mut self.peers) {
+            if !peers.contains(&peer) {
+                peers.push(peer);
+            }
+        }
+        self.peers = peers;
+        let mut skipped: Vec<Skipped> = Vec::new();
+        for skip in std::mem::take(&mut self.skipped) {
+            if !skipped.contains(&skip) {
+                skipped.push(skip);
+            }
+        }
+        self.skipped = skipped;
+        Ok(self)
     }
+}
+
+/// Times one call of `work`, in seconds.
+fn clock<T>(work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<f64> {
+    let start = Instant::now();
+    let value = work()?;
+    let took = start.elapsed().as_secs_f64();
+    drop(std::hint::black_box(value));
+    Ok(took)
 }
 
 /// Runs `conclave bench`.
@@ -544,29 +712,45 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<Verdict> {
         .unwrap_or_else(|| default_peer_cache(dir));
     let peer_cache = std::path::absolute(&peer_cache)
         .with_context(|| format!("--peer-cache {}", peer_cache.display()))?;
-    let progress = !out.is_json() && std::io::stderr().is_terminal();
+    let bars = (!out.is_json() && std::io::stderr().is_terminal()).then(MultiProgress::new);
     let before = machine::Snapshot::take();
     let started = Instant::now();
-    let mut runs = Vec::new();
-    for suite in &suites {
-        let mut runner = Runner::new(
-            *suite,
-            mode,
-            suite.seed(args.seed),
-            args.compare,
-            peer_cache.clone(),
-            progress,
-        );
-        match suite {
-            Suite::Zk => zk::run(&mut runner)?,
-            Suite::Credentials => credentials::run(&mut runner)?,
-            Suite::Range => range::run(&mut runner)?,
-            Suite::Mpc => mpc::run(&mut runner)?,
-            Suite::He => he::run(&mut runner)?,
-            Suite::Ledger => ledger::run(&mut runner)?,
+    let mut runners: Vec<Runner> = suites
+        .iter()
+        .map(|suite| {
+            Runner::new(
+                *suite,
+                mode,
+                suite.seed(args.seed),
+                args.compare,
+                peer_cache.clone(),
+                bars.as_ref(),
+            )
+        })
+        .collect();
+    for pass in 0..mode.passes() {
+        let order: Vec<usize> = if pass % 2 == 0 {
+            (0..runners.len()).collect()
+        } else {
+            (0..runners.len()).rev().collect()
+        };
+        for index in order {
+            let runner = &mut runners[index];
+            runner.begin_pass(pass);
+            match runner.suite {
+                Suite::Zk => zk::run(runner)?,
+                Suite::Credentials => credentials::run(runner)?,
+                Suite::Range => range::run(runner)?,
+                Suite::Mpc => mpc::run(runner)?,
+                Suite::He => he::run(runner)?,
+                Suite::Ledger => ledger::run(runner)?,
+            }
         }
-        runs.push(runner.finish());
     }
+    let runs = runners
+        .into_iter()
+        .map(Runner::finish)
+        .collect::<anyhow::Result<Vec<Runner>>>()?;
     let elapsed = started.elapsed();
     let after = machine::Snapshot::take();
     let header = machine::Header::collect(&before, &after, elapsed, mode, args.seed, &suites);
@@ -729,29 +913,49 @@ fn prepare_out(dir: &Path, writes: WritePolicy) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    fn runner() -> Runner {
-        Runner::new(
+    /// A runner of `passes` passes, in its first pass.
+    fn runner(passes: usize) -> Runner {
+        let mut runner = Runner::new(
             Suite::Zk,
             Mode::Tiny,
             1,
             false,
             PathBuf::from("unused"),
-            false,
-        )
+            None,
+        );
+        runner.passes = passes;
+        runner
+    }
+
+    fn key(size: u64) -> Key {
+        Key {
+            operation: "prove",
+            series: "conclave",
+            parameter: "bits",
+            size,
+        }
+    }
+
+    /// `work` for [`Runner::time`] that sleeps `first` on its first call and counts calls.
+    fn slow_first_call(
+        first: Duration,
+        calls: &mut usize,
+    ) -> impl FnMut() -> anyhow::Result<()> + '_ {
+        move || {
+            *calls += 1;
+            if *calls == 1 {
+                std::thread::sleep(first);
+            }
+            Ok(())
+        }
     }
 
     #[test]
     fn a_series_starts_with_one_discarded_warm_up_call() -> anyhow::Result<()> {
-        let runner = runner();
+        let runner = runner(1);
         let mut calls = 0;
         // The first call is slow (a cold cache, say): it is not among the samples.
-        let samples = runner.time(3, || {
-            calls += 1;
-            if calls == 1 {
-                std::thread::sleep(Duration::from_millis(300));
-            }
-            Ok(())
-        })?;
+        let samples = runner.time(3, slow_first_call(Duration::from_millis(300), &mut calls))?;
         assert_eq!(calls, 4);
         assert_eq!(samples.len(), 3);
         assert!(samples.iter().all(|s| *s < 0.2), "{samples:?}");
@@ -760,15 +964,10 @@ mod tests {
 
     #[test]
     fn a_warm_up_longer_than_the_limit_is_the_first_sample() -> anyhow::Result<()> {
-        let runner = runner();
+        let runner = runner(1);
         let mut calls = 0;
-        let samples = runner.time(2, || {
-            calls += 1;
-            if calls == 1 {
-                std::thread::sleep(Duration::from_secs_f64(WARM_UP_LIMIT + 0.05));
-            }
-            Ok(())
-        })?;
+        let slow = Duration::from_secs_f64(WARM_UP_LIMIT + 0.05);
+        let samples = runner.time(2, slow_first_call(slow, &mut calls))?;
         assert_eq!(calls, 2, "not repeated");
         assert_eq!(samples.len(), 2);
         assert!(
@@ -776,5 +975,162 @@ mod tests {
             "{samples:?}"
         );
         Ok(())
+    }
+
+    #[test]
+    fn samples_are_spread_over_the_passes_and_pooled() -> anyhow::Result<()> {
+        let mut three = runner(3);
+        // 5 samples over 3 passes: 2, 2, 1; 2 samples: 1, 1, 0.
+        let shares: Vec<(usize, usize)> = (0..3)
+            .map(|pass| {
+                three.begin_pass(pass);
+                (three.share(5), three.share(2))
+            })
+            .collect();
+        assert_eq!(shares, [(2, 1), (2, 1), (1, 0)]);
+
+        let mut runner = runner(3);
+        for pass in 0..3 {
+            runner.begin_pass(pass);
+            let samples = runner.time(5, || Ok(()))?;
+            assert_eq!(samples.len(), [2, 2, 1][pass]);
+            // Marked by pass, to check the pooled order.
+            let marked = samples.iter().map(|_| pass as f64 + 1.0).collect();
+            runner.record(key(8), marked)?;
+            let mut calls = 0;
+            let none = runner.time(2, || {
+                calls += 1;
+                Ok(())
+            })?;
+            // A pass whose share is 0 still calls the work once (its values are needed).
+            assert_eq!((none.len(), calls > 0), ([1, 1, 0][pass], true));
+            runner.record(key(16), none)?;
+        }
+        let runner = runner.finish()?;
+        assert_eq!(runner.measurements.len(), 2);
+        assert_eq!(runner.measurements[0].samples, [1.0, 1.0, 2.0, 2.0, 3.0]);
+        assert_eq!(runner.measurements[0].summary.n, 5);
+        assert_eq!(runner.measurements[1].summary.n, 2);
+        Ok(())
+    }
+
+    #[test]
+    fn later_passes_warm_up_only_short_series_and_skip_explicit_warm_ups() -> anyhow::Result<()> {
+        let mut runner = runner(2);
+        runner.begin_pass(1);
+        // A slow first call (past the later passes' limit) is a sample: 2 calls for 2.
+        let mut calls = 0;
+        let slow = Duration::from_secs_f64(LATER_WARM_UP_LIMIT + 0.05);
+        let samples = runner.time(4, slow_first_call(slow, &mut calls))?;
+        assert_eq!((calls, samples.len()), (2, 2));
+        assert!(samples[0] > LATER_WARM_UP_LIMIT, "{samples:?}");
+        // A fast one is discarded as before: 3 calls for 2 samples.
+        let mut calls = 0;
+        let samples = runner.time(4, slow_first_call(Duration::ZERO, &mut calls))?;
+        assert_eq!((calls, samples.len()), (3, 2));
+        // Explicit warm-ups run in the first pass only.
+        let mut warmed = 0;
+        runner.warm_up(|| {
+            warmed += 1;
+            Ok(())
+        })?;
+        runner.begin_pass(0);
+        runner.warm_up(|| {
+            warmed += 10;
+            Ok(())
+        })?;
+        assert_eq!(warmed, 10);
+        Ok(())
+    }
+
+    #[test]
+    fn pairs_alternate_which_side_goes_first_across_passes() -> anyhow::Result<()> {
+        let mut runner = runner(3);
+        let mut order = String::new();
+        for pass in 0..3 {
+            runner.begin_pass(pass);
+            let (a, b) = runner.alternate(
+                4,
+                &mut order,
+                |order| {
+                    order.push('a');
+                    Ok(())
+                },
+                |order| {
+                    order.push('b');
+                    Ok(())
+                },
+            )?;
+            assert_eq!((a.len(), b.len()), ([2, 1, 1][pass], [2, 1, 1][pass]));
+            order.push('|');
+        }
+        assert_eq!(order, "abba|ba|ab|");
+        Ok(())
+    }
+
+    #[test]
+    fn kept_values_are_made_once() -> anyhow::Result<()> {
+        let mut runner = runner(2);
+        let mut made = 0;
+        for pass in 0..2 {
+            runner.begin_pass(pass);
+            let value = runner.keep("keys", |_| {
+                made += 1;
+                Ok(vec![7u8; 3])
+            })?;
+            assert_eq!(*value, [7, 7, 7]);
+        }
+        assert_eq!(made, 1);
+        let wrong = runner.keep("keys", |_| Ok(1u32));
+        assert!(wrong.is_err_and(|e| e.to_string().contains("another type")));
+        Ok(())
+    }
+
+    #[test]
+    fn ratios_pool_their_pairs_and_peers_are_listed_once() -> anyhow::Result<()> {
+        let mut runner = runner(2);
+        let (a, b) = (
+            key(1),
+            Key {
+                series: "bare",
+                ..key(1)
+            },
+        );
+        for (pass, (top, bottom)) in [([2.0, 4.0], [1.0, 1.0]), ([9.0, 3.0], [3.0, 1.0])]
+            .into_iter()
+            .enumerate()
+        {
+            runner.begin_pass(pass);
+            runner.ratio(&a, &b, &top, &bottom, "note")?;
+            runner.record(a.clone(), top.to_vec())?;
+            runner.record(b.clone(), bottom.to_vec())?;
+            runner.skip("peer", "absent");
+            runner.peers.push(PeerInfo {
+                suite: "zk".into(),
+                name: "snarkjs".into(),
+                version: "1".into(),
+                path: "p".into(),
+            });
+        }
+        assert!(
+            runner.ratio(&a, &b, &[1.0], &[], "note").is_err(),
+            "unpaired"
+        );
+        let runner = runner.finish()?;
+        assert_eq!(runner.ratios.len(), 1);
+        // Per-pair ratios 2, 4, 3, 3: median 3, over all four pairs.
+        assert_eq!(runner.ratios[0].summary.n, 4);
+        assert!((runner.ratios[0].summary.median - 3.0).abs() < 1e-12);
+        assert_eq!((runner.peers.len(), runner.skipped.len()), (1, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn a_measurement_without_any_sample_is_an_error() {
+        let mut runner = runner(2);
+        runner
+            .record(key(8), Vec::new())
+            .expect("a pass may take none");
+        assert!(runner.finish().is_err());
     }
 }

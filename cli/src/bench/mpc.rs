@@ -232,7 +232,7 @@ fn timed_runs(
     n: usize,
     mut run: impl FnMut(usize) -> anyhow::Result<Value>,
 ) -> anyhow::Result<Vec<(RunFigures, Option<RunFigures>)>> {
-    (0..n)
+    (0..runner.share(n))
         .map(|i| {
             let mut outputs = None;
             runner.once(|| {

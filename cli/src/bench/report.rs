@@ -124,7 +124,7 @@ pub struct Fit {
 }
 
 /// A peer that ran.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PeerInfo {
     /// Suite name.
     pub suite: String,
@@ -137,7 +137,7 @@ pub struct PeerInfo {
 }
 
 /// A peer that did not run, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Skipped {
     /// Suite name.
     pub suite: String,
@@ -255,9 +255,10 @@ impl Report {
         let _ = writeln!(md, "# conclave bench report\n");
         let _ = writeln!(
             md,
-            "Mode `{}`, suites {}, started {} UTC (Unix time {}; took {:.1} s). Schema \
-             `{SCHEMA}`; raw samples in results.json, one row per measurement in results.csv; \
-             `conclave bench --markdown` on this folder prints the compact table.\n",
+            "Mode `{}`, suites {}, started {} UTC (Unix time {}; took {:.1} s; samples pooled \
+             over {} passes over the suites). Schema `{SCHEMA}`; raw samples in results.json, \
+             one row per measurement in results.csv; `conclave bench --markdown` on this \
+             folder prints the compact table.\n",
             h.mode,
             suites
                 .iter()
@@ -266,7 +267,8 @@ impl Report {
                 .join(", "),
             date(h.started_unix),
             h.started_unix,
-            h.seconds
+            h.seconds,
+            h.passes
         );
         let _ = writeln!(md, "## Machine and versions\n");
         let _ = writeln!(md, "| | |\n|---|---|");

@@ -140,15 +140,19 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     }
 
     // Batch verification on distinct proofs of the 32-bit threshold statement.
-    let statement = Statement::threshold(32, Direction::AtLeast)?;
-    let (pk, vk) = groth16::setup(statement, &mut rng)?;
     let most = batches.iter().copied().max().unwrap_or(1);
-    let proofs: Vec<Proof> = (0..most as u64)
-        .map(|i| {
-            let opening = Opening::random(700 + i, &mut rng);
-            groth16::prove(&pk, &opening, Bounds::Threshold(650), &mut rng)
-        })
-        .collect::<Result<_, _>>()?;
+    let batch_proofs = runner.keep("threshold proofs to verify", |_| {
+        let statement = Statement::threshold(32, Direction::AtLeast)?;
+        let (pk, vk) = groth16::setup(statement, &mut rng)?;
+        let proofs: Vec<Proof> = (0..most as u64)
+            .map(|i| {
+                let opening = Opening::random(700 + i, &mut rng);
+                groth16::prove(&pk, &opening, Bounds::Threshold(650), &mut rng)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((vk, proofs))
+    })?;
+    let (vk, proofs) = &*batch_proofs;
     for size in batches {
         let batch = &proofs[..size];
         let key = |series| Key {
@@ -158,20 +162,20 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
             size: size as u64,
         };
         // One discarded pair first (the series' warm-up).
-        runner.warm_up(|| Ok(groth16::verify_batch(&vk, batch, &mut rng)?))?;
+        runner.warm_up(|| Ok(groth16::verify_batch(vk, batch, &mut rng)?))?;
         runner.warm_up(|| {
             for proof in batch {
-                groth16::verify(&vk, proof)?;
+                groth16::verify(vk, proof)?;
             }
             Ok(())
         })?;
         let (together, each) = runner.alternate(
             batch_n,
             &mut rng,
-            |rng| groth16::verify_batch(&vk, batch, rng).map_err(anyhow::Error::from),
+            |rng| groth16::verify_batch(vk, batch, rng).map_err(anyhow::Error::from),
             |_| {
                 for proof in batch {
-                    groth16::verify(&vk, proof)?;
+                    groth16::verify(vk, proof)?;
                 }
                 Ok(())
             },
@@ -188,7 +192,7 @@ pub fn run(runner: &mut Runner) -> anyhow::Result<()> {
     }
 
     if runner.compare() {
-        compare_snarkjs(runner, &vk, &proofs[0], peer_n)?;
+        compare_snarkjs(runner, vk, &proofs[0], peer_n)?;
     } else {
         runner.skip("snarkjs", "not requested (pass --compare)");
     }

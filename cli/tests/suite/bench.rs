@@ -57,9 +57,10 @@ fn validate(dir: &Path) -> Value {
     ] {
         field(header, name, "string");
     }
-    for name in ["started_unix", "cores", "memory_mib", "seed"] {
+    for name in ["started_unix", "cores", "memory_mib", "seed", "passes"] {
         field(header, name, "integer");
     }
+    assert_eq!(header["passes"], 2, "--tiny makes 2 passes over its suites");
     field(header, "seconds", "number");
     field(header, "steal_percent", "number|null");
     field(header, "suites", "array");

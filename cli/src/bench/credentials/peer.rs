@@ -420,16 +420,67 @@ fn example_files(exe: &Path, d: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Times the two provers in alternation and records them with their paired ratio.
-pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
+/// What the snarkjs peer needs, made in the first pass: snarkjs, the versions, the circom
+/// build of the predicate (from the cache), and a folder with the example credentials,
+/// our proving key and the circuit's input, where both provers have proved once.
+struct Workbench {
+    cli: PathBuf,
+    versions: Value,
+    prepared: Prepared,
+    work: tempfile::TempDir,
+}
+
+impl Workbench {
+    /// `snarkjs groth16 fullprove` and `conclave zk prove` of the same instance, writing
+    /// their proofs into the work folder.
+    fn provers(&self) -> anyhow::Result<(Command, Command)> {
+        let d = self.work.path();
+        let exe = std::env::current_exe().context("cannot locate the conclave binary")?;
+        let mut theirs = Command::new("node");
+        theirs
+            .arg(&self.cli)
+            .args(["groth16", "fullprove", "input.json"])
+            .arg(self.prepared.wasm())
+            .arg(self.prepared.zkey())
+            .args(["snarkjs-proof.json", "snarkjs-public.json"])
+            .current_dir(d);
+        let mut ours = Command::new(&exe);
+        ours.args([
+            "--force",
+            "zk",
+            "prove",
+            "--pk",
+            "keys/predicate.pk",
+            "--credential",
+            "bureau=score.cred.json",
+            "--credential",
+            "bank=bank.cred.json",
+            "--holder-key",
+            "alice/holder.key",
+            "--scope",
+            SCOPE,
+            "--param",
+            &format!("now={NOW}"),
+            "--out",
+            "proof.json",
+        ])
+        .current_dir(d);
+        Ok((theirs, ours))
+    }
+}
+
+/// Finds and prepares the peer (`None` after recording why it is skipped); proves once
+/// with each (the discarded warm-up pair: files and both programs in the page cache) and
+/// checks that both proved the same statement instance.
+fn workbench(runner: &mut Runner) -> anyhow::Result<Option<Workbench>> {
     let Some((cli, node)) = snarkjs_peer(runner) else {
-        return Ok(());
+        return Ok(None);
     };
     let interop = match find_interop() {
         Ok(dir) => dir,
         Err(reason) => {
             runner.skip("snarkjs", &reason);
-            return Ok(());
+            return Ok(None);
         }
     };
     let modules = interop.join("node_modules");
@@ -447,7 +498,7 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
                 "snarkjs",
                 &format!("preparing the circom equivalent failed: {error:#}"),
             );
-            return Ok(());
+            return Ok(None);
         }
     };
 
@@ -472,45 +523,28 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
         "node interop/credential.mjs circom-input",
     )?;
     std::fs::write(d.join("input.json"), &input.stdout)?;
-
-    let mut theirs = Command::new("node");
-    theirs
-        .arg(&cli)
-        .args(["groth16", "fullprove", "input.json"])
-        .arg(prepared.wasm())
-        .arg(prepared.zkey())
-        .args(["snarkjs-proof.json", "snarkjs-public.json"])
-        .current_dir(d);
-    let mut ours = Command::new(&exe);
-    ours.args([
-        "--force",
-        "zk",
-        "prove",
-        "--pk",
-        "keys/predicate.pk",
-        "--credential",
-        "bureau=score.cred.json",
-        "--credential",
-        "bank=bank.cred.json",
-        "--holder-key",
-        "alice/holder.key",
-        "--scope",
-        SCOPE,
-        "--param",
-        &format!("now={NOW}"),
-        "--out",
-        "proof.json",
-    ])
-    .current_dir(d);
-
-    // One discarded pair first (files and both programs in the page cache); then check
-    // that both proved the same statement instance: the same nullifier is public in both.
+    let bench = Workbench {
+        cli,
+        versions,
+        prepared,
+        work,
+    };
+    let (mut theirs, mut ours) = bench.provers()?;
     runner.warm_up(|| run_checked(&mut theirs, "snarkjs groth16 fullprove"))?;
     runner.warm_up(|| run_checked(&mut ours, "conclave zk prove"))?;
-    same_nullifier(d)?;
+    same_nullifier(bench.work.path())?;
+    Ok(Some(bench))
+}
+
+/// Times the two provers in alternation and records them with their paired ratio.
+pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
+    let bench = runner.keep("snarkjs peer", workbench)?;
+    let Some(bench) = &*bench else {
+        return Ok(());
+    };
     let (peer, mine) = runner.alternate(
         n,
-        &mut (theirs, ours),
+        &mut bench.provers()?,
         |(theirs, _)| run_checked(theirs, "snarkjs groth16 fullprove"),
         |(_, ours)| run_checked(ours, "conclave zk prove"),
     )?;
@@ -520,6 +554,8 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
         parameter: PARAMETER,
         size: 2,
     };
+    let prepared = &bench.prepared;
+    let versions = &bench.versions;
     let constraints = prepared.info["constraints"]
         .as_u64()
         .map_or_else(|| "?".to_owned(), |c| c.to_string());
@@ -551,7 +587,7 @@ pub fn compare_snarkjs(runner: &mut Runner, n: usize) -> anyhow::Result<()> {
             versions["circom2"].as_str().unwrap_or("unknown"),
             versions["circomlib"].as_str().unwrap_or("unknown"),
         ),
-        path: cli.display().to_string(),
+        path: bench.cli.display().to_string(),
     });
     Ok(())
 }
