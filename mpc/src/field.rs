@@ -56,6 +56,13 @@ fn sub_mod(a: u128, b: u128) -> u128 {
 /// The product modulo p, with the Mersenne reduction described in the module docs.
 #[inline(always)]
 fn mul_mod(x: u128, y: u128) -> u128 {
+    reduce_once(mul_folded(x, y))
+}
+
+/// `x·y` folded once with `2^127 ≡ 1`: a value below `2^128` congruent to the product,
+/// not yet reduced (for [`mul_mod`] and the lazily reduced [`Fp::dot`]).
+#[inline(always)]
+fn mul_folded(x: u128, y: u128) -> u128 {
     const M64: u128 = u64::MAX as u128;
     let (a0, a1) = (x & M64, x >> 64);
     let (b0, b1) = (y & M64, y >> 64);
@@ -70,7 +77,7 @@ fn mul_mod(x: u128, y: u128) -> u128 {
     // x·y = hi·2^128 + lo = a·2^127 + b with b = lo mod 2^127, a = 2·hi + lo/2^127 < 2^127.
     let a = (hi << 1) | (lo >> 127);
     let b = lo & MODULUS;
-    reduce_once(a + b)
+    a + b
 }
 
 /// `x·k` modulo p for a 64-bit `k`: two 64×64-bit products instead of four.
@@ -203,6 +210,38 @@ impl Fp {
     #[inline(always)]
     pub fn mul_small(self, k: u64) -> Fp {
         Fp(mul_small_mod(self.0, k))
+    }
+
+    /// `Σ a_i·b_i` over the pairs of `a` and `b` (the shorter one's length), reduced
+    /// once at the end: each product is only folded below `2^128` ([`mul_folded`]) and
+    /// added into a 128-bit sum whose overflows are counted (`2^128 ≡ 2`), so a term costs
+    /// its four word products and one add with carry instead of two reductions. Four
+    /// independent sums keep the adds off one dependency chain. Constant time.
+    pub fn dot(a: &[Fp], b: &[Fp]) -> Fp {
+        let mut sums = [0u128; 4];
+        let mut carries = [0u64; 4];
+        let mut add = |lane: usize, x: &Fp, y: &Fp| {
+            let (sum, carry) = sums[lane].overflowing_add(mul_folded(x.0, y.0));
+            sums[lane] = sum;
+            carries[lane] += u64::from(carry);
+        };
+        let len = a.len().min(b.len());
+        let (a4, b4) = (a[..len].chunks_exact(4), b[..len].chunks_exact(4));
+        let tail = a4.remainder().iter().zip(b4.remainder());
+        for (x, y) in a4.zip(b4) {
+            for lane in 0..4 {
+                add(lane, &x[lane], &y[lane]);
+            }
+        }
+        for (x, y) in tail {
+            add(0, x, y);
+        }
+        sums.iter()
+            .zip(carries)
+            .fold(Fp::ZERO, |total, (sum, carry)| {
+                // sum + carry·2^128 ≡ sum + 2·carry (mod p).
+                total + Fp::new(*sum) + Fp::new(2 * u128::from(carry))
+            })
     }
 
     /// `self²`.

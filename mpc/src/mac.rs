@@ -152,13 +152,8 @@ pub(crate) fn combine(seed: [u8; 32], z: &[Fp], m: &[Fp]) -> (Fp, Fp) {
     let tau = Fp::random(&mut rng);
     let (mut w, mut u) = (Fp::ZERO, Fp::ZERO);
     for (zb, mb) in z.chunks(BLOCK).zip(m.chunks(BLOCK)) {
-        let (mut sw, mut su) = (Fp::ZERO, Fp::ZERO);
-        for ((c, zz), mm) in coeffs.iter().zip(zb).zip(mb) {
-            sw += *c * *zz;
-            su += *c * *mm;
-        }
-        w = w * tau + sw;
-        u = u * tau + su;
+        w = w * tau + Fp::dot(&coeffs, zb);
+        u = u * tau + Fp::dot(&coeffs, mb);
     }
     (w, u)
 }

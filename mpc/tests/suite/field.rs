@@ -61,6 +61,23 @@ proptest! {
     }
 
     #[test]
+    fn dot_matches_bigint(
+        a in proptest::collection::vec(element(), 0..40),
+        b in proptest::collection::vec(element(), 0..40),
+    ) {
+        let expected = a
+            .iter()
+            .zip(&b)
+            .fold(BigUint::from(0u8), |acc, (x, y)| acc + big(*x) * big(*y))
+            % p();
+        let (fa, fb): (Vec<Fp>, Vec<Fp>) = (
+            a.iter().map(|x| Fp::new(*x)).collect(),
+            b.iter().map(|y| Fp::new(*y)).collect(),
+        );
+        prop_assert_eq!(Fp::dot(&fa, &fb).to_u128(), to_u128(&expected));
+    }
+
+    #[test]
     fn new_reduces_any_u128(x in any::<u128>()) {
         prop_assert_eq!(Fp::new(x).to_u128(), to_u128(&(big(x) % p())));
     }
@@ -84,6 +101,20 @@ proptest! {
         let x = Fp::new(a);
         prop_assert_eq!(Fp::from_canonical_bytes(x.to_bytes()), Some(x));
     }
+}
+
+#[test]
+fn dot_of_long_vectors_of_the_largest_elements_counts_every_overflow() {
+    // (p − 1)² ≡ 1: 10,001 terms of (p − 1)·(p − 1) sum to 10,001, through thousands of
+    // 128-bit overflows of each lane.
+    let most = vec![Fp::new(MODULUS - 1); 10_001];
+    assert_eq!(Fp::dot(&most, &most), Fp::new(10_001));
+    let halves = vec![Fp::new(1u128 << 126); 4_099];
+    // (2^126)² = 2^252 = 2^(127·1 + 125) ≡ 2^125.
+    assert_eq!(
+        Fp::dot(&halves, &halves),
+        Fp::new(1u128 << 125).mul_small(4_099)
+    );
 }
 
 #[test]
