@@ -3,8 +3,9 @@
 //! - **TFHE credit score against the number of features**: a linear model over 8-bit
 //!   features (TFHE-rs, the parameters of `conclave he`), encrypted as one compressed list;
 //!   encryption and the server's evaluation (score and decision, `scoring::score`) timed
-//!   for 1 … 16 features with one key pair (its generation timed in each pass, the first pass's keys used). Each
-//!   evaluation is decrypted and checked against the plaintext model before it counts.
+//!   for 1 … 16 features with one key pair (its generation timed in each pass, the first
+//!   pass's keys used). Each evaluation is decrypted and checked against the plaintext
+//!   model before it counts.
 //! - **Threshold ElGamal totals against the number of values**: encrypting under the joint
 //!   key of a 3-of-5 DKG, summing the ciphertexts and decrypting the total with three
 //!   trustees' verifiable partial decryptions, for 10 … 10,000 values.

@@ -276,6 +276,7 @@ impl Mode {
             Mode::Full => full,
         }
     }
+
     /// How many passes the run makes over its suites: every measurement with at least
     /// this many samples has samples from every pass. (`--full` has as few as 2 samples
     /// of its slowest set-ups.)
