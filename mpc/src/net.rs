@@ -36,8 +36,9 @@ use crate::config::{PartyConfig, TlsIdentity};
 use crate::transport::{exchange_round, Delivery, Frames, Transport};
 use crate::{Error, PartyId};
 
-/// 2 since the PRF became ChaCha12: parties of different versions would compute garbage.
-const HELLO_VERSION: u8 = 2;
+/// 2 since the PRF became ChaCha12, 3 since it became AES-256-CTR: parties of different
+/// versions would compute garbage.
+const HELLO_VERSION: u8 = 3;
 const KIND_DATA: u8 = 0;
 const KIND_ABORT: u8 = 1;
 const HEADER: usize = 13;

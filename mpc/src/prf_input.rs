@@ -14,7 +14,7 @@
 //! The `t` values at `D_i` are pseudo-random and independent of `v`, so `f` is a random
 //! degree-`t` polynomial with `f(0) = v`; any `t` parties other than the dealer see `t`
 //! of its points (read from their own keys or received) and learn nothing about `v`.
-//! Semi-honest, computational (ChaCha12 as a PRF), like [`crate::prss`].
+//! Semi-honest, computational (AES-256-CTR as a PRF), like [`crate::prss`].
 //!
 //! # Layout of a frame
 //! As [`crate::protocol`]: the dealer's `lens[dealer]` shares for the receiver, 16 bytes

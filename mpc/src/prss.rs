@@ -22,14 +22,15 @@
 //! ([`Prss::pairwise`]): pseudo-random shares for [`crate::prf_input`].
 //!
 //! # PRF
-//! ChaCha12 (the RustCrypto `chacha20` crate's 12-round ChaCha) keyed with `k_A`; draw
-//! number `d` uses the 96-bit nonce `d` (little-endian), so every draw reads a fresh
-//! stream and all holders of a key read the same bytes as long as they make the same
-//! calls in the same order (the engine's operations are deterministic and identical at
-//! every party). A field element is 16 keystream bytes with the top bit cleared and
-//! reduced mod `p` (statistical distance `2^−127` from uniform). Twelve rounds, as in
-//! `rand`'s `StdRng`: the best published attacks reach 7 of ChaCha's rounds, and the
-//! keystream was a quarter of the multiplication's cost at 20 (docs/benchmarks.md).
+//! AES-256 in counter mode (the RustCrypto `aes` and `ctr` crates; AES-NI when the CPU
+//! has it, detected at run time) keyed with `k_A`; draw number `d` starts the 128-bit
+//! big-endian counter at `d·2^64`, so every draw reads a fresh stream of its own and all
+//! holders of a key read the same bytes as long as they make the same calls in the same
+//! order (the engine's operations are deterministic and identical at every party). A
+//! field element is 16 keystream bytes with the top bit cleared and reduced mod `p`
+//! (statistical distance `2^−127` from uniform). Until 2026-12-03 the PRF was ChaCha12;
+//! AES-NI makes the keystream, 14 % of the malicious comparisons' CPU with ChaCha12, about
+//! half as costly (docs/benchmarks.md, "Session 17").
 //!
 //! # Cost
 //! One round to distribute keys, then `C(n−1, t)·(1 + t)` keystream elements per double
@@ -38,15 +39,15 @@
 //! (up to 7 parties).
 //!
 //! # Security
-//! Computational (ChaCha12 is a PRF), semi-honest: a dealer of a key who deviates can
+//! Computational (AES-256 is a PRF; a draw reads at most 2^34 blocks, far below the
+//! birthday bound of the PRP/PRF switch), semi-honest: a dealer of a key who deviates can
 //! bias nothing it could not bias by choosing its own Damgård–Nielsen contribution.
 //! Keys and keystream buffers are zeroized.
 
-use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
-use chacha20::ChaCha12;
+use ctr::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 
-/// The PRF's stream cipher: ChaCha with 12 rounds (the cipher behind `rand`'s `StdRng`).
-type Keystream = ChaCha12;
+/// The PRF's stream cipher: AES-256 in counter mode (AES-NI when the CPU has it).
+type Keystream = ctr::Ctr128BE<aes::Aes256>;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -141,9 +142,10 @@ impl SetKey {
 
 /// The keystream of `key` for draw `draw`, positioned at element `first`.
 fn keystream(key: &[u8; KEY_BYTES], draw: u64, first: usize) -> Keystream {
-    let mut nonce = [0u8; 12];
-    nonce[..8].copy_from_slice(&draw.to_le_bytes());
-    let mut cipher = Keystream::new(&(*key).into(), &nonce.into());
+    // The 128-bit counter starts at draw·2^64: every draw has its own 2^64 blocks.
+    let mut counter = [0u8; 16];
+    counter[..8].copy_from_slice(&draw.to_be_bytes());
+    let mut cipher = Keystream::new(&(*key).into(), &counter.into());
     cipher.seek((first * ELEMENT_BYTES) as u64);
     cipher
 }
