@@ -691,6 +691,56 @@ impl PrssSetupPending {
 mod tests {
     use super::*;
 
+    fn unhex<const N: usize>(text: &str) -> [u8; N] {
+        let bytes = hex::decode(text).expect("hex");
+        bytes.try_into().expect("length")
+    }
+
+    /// The keystream cipher is AES-256-CTR with a 128-bit big-endian counter: NIST SP
+    /// 800-38A, F.5.5 (CTR-AES256.Encrypt), whose four blocks carry the counter's low byte
+    /// over (…feff, …ff00, …).
+    #[test]
+    fn the_keystream_is_nist_aes256_ctr() {
+        let key: [u8; 32] =
+            unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+        let counter: [u8; 16] = unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+        let mut data: [u8; 64] = unhex(concat!(
+            "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51",
+            "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"
+        ));
+        Keystream::new(&key.into(), &counter.into()).apply_keystream(&mut data);
+        let want: [u8; 64] = unhex(concat!(
+            "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5",
+            "2b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6"
+        ));
+        assert_eq!(data, want);
+    }
+
+    /// Draw `d` reads the stream from counter `d·2^64`, and `first` skips whole elements:
+    /// holders of a key who ask for the same draw and position read the same bytes, and
+    /// different draws read different streams.
+    #[test]
+    fn draws_start_their_own_counter_and_seek_by_elements() {
+        let key = [7u8; KEY_BYTES];
+        let read = |mut stream: Keystream, len: usize| {
+            let mut bytes = vec![0u8; len];
+            stream.write_keystream(&mut bytes);
+            bytes
+        };
+        let mut counter = [0u8; 16];
+        counter[..8].copy_from_slice(&5u64.to_be_bytes());
+        let direct = read(
+            Keystream::new(&key.into(), &counter.into()),
+            10 * ELEMENT_BYTES,
+        );
+        assert_eq!(read(keystream(&key, 5, 0), 10 * ELEMENT_BYTES), direct);
+        assert_eq!(
+            read(keystream(&key, 5, 3), 7 * ELEMENT_BYTES),
+            direct[3 * ELEMENT_BYTES..]
+        );
+        assert_ne!(read(keystream(&key, 6, 0), 10 * ELEMENT_BYTES), direct);
+    }
+
     /// The MAC parts of a per-set bit `b_A` add up to `α·b_A`: the diagonal shares are a
     /// degree-`t` sharing of `α_A·b_A`, and the dealt values (summed in the clear here)
     /// supply every cross term `α_{A'}·b_A` exactly once, for 3, 5 and 7 parties.
