@@ -578,23 +578,21 @@ impl Runner {
                 denominator_samples.len()
             );
         }
-        let pending = match self
+        let known = self
             .pending_ratios
-            .iter_mut()
-            .position(|r| r.numerator == *numerator && r.denominator == *denominator)
-        {
-            Some(index) => &mut self.pending_ratios[index],
-            None => {
-                self.pending_ratios.push(PendingRatio {
-                    numerator: numerator.clone(),
-                    denominator: denominator.clone(),
-                    note: note.to_owned(),
-                    numerator_samples: Vec::new(),
-                    denominator_samples: Vec::new(),
-                });
-                self.pending_ratios.last_mut().context("just pushed")?
-            }
-        };
+            .iter()
+            .position(|r| r.numerator == *numerator && r.denominator == *denominator);
+        let index = known.unwrap_or_else(|| {
+            self.pending_ratios.push(PendingRatio {
+                numerator: numerator.clone(),
+                denominator: denominator.clone(),
+                note: note.to_owned(),
+                numerator_samples: Vec::new(),
+                denominator_samples: Vec::new(),
+            });
+            self.pending_ratios.len() - 1
+        });
+        let pending = &mut self.pending_ratios[index];
         pending.numerator_samples.extend(numerator_samples);
         pending.denominator_samples.extend(denominator_samples);
         Ok(())
@@ -642,22 +640,21 @@ impl Runner {
                 summary,
             });
         }
-        let mut peers: Vec<PeerInfo> = Vec::new();
-        for peer in std::mem::take(&mut self.peers) {
-            if !peers.contains(&peer) {
-                peers.push(peer);
-            }
-        }
-        self.peers = peers;
-        let mut skipped: Vec<Skipped> = Vec::new();
-        for skip in std::mem::take(&mut self.skipped) {
-            if !skipped.contains(&skip) {
-                skipped.push(skip);
-            }
-        }
-        self.skipped = skipped;
+        self.peers = first_of_each(std::mem::take(&mut self.peers));
+        self.skipped = first_of_each(std::mem::take(&mut self.skipped));
         Ok(self)
     }
+}
+
+/// `items` without repeats (every pass records its peers), in the order first seen.
+fn first_of_each<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    kept
 }
 
 /// Times one call of `work`, in seconds.
