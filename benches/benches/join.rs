@@ -93,16 +93,15 @@ fn exponentiate(c: &mut Criterion) {
 /// (`(p·k).compress()`) against the batch the join uses (`p·(k/2)`, then
 /// `double_and_compress_batch`: one shared inversion), and decompression.
 fn primitives(c: &mut Criterion) {
-    use curve25519_dalek::ristretto::RistrettoPoint;
-    use curve25519_dalek::scalar::Scalar;
+    use conclave_mpc::curve25519_dalek_5::ristretto::RistrettoPoint;
+    use conclave_mpc::curve25519_dalek_5::scalar::Scalar;
+    use conclave_mpc::join::{random_point, random_scalar};
     const POINTS: usize = 1024;
     let mut g = c.benchmark_group("join/primitive");
     g.throughput(Throughput::Elements(POINTS as u64));
     let mut rng = ChaCha20Rng::seed_from_u64(9);
-    let points: Vec<RistrettoPoint> = (0..POINTS)
-        .map(|_| RistrettoPoint::random(&mut rng))
-        .collect();
-    let k = Scalar::random(&mut rng);
+    let points: Vec<RistrettoPoint> = (0..POINTS).map(|_| random_point(&mut rng)).collect();
+    let k = random_scalar(&mut rng);
     let half = k * Scalar::from(2u8).invert();
     g.bench_function("mul+compress", |b| {
         b.iter(|| {

@@ -27,5 +27,7 @@ pub use mac::Security;
 pub use shamir::{Params, PartyId, ShareVec};
 pub use transport::Transport;
 
+/// The Ristretto255 implementation of the private join (re-exported for callers).
+pub use curve25519_dalek_5;
 /// The Ed25519 implementation used for result records (re-exported for callers).
 pub use ed25519_dalek;

@@ -185,17 +185,24 @@ pub fn built_version(name: &str) -> Option<String> {
     locked_version(CARGO_LOCK, name)
 }
 
-/// The version of package `name` in a Cargo.lock (the first, if several are locked).
+/// The version of package `name` in a Cargo.lock; several locked versions are listed in
+/// the lock file's order, joined with ", " (curve25519-dalek: "4.1.3, 5.0.0").
 pub fn locked_version(lock: &str, name: &str) -> Option<String> {
     let wanted = format!("name = \"{name}\"");
+    let mut versions = Vec::new();
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == wanted {
-            let version = lines.next()?.trim().strip_prefix("version = \"")?;
-            return Some(version.trim_end_matches('"').to_owned());
+            let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+            else {
+                continue;
+            };
+            versions.push(version.trim_end_matches('"').to_owned());
         }
     }
-    None
+    (!versions.is_empty()).then(|| versions.join(", "))
 }
 
 /// The commit of the git tree holding this binary (`target/release/conclave` built from
@@ -246,6 +253,13 @@ mod tests {
             Some("0.6.0")
         );
         assert_eq!(locked_version(lock, "ark"), None);
+        let two = format!("{lock}\n[[package]]\nname = \"ark-groth16\"\nversion = \"0.7.0\"\n");
+        assert_eq!(
+            locked_version(&two, "ark-groth16").as_deref(),
+            Some("0.6.0, 0.7.0")
+        );
+        let dalek = locked_version(CARGO_LOCK, "curve25519-dalek").unwrap();
+        assert!(dalek.starts_with("4.") && dalek.contains(", 5."), "{dalek}");
         assert!(locked_version(CARGO_LOCK, "ark-groth16").is_some());
     }
 }

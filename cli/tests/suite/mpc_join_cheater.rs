@@ -11,12 +11,12 @@
 
 use std::process::Child;
 
+use conclave_mpc::curve25519_dalek_5::ristretto::CompressedRistretto;
+use conclave_mpc::curve25519_dalek_5::Scalar;
 use conclave_mpc::join::message::{self, HEADER_BYTES, POINT_BYTES};
 use conclave_mpc::net::TcpTransport;
 use conclave_mpc::transport::{Frames, Transport};
 use conclave_mpc::{Error, PartyId};
-use curve25519_dalek::ristretto::CompressedRistretto;
-use curve25519_dalek::Scalar;
 use serde_json::Value;
 
 use crate::common::{assert_success as ok, stderr, stdout};

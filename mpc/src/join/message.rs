@@ -329,14 +329,14 @@ fn check_distinct(from: PartyId, body: &[u8]) -> Result<(), JoinError> {
 pub(crate) fn map_points<T: Send>(
     from: PartyId,
     body: &[u8],
-    f: impl Fn(curve25519_dalek::RistrettoPoint, [u8; POINT_BYTES]) -> T + Sync,
+    f: impl Fn(curve25519_dalek_5::RistrettoPoint, [u8; POINT_BYTES]) -> T + Sync,
 ) -> Result<Vec<T>, JoinError> {
     body.par_chunks_exact(POINT_BYTES)
         .enumerate()
         .map(|(index, chunk)| {
             let mut bytes = [0u8; POINT_BYTES];
             bytes.copy_from_slice(chunk);
-            curve25519_dalek::ristretto::CompressedRistretto(bytes)
+            curve25519_dalek_5::ristretto::CompressedRistretto(bytes)
                 .decompress()
                 .map(|p| f(p, bytes))
                 .ok_or(index)
@@ -377,7 +377,7 @@ mod tests {
 
     #[test]
     fn header_round_trips_and_rejects_mismatches() {
-        let p = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+        let p = curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_POINT;
         let pts = [p.compress().to_bytes(), (p + p).compress().to_bytes()];
         let bytes = encode(MessageKind::Hop, PartyId(2), 1, pts.into_iter());
         let body = check_header(PartyId(1), &bytes, expect(MessageKind::Hop, 2, 1))

@@ -13,7 +13,7 @@
 //! # Protocol (sans-IO, `n` parties in a ring `1 → 2 → … → n → 1`, `2n` exchanges)
 //! Party `i` holds ids `S_i` and fresh secret scalars `k_i` (layer 1) and `k'_i`
 //! (layer 2) ([`JoinParty::new`]); `H` is SHA-512 with the domain tag [`ID_DOMAIN`]
-//! into dalek's `RistrettoPoint::from_hash`.
+//! into dalek's `RistrettoPoint::from_uniform_bytes` (what its `from_hash` does).
 //! 1. *Layer 1* (exchanges `1 … n−1`, then `n`). `i` sends `H(x)^{k_i}`, shuffled, round
 //!    the ring; every party raises the set to its `k_j` and passes it on. The party that
 //!    applies the last key shuffles the complete set `H(x)^K`, `K = ∏ k_j`, and sends
@@ -65,8 +65,8 @@ pub mod proof;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
-use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek_5::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek_5::scalar::Scalar;
 use rand::seq::SliceRandom;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
@@ -129,7 +129,8 @@ impl JoinProtocol {
     }
 }
 
-/// Hashes one id to Ristretto255: `from_hash(SHA-512(len(tag) ‖ tag ‖ len(id) ‖ id))`,
+/// Hashes one id to Ristretto255:
+/// `from_uniform_bytes(SHA-512(len(tag) ‖ tag ‖ len(id) ‖ id))` (dalek's `from_hash`),
 /// lengths as u64 big-endian.
 pub fn hash_id(id: &[u8]) -> RistrettoPoint {
     let hash = Sha512::new()
@@ -137,7 +138,26 @@ pub fn hash_id(id: &[u8]) -> RistrettoPoint {
         .chain_update(ID_DOMAIN)
         .chain_update((id.len() as u64).to_be_bytes())
         .chain_update(id);
-    RistrettoPoint::from_hash(hash)
+    RistrettoPoint::from_uniform_bytes(&hash.finalize().into())
+}
+
+/// A uniform scalar: 64 bytes of `rng` reduced mod ℓ, as
+/// dalek's `Scalar::random` (which takes `rand_core` 0.10's traits; ours are 0.6's). The
+/// bytes are zeroized.
+pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Scalar {
+    let mut wide = [0u8; 64];
+    rng.fill_bytes(&mut wide);
+    let scalar = Scalar::from_bytes_mod_order_wide(&wide);
+    wide.zeroize();
+    scalar
+}
+
+/// A uniform point: 64 bytes of `rng` through dalek's hash-to-group, as dalek's
+/// `RistrettoPoint::random`. For tests and benches.
+pub fn random_point<R: RngCore + CryptoRng>(rng: &mut R) -> RistrettoPoint {
+    let mut wide = [0u8; 64];
+    rng.fill_bytes(&mut wide);
+    RistrettoPoint::from_uniform_bytes(&wide)
 }
 
 /// Points exponentiated and compressed together: one field inversion per batch
@@ -164,7 +184,7 @@ impl JoinKey {
 
     fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> JoinKey {
         loop {
-            let k = Scalar::random(rng);
+            let k = random_scalar(rng);
             if k != Scalar::ZERO {
                 return JoinKey::new(k);
             }
@@ -1507,7 +1527,7 @@ mod tests {
         assert_ne!(hash_id(b"ab"), hash_id(b"abc"));
         assert_ne!(
             hash_id(b"x"),
-            RistrettoPoint::hash_from_bytes::<Sha512>(b"x"),
+            RistrettoPoint::from_uniform_bytes(&Sha512::digest(b"x").into()),
             "domain tag applied"
         );
     }
@@ -1544,6 +1564,63 @@ mod tests {
         ));
     }
 
+    /// RFC 9496, Appendix A.1 (encodings of `[m]B`, `m = 0 … 15`) and A.3 (element
+    /// derivation from 64 uniform bytes): the join's exponentiation (`k/2`, then the
+    /// batch doubling and compression) and its hash-to-group map give the standard's
+    /// encodings with whichever backend dalek selected on this CPU (AVX-512 IFMA where
+    /// present, `.cargo/config.toml`).
+    #[test]
+    fn exponentiation_and_hash_to_group_match_rfc_9496() {
+        const MULTIPLES: [&str; 16] = [
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76",
+            "6a493210f7499cd17fecb510ae0cea23a110e8d5b901f8acadd3095c73a3b919",
+            "94741f5d5d52755ece4f23f044ee27d5d1ea1e2bd196b462166b16152a9d0259",
+            "da80862773358b466ffadfe0b3293ab3d9fd53c5ea6c955358f568322daf6a57",
+            "e882b131016b52c1d3337080187cf768423efccbb517bb495ab812c4160ff44e",
+            "f64746d3c92b13050ed8d80236a7f0007c3b3f962f5ba793d19a601ebb1df403",
+            "44f53520926ec81fbd5a387845beb7df85a96a24ece18738bdcfa6a7822a176d",
+            "903293d8f2287ebe10e2374dc1a53e0bc887e592699f02d077d5263cdd55601c",
+            "02622ace8f7303a31cafc63f8fc48fdc16e1c8c8d234b2f0d6685282a9076031",
+            "20706fd788b2720a1ed2a5dad4952b01f413bcf0e7564de8cdc816689e2db95f",
+            "bce83f8ba5dd2fa572864c24ba1810f9522bc6004afe95877ac73241cafdab42",
+            "e4549ee16b9aa03099ca208c67adafcafa4c3f3e4e5303de6026e3ca8ff84460",
+            "aa52e000df2e16f55fb1032fc33bc42742dad6bd5a8fc0be0167436c5948501f",
+            "46376b80f409b29dc2b5f6f0c52591990896e5716f41477cd30085ab7f10301e",
+            "e0c418f7c8d9c4cdd7395b93ea124f3ad99021bb681dfc3302a9d99a2e53e64e",
+        ];
+        let base = curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_POINT;
+        for (m, want) in MULTIPLES.iter().enumerate().skip(1) {
+            let key = JoinKey::new(Scalar::from(m as u8));
+            assert_eq!(hex::encode(key.apply_batch(&[base])[0]), *want, "[{m}]B");
+        }
+        // A batch of the fifteen, and a wrong multiple is a different encoding.
+        let fifteen = JoinKey::new(Scalar::from(15u8));
+        let batch = fifteen.apply_batch(&vec![base; APPLY_BATCH + 1]);
+        assert!(batch.iter().all(|t| hex::encode(t) == MULTIPLES[15]));
+        assert_ne!(
+            hex::encode(JoinKey::new(Scalar::from(14u8)).apply_batch(&[base])[0]),
+            MULTIPLES[15]
+        );
+
+        for (input, output) in [
+            (
+                "5d1be09e3d0c82fc538112490e35701979d99e06ca3e2b5b54bffe8b4dc772c1\
+                 4d98b696a1bbfb5ca32c436cc61c16563790306c79eaca7705668b47dffe5bb6",
+                "3066f82a1a747d45120d1740f14358531a8f04bbffe6a819f86dfe50f44a0a46",
+            ),
+            (
+                "f116b34b8f17ceb56e8732a60d913dd10cce47a6d53bee9204be8b44f6678b27\
+                 0102a56902e2488c46120e9276cfe54638286b9e4b3cdb470b542d46c2068d38",
+                "f26e5b6f7d362d2d2a94c5d0e7602cb4773c95a2e5c31a64f133189fa76ed61b",
+            ),
+        ] {
+            let bytes: [u8; 64] = hex::decode(input).unwrap().try_into().unwrap();
+            let point = RistrettoPoint::from_uniform_bytes(&bytes);
+            assert_eq!(hex::encode(point.compress().to_bytes()), output);
+        }
+    }
+
     #[test]
     fn proof_steps_match_the_message_size_and_links_are_checked() {
         use rand_core::SeedableRng;
@@ -1567,10 +1644,7 @@ mod tests {
         };
         let keys = Keys::generate(&mut rng);
         let mut state = ProofState::new(ring, &keys, [1; POINT_BYTES]);
-        let (x, y) = (
-            RistrettoPoint::random(&mut rng),
-            RistrettoPoint::random(&mut rng),
-        );
+        let (x, y) = (random_point(&mut rng), random_point(&mut rng));
         let zero = Dleq {
             e: Scalar::ZERO,
             s: Scalar::ZERO,

@@ -13,10 +13,10 @@
 //! Why this suffices, and what it leaks, is argued in `docs/mpc.md` ("Private join",
 //! "Malicious parties"). Only dalek's group operations are used; no curve code here.
 
-use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
-use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
+use curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_POINT;
+use curve25519_dalek_5::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek_5::scalar::Scalar;
+use curve25519_dalek_5::traits::{Identity, VartimeMultiscalarMul};
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use sha2::{Digest, Sha512};
@@ -176,7 +176,7 @@ impl Statement<'_> {
             .chain_update(self.a_out.compress().as_bytes())
             .chain_update(t1.compress().as_bytes())
             .chain_update(t2.compress().as_bytes());
-        Scalar::from_hash(h)
+        Scalar::from_bytes_mod_order_wide(&h.finalize().into())
     }
 }
 
@@ -196,7 +196,7 @@ impl Dleq {
     /// Constant-time in `x` and the nonce (dalek's constant-time multiplications and
     /// scalar arithmetic); the nonce is zeroized.
     pub fn prove<R: RngCore + CryptoRng>(st: &Statement<'_>, x: &Scalar, rng: &mut R) -> Dleq {
-        let mut r = Scalar::random(rng);
+        let mut r = crate::join::random_scalar(rng);
         let t1 = RistrettoPoint::mul_base(&r);
         #[allow(clippy::op_ref)]
         let t2 = st.a_in * &r;
@@ -239,8 +239,8 @@ mod tests {
     #[test]
     fn dleq_accepts_the_right_exponent_only() {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
-        let x = Scalar::random(&mut rng);
-        let a_in = RistrettoPoint::random(&mut rng);
+        let x = crate::join::random_scalar(&mut rng);
+        let a_in = crate::join::random_point(&mut rng);
         let view = [1u8; 32];
         let st = Statement {
             view: &view,
@@ -276,8 +276,9 @@ mod tests {
     fn aggregate_is_linear_and_chunked() {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed([4; 32]);
         let n = AGGREGATE_CHUNK + 5;
-        let points: Vec<RistrettoPoint> =
-            (0..n).map(|_| RistrettoPoint::random(&mut rng)).collect();
+        let points: Vec<RistrettoPoint> = (0..n)
+            .map(|_| crate::join::random_point(&mut rng))
+            .collect();
         let body: Vec<u8> = points
             .iter()
             .flat_map(|p| p.compress().to_bytes())

@@ -402,7 +402,7 @@ fn join_refuses_malformed_messages_naming_the_sender() {
             PROOFS,
             |b| {
                 let at = BODY_AT + 2 * 32;
-                let other = curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+                let other = curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_COMPRESSED;
                 b[at..at + 32].copy_from_slice(other.as_bytes());
             },
             |m| matches!(m, Misbehavior::BadProof { .. }),
@@ -603,9 +603,9 @@ fn join_states_redact_debug() {
 
 /// Raises every point of a set message by `w` (a test scalar): what a relay that
 /// used the key `k·w` instead of its key `k` would have sent.
-fn reexponentiate(bytes: &mut [u8], w: &curve25519_dalek::Scalar) {
+fn reexponentiate(bytes: &mut [u8], w: &curve25519_dalek_5::Scalar) {
     for chunk in bytes[BODY_AT..].chunks_exact_mut(32) {
-        let p = curve25519_dalek::ristretto::CompressedRistretto(chunk.try_into().unwrap())
+        let p = curve25519_dalek_5::ristretto::CompressedRistretto(chunk.try_into().unwrap())
             .decompress()
             .unwrap();
         chunk.copy_from_slice((p * w).compress().as_bytes());
@@ -630,7 +630,7 @@ fn shared_rows(outs: &[JoinOutput]) -> usize {
 /// before the join ends.
 #[test]
 fn join_names_a_relay_that_uses_a_wrong_key() {
-    let w = curve25519_dalek::Scalar::from(7u8);
+    let w = curve25519_dalek_5::Scalar::from(7u8);
     for n in [2, 3, 4] {
         let sets = sets(n, 12, 50, 90 + n as u64);
         let shared = 6;
@@ -732,7 +732,7 @@ fn join_aborts_when_parties_see_different_public_keys() {
             JoinProtocol::Malicious,
             |from, to, b| {
                 if b[1] == KEYS && from.0 == 1 && to.0 == 2 {
-                    let other = curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+                    let other = curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_COMPRESSED;
                     b[BODY_AT..BODY_AT + 32].copy_from_slice(other.as_bytes());
                 }
             },

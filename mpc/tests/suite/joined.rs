@@ -124,7 +124,7 @@ impl<T: Transport> Transport for WrongKey<T> {
     }
 
     fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
-        let w = curve25519_dalek::Scalar::from(7u8);
+        let w = curve25519_dalek_5::Scalar::from(7u8);
         let me = self.inner.me();
         let outgoing = outgoing
             .into_iter()
@@ -145,7 +145,7 @@ impl<T: Transport> Transport for WrongKey<T> {
                     let hop = u32::from_be_bytes(m[6..10].try_into().unwrap());
                     if m[1] == 3 || m[1] == 2 || (m[1] == 1 && hop >= 2) {
                         for chunk in m[message::HEADER_BYTES..].chunks_exact_mut(32) {
-                            let p = curve25519_dalek::ristretto::CompressedRistretto(
+                            let p = curve25519_dalek_5::ristretto::CompressedRistretto(
                                 chunk.try_into().unwrap(),
                             )
                             .decompress()
