@@ -71,7 +71,7 @@ use rand::seq::SliceRandom;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use sha2::{Digest, Sha512};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use error::{JoinError, Misbehavior};
 use message::{Expect, MessageKind, POINT_BYTES};
@@ -141,23 +141,23 @@ pub fn hash_id(id: &[u8]) -> RistrettoPoint {
     RistrettoPoint::from_uniform_bytes(&hash.finalize().into())
 }
 
-/// A uniform scalar: 64 bytes of `rng` reduced mod ℓ, as
-/// dalek's `Scalar::random` (which takes `rand_core` 0.10's traits; ours are 0.6's). The
-/// bytes are zeroized.
+/// 64 uniform bytes from `rng`, zeroized on drop: what dalek's `Scalar::random` and
+/// `RistrettoPoint::random` draw (they take `rand_core` 0.10's traits; ours are 0.6's).
+fn wide_random<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<[u8; 64]> {
+    let mut wide = Zeroizing::new([0u8; 64]);
+    rng.fill_bytes(wide.as_mut());
+    wide
+}
+
+/// A uniform scalar: 64 bytes of `rng` reduced mod ℓ, as dalek's `Scalar::random`.
 pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Scalar {
-    let mut wide = [0u8; 64];
-    rng.fill_bytes(&mut wide);
-    let scalar = Scalar::from_bytes_mod_order_wide(&wide);
-    wide.zeroize();
-    scalar
+    Scalar::from_bytes_mod_order_wide(&wide_random(rng))
 }
 
 /// A uniform point: 64 bytes of `rng` through dalek's hash-to-group, as dalek's
 /// `RistrettoPoint::random`. For tests and benches.
 pub fn random_point<R: RngCore + CryptoRng>(rng: &mut R) -> RistrettoPoint {
-    let mut wide = [0u8; 64];
-    rng.fill_bytes(&mut wide);
-    RistrettoPoint::from_uniform_bytes(&wide)
+    RistrettoPoint::from_uniform_bytes(&wide_random(rng))
 }
 
 /// Points exponentiated and compressed together: one field inversion per batch
