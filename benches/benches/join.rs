@@ -6,7 +6,9 @@
 //! parties in one process. Throughput is counted in exponentiations.
 //!
 //! `CONCLAVE_JOIN_MILLION=1` additionally times one join of 1,000,000 × 1,000,000 ids
-//! (outside criterion: one run, printed); `CONCLAVE_JOIN_IDS=<n>` one join of n × n.
+//! (outside criterion: one run, printed); `CONCLAVE_JOIN_IDS=<n>` one join of n × n. Both
+//! also print each party's computing time and the join's duration with a machine per
+//! party (`join::memory::Timings`).
 #![allow(missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -171,20 +173,24 @@ fn once(size: usize) {
         _ => JoinProtocol::Malicious,
     };
     let t = Instant::now();
-    let outs = memory::run_protocol(
-        &sets,
-        &mut rngs,
-        JoinLimits::default(),
-        protocol,
-        |_, _, _| {},
-    )
-    .expect("join");
+    let (outs, timings) =
+        memory::run_timed(&sets, &mut rngs, JoinLimits::default(), protocol).expect("join");
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(outs[0].len(), size + size / 2);
+    let threads = rayon::current_num_threads();
     println!(
-        "join/two-parties/ids-each/{size} ({protocol:?}): {secs:.1} s ({:.0} exponentiations/s over {} threads)",
+        "join/two-parties/ids-each/{size} ({protocol:?}): {secs:.1} s ({:.0} exponentiations/s over {threads} threads)",
         EXPONENTIATIONS_PER_ID_X2 as f64 / 2.0 * size as f64 / secs,
-        rayon::current_num_threads()
+    );
+    let per_party: Vec<String> = timings
+        .per_party()
+        .iter()
+        .map(|d| format!("{:.1} s", d.as_secs_f64()))
+        .collect();
+    println!(
+        "  computing per party on {threads} threads: {}; with a machine per party (each {threads} threads, instant network): {:.1} s",
+        per_party.join(", "),
+        timings.critical_path().as_secs_f64()
     );
 }
 

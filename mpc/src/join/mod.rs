@@ -67,6 +67,7 @@ use std::fmt;
 
 use curve25519_dalek_5::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek_5::scalar::Scalar;
+use curve25519_dalek_5::traits::Identity;
 use rand::seq::SliceRandom;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
@@ -95,12 +96,19 @@ pub type Tag = [u8; POINT_BYTES];
 pub struct JoinLimits {
     /// The most ids one party may contribute (own input and every received set).
     pub max_rows: usize,
+    /// The most points of positional messages the malicious protocol keeps decompressed
+    /// (160 bytes each) from their receipt until their aggregates; beyond it a message
+    /// is kept as its 32-byte encodings and decompressed again when aggregated.
+    pub max_held_points: usize,
 }
 
 impl Default for JoinLimits {
-    /// 16,777,216 ids per party (512 MiB per message).
+    /// 16,777,216 ids per party (512 MiB per message); 8,388,608 held points (1.25 GiB).
     fn default() -> Self {
-        JoinLimits { max_rows: 1 << 24 }
+        JoinLimits {
+            max_rows: 1 << 24,
+            max_held_points: 1 << 23,
+        }
     }
 }
 
@@ -191,20 +199,25 @@ impl JoinKey {
         }
     }
 
-    /// `(p · k)` compressed for every `p`; constant-time in `k`. Each point is
-    /// multiplied by `k/2` (dalek's constant-time variable-base multiplication), and the
-    /// batch is doubled and compressed with one shared inversion
-    /// ([`RistrettoPoint::double_and_compress_batch`]): the same encodings as
-    /// `(p·k).compress()`, about one field inversion per point cheaper.
-    #[cfg(test)]
-    fn apply_batch(&self, points: &[RistrettoPoint]) -> Vec<Tag> {
+    /// `(p · k)` compressed for every `p`, in parallel batches of [`APPLY_BATCH`]
+    /// ([`JoinKey::apply_batch_into`]); constant-time in `k`.
+    fn apply(&self, points: &[RistrettoPoint]) -> Vec<Tag> {
         let mut out = vec![[0u8; POINT_BYTES]; points.len()];
-        self.apply_batch_into(points, &mut out);
+        out.par_chunks_mut(APPLY_BATCH)
+            .zip(points.par_chunks(APPLY_BATCH))
+            .for_each(|(dst, batch)| {
+                self.apply_batch_into(batch, dst);
+            });
         out
     }
 
-    /// [`JoinKey::apply_batch`] into `out` (`out.len() == points.len()`).
-    fn apply_batch_into(&self, points: &[RistrettoPoint], out: &mut [Tag]) {
+    /// `(p · k)` compressed for every `p` into `out` (`out.len() == points.len()`);
+    /// returns the halves `p · k/2`. Each point is multiplied by `k/2` (dalek's
+    /// constant-time variable-base multiplication), and the batch is doubled and
+    /// compressed with one shared inversion
+    /// ([`RistrettoPoint::double_and_compress_batch`]): the same encodings as
+    /// `(p·k).compress()`, about one field inversion per point cheaper.
+    fn apply_batch_into(&self, points: &[RistrettoPoint], out: &mut [Tag]) -> Vec<RistrettoPoint> {
         // By reference on both sides: no copy of the secret scalar is left on the stack.
         #[allow(clippy::op_ref)]
         let halves: Vec<RistrettoPoint> = points.iter().map(|p| p * &self.half).collect();
@@ -214,6 +227,7 @@ impl JoinKey {
         {
             *dst = c.to_bytes();
         }
+        halves
     }
 }
 
@@ -342,10 +356,35 @@ fn apply_encoded(key: &JoinKey, body: &[u8], at: Option<&[usize]>) -> Result<Vec
 /// # Errors
 /// [`Misbehavior::InvalidPoint`] naming `from` when a point does not decompress.
 fn apply_all(key: &JoinKey, from: PartyId, body: &[u8]) -> Result<Vec<Tag>, JoinError> {
-    apply_encoded(key, body, None).map_err(|index| JoinError::PeerMisbehaved {
+    apply_encoded(key, body, None).map_err(|index| invalid_point(from, index))
+}
+
+/// Decompresses (validates) every point of a checked message body, in parallel: for a
+/// positional message, whose points are exponentiated and, in the malicious protocol,
+/// kept for its aggregate.
+///
+/// # Errors
+/// [`Misbehavior::InvalidPoint`] naming `from` when a point does not decompress.
+fn decompress_all(from: PartyId, body: &[u8]) -> Result<Vec<RistrettoPoint>, JoinError> {
+    body.par_chunks_exact(POINT_BYTES)
+        .with_min_len(APPLY_BATCH)
+        .enumerate()
+        .map(|(index, c)| {
+            let mut encoding = [0u8; POINT_BYTES];
+            encoding.copy_from_slice(c);
+            CompressedRistretto(encoding)
+                .decompress()
+                .ok_or_else(|| invalid_point(from, index))
+        })
+        .collect()
+}
+
+/// `from` sent a point that does not decompress, at `index` of its message.
+fn invalid_point(from: PartyId, index: usize) -> JoinError {
+    JoinError::PeerMisbehaved {
         party: from,
         reason: Misbehavior::InvalidPoint { index },
-    })
+    }
 }
 
 fn shuffled<R: RngCore + CryptoRng>(mut tags: Vec<Tag>, rng: &mut R) -> Vec<Tag> {
@@ -394,10 +433,7 @@ fn check_final(from: PartyId, rows: &[Tag], own_tags: &[Tag]) -> Result<(), Join
                 Err(index)
             }
         })
-        .map_err(|index| JoinError::PeerMisbehaved {
-            party: from,
-            reason: Misbehavior::InvalidPoint { index },
-        })?;
+        .map_err(|index| invalid_point(from, index))?;
     match unsorted {
         Some(index) => Err(JoinError::PeerMisbehaved {
             party: from,
@@ -413,6 +449,10 @@ pub struct JoinParty {
     keys: Keys,
     /// `H(x)^k` in input order.
     own_keyed: Vec<Tag>,
+    /// `H(x)^(k/2)` in input order, from which [`JoinKey::apply_batch_into`] made
+    /// `own_keyed`: the malicious protocol aggregates our keyed set from them instead of
+    /// decompressing it (dropped by the semi-honest one).
+    own_halves: Vec<RistrettoPoint>,
     protocol: JoinProtocol,
     /// Our coefficient seed (revealed at exchange `n+1` of the malicious protocol).
     seed: Unit,
@@ -486,12 +526,14 @@ impl JoinParty {
         let mut seed = [0u8; POINT_BYTES];
         rng.fill_bytes(&mut seed);
         let mut own_keyed = vec![[0u8; POINT_BYTES]; ids.len()];
+        let mut own_halves = vec![RistrettoPoint::identity(); ids.len()];
         own_keyed
             .par_chunks_mut(APPLY_BATCH)
+            .zip(own_halves.par_chunks_mut(APPLY_BATCH))
             .zip(ids.par_chunks(APPLY_BATCH))
-            .for_each(|(dst, chunk)| {
+            .for_each(|((dst, halves), chunk)| {
                 let h: Vec<RistrettoPoint> = chunk.iter().map(|id| hash_id(id.as_ref())).collect();
-                keys.k1.apply_batch_into(&h, dst);
+                halves.copy_from_slice(&keys.k1.apply_batch_into(&h, dst));
             });
         Ok(JoinParty {
             ring: Ring {
@@ -501,6 +543,7 @@ impl JoinParty {
             },
             keys,
             own_keyed,
+            own_halves,
             protocol: JoinProtocol::Malicious,
             seed,
         })
@@ -510,6 +553,9 @@ impl JoinParty {
     /// join must choose the same.
     pub fn with_protocol(mut self, protocol: JoinProtocol) -> JoinParty {
         self.protocol = protocol;
+        if protocol == JoinProtocol::SemiHonest {
+            self.own_halves = Vec::new();
+        }
         self
     }
 
@@ -521,6 +567,7 @@ impl JoinParty {
             ring,
             keys,
             own_keyed,
+            own_halves,
             protocol,
             seed,
         } = self;
@@ -557,9 +604,11 @@ impl JoinParty {
                         .into_iter(),
                     ),
                 });
-                state.held.insert(
+                state.hold(
                     (MessageKind::Hop.byte(), ring.me.0, 1),
-                    first[message::HEADER_BYTES..].to_vec(),
+                    perm.iter().map(|&row| own_halves[row]).collect(),
+                    &first[message::HEADER_BYTES..],
+                    true,
                 );
                 Some(Box::new(state))
             }
@@ -825,12 +874,6 @@ impl Joining {
         let next = ring.offset(me, 1);
         let mut out = Vec::new();
         for &(from, x, body) in bodies {
-            if let (Some(ps), MessageKind::Hop | MessageKind::Blind) =
-                (self.proofs.as_mut(), x.kind)
-            {
-                ps.held
-                    .insert((x.kind.byte(), x.origin.0, x.hop), body.to_vec());
-            }
             match x.kind {
                 MessageKind::Keys | MessageKind::Seed | MessageKind::Proofs => {
                     if let Some(ps) = self.proofs.as_mut() {
@@ -839,12 +882,13 @@ impl Joining {
                 }
                 MessageKind::Hop => {
                     self.check_count(from, x.origin, body)?;
+                    let points = decompress_all(from, body)?;
                     let completes = x.hop + 1 == n;
                     if self.exchange == 1 && completes && me == DEDUP_PARTY {
                         // Two parties: the return chain's `H(x)^(k_2·k_1·k'_1)` is also
                         // the complete set raised to `k'_1`, the level at which we
                         // deduplicate: one exponentiation for both.
-                        let both = apply_all(&self.keys.k12, from, body)?;
+                        let both = self.keys.k12.apply(&points);
                         out.push(Outgoing {
                             to: vec![next],
                             bytes: message::encode(
@@ -855,12 +899,13 @@ impl Joining {
                             ),
                         });
                         self.completes[x.origin.index()] = Some((me, both));
+                        self.hold(x, points, body);
                         continue;
                     }
                     if self.exchange == 1 {
                         // The first relay starts the origin's return chain from the
                         // same keyed set, in the origin's shuffled order.
-                        let returned = apply_all(&self.keys.k12, from, body)?;
+                        let returned = self.keys.k12.apply(&points);
                         out.push(Outgoing {
                             to: vec![next],
                             bytes: message::encode(
@@ -871,7 +916,8 @@ impl Joining {
                             ),
                         });
                     }
-                    let keyed = apply_all(&self.keys.k1, from, body)?;
+                    let keyed = self.keys.k1.apply(&points);
+                    self.hold(x, points, body);
                     if !completes {
                         out.push(Outgoing {
                             to: vec![next],
@@ -905,7 +951,9 @@ impl Joining {
                     self.check_count(from, me, body)?;
                     // `H(x)^(k_me · ∏_(j≠me) k_j·k'_j)` in our shuffled order: raised to
                     // `k'_me`, our tags.
-                    let tags = apply_all(&self.keys.k2, from, body)?;
+                    let points = decompress_all(from, body)?;
+                    let tags = self.keys.k2.apply(&points);
+                    self.hold(x, points, body);
                     let mut own = vec![[0u8; POINT_BYTES]; tags.len()];
                     for (&row, tag) in self.perm.iter().zip(&tags) {
                         own[row] = *tag;
@@ -920,7 +968,9 @@ impl Joining {
                 }
                 MessageKind::Blind => {
                     self.check_count(from, x.origin, body)?;
-                    let keyed = apply_all(&self.keys.k12, from, body)?;
+                    let points = decompress_all(from, body)?;
+                    let keyed = self.keys.k12.apply(&points);
+                    self.hold(x, points, body);
                     out.push(Outgoing {
                         to: vec![next],
                         bytes: message::encode(
@@ -999,6 +1049,15 @@ impl Joining {
         Ok(out)
     }
 
+    /// In the malicious protocol, keeps a positional message (its points, decompressed
+    /// once on receipt, or its encodings `body`) until its aggregate's coefficients are
+    /// known.
+    fn hold(&mut self, x: Expect, points: Vec<RistrettoPoint>, body: &[u8]) {
+        if let Some(ps) = self.proofs.as_mut() {
+            ps.hold((x.kind.byte(), x.origin.0, x.hop), points, body, false);
+        }
+    }
+
     /// At party `n`: the last layer-2 key applied to the union, sorted — the common
     /// order. The rows we hold are our returned set (`own_pre`), whose tags we already
     /// have; only the others are exponentiated.
@@ -1022,12 +1081,8 @@ impl Joining {
             .collect();
         let mut rows: Vec<Tag> = known.into_iter().flatten().collect();
         rows.extend(
-            apply_encoded(&self.keys.k2, body, Some(&fresh)).map_err(|index| {
-                JoinError::PeerMisbehaved {
-                    party: from,
-                    reason: Misbehavior::InvalidPoint { index },
-                }
-            })?,
+            apply_encoded(&self.keys.k2, body, Some(&fresh))
+                .map_err(|index| invalid_point(from, index))?,
         );
         rows.par_sort_unstable();
         Ok(rows)
@@ -1139,6 +1194,19 @@ fn steps(ring: &Ring, j: PartyId) -> Vec<StepId> {
     out
 }
 
+/// A positional message held until its aggregate's coefficients are known.
+enum Held {
+    /// Its points, decompressed on receipt; our own keyed set as the halves
+    /// `H(x)^(k/2)` of what we sent (`halves`).
+    Points {
+        points: Vec<RistrettoPoint>,
+        halves: bool,
+    },
+    /// Beyond [`JoinLimits::max_held_points`]: its encodings, decompressed again when
+    /// aggregated.
+    Encoded(Vec<u8>),
+}
+
 /// A relay's claim about one positional step.
 #[derive(Clone, Copy, Debug)]
 struct Claim {
@@ -1180,8 +1248,10 @@ struct ProofState {
     keys: Vec<Option<PublicKeys>>,
     commitments: Vec<Option<Unit>>,
     seeds: Vec<Option<Unit>>,
-    /// Positional messages we received (and our own keyed set), until aggregated.
-    held: BTreeMap<MsgId, Vec<u8>>,
+    /// The positional messages we received and our own keyed set, until aggregated.
+    held: BTreeMap<MsgId, Held>,
+    /// Points held decompressed (at most [`JoinLimits::max_held_points`]).
+    held_points: usize,
     /// The digest of our public view (after the seeds).
     view: Unit,
     /// Aggregates of the messages we hold.
@@ -1202,6 +1272,7 @@ impl ProofState {
             commitments: vec![None; n],
             seeds: vec![None; n],
             held: BTreeMap::new(),
+            held_points: 0,
             view: [0; POINT_BYTES],
             agg: BTreeMap::new(),
             sent: BTreeMap::new(),
@@ -1215,6 +1286,18 @@ impl ProofState {
         state.commitments[me] = Some(proof::commit(ring.me, &seed));
         state.seeds[me] = Some(seed);
         state
+    }
+
+    /// Holds positional message `id`: its `points` while they fit in
+    /// [`JoinLimits::max_held_points`], else its encodings `body`.
+    fn hold(&mut self, id: MsgId, points: Vec<RistrettoPoint>, body: &[u8], halves: bool) {
+        let held = if self.held_points + points.len() <= self.ring.limits.max_held_points {
+            self.held_points += points.len();
+            Held::Points { points, halves }
+        } else {
+            Held::Encoded(body.to_vec())
+        };
+        self.held.insert(id, held);
     }
 
     /// Takes a keys, seed or proofs message (checked for kind, sender and unit count).
@@ -1309,21 +1392,33 @@ impl ProofState {
             .collect::<Result<_, _>>()?;
         self.view = proof::view_digest(&public, &commitments, &seeds);
         let mut coefficients: BTreeMap<u32, Vec<Scalar>> = BTreeMap::new();
-        for (id, body) in std::mem::take(&mut self.held) {
-            let len = body.len() / POINT_BYTES;
+        let own = (MessageKind::Hop.byte(), ring.me.0, 1);
+        for (id, held) in std::mem::take(&mut self.held) {
+            let len = match &held {
+                Held::Points { points, .. } => points.len(),
+                Held::Encoded(body) => body.len() / POINT_BYTES,
+            };
             let cs = coefficients
                 .entry(id.1)
                 .or_insert_with(|| proof::coefficients(&self.view, PartyId(id.1), len));
             if cs.len() < len {
                 *cs = proof::coefficients(&self.view, PartyId(id.1), len);
             }
-            let a = proof::aggregate(cs, &body).map_err(|index| JoinError::PeerMisbehaved {
-                party: ring.offset(ring.me, -1),
-                reason: Misbehavior::InvalidPoint { index },
-            })?;
+            let a = match held {
+                Held::Points { points, halves } => {
+                    let a = proof::aggregate(cs, &points);
+                    if halves {
+                        a + a
+                    } else {
+                        a
+                    }
+                }
+                // Validated on receipt (or our own): decompresses again.
+                Held::Encoded(body) => proof::aggregate_encoded(cs, &body)
+                    .map_err(|index| invalid_point(ring.offset(ring.me, -1), index))?,
+            };
             self.agg.insert(id, a);
         }
-        let own = (MessageKind::Hop.byte(), ring.me.0, 1);
         if let Some(a) = self.agg.get(&own) {
             self.sent.insert(own, *a);
         }
@@ -1546,7 +1641,7 @@ mod tests {
             .iter()
             .map(|p| (p * &key.k).compress().to_bytes())
             .collect();
-        assert_eq!(key.apply_batch(&points), want);
+        assert_eq!(key.apply(&points), want);
         let body: Vec<u8> = points
             .iter()
             .flat_map(|p| p.compress().to_bytes())
@@ -1592,14 +1687,14 @@ mod tests {
         let base = curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_POINT;
         for (m, want) in MULTIPLES.iter().enumerate().skip(1) {
             let key = JoinKey::new(Scalar::from(m as u8));
-            assert_eq!(hex::encode(key.apply_batch(&[base])[0]), *want, "[{m}]B");
+            assert_eq!(hex::encode(key.apply(&[base])[0]), *want, "[{m}]B");
         }
         // A batch of the fifteen, and a wrong multiple is a different encoding.
         let fifteen = JoinKey::new(Scalar::from(15u8));
-        let batch = fifteen.apply_batch(&vec![base; APPLY_BATCH + 1]);
+        let batch = fifteen.apply(&vec![base; APPLY_BATCH + 1]);
         assert!(batch.iter().all(|t| hex::encode(t) == MULTIPLES[15]));
         assert_ne!(
-            hex::encode(JoinKey::new(Scalar::from(14u8)).apply_batch(&[base])[0]),
+            hex::encode(JoinKey::new(Scalar::from(14u8)).apply(&[base])[0]),
             MULTIPLES[15]
         );
 

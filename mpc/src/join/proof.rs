@@ -113,12 +113,28 @@ pub fn coefficients(view: &Unit, origin: PartyId, len: usize) -> Vec<Scalar> {
     out
 }
 
-/// `Σ c_p·u_p` over the points of a checked message body (32-byte encodings),
-/// decompressing each; variable time (everything here is public to its holder).
+/// `Σ c_p·u_p` over a message's points (decompressed, hence validated, when the message
+/// was received); variable time (everything here is public to its holder). Parallel
+/// over chunks of [`AGGREGATE_CHUNK`] points.
+pub fn aggregate(coefficients: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
+    points
+        .par_chunks(AGGREGATE_CHUNK)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let first = k * AGGREGATE_CHUNK;
+            let end = (first + chunk.len()).min(coefficients.len());
+            let cs = coefficients.get(first..end).unwrap_or(&[]);
+            RistrettoPoint::vartime_multiscalar_mul(cs, &chunk[..cs.len()])
+        })
+        .reduce(RistrettoPoint::identity, |a, b| a + b)
+}
+
+/// [`aggregate`] over a message's 32-byte encodings, decompressing them chunk by chunk
+/// (for messages held encoded to bound memory).
 ///
 /// # Errors
 /// The position of a point that does not decompress.
-pub fn aggregate(coefficients: &[Scalar], body: &[u8]) -> Result<RistrettoPoint, usize> {
+pub fn aggregate_encoded(coefficients: &[Scalar], body: &[u8]) -> Result<RistrettoPoint, usize> {
     body.par_chunks(AGGREGATE_CHUNK * POINT_BYTES)
         .enumerate()
         .map(|(k, chunk)| {
@@ -132,9 +148,7 @@ pub fn aggregate(coefficients: &[Scalar], body: &[u8]) -> Result<RistrettoPoint,
                     CompressedRistretto(enc).decompress().ok_or(first + i)
                 })
                 .collect::<Result<Vec<RistrettoPoint>, usize>>()?;
-            let end = (first + points.len()).min(coefficients.len());
-            let cs = coefficients.get(first..end).unwrap_or(&[]);
-            Ok(RistrettoPoint::vartime_multiscalar_mul(cs, &points))
+            Ok(aggregate(coefficients.get(first..).unwrap_or(&[]), &points))
         })
         .try_reduce(RistrettoPoint::identity, |a, b| Ok(a + b))
 }
@@ -279,26 +293,26 @@ mod tests {
         let points: Vec<RistrettoPoint> = (0..n)
             .map(|_| crate::join::random_point(&mut rng))
             .collect();
-        let body: Vec<u8> = points
-            .iter()
-            .flat_map(|p| p.compress().to_bytes())
-            .collect();
         let cs = coefficients(&[7; 32], PartyId(3), n);
         assert_eq!(cs.len(), n);
         assert!(cs
             .iter()
             .all(|c| c.as_bytes()[16..].iter().all(|&b| b == 0)));
         let want: RistrettoPoint = cs.iter().zip(&points).map(|(c, p)| p * c).sum();
-        assert_eq!(aggregate(&cs, &body), Ok(want));
+        assert_eq!(aggregate(&cs, &points), want);
         let k = Scalar::from(5u8);
-        let raised: Vec<u8> = points
+        let raised: Vec<RistrettoPoint> = points.iter().map(|p| p * k).collect();
+        assert_eq!(aggregate(&cs, &raised), want * k);
+        let mut moved = points.clone();
+        moved.swap(0, n - 1);
+        assert_ne!(aggregate(&cs, &moved), want);
+        let mut body: Vec<u8> = points
             .iter()
-            .flat_map(|p| (p * k).compress().to_bytes())
+            .flat_map(|p| p.compress().to_bytes())
             .collect();
-        assert_eq!(aggregate(&cs, &raised), Ok(want * k));
-        let mut bad = body.clone();
-        bad[POINT_BYTES * (n - 1)..].copy_from_slice(&[0xff; 32]);
-        assert_eq!(aggregate(&cs, &bad), Err(n - 1));
+        assert_eq!(aggregate_encoded(&cs, &body), Ok(want));
+        body[POINT_BYTES * (n - 1)..].copy_from_slice(&[0xff; 32]);
+        assert_eq!(aggregate_encoded(&cs, &body), Err(n - 1));
         assert_ne!(
             coefficients(&[7; 32], PartyId(3), 4),
             coefficients(&[7; 32], PartyId(2), 4)

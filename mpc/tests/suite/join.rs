@@ -110,6 +110,49 @@ fn join_equals_plaintext_join() {
     }
 }
 
+/// With proofs, the held messages kept as encodings (no budget for decompressed points,
+/// or a budget that fits some of them) give the same join as the default.
+#[test]
+fn join_equals_plaintext_join_whatever_the_held_points_budget() {
+    for n in [2, 3] {
+        let sets = sets(n, 30, 50, 70 + n as u64);
+        let default = memory::run(&sets, &mut rngs(n, 8)).unwrap();
+        assert_plaintext_join(&sets, &default);
+        for max_held_points in [0, 45] {
+            let limits = JoinLimits {
+                max_held_points,
+                ..JoinLimits::default()
+            };
+            let outs = memory::run_with(&sets, &mut rngs(n, 8), limits, |_, _, _| {}).unwrap();
+            assert_eq!(outs, default, "n={n} held={max_held_points}");
+        }
+    }
+}
+
+/// The timed runner gives the same join, one step per exchange plus the start for
+/// every party, and the critical path is the sum of each step's slowest party.
+#[test]
+fn timed_join_equals_the_join_and_times_every_step() {
+    let sets = sets(3, 20, 50, 44);
+    let plain = memory::run(&sets, &mut rngs(3, 9)).unwrap();
+    let (outs, timings) = memory::run_timed(
+        &sets,
+        &mut rngs(3, 9),
+        JoinLimits::default(),
+        JoinProtocol::Malicious,
+    )
+    .unwrap();
+    assert_eq!(outs, plain);
+    assert_eq!(timings.steps.len(), 1 + join::Joining::exchanges(3));
+    assert!(timings.steps.iter().all(|s| s.len() == 3));
+    let ms = std::time::Duration::from_millis;
+    let made_up = memory::Timings {
+        steps: vec![vec![ms(1), ms(5)], vec![ms(7), ms(2)]],
+    };
+    assert_eq!(made_up.critical_path(), ms(12));
+    assert_eq!(made_up.per_party(), vec![ms(8), ms(7)]);
+}
+
 #[test]
 fn join_with_unequal_and_empty_sets() {
     let mut rng = ChaCha20Rng::seed_from_u64(7);
@@ -183,7 +226,16 @@ fn join_refuses_bad_parameters() {
         Err(JoinError::UnknownParty { party: 3, .. })
     ));
     assert!(matches!(
-        JoinParty::new(PartyId(1), 2, &ids, JoinLimits { max_rows: 1 }, &mut rng),
+        JoinParty::new(
+            PartyId(1),
+            2,
+            &ids,
+            JoinLimits {
+                max_rows: 1,
+                ..JoinLimits::default()
+            },
+            &mut rng
+        ),
         Err(JoinError::TooManyRows { rows: 2, limit: 1 })
     ));
 }
@@ -660,30 +712,37 @@ fn join_names_a_relay_that_uses_a_wrong_key() {
                     "n={n} cheater={cheater}: {e}"
                 ),
             }
-            // Malicious: named.
-            let errors = memory::run_report(
-                &sets,
-                &mut rngs(n, 6),
-                JoinLimits::default(),
-                JoinProtocol::Malicious,
-                cheat,
-            )
-            .unwrap_err();
-            let honest: Vec<&(PartyId, JoinError)> =
-                errors.iter().filter(|(p, _)| p.0 != cheater).collect();
-            assert!(!honest.is_empty(), "n={n} cheater={cheater}: {errors:?}");
-            for (p, e) in honest {
-                assert!(
-                    matches!(
-                        e,
-                        JoinError::PeerMisbehaved {
-                            party,
-                            reason: Misbehavior::WrongAggregate { .. }
-                        } if party.0 == cheater
-                    ),
-                    "n={n} cheater={cheater}: party {p} reported {e}"
-                );
-                assert!(e.to_string().contains(&format!("party {cheater} ")), "{e}");
+            // Malicious: named, whether the held messages are kept decompressed (the
+            // default), as encodings (no budget) or some of each.
+            for max_held_points in [JoinLimits::default().max_held_points, 0, 18] {
+                let limits = JoinLimits {
+                    max_held_points,
+                    ..JoinLimits::default()
+                };
+                let errors = memory::run_report(
+                    &sets,
+                    &mut rngs(n, 6),
+                    limits,
+                    JoinProtocol::Malicious,
+                    cheat,
+                )
+                .unwrap_err();
+                let honest: Vec<&(PartyId, JoinError)> =
+                    errors.iter().filter(|(p, _)| p.0 != cheater).collect();
+                assert!(!honest.is_empty(), "n={n} cheater={cheater}: {errors:?}");
+                for (p, e) in honest {
+                    assert!(
+                        matches!(
+                            e,
+                            JoinError::PeerMisbehaved {
+                                party,
+                                reason: Misbehavior::WrongAggregate { .. }
+                            } if party.0 == cheater
+                        ),
+                        "n={n} cheater={cheater} held={max_held_points}: party {p} reported {e}"
+                    );
+                    assert!(e.to_string().contains(&format!("party {cheater} ")), "{e}");
+                }
             }
         }
     }
