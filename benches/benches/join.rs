@@ -192,6 +192,22 @@ fn once(size: usize) {
         per_party.join(", "),
         timings.critical_path().as_secs_f64()
     );
+    let steps: Vec<String> = timings
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(e, parties)| {
+            let each: Vec<String> = parties
+                .iter()
+                .map(|d| format!("{:.1}", d.as_secs_f64()))
+                .collect();
+            format!("{e}: {}", each.join("/"))
+        })
+        .collect();
+    println!(
+        "  per step (0 = hashing and keying, then each exchange), seconds per party: {}",
+        steps.join(", ")
+    );
 }
 
 fn main() {
