@@ -65,28 +65,9 @@ where
     R: RngCore + CryptoRng,
     H: FnMut(PartyId, PartyId, &mut Vec<u8>),
 {
-    run_report(sets, rngs, limits, protocol, hook).map_err(first_error)
-}
-
-/// [`run_protocol`], reporting on failure every error raised in the first exchange in
-/// which any party failed, with the party that raised it (the others of that exchange
-/// still run it): what each party would report before an abort frame reaches it.
-///
-/// # Errors
-/// `(party, error)` for each party that failed in that exchange, in party order.
-pub fn run_report<T, R, H>(
-    sets: &[Vec<T>],
-    rngs: &mut [R],
-    limits: JoinLimits,
-    protocol: JoinProtocol,
-    hook: H,
-) -> Result<Vec<JoinOutput>, Reports>
-where
-    T: AsRef<[u8]> + Sync,
-    R: RngCore + CryptoRng,
-    H: FnMut(PartyId, PartyId, &mut Vec<u8>),
-{
-    drive(sets, rngs, limits, protocol, hook).map(|(outputs, _)| outputs)
+    run_report(sets, rngs, limits, protocol, hook)
+        .map(|(outputs, _)| outputs)
+        .map_err(first_error)
 }
 
 /// How long each party computed in each step of an in-memory join: step 0 is
@@ -133,7 +114,7 @@ where
     T: AsRef<[u8]> + Sync,
     R: RngCore + CryptoRng,
 {
-    drive(sets, rngs, limits, protocol, |_, _, _| {}).map_err(first_error)
+    run_report(sets, rngs, limits, protocol, |_, _, _| {}).map_err(first_error)
 }
 
 /// The first of the errors of [`run_report`].
@@ -147,8 +128,14 @@ fn first_error(errors: Reports) -> JoinError {
     )
 }
 
-/// Runs the join (see [`run_report`]), timing every party's steps.
-fn drive<T, R, H>(
+/// [`run_protocol`] with each party's computing time per step ([`Timings`]), reporting
+/// on failure every error raised in the first exchange in which any party failed, with
+/// the party that raised it (the others of that exchange still run it): what each party
+/// would report before an abort frame reaches it.
+///
+/// # Errors
+/// `(party, error)` for each party that failed in that exchange, in party order.
+pub fn run_report<T, R, H>(
     sets: &[Vec<T>],
     rngs: &mut [R],
     limits: JoinLimits,
