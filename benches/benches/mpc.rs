@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use conclave_mpc::field::Fp;
 use conclave_mpc::transport::memory::{self, MemoryTransport};
-use conclave_mpc::{Engine, Error, PartyId};
+use conclave_mpc::{Engine, Error, PartyId, Security};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -44,24 +44,34 @@ fn field(c: &mut Criterion) {
     g.finish();
 }
 
+/// Semi-honest (`mpc/mul_3_parties`) and with security with abort
+/// (`mpc/mul_3_parties_malicious`: the products, their MACs and the check over them).
 fn multiplications(c: &mut Criterion) {
-    let mut g = c.benchmark_group("mpc/mul_3_parties");
-    g.sample_size(10);
-    for size in [1usize, 10_000, 1_000_000] {
-        g.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
-            b.iter_custom(|iters| {
-                three(|e| {
-                    let x = e.input_from(PartyId(1), size, &vec![Fp::new(3); size])?;
-                    let start = std::time::Instant::now();
-                    for _ in 0..iters {
-                        e.mul(&x, &x)?;
-                    }
-                    Ok(start.elapsed())
+    for (group, security) in [
+        ("mpc/mul_3_parties", Security::SemiHonest),
+        ("mpc/mul_3_parties_malicious", Security::Malicious),
+    ] {
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10);
+        for size in [1usize, 10_000, 1_000_000] {
+            g.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
+                b.iter_custom(|iters| {
+                    three(|e| {
+                        e.set_security(security)?;
+                        let x = e.input_from(PartyId(1), size, &vec![Fp::new(3); size])?;
+                        e.verify()?;
+                        let start = std::time::Instant::now();
+                        for _ in 0..iters {
+                            e.mul(&x, &x)?;
+                            e.verify()?;
+                        }
+                        Ok(start.elapsed())
+                    })
                 })
-            })
-        });
+            });
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 fn comparisons(c: &mut Criterion) {

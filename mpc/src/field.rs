@@ -80,6 +80,29 @@ fn mul_folded(x: u128, y: u128) -> u128 {
     a + b
 }
 
+/// `Σ w·x` over `terms`, each product folded below `2^128` and added with its carry
+/// counted (`2^128 ≡ 2`), reduced once.
+#[inline(always)]
+fn lazy_sum(terms: impl Iterator<Item = (Fp, Fp)>) -> Fp {
+    let (mut sum, mut carries) = (0u128, 0u64);
+    for (w, x) in terms {
+        let (s, carry) = sum.overflowing_add(mul_folded(w.0, x.0));
+        sum = s;
+        carries += u64::from(carry);
+    }
+    Fp::new(sum) + Fp::new(2 * u128::from(carries))
+}
+
+/// [`Fp::weighted_sums_into`] for exactly `N` columns (`columns.len() == N`).
+fn weighted_sums_of<const N: usize>(out: &mut [Fp], weights: &[Fp], columns: &[&[Fp]]) {
+    let len = out.len();
+    let weights: [Fp; N] = std::array::from_fn(|j| weights[j]);
+    let columns: [&[Fp]; N] = std::array::from_fn(|j| &columns[j][..len]);
+    for (e, o) in out.iter_mut().enumerate() {
+        *o = lazy_sum((0..N).map(|j| (weights[j], columns[j][e])));
+    }
+}
+
 /// `x·k` modulo p for a 64-bit `k`: two 64×64-bit products instead of four.
 #[inline(always)]
 fn mul_small_mod(x: u128, k: u64) -> u128 {
@@ -242,6 +265,29 @@ impl Fp {
                 // sum + carry·2^128 ≡ sum + 2·carry (mod p).
                 total + Fp::new(*sum) + Fp::new(2 * u128::from(carry))
             })
+    }
+
+    /// `out[e] = Σ_j weights[j]·columns[j][e]` for every `e < out.len()`, each sum
+    /// reduced once as in [`Fp::dot`] (a term costs its four word products and one add
+    /// with carry). Constant time.
+    ///
+    /// # Panics
+    /// When `weights` and `columns` differ in length or a column is shorter than `out`.
+    pub fn weighted_sums_into(out: &mut [Fp], weights: &[Fp], columns: &[&[Fp]]) {
+        assert_eq!(weights.len(), columns.len(), "one weight per column");
+        // Unrolled for the column counts of resharing with n = 3, 5, 7 (t + 1 columns).
+        match columns.len() {
+            2 => weighted_sums_of::<2>(out, weights, columns),
+            3 => weighted_sums_of::<3>(out, weights, columns),
+            4 => weighted_sums_of::<4>(out, weights, columns),
+            _ => {
+                let len = out.len();
+                let columns: Vec<&[Fp]> = columns.iter().map(|c| &c[..len]).collect();
+                for (e, o) in out.iter_mut().enumerate() {
+                    *o = lazy_sum(weights.iter().zip(&columns).map(|(w, c)| (*w, c[e])));
+                }
+            }
+        }
     }
 
     /// `self²`.

@@ -150,9 +150,11 @@ fn keystream(key: &[u8; KEY_BYTES], draw: u64, first: usize) -> Keystream {
     cipher
 }
 
-/// Fills `out` with field elements read from `stream`, through a small stack buffer.
-fn fill_elements(stream: &mut Keystream, out: &mut [Fp]) {
-    let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
+/// Fills `out` with field elements read from `stream`, through the caller's scratch
+/// buffer `buf` (the caller zeroizes it once when done: wiping it per call costs as much
+/// as the keystream).
+/// `buf` holds at least [`STREAM_BLOCK_BYTES`].
+fn fill_elements(stream: &mut Keystream, out: &mut [Fp], buf: &mut [u8]) {
     for part in out.chunks_mut(STREAM_BLOCK_BYTES / ELEMENT_BYTES) {
         let bytes = &mut buf[..part.len() * ELEMENT_BYTES];
         stream.write_keystream(bytes);
@@ -343,7 +345,10 @@ impl Prss {
                 Ok(keystream(key, draw, 0))
             })
             .collect::<Result<_, Error>>()?;
-        Ok(PairStreams { streams })
+        Ok(PairStreams {
+            streams,
+            buf: Zeroizing::new(vec![0u8; STREAM_BLOCK_BYTES]),
+        })
     }
 
     /// Draws the MAC key `α = Σ_A α_A` of the malicious mode: this party's share
@@ -362,9 +367,10 @@ impl Prss {
         // α_A for every held set, by set index.
         let mut alpha_of: Vec<Option<Fp>> = vec![None; self.sets];
         let mut share = Fp::ZERO;
+        let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
         for key in &self.keys {
             let mut one = [Fp::ZERO];
-            fill_elements(&mut key.stream(draw, 0), &mut one);
+            fill_elements(&mut key.stream(draw, 0), &mut one, &mut buf[..]);
             share += key.share_coeff * one[0];
             alpha_of[key.set_index] = Some(one[0]);
             one.zeroize();
@@ -515,6 +521,8 @@ impl AlphaParts {
 /// Keystreams shared with some other parties, from one draw ([`Prss::pair_streams`]).
 pub struct PairStreams {
     streams: Vec<Keystream>,
+    /// Keystream bytes on their way to elements (wiped once, on drop).
+    buf: Zeroizing<Vec<u8>>,
 }
 
 impl PairStreams {
@@ -528,7 +536,7 @@ impl PairStreams {
             .streams
             .get_mut(index)
             .ok_or(Error::InvalidParameters("no such pairwise stream"))?;
-        fill_elements(stream, out);
+        fill_elements(stream, out, &mut self.buf[..]);
         Ok(())
     }
 }

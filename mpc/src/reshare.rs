@@ -5,7 +5,9 @@
 //! (`n = 2t + 1`). It deals `d_i` as in [`crate::prf_input`]: the shares of the `t`
 //! parties it designates come from pairwise keys, the other `t` are sent. Every party's
 //! new share is `Σ_i λ_i f_i(x_me)` with `λ` the Lagrange coefficients at 0 over all
-//! `n` points; a dealer sends `λ_i f_i(x_k)`, already weighted, so receivers only add. Unlike a [`crate::prf_input::PrfInput`] round followed by the
+//! `n` points; a dealer sends `λ_i f_i(x_k)`, already weighted, and a pairwise keystream
+//! element is read as the weighted share `λ_i f_i(x_j)` of the designated party, so
+//! receivers only add. Unlike a [`crate::prf_input::PrfInput`] round followed by the
 //! combination, this builds no per-dealer columns: one pass computes the products, the
 //! outgoing shares and this party's partial sum (own share and keystream-derived
 //! shares, keystream read in 4 KiB blocks), and [`ResharePending::finish`] adds the
@@ -44,7 +46,8 @@ pub struct Reshare;
 
 /// A resharing whose outgoing shares have been sent.
 pub struct ResharePending {
-    /// `λ_me·f_me(x_me) + Σ λ_i·s_{i,me}` per element: everything but the received shares.
+    /// `λ_me·f_me(x_me) + Σ_i r_{i,me}` per element (`r_{i,me} = λ_i·s_{i,me}`, the
+    /// keystream shared with a designating party `i`): everything but the received shares.
     partial: Zeroizing<Vec<Fp>>,
     /// Whether party `i`'s frame carries (weighted) shares for this party.
     receives: Vec<bool>,
@@ -83,16 +86,18 @@ impl Reshare {
         let designating: Vec<usize> = (0..n).filter(|i| designates(*i, me, n, t)).collect();
         let mut nodes = vec![Fp::ZERO];
         nodes.extend(designated.iter().map(|j| point(*j)));
-        // λ_me·f_me(x) = Σ_j λ_me·c_j(x)·(d, s_{me,1}, …, s_{me,t})_j: the receiver of
-        // an outgoing share gets it already weighted, so it only adds.
+        // f_me takes the product d at 0 and s_j at the designated x_j, and the pairwise
+        // keystream element r_j is λ_me·s_j (uniform as s_j is): the designated party
+        // adds r_j as its weighted share λ_me·f_me(x_j) without a multiplication, and
+        // λ_me·f_me(x) = c_0(x)·λ_me·d + Σ_j c_j(x)·r_j for the Lagrange basis c of the
+        // nodes. The receiver of an outgoing share gets it already weighted, so it only
+        // adds too.
         let weighted = |x: Fp| -> Result<Vec<Fp>, Error> {
-            Ok(lagrange_coefficients(&nodes, x)?
-                .into_iter()
-                .map(|c| c * lambda[me])
-                .collect())
+            let mut coeffs = lagrange_coefficients(&nodes, x)?;
+            coeffs[0] *= lambda[me];
+            Ok(coeffs)
         };
         let own = weighted(point(me))?;
-        let their_weights: Vec<Fp> = designating.iter().map(|i| lambda[*i]).collect();
         let receivers: Vec<usize> = (0..n)
             .filter(|k| *k != me && !designated.contains(k))
             .collect();
@@ -122,22 +127,19 @@ impl Reshare {
                 streams.fill(s, &mut pad[..width])?;
             }
             // Column j of the block: the products (j = 0), then the keystreams.
-            let column = |j: usize| &block[j * BLOCK..j * BLOCK + width];
+            let columns: Vec<&[Fp]> = block.chunks(BLOCK).map(|column| &column[..width]).collect();
+            let (dealt, received) = columns.split_at(1 + t);
             let out = &mut own_block[..width];
-            out.fill(Fp::ZERO);
-            for (j, weight) in own.iter().enumerate() {
-                accumulate(out, *weight, column(j));
-            }
-            for (i, weight) in their_weights.iter().enumerate() {
-                accumulate(out, *weight, column(1 + t + i));
+            Fp::weighted_sums_into(out, &own, dealt);
+            for column in received {
+                for (o, r) in out.iter_mut().zip(*column) {
+                    *o += *r;
+                }
             }
             partial.extend_from_slice(out);
             for (k, coeffs) in receivers.iter().zip(&sent) {
                 let shares = &mut outgoing_block[..width];
-                shares.fill(Fp::ZERO);
-                for (j, c) in coeffs.iter().enumerate() {
-                    accumulate(shares, *c, column(j));
-                }
+                Fp::weighted_sums_into(shares, coeffs, dealt);
                 let frame = &mut outgoing[*k];
                 for share in shares.iter() {
                     frame.extend_from_slice(&share.to_bytes());
@@ -191,13 +193,6 @@ impl<'a> PartProducts<'a> {
                 self.offset = 0;
             }
         }
-    }
-}
-
-/// `out[e] += weight · column[e]`.
-fn accumulate(out: &mut [Fp], weight: Fp, column: &[Fp]) {
-    for (o, v) in out.iter_mut().zip(column) {
-        *o += weight * *v;
     }
 }
 

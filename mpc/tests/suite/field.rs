@@ -78,6 +78,30 @@ proptest! {
     }
 
     #[test]
+    fn weighted_sums_match_bigint(
+        weights in proptest::collection::vec(element(), 0..8),
+        rows in proptest::collection::vec(proptest::collection::vec(element(), 8), 0..6),
+    ) {
+        // Column j is element j of every row (random elements overflow the 128-bit sum
+        // about every other term).
+        let columns: Vec<Vec<Fp>> = (0..weights.len())
+            .map(|j| rows.iter().map(|row| Fp::new(row[j])).collect())
+            .collect();
+        let column_refs: Vec<&[Fp]> = columns.iter().map(Vec::as_slice).collect();
+        let fw: Vec<Fp> = weights.iter().map(|w| Fp::new(*w)).collect();
+        let mut out = vec![Fp::ZERO; rows.len()];
+        Fp::weighted_sums_into(&mut out, &fw, &column_refs);
+        for (e, got) in out.iter().enumerate() {
+            let expected = fw
+                .iter()
+                .zip(&columns)
+                .fold(BigUint::from(0u8), |acc, (w, c)| acc + big(w.to_u128()) * big(c[e].to_u128()))
+                % p();
+            prop_assert_eq!(got.to_u128(), to_u128(&expected));
+        }
+    }
+
+    #[test]
     fn new_reduces_any_u128(x in any::<u128>()) {
         prop_assert_eq!(Fp::new(x).to_u128(), to_u128(&(big(x) % p())));
     }
@@ -115,6 +139,16 @@ fn dot_of_long_vectors_of_the_largest_elements_counts_every_overflow() {
         Fp::dot(&halves, &halves),
         Fp::new(1u128 << 125).mul_small(4_099)
     );
+}
+
+#[test]
+fn weighted_sums_of_the_largest_elements_count_every_overflow() {
+    // Seven terms of (p − 1)·(p − 1) ≡ 1 per element, each folded product near 2^128.
+    let most = vec![Fp::new(MODULUS - 1); 5];
+    let columns = vec![most.as_slice(); 7];
+    let mut out = vec![Fp::ZERO; 5];
+    Fp::weighted_sums_into(&mut out, &[Fp::new(MODULUS - 1); 7], &columns);
+    assert_eq!(out, vec![Fp::new(7); 5]);
 }
 
 #[test]
