@@ -80,8 +80,10 @@ pub enum RandomnessSource {
 /// Shares of the same random values at degree `t` and at degree `2t`.
 type DoubleSharings = (Zeroizing<Vec<Fp>>, Zeroizing<Vec<Fp>>);
 
-/// Elements per exchange: longer vectors are opened in chunks of this many (1 MiB frames).
-pub const CHUNK_ELEMENTS: usize = 1 << 16;
+/// Elements per exchange: longer vectors are opened and multiplied in chunks of this many
+/// (4 MiB frames). Every exchange waits for the slowest party; with 2^16 a million
+/// multiplications over TLS took ≈ 10 % longer (docs/benchmarks.md, MPC, session 20).
+pub const CHUNK_ELEMENTS: usize = 1 << 18;
 
 /// The error of an operation on a vector without MACs in the malicious mode.
 const UNAUTHENTICATED: &str =
