@@ -5,9 +5,10 @@
 //! (`n = 2t + 1`). It deals `d_i` as in [`crate::prf_input`]: the shares of the `t`
 //! parties it designates come from pairwise keys, the other `t` are sent. Every party's
 //! new share is `Σ_i λ_i f_i(x_me)` with `λ` the Lagrange coefficients at 0 over all
-//! `n` points; a dealer sends `λ_i f_i(x_k)`, already weighted, and a pairwise keystream
-//! element is read as the weighted share `λ_i f_i(x_j)` of the designated party, so
-//! receivers only add. Unlike a [`crate::prf_input::PrfInput`] round followed by the
+//! `n` points; a dealer sends `λ_i f_i(x_k)`, already weighted, and a designated party
+//! derives its weighted share `λ_i f_i(x_j)` from the pairwise keystream directly, so
+//! receivers only add (`Combination`: with three parties the weights are small integers
+//! and a product costs two multiplications). Unlike a [`crate::prf_input::PrfInput`] round followed by the
 //! combination, this builds no per-dealer columns: one pass computes the products, the
 //! outgoing shares and this party's partial sum (own share and keystream-derived
 //! shares, keystream read in 4 KiB blocks), and [`ResharePending::finish`] adds the
@@ -84,27 +85,10 @@ impl Reshare {
         let lambda = lagrange_coefficients(&all, Fp::ZERO)?;
         let designated: Vec<usize> = (0..n).filter(|j| designates(me, *j, n, t)).collect();
         let designating: Vec<usize> = (0..n).filter(|i| designates(*i, me, n, t)).collect();
-        let mut nodes = vec![Fp::ZERO];
-        nodes.extend(designated.iter().map(|j| point(*j)));
-        // f_me takes the product d at 0 and s_j at the designated x_j, and the pairwise
-        // keystream element r_j is λ_me·s_j (uniform as s_j is): the designated party
-        // adds r_j as its weighted share λ_me·f_me(x_j) without a multiplication, and
-        // λ_me·f_me(x) = c_0(x)·λ_me·d + Σ_j c_j(x)·r_j for the Lagrange basis c of the
-        // nodes. The receiver of an outgoing share gets it already weighted, so it only
-        // adds too.
-        let weighted = |x: Fp| -> Result<Vec<Fp>, Error> {
-            let mut coeffs = lagrange_coefficients(&nodes, x)?;
-            coeffs[0] *= lambda[me];
-            Ok(coeffs)
-        };
-        let own = weighted(point(me))?;
         let receivers: Vec<usize> = (0..n)
             .filter(|k| *k != me && !designated.contains(k))
             .collect();
-        let sent: Vec<Vec<Fp>> = receivers
-            .iter()
-            .map(|k| weighted(point(*k)))
-            .collect::<Result<_, _>>()?;
+        let combination = Combination::new(me, &designated, &receivers, &lambda)?;
         let len: usize = parts.iter().map(|(a, _)| a.len()).sum();
         let mut products_of = PartProducts::new(parts);
         let mut outgoing: Frames = vec![Vec::new(); n];
@@ -123,23 +107,18 @@ impl Reshare {
             let width = end - start;
             let (products, pads) = block.split_at_mut(BLOCK);
             products_of.next_into(&mut products[..width]);
+            combination.prepare(&mut products[..width]);
             for (s, pad) in pads.chunks_mut(BLOCK).enumerate() {
                 streams.fill(s, &mut pad[..width])?;
             }
             // Column j of the block: the products (j = 0), then the keystreams.
             let columns: Vec<&[Fp]> = block.chunks(BLOCK).map(|column| &column[..width]).collect();
-            let (dealt, received) = columns.split_at(1 + t);
             let out = &mut own_block[..width];
-            Fp::weighted_sums_into(out, &own, dealt);
-            for column in received {
-                for (o, r) in out.iter_mut().zip(*column) {
-                    *o += *r;
-                }
-            }
+            combination.own(out, &columns);
             partial.extend_from_slice(out);
-            for (k, coeffs) in receivers.iter().zip(&sent) {
+            for (r, k) in receivers.iter().enumerate() {
                 let shares = &mut outgoing_block[..width];
-                Fp::weighted_sums_into(shares, coeffs, dealt);
+                combination.sent(r, shares, &columns);
                 let frame = &mut outgoing[*k];
                 for share in shares.iter() {
                     frame.extend_from_slice(&share.to_bytes());
@@ -150,6 +129,135 @@ impl Reshare {
             .map(|i| i != me && !designating.contains(&i))
             .collect();
         Ok((ResharePending { partial, receives }, outgoing))
+    }
+}
+
+/// How a dealer turns a block of its products `d` and keystream elements into its own
+/// share and the shares it sends (the weighted shares `λ_me·f_me(x)`). Columns: the
+/// products, the `t` keystreams shared with the designated parties, the `t` shared with
+/// the designating ones.
+enum Combination {
+    /// Any `t`: `f_me` takes `d` at 0 and `s_j` at each designated `x_j`, and the
+    /// keystream element `r_j` is `λ_me·s_j` (uniform as `s_j` is), so the designated
+    /// party adds `r_j` as its weighted share without a multiplication and
+    /// `λ_me·f_me(x) = c_0(x)·λ_me·d + Σ_j c_j(x)·r_j` for the Lagrange basis `c` of the
+    /// nodes: `own` and each of `sent` are the weights `(c_0·λ_me, c_1, …)` of one point.
+    Lagrange { own: Vec<Fp>, sent: Vec<Vec<Fp>> },
+    /// Three parties (`t = 1`, points 1–3): the line `L(x) = (x_j − x)·g + x·q` with
+    /// `g = κ·d`, `κ = λ_me/x_j` and `q` the keystream element shared with the designated
+    /// party `j` — `L(0) = λ_me·d`, and `L(x_j) = x_j·q`, which `j` computes from `q`
+    /// alone (`f_me(x_j) = x_j·q/λ_me` is uniform). Every other coefficient is a small
+    /// integer, so a product costs two multiplications and a few additions instead of
+    /// one and four weighted terms. The own share adds `x_me·q'` for the keystream `q'`
+    /// shared with the party that designates this one.
+    Line {
+        kappa: Fp,
+        /// `(x_j − x_me, x_me)`.
+        own: (i64, i64),
+        /// `(x_j − x_k, x_k)` for the one receiver `k`.
+        sent: (i64, i64),
+    },
+}
+
+impl Combination {
+    fn new(
+        me: usize,
+        designated: &[usize],
+        receivers: &[usize],
+        lambda: &[Fp],
+    ) -> Result<Combination, Error> {
+        let point = |j: usize| PartyId::from_index(j).point();
+        if let ([j], [k]) = (designated, receivers) {
+            let x = |i: usize| (i + 1) as i64;
+            let kappa = lambda[me]
+                * point(*j)
+                    .inverse()
+                    .ok_or(Error::InvalidParameters("party point 0"))?;
+            return Ok(Combination::Line {
+                kappa,
+                own: (x(*j) - x(me), x(me)),
+                sent: (x(*j) - x(*k), x(*k)),
+            });
+        }
+        let mut nodes = vec![Fp::ZERO];
+        nodes.extend(designated.iter().map(|j| point(*j)));
+        let weighted = |x: Fp| -> Result<Vec<Fp>, Error> {
+            let mut coeffs = lagrange_coefficients(&nodes, x)?;
+            coeffs[0] *= lambda[me];
+            Ok(coeffs)
+        };
+        Ok(Combination::Lagrange {
+            own: weighted(point(me))?,
+            sent: receivers
+                .iter()
+                .map(|k| weighted(point(*k)))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Turns a block of products into the first column [`Combination::own`] and
+    /// [`Combination::sent`] read: `g = κ·d` for the line, `d` itself otherwise.
+    fn prepare(&self, products: &mut [Fp]) {
+        if let Combination::Line { kappa, .. } = self {
+            for d in products {
+                *d *= *kappa;
+            }
+        }
+    }
+
+    /// This party's weighted share of its own product plus the keystream-derived shares
+    /// the designating parties dealt it.
+    fn own(&self, out: &mut [Fp], columns: &[&[Fp]]) {
+        match self {
+            Combination::Lagrange { own, .. } => {
+                let (dealt, received) = columns.split_at(own.len());
+                Fp::weighted_sums_into(out, own, dealt);
+                for column in received {
+                    for (o, r) in out.iter_mut().zip(*column) {
+                        *o += *r;
+                    }
+                }
+            }
+            Combination::Line { own, .. } => {
+                let (g, q, q_in) = (columns[0], columns[1], columns[2]);
+                for (e, o) in out.iter_mut().enumerate() {
+                    *o = multiple(g[e], own.0) + multiple(q[e] + q_in[e], own.1);
+                }
+            }
+        }
+    }
+
+    /// The weighted share for the `receiver`-th party this one sends to.
+    fn sent(&self, receiver: usize, out: &mut [Fp], columns: &[&[Fp]]) {
+        match self {
+            Combination::Lagrange { sent, .. } => {
+                let weights = &sent[receiver];
+                Fp::weighted_sums_into(out, weights, &columns[..weights.len()]);
+            }
+            Combination::Line { sent, .. } => {
+                let (g, q) = (columns[0], columns[1]);
+                for (e, o) in out.iter_mut().enumerate() {
+                    *o = multiple(g[e], sent.0) + multiple(q[e], sent.1);
+                }
+            }
+        }
+    }
+}
+
+/// `k·x` for a small public `k` (additions up to 3).
+#[inline(always)]
+fn multiple(x: Fp, k: i64) -> Fp {
+    let m = match k.unsigned_abs() {
+        0 => Fp::ZERO,
+        1 => x,
+        2 => x + x,
+        3 => x + x + x,
+        k => x.mul_small(k),
+    };
+    if k < 0 {
+        -m
+    } else {
+        m
     }
 }
 
