@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod block_stream;
 pub mod compare;
 pub mod config;
 pub mod engine;

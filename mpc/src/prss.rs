@@ -52,6 +52,7 @@ use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::block_stream::{BlockStream, Scratch};
 use crate::field::{Fp, ELEMENT_BYTES, MODULUS};
 use crate::protocol::Context;
 use crate::shamir::PartyId;
@@ -148,20 +149,6 @@ fn keystream(key: &[u8; KEY_BYTES], draw: u64, first: usize) -> Keystream {
     let mut cipher = Keystream::new(&(*key).into(), &counter.into());
     cipher.seek((first * ELEMENT_BYTES) as u64);
     cipher
-}
-
-/// Fills `out` with field elements read from `stream`, through the caller's scratch
-/// buffer `buf` (the caller zeroizes it once when done: wiping it per call costs as much
-/// as the keystream).
-/// `buf` holds at least [`STREAM_BLOCK_BYTES`].
-fn fill_elements(stream: &mut Keystream, out: &mut [Fp], buf: &mut [u8]) {
-    for part in out.chunks_mut(STREAM_BLOCK_BYTES / ELEMENT_BYTES) {
-        let bytes = &mut buf[..part.len() * ELEMENT_BYTES];
-        stream.write_keystream(bytes);
-        for (k, slot) in part.iter_mut().enumerate() {
-            *slot = element(bytes, k);
-        }
-    }
 }
 
 /// Reads keystream element `k` of `buf` as an integer.
@@ -342,12 +329,12 @@ impl Prss {
                         "no pairwise key with this party (itself or out of range)",
                     ),
                 )?;
-                Ok(keystream(key, draw, 0))
+                Ok(BlockStream::new(key, draw, 0))
             })
             .collect::<Result<_, Error>>()?;
         Ok(PairStreams {
             streams,
-            buf: Zeroizing::new(vec![0u8; STREAM_BLOCK_BYTES]),
+            scratch: Scratch::new(),
         })
     }
 
@@ -367,10 +354,10 @@ impl Prss {
         // α_A for every held set, by set index.
         let mut alpha_of: Vec<Option<Fp>> = vec![None; self.sets];
         let mut share = Fp::ZERO;
-        let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
+        let mut scratch = Scratch::new();
         for key in &self.keys {
             let mut one = [Fp::ZERO];
-            fill_elements(&mut key.stream(draw, 0), &mut one, &mut buf[..]);
+            BlockStream::new(&key.key, draw, 0).fill(&mut one, &mut scratch);
             share += key.share_coeff * one[0];
             alpha_of[key.set_index] = Some(one[0]);
             one.zeroize();
@@ -520,9 +507,8 @@ impl AlphaParts {
 
 /// Keystreams shared with some other parties, from one draw ([`Prss::pair_streams`]).
 pub struct PairStreams {
-    streams: Vec<Keystream>,
-    /// Keystream bytes on their way to elements (wiped once, on drop).
-    buf: Zeroizing<Vec<u8>>,
+    streams: Vec<BlockStream>,
+    scratch: Scratch,
 }
 
 impl PairStreams {
@@ -536,7 +522,7 @@ impl PairStreams {
             .streams
             .get_mut(index)
             .ok_or(Error::InvalidParameters("no such pairwise stream"))?;
-        fill_elements(stream, out, &mut self.buf[..]);
+        stream.fill(out, &mut self.scratch);
         Ok(())
     }
 }
