@@ -31,6 +31,17 @@ impl BlockStream {
         }
     }
 
+    /// Writes the next `bytes.len() / 16` keystream blocks into `bytes` (a whole number
+    /// of blocks; a shorter tail is left as it is).
+    pub(crate) fn write_blocks(&mut self, bytes: &mut [u8]) {
+        let (blocks, _tail) = aes::Block::slice_as_chunks_mut(bytes);
+        for block in blocks.iter_mut() {
+            *block = self.counter.to_be_bytes().into();
+            self.counter = self.counter.wrapping_add(1);
+        }
+        self.cipher.encrypt_blocks(blocks);
+    }
+
     /// Fills `out` with the next elements, through `scratch` (at least one block; the
     /// caller wipes it when done with the stream — see [`Scratch`]).
     pub(crate) fn fill(&mut self, out: &mut [Fp], scratch: &mut Scratch) {
@@ -76,10 +87,10 @@ mod tests {
     use super::*;
     use ctr::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 
-    /// The elements equal those read from `ctr`'s AES-256-CTR keystream (the PRSS
+    /// The elements and bytes equal those read from `ctr`'s AES-256-CTR keystream (the PRSS
     /// keystream, NIST-checked in `prss`) at the same draw and position, across batches.
     #[test]
-    fn elements_equal_the_ctr_keystream_at_any_draw_and_position() {
+    fn blocks_equal_the_ctr_keystream_at_any_draw_and_position() {
         let key = [0x5au8; 32];
         for (draw, first, len) in [
             (0u64, 0u64, 3usize),
@@ -105,6 +116,14 @@ mod tests {
             stream.fill(tail, &mut scratch);
             assert_eq!(got, want, "draw {draw}, first {first}");
         }
+        let mut reference = ctr::Ctr128BE::<aes::Aes256>::new(&key.into(), &[0u8; 16].into());
+        let mut want = vec![0u8; 48];
+        reference.write_keystream(&mut want);
+        let mut got = vec![0u8; 48];
+        let mut stream = BlockStream::new(&key, 0, 0);
+        stream.write_blocks(&mut got[..32]);
+        stream.write_blocks(&mut got[32..]);
+        assert_eq!(got, want, "bytes");
         let mut a = vec![Fp::ZERO; 4];
         let mut b = vec![Fp::ZERO; 4];
         BlockStream::new(&key, 1, 0).fill(&mut a, &mut Scratch::new());

@@ -437,11 +437,11 @@ impl Prss {
         let task = |c: usize, chunk_t: &mut [Fp], chunk_2t: &mut [Fp]| {
             let mut buf = Zeroizing::new([0u8; STREAM_BLOCK_BYTES]);
             for key in keys {
-                let mut stream = key.stream(draw, c * CHUNK * per);
+                let mut stream = BlockStream::new(&key.key, draw, (c * CHUNK * per) as u64);
                 for start in (0..chunk_t.len()).step_by(block) {
                     let end = (start + block).min(chunk_t.len());
                     let bytes = &mut buf[..(end - start) * per * ELEMENT_BYTES];
-                    stream.write_keystream(bytes);
+                    stream.write_blocks(bytes);
                     let part_2t = if chunk_2t.is_empty() {
                         &mut []
                     } else {
