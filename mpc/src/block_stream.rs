@@ -13,7 +13,7 @@ use zeroize::Zeroize;
 use crate::field::{Fp, MODULUS};
 
 /// Blocks encrypted per batch (4 KiB).
-pub(crate) const BATCH: usize = 256;
+const BATCH: usize = 256;
 
 /// One key's keystream, positioned at an element.
 pub(crate) struct BlockStream {
@@ -35,6 +35,12 @@ impl BlockStream {
     /// of blocks; a shorter tail is left as it is).
     pub(crate) fn write_blocks(&mut self, bytes: &mut [u8]) {
         let (blocks, _tail) = aes::Block::slice_as_chunks_mut(bytes);
+        self.encrypt_next(blocks);
+    }
+
+    /// Overwrites `blocks` with the next keystream blocks: counter blocks encrypted in
+    /// place.
+    fn encrypt_next(&mut self, blocks: &mut [aes::Block]) {
         for block in blocks.iter_mut() {
             *block = self.counter.to_be_bytes().into();
             self.counter = self.counter.wrapping_add(1);
@@ -47,11 +53,7 @@ impl BlockStream {
     pub(crate) fn fill(&mut self, out: &mut [Fp], scratch: &mut Scratch) {
         for part in out.chunks_mut(BATCH) {
             let blocks = &mut scratch.blocks[..part.len()];
-            for block in blocks.iter_mut() {
-                *block = self.counter.to_be_bytes().into();
-                self.counter = self.counter.wrapping_add(1);
-            }
-            self.cipher.encrypt_blocks(blocks);
+            self.encrypt_next(blocks);
             for (slot, block) in part.iter_mut().zip(blocks.iter()) {
                 let bytes: [u8; 16] = (*block).into();
                 *slot = Fp::new(u128::from_le_bytes(bytes) & MODULUS);

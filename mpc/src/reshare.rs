@@ -8,11 +8,11 @@
 //! `n` points; a dealer sends `λ_i f_i(x_k)`, already weighted, and a designated party
 //! derives its weighted share `λ_i f_i(x_j)` from the pairwise keystream directly, so
 //! receivers only add (`Combination`: with three parties the weights are small integers
-//! and a product costs two multiplications). Unlike a [`crate::prf_input::PrfInput`] round followed by the
-//! combination, this builds no per-dealer columns: one pass computes the products, the
-//! outgoing shares and this party's partial sum (own share and keystream-derived
-//! shares, keystream read in 4 KiB blocks), and [`ResharePending::finish`] adds the
-//! received shares while decoding them.
+//! and a product costs two multiplications). Unlike a [`crate::prf_input::PrfInput`]
+//! round followed by the combination, this builds no per-dealer columns: one pass
+//! computes the products, the outgoing shares and this party's partial sum (own share
+//! and keystream-derived shares, keystream read in 4 KiB blocks), and
+//! [`ResharePending::finish`] adds the received shares while decoding them.
 //!
 //! # Security
 //! As [`crate::prf_input`]: any `t` parties see `t` points of each other party's
@@ -47,8 +47,9 @@ pub struct Reshare;
 
 /// A resharing whose outgoing shares have been sent.
 pub struct ResharePending {
-    /// `λ_me·f_me(x_me) + Σ_i r_{i,me}` per element (`r_{i,me} = λ_i·s_{i,me}`, the
-    /// keystream shared with a designating party `i`): everything but the received shares.
+    /// `λ_me·f_me(x_me) + Σ_i λ_i·f_i(x_me)` over the parties `i` that designate this
+    /// one (their shares come from the keystreams: [`Combination`]) per element:
+    /// everything but the received shares.
     partial: Zeroizing<Vec<Fp>>,
     /// Whether party `i`'s frame carries (weighted) shares for this party.
     receives: Vec<bool>,
