@@ -2,6 +2,7 @@
 //! a round over some links, and refusals: wrong certificate, unknown party id, malformed
 //! frame, vanished party, a skipped frame.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use conclave_mpc::config::{certificate_from_pem, PartyConfig, PartyInfo, TlsIdentity};
@@ -13,14 +14,25 @@ use conclave_mpc::{Engine, Error, PartyId};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
+/// `n` ports free just now, below the kernel's ephemeral range (32768–60999 on Linux):
+/// a port the kernel handed out for `:0` could be taken by a concurrent test's outgoing
+/// connection before its party listens ("Address already in use"); these never are. A
+/// process-wide counter keeps concurrent tests on distinct ports.
 fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let start = std::process::id() % SPAN;
+    let mut ports = Vec::with_capacity(n);
+    while ports.len() < n {
+        let k = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(k < SPAN, "no free test port left below the ephemeral range");
+        let port = u16::try_from(LOW + (start + k) % SPAN).expect("below 32,000");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            ports.push(port);
+        }
+    }
+    ports
 }
 
 pub(super) fn setup(
