@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 
@@ -104,15 +105,24 @@ pub fn with_stdin(dir: &Path, line: &str, stdin: &str) -> std::process::Output {
 }
 
 /// A base port such that `base … base + n − 1` are free on loopback (for `mpc config
-/// --base-port`).
+/// --base-port`), below the kernel's ephemeral range (32768–60999 on Linux): a port the
+/// kernel handed out for `:0` could be taken by a concurrent test's outgoing connection
+/// before its party listens ("Address already in use"); these never are. A process-wide
+/// counter keeps concurrent tests on distinct ports.
 pub fn free_base_port(n: u16) -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let start = std::process::id() % SPAN;
     loop {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        let base = probe.local_addr().expect("a bound socket").port();
-        drop(probe);
-        if base < 65000
-            && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
-        {
+        let k = NEXT.fetch_add(u32::from(n), Ordering::Relaxed);
+        assert!(k < SPAN, "no free test port left below the ephemeral range");
+        let base = LOW + (start + k) % SPAN;
+        if base + u32::from(n) > LOW + SPAN {
+            continue; // would wrap around the range
+        }
+        let base = u16::try_from(base).expect("below 32,000");
+        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
             return base;
         }
     }

@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::free_base_port;
+
 /// The heading of the tour in README.md.
 const HEADING: &str = "## A tour of the CLI";
 /// The ledger address the README uses.
@@ -172,22 +174,6 @@ fn single_quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The first of `n` consecutive free loopback ports, none of them in `avoid`.
-fn free_ports(n: u16, avoid: &[u16]) -> u16 {
-    loop {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        let clash = (0..n).any(|i| avoid.contains(&base.wrapping_add(i)));
-        if base < 65000
-            && !clash
-            && (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
-        {
-            return base;
-        }
-    }
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -305,10 +291,9 @@ fn readme_tour_runs_as_written() {
     if snarkjs {
         std::os::unix::fs::symlink(repo.join("interop"), d.join("interop")).unwrap();
     }
-    let ledger = free_ports(1, &[]);
     let ports = Ports {
-        ledger,
-        mpc_base: free_ports(3, &[ledger]),
+        ledger: free_base_port(1),
+        mpc_base: free_base_port(3),
     };
     let (script, skipped) = script(&lines, &ports, snarkjs);
     for line in &skipped {
