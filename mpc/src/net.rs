@@ -36,9 +36,10 @@ use crate::config::{PartyConfig, TlsIdentity};
 use crate::transport::{exchange_round, Delivery, Frames, Transport};
 use crate::{Error, PartyId};
 
-/// 2 since the PRF became ChaCha12, 3 since it became AES-256-CTR: parties of different
-/// versions would compute garbage.
-const HELLO_VERSION: u8 = 3;
+/// 2 since the PRF became ChaCha12, 3 since it became AES-256-CTR, 4 since a resharing
+/// reads pairwise keystream elements as already weighted shares (session 20): parties of
+/// different versions would compute garbage.
+const HELLO_VERSION: u8 = 4;
 const KIND_DATA: u8 = 0;
 const KIND_ABORT: u8 = 1;
 const HEADER: usize = 13;
@@ -846,13 +847,18 @@ mod tests {
         let refused = |hello: &[u8; HELLO_BYTES], cert: &[u8]| {
             check_hello(&config, hello, cert, &digest).unwrap_err().1
         };
-        // A dialer of the previous protocol version (ChaCha20 PRF) is turned away.
-        let mut old = good;
-        old[0] = 1;
-        assert_eq!(
-            refused(&old, &certs[1]),
-            format!("hello version 1 is not supported (this build speaks {HELLO_VERSION})")
-        );
+        // A dialer of an earlier protocol version (the previous resharing, or the
+        // ChaCha20 PRF) is turned away.
+        for version in [HELLO_VERSION - 1, 1] {
+            let mut old = good;
+            old[0] = version;
+            assert_eq!(
+                refused(&old, &certs[1]),
+                format!(
+                    "hello version {version} is not supported (this build speaks {HELLO_VERSION})"
+                )
+            );
+        }
         let stranger = hello(PartyId(4), &digest);
         assert!(refused(&stranger, &certs[1]).contains("party id 4 is not in the config"));
         assert!(refused(&good, &certs[0]).contains("not the one pinned for party 2"));
