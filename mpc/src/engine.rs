@@ -306,8 +306,9 @@ impl<T: Transport> Engine<T> {
             .mul_pairs(&[(&key[..], &values[..])])?
             .pop()
             .unwrap_or_default();
-        self.record(&values, &macs)?;
-        Ok(ShareVec::authenticated(self.me(), values, macs))
+        let out = ShareVec::authenticated(self.me(), values, macs);
+        self.record_authenticated(&out)?;
+        Ok(out)
     }
 
     /// Whether random bits take their MACs from dealt cross terms
@@ -320,14 +321,28 @@ impl<T: Transport> Engine<T> {
 
     /// Keeps pairs `(z, α·z)` for the next check; checks at once past [`mac::MAX_PENDING`].
     fn record(&mut self, z: &[Fp], m: &[Fp]) -> Result<(), Error> {
-        let full = match &mut self.mac {
-            Some(state) => {
-                state.record(z, m);
-                state.pending() >= mac::MAX_PENDING
-            }
-            None => false,
-        };
-        if full {
+        if let Some(state) = &mut self.mac {
+            state.record(z, m);
+        }
+        self.verify_if_full()
+    }
+
+    /// Records the values and MACs of a vector the engine returns for the next check,
+    /// without copying them (the check holds the same buffers as `x`).
+    fn record_authenticated(&mut self, x: &ShareVec) -> Result<(), Error> {
+        if let (Some(state), Some((z, m))) = (&mut self.mac, x.shared_with_macs()) {
+            state.record_shared(z, m);
+        }
+        self.verify_if_full()
+    }
+
+    /// Runs the check once [`mac::MAX_PENDING`] pairs are pending.
+    fn verify_if_full(&mut self) -> Result<(), Error> {
+        if self
+            .mac
+            .as_ref()
+            .is_some_and(|state| state.pending() >= mac::MAX_PENDING)
+        {
             self.verify()?;
         }
         Ok(())
@@ -375,7 +390,7 @@ impl<T: Transport> Engine<T> {
             return Ok(());
         };
         let seed = mac::check_seed(b"mac", coin, state.checks);
-        let (w_part, u_part) = mac::combine(seed, &state.pending_z, &state.pending_m);
+        let (w_part, u_part) = state.combine_pending(seed);
         let (v, mv) = match (state.masks_v.pop(), state.masks_m.pop()) {
             (Some(v), Some(mv)) => (v, mv),
             _ => return Err(Error::InvalidParameters("MAC check masks out of step")),
@@ -555,12 +570,9 @@ impl<T: Transport> Engine<T> {
         let macs = self.mul_pairs(&parts)?;
         let mut out = Vec::with_capacity(columns.len());
         for (mut c, m) in columns.into_iter().zip(macs) {
-            self.record(&c, &m)?;
-            out.push(ShareVec::authenticated(
-                self.me(),
-                std::mem::take(&mut *c),
-                m,
-            ));
+            let x = ShareVec::authenticated(self.me(), std::mem::take(&mut *c), m);
+            self.record_authenticated(&x)?;
+            out.push(x);
         }
         Ok(out)
     }
@@ -930,8 +942,9 @@ impl<T: Transport> Engine<T> {
         let a_macs = a.macs().unwrap_or(&[]);
         let mut out = self.mul_pairs(&[(a.values(), b.values()), (a_macs, b.values())])?;
         let (m, z) = (out.pop().unwrap_or_default(), out.pop().unwrap_or_default());
-        self.record(&z, &m)?;
-        Ok(ShareVec::authenticated(self.me(), z, m))
+        let product = ShareVec::authenticated(self.me(), z, m);
+        self.record_authenticated(&product)?;
+        Ok(product)
     }
 
     /// Products `a·b` of several pairs of share slices in one round (semi-honest:

@@ -29,10 +29,11 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::field::Fp;
 use crate::prss::AlphaParts;
+use crate::shamir::SharedShares;
 
 /// Which adversary the engine protects against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -79,7 +80,9 @@ const CHECK_TAG: &[u8] = b"conclave-mpc-mac-check-v1";
 /// The MAC state of one party: its share of `α` and the pairs awaiting the check.
 ///
 /// # Security
-/// Secret (shares); zeroised on drop, no `Clone`/`Debug`.
+/// Secret (shares); zeroised on drop, no `Clone`/`Debug`. The pending pairs are shared
+/// buffers (a multiplication's outputs are held by the caller's vectors too, without a
+/// copy), each wiped when its last holder drops it.
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub(crate) struct MacState {
     /// This party's share of the MAC key `α`.
@@ -87,10 +90,13 @@ pub(crate) struct MacState {
     /// Its per-set parts (`α = Σ_A α_A` along the PRSS sets): MACs of PRSS values
     /// without a multiplication ([`crate::prss::AlphaParts::of_bit`], 3 parties).
     pub(crate) parts: AlphaParts,
-    /// Shares of values `z_k` whose MACs are not yet verified.
-    pub(crate) pending_z: Vec<Fp>,
-    /// Shares of the claimed `α·z_k`.
-    pub(crate) pending_m: Vec<Fp>,
+    /// Segments of shares of values `z_k` and of the claimed `α·z_k` whose MACs are not
+    /// yet verified, in recording order (equal lengths in each segment).
+    #[zeroize(skip)]
+    pending: Vec<(SharedShares, SharedShares)>,
+    /// Pairs in `pending`.
+    #[zeroize(skip)]
+    pending_pairs: usize,
     /// Authenticated random masks `(v, α·v)` for the check's opening of `w`.
     pub(crate) masks_v: Vec<Fp>,
     pub(crate) masks_m: Vec<Fp>,
@@ -104,32 +110,49 @@ impl MacState {
         MacState {
             alpha,
             parts,
-            pending_z: Vec::new(),
-            pending_m: Vec::new(),
+            pending: Vec::new(),
+            pending_pairs: 0,
             masks_v: Vec::new(),
             masks_m: Vec::new(),
             checks: 0,
         }
     }
 
-    /// Records pairs `(z_k, m_k)` to verify.
+    /// Records pairs `(z_k, m_k)` to verify (a copy; see [`MacState::record_shared`]).
     pub(crate) fn record(&mut self, z: &[Fp], m: &[Fp]) {
-        self.pending_z.extend_from_slice(z);
-        self.pending_m.extend_from_slice(m);
+        let len = z.len().min(m.len());
+        self.record_shared(
+            SharedShares::new(Zeroizing::new(z[..len].to_vec())),
+            SharedShares::new(Zeroizing::new(m[..len].to_vec())),
+        );
+    }
+
+    /// Records pairs held in shared buffers (the values and MACs of a vector the engine
+    /// returns), without copying them.
+    pub(crate) fn record_shared(&mut self, z: SharedShares, m: SharedShares) {
+        debug_assert_eq!(z.len(), m.len());
+        self.pending_pairs += z.len().min(m.len());
+        self.pending.push((z, m));
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.pending_z.len()
+        self.pending_pairs
     }
 
-    /// Forgets the verified pairs: zeroises the used elements only (`Vec::zeroize`
-    /// would also wipe the spare capacity, megabytes after a long multiplication, at
-    /// every check) and keeps the capacity for the next batch.
+    /// `(Σ ρ_k z_k, Σ ρ_k m_k)` over the pending pairs ([`combine`]).
+    pub(crate) fn combine_pending(&self, seed: [u8; 32]) -> (Fp, Fp) {
+        combine(
+            seed,
+            self.pending
+                .iter()
+                .map(|(z, m)| (z.as_slice(), m.as_slice())),
+        )
+    }
+
+    /// Forgets the verified pairs (their buffers are wiped by their last holder).
     pub(crate) fn clear(&mut self) {
-        self.pending_z.as_mut_slice().zeroize();
-        self.pending_m.as_mut_slice().zeroize();
-        self.pending_z.clear();
-        self.pending_m.clear();
+        self.pending.clear();
+        self.pending_pairs = 0;
     }
 }
 
@@ -145,15 +168,38 @@ pub(crate) fn check_seed(kind: &[u8], coin: Fp, check: u64) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// `(Σ ρ_k z_k, Σ ρ_k m_k)` with `ρ_{iB+j} = s_j τ^i` from `seed` (Horner over blocks).
-pub(crate) fn combine(seed: [u8; 32], z: &[Fp], m: &[Fp]) -> (Fp, Fp) {
+/// `(Σ ρ_k z_k, Σ ρ_k m_k)` with `ρ_{iB+j} = s_j τ^i` from `seed` (Horner over blocks),
+/// `k` running over the concatenation of `segments` (pairs of equal-length slices `z`,
+/// `m`; blocks run across segment boundaries).
+pub(crate) fn combine<'a>(
+    seed: [u8; 32],
+    segments: impl IntoIterator<Item = (&'a [Fp], &'a [Fp])>,
+) -> (Fp, Fp) {
     let mut rng = ChaCha20Rng::from_seed(seed);
     let coeffs: Vec<Fp> = (0..BLOCK).map(|_| Fp::random(&mut rng)).collect();
     let tau = Fp::random(&mut rng);
+    // Horner accumulators over finished blocks, and the current block's sums from
+    // position `j` on.
     let (mut w, mut u) = (Fp::ZERO, Fp::ZERO);
-    for (zb, mb) in z.chunks(BLOCK).zip(m.chunks(BLOCK)) {
-        w = w * tau + Fp::dot(&coeffs, zb);
-        u = u * tau + Fp::dot(&coeffs, mb);
+    let (mut block_w, mut block_u, mut j) = (Fp::ZERO, Fp::ZERO, 0);
+    for (z, m) in segments {
+        let len = z.len().min(m.len());
+        let mut at = 0;
+        while at < len {
+            let take = (BLOCK - j).min(len - at);
+            block_w += Fp::dot(&coeffs[j..j + take], &z[at..at + take]);
+            block_u += Fp::dot(&coeffs[j..j + take], &m[at..at + take]);
+            (j, at) = (j + take, at + take);
+            if j == BLOCK {
+                w = w * tau + block_w;
+                u = u * tau + block_u;
+                (block_w, block_u, j) = (Fp::ZERO, Fp::ZERO, 0);
+            }
+        }
+    }
+    if j > 0 {
+        w = w * tau + block_w;
+        u = u * tau + block_u;
     }
     (w, u)
 }
@@ -184,15 +230,55 @@ mod tests {
         let alpha = Fp::new(77);
         let mut m: Vec<Fp> = z.iter().map(|x| *x * alpha).collect();
         let seed = [7u8; 32];
-        let (w, u) = combine(seed, &z, &m);
+        let (w, u) = combine(seed, [(&z[..], &m[..])]);
         assert_eq!(u - w * alpha, Fp::ZERO);
         m[2500] += Fp::ONE;
-        let (w, u) = combine(seed, &z, &m);
+        let (w, u) = combine(seed, [(&z[..], &m[..])]);
         assert_ne!(u - w * alpha, Fp::ZERO);
         // A zero error vector passes with other coefficients too.
         m[2500] -= Fp::ONE;
-        let (w, u) = combine([9u8; 32], &z, &m);
+        let (w, u) = combine([9u8; 32], [(&z[..], &m[..])]);
         assert_eq!(u - w * alpha, Fp::ZERO);
         assert_eq!(coefficients(seed, 2049).len(), 2049);
+    }
+
+    #[test]
+    fn segments_combine_as_their_concatenation() {
+        let z: Vec<Fp> = (0..5000u128).map(|k| Fp::new(k * k + 3)).collect();
+        let m: Vec<Fp> = (0..5000u128).map(|k| Fp::new(7 * k + 1)).collect();
+        let seed = [3u8; 32];
+        let whole = combine(seed, [(&z[..], &m[..])]);
+        // Cuts inside blocks, at a block boundary, and an empty segment.
+        for cuts in [
+            vec![1, 1023, 1024, 1025, 4999],
+            vec![1024, 1024, 2048],
+            vec![7],
+        ] {
+            let mut segments = Vec::new();
+            let mut from = 0;
+            for to in cuts.into_iter().chain([5000]) {
+                segments.push((&z[from..to], &m[from..to]));
+                from = to;
+            }
+            assert_eq!(combine(seed, segments), whole);
+        }
+        // A different split of the coefficients would give another sum.
+        assert_ne!(combine(seed, [(&z[1..], &m[1..])]), whole);
+    }
+
+    #[test]
+    fn shared_records_count_and_clear() {
+        let mut state = MacState::new(Fp::new(5), AlphaParts::none());
+        let z = SharedShares::new(Zeroizing::new(vec![Fp::new(2); 3]));
+        let m = SharedShares::new(Zeroizing::new(vec![Fp::new(10); 3]));
+        state.record_shared(z.clone(), m.clone());
+        state.record(&[Fp::new(4)], &[Fp::new(20)]);
+        assert_eq!(state.pending(), 4);
+        let (w, u) = state.combine_pending([1u8; 32]);
+        assert_eq!(u, w * Fp::new(5));
+        state.clear();
+        assert_eq!(state.pending(), 0);
+        // The caller's buffers outlive the check's hold on them.
+        assert_eq!(std::sync::Arc::strong_count(&z), 1);
     }
 }

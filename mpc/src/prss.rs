@@ -491,6 +491,15 @@ pub(crate) struct AlphaParts {
 }
 
 impl AlphaParts {
+    /// No parts (for unit tests of the MAC state).
+    #[cfg(test)]
+    pub(crate) fn none() -> AlphaParts {
+        AlphaParts {
+            diag: Vec::new(),
+            deal: Vec::new(),
+        }
+    }
+
     /// The MAC parts of per-set bits ([`Prss::set_bits`]): for bit `k` of set `set`,
     /// this party's diagonal share `α_A·b_A·f_A(i)` and the cross terms it deals,
     /// `b_A·Σ α_{A'}` over the sets `A' ≠ A` assigned to it.

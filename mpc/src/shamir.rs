@@ -10,8 +10,10 @@
 //! they do not, it names the party whose share is off (or the set of suspects when the
 //! redundancy is too small to tell).
 
+use std::sync::Arc;
+
 use rand_core::{CryptoRng, RngCore};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::field::Fp;
 use crate::Error;
@@ -184,13 +186,22 @@ const STACK_COEFFICIENTS: usize = 8;
 /// [`crate::Engine::authenticate`] adds them.
 ///
 /// # Security
-/// Secret: no `Clone`/`Debug`/`Serialize`; zeroised on drop.
-#[derive(Zeroize, ZeroizeOnDrop)]
+/// Secret: no `Clone`/`Debug`/`Serialize`. The values and MACs are [`SharedShares`]: the
+/// engine's pending MAC check may hold them too (without a copy) until it has verified
+/// them; they are wiped when the last holder drops them.
 pub struct ShareVec {
-    #[zeroize(skip)]
     party: PartyId,
-    values: Vec<Fp>,
-    macs: Option<Vec<Fp>>,
+    values: SharedShares,
+    macs: Option<SharedShares>,
+}
+
+/// Share values behind a reference count, wiped when the last holder drops them: a
+/// [`ShareVec`]'s values or MACs, also held by the MAC check that has yet to verify
+/// them (`crate::mac::MacState`).
+pub(crate) type SharedShares = Arc<Zeroizing<Vec<Fp>>>;
+
+fn shared(values: Vec<Fp>) -> SharedShares {
+    Arc::new(Zeroizing::new(values))
 }
 
 impl std::fmt::Debug for ShareVec {
@@ -209,7 +220,7 @@ impl ShareVec {
     pub fn new(party: PartyId, values: Vec<Fp>) -> ShareVec {
         ShareVec {
             party,
-            values,
+            values: shared(values),
             macs: None,
         }
     }
@@ -217,18 +228,25 @@ impl ShareVec {
     /// Wraps shares of `x` and of `α·x` (one MAC share per value; a MAC vector of
     /// another length is dropped, so the vector counts as unauthenticated).
     pub(crate) fn authenticated(party: PartyId, values: Vec<Fp>, macs: Vec<Fp>) -> ShareVec {
-        let macs = (macs.len() == values.len()).then_some(macs);
+        let macs = (macs.len() == values.len()).then(|| shared(macs));
         ShareVec {
             party,
-            values,
+            values: shared(values),
             macs,
         }
+    }
+
+    /// The values and their MACs as shared buffers (for the MAC check to hold without a
+    /// copy); `None` when the vector is not authenticated.
+    pub(crate) fn shared_with_macs(&self) -> Option<(SharedShares, SharedShares)> {
+        let macs = self.macs.as_ref()?;
+        Some((Arc::clone(&self.values), Arc::clone(macs)))
     }
 
     /// This party's shares of `α·x` (malicious mode), one per value; `None` when the
     /// vector is not authenticated.
     pub fn macs(&self) -> Option<&[Fp]> {
-        self.macs.as_deref()
+        self.macs.as_ref().map(|m| m.as_slice())
     }
 
     /// The holder.
@@ -483,6 +501,12 @@ mod tests {
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
+    /// Adds one to share `k` of `shares` (held nowhere else).
+    fn tamper(shares: &mut ShareVec, k: usize) {
+        let values = Arc::get_mut(&mut shares.values).expect("held only here");
+        values[k] += Fp::ONE;
+    }
+
     #[test]
     fn share_and_reconstruct_with_subsets() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
@@ -500,7 +524,7 @@ mod tests {
         let params = Params::honest_majority(5).unwrap();
         let secrets = vec![Fp::new(712), Fp::new(5)];
         let mut shares = share(params, &secrets, &mut rng);
-        shares[3].values[1] += Fp::ONE;
+        tamper(&mut shares[3], 1);
         match reconstruct(params, &shares) {
             Err(Error::PeerMisbehaved { party, .. }) => assert_eq!(party, PartyId(4)),
             other => panic!("expected party 4 to be named, got {other:?}"),
@@ -512,7 +536,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let params = Params::honest_majority(3).unwrap();
         let mut shares = share(params, &[Fp::new(9)], &mut rng);
-        shares[2].values[0] += Fp::ONE;
+        tamper(&mut shares[2], 0);
         assert!(matches!(
             reconstruct(params, &shares),
             Err(Error::InconsistentShares { .. }) | Err(Error::PeerMisbehaved { .. })
