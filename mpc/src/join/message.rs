@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+#[cfg(test)]
 use rayon::prelude::*;
 
 use crate::join::error::{JoinError, Misbehavior};
@@ -305,17 +306,8 @@ pub fn split(from: PartyId, frame: &[u8], max_points: usize) -> Result<Vec<&[u8]
 
 /// Refuses a body in which a 32-byte point encoding repeats.
 fn check_distinct(from: PartyId, body: &[u8]) -> Result<(), JoinError> {
-    let chunks: Vec<&[u8]> = body.chunks_exact(POINT_BYTES).collect();
-    let mut order: Vec<usize> = (0..chunks.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| chunks[a].cmp(chunks[b]));
-    match order.windows(2).find(|w| chunks[w[0]] == chunks[w[1]]) {
-        Some(w) => Err(blame(
-            from,
-            Misbehavior::DuplicatePoint {
-                first: w[0].min(w[1]),
-                second: w[0].max(w[1]),
-            },
-        )),
+    match super::order::first_duplicate(body) {
+        Some((first, second)) => Err(blame(from, Misbehavior::DuplicatePoint { first, second })),
         None => Ok(()),
     }
 }

@@ -60,6 +60,7 @@
 mod error;
 pub mod memory;
 pub mod message;
+mod order;
 pub mod proof;
 
 use std::collections::BTreeMap;
@@ -76,6 +77,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use error::{JoinError, Misbehavior};
 use message::{Expect, MessageKind, POINT_BYTES};
+use order::{positions_in, tag_order};
 use proof::{Dleq, PublicKeys, Statement, Unit};
 
 pub mod driver;
@@ -408,20 +410,25 @@ fn encodings(body: &[u8]) -> Vec<Tag> {
 /// construction (we compressed them ourselves) and are not decompressed again, so a
 /// party decompresses only the rows it does not hold.
 ///
+/// Returns the row of each of our tags (`None` where it is missing, which
+/// [`Joining::finish`] refuses).
+///
 /// # Errors
 /// [`Misbehavior::InvalidPoint`] (checked first, over every row when the order is not
 /// sorted) or [`Misbehavior::Unsorted`], naming `from`.
-fn check_final(from: PartyId, rows: &[Tag], own_tags: &[Tag]) -> Result<(), JoinError> {
+fn check_final(
+    from: PartyId,
+    rows: &[Tag],
+    own_tags: &[Tag],
+) -> Result<Vec<Option<usize>>, JoinError> {
     let unsorted = rows.windows(2).position(|w| w[0] >= w[1]);
+    let positions = match unsorted {
+        None => positions_in(rows, own_tags),
+        Some(_) => Vec::new(),
+    };
     let mut known = vec![false; rows.len()];
-    if unsorted.is_none() {
-        let hits: Vec<usize> = own_tags
-            .par_iter()
-            .filter_map(|t| rows.binary_search(t).ok())
-            .collect();
-        for row in hits {
-            known[row] = true;
-        }
+    for row in positions.iter().flatten() {
+        known[*row] = true;
     }
     rows.par_iter()
         .zip(known.par_iter())
@@ -439,7 +446,7 @@ fn check_final(from: PartyId, rows: &[Tag], own_tags: &[Tag]) -> Result<(), Join
             party: from,
             reason: Misbehavior::Unsorted { index: index + 1 },
         }),
-        None => Ok(()),
+        None => Ok(positions),
     }
 }
 
@@ -639,6 +646,7 @@ impl JoinParty {
                 own_pre: Vec::new(),
                 union_len: None,
                 rows: None,
+                own_positions: None,
                 proofs,
             },
             out,
@@ -669,6 +677,8 @@ pub struct Joining {
     union_len: Option<usize>,
     /// The common order (the last party of the chain, before it broadcasts it).
     rows: Option<Vec<Tag>>,
+    /// The row of each of our tags in `rows`, once a received common order is checked.
+    own_positions: Option<Vec<Option<usize>>>,
     /// The malicious protocol's state (`None`: semi-honest).
     proofs: Option<Box<ProofState>>,
 }
@@ -962,7 +972,7 @@ impl Joining {
                     if me.0 == n {
                         let mut pre: Vec<(Tag, Tag)> =
                             encodings(body).into_iter().zip(tags).collect();
-                        pre.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                        pre.par_sort_unstable_by(|a, b| tag_order(&a.0, &b.0));
                         self.own_pre = pre;
                     }
                 }
@@ -1023,7 +1033,7 @@ impl Joining {
                 MessageKind::Final => {
                     self.check_union(from, body)?;
                     let rows = encodings(body);
-                    check_final(from, &rows, &self.own_tags)?;
+                    self.own_positions = Some(check_final(from, &rows, &self.own_tags)?);
                     self.rows = Some(rows);
                 }
             }
@@ -1065,15 +1075,7 @@ impl Joining {
     /// # Errors
     /// [`Misbehavior::InvalidPoint`] naming `from` for a point that does not decompress.
     fn layer2_finish(&self, from: PartyId, body: &[u8]) -> Result<Vec<Tag>, JoinError> {
-        let known: Vec<Option<Tag>> = body
-            .par_chunks_exact(POINT_BYTES)
-            .map(|c| {
-                self.own_pre
-                    .binary_search_by(|(pre, _)| pre.as_slice().cmp(c))
-                    .ok()
-                    .map(|k| self.own_pre[k].1)
-            })
-            .collect();
+        let known = order::lookup_units(&self.own_pre, body);
         let fresh: Vec<usize> = known
             .iter()
             .enumerate()
@@ -1084,7 +1086,7 @@ impl Joining {
             apply_encoded(&self.keys.k2, body, Some(&fresh))
                 .map_err(|index| invalid_point(from, index))?,
         );
-        rows.par_sort_unstable();
+        rows.par_sort_unstable_by(|a, b| tag_order(a, b));
         Ok(rows)
     }
 
@@ -1109,7 +1111,7 @@ impl Joining {
                 }
             }
         }
-        union.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        union.par_sort_unstable_by(|a, b| tag_order(&a.0, &b.0));
         union.dedup_by(|a, b| a.0 == b.0);
         self.union_len = Some(union.len());
         let keyed = if self.ring.parties == 2 {
@@ -1139,12 +1141,16 @@ impl Joining {
     /// Maps our tags into the common order.
     fn finish(self) -> Result<JoinOutput, JoinError> {
         let rows = self.rows.unwrap_or_default();
+        let positions = match self.own_positions {
+            Some(positions) => positions,
+            None => positions_in(&rows, &self.own_tags),
+        };
         let mut own = vec![None; rows.len()];
         let mut missing = 0;
-        for (input_row, tag) in self.own_tags.iter().enumerate() {
-            match rows.binary_search(tag) {
-                Ok(row) => own[row] = Some(input_row),
-                Err(_) => missing += 1,
+        for (input_row, position) in positions.into_iter().enumerate() {
+            match position {
+                Some(row) => own[row] = Some(input_row),
+                None => missing += 1,
             }
         }
         if missing > 0 {
