@@ -25,8 +25,8 @@ pub(crate) fn tag_order(a: &[u8], b: &[u8]) -> Ordering {
     prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b))
 }
 
-/// The positions (lowest first) of two equal 32-byte units of `body`, if any.
-pub(crate) fn first_duplicate(body: &[u8]) -> Option<(usize, usize)> {
+/// The 32-byte units of `body`, and `(prefix, position)` for each, sorted.
+fn units_by_prefix(body: &[u8]) -> (Vec<&[u8]>, Vec<(u64, usize)>) {
     let units: Vec<&[u8]> = body.chunks_exact(POINT_BYTES).collect();
     let mut keys: Vec<(u64, usize)> = units
         .par_iter()
@@ -34,6 +34,12 @@ pub(crate) fn first_duplicate(body: &[u8]) -> Option<(usize, usize)> {
         .map(|(at, unit)| (prefix(unit), at))
         .collect();
     keys.par_sort_unstable();
+    (units, keys)
+}
+
+/// The positions (lowest first) of two equal 32-byte units of `body`, if any.
+pub(crate) fn first_duplicate(body: &[u8]) -> Option<(usize, usize)> {
+    let (units, keys) = units_by_prefix(body);
     // Equal units share a prefix: compare in full only within a run of equal prefixes.
     keys.chunk_by(|a, b| a.0 == b.0)
         .filter(|run| run.len() > 1)
@@ -67,13 +73,7 @@ pub(crate) fn positions_in(rows: &[Tag], tags: &[Tag]) -> Vec<Option<usize>> {
 /// For each 32-byte unit of `body`, the value paired with it in `table` (sorted by its
 /// keys in [`tag_order`], keys distinct), if its key is there.
 pub(crate) fn lookup_units(table: &[(Tag, Tag)], body: &[u8]) -> Vec<Option<Tag>> {
-    let units: Vec<&[u8]> = body.chunks_exact(POINT_BYTES).collect();
-    let mut order: Vec<(u64, usize)> = units
-        .par_iter()
-        .enumerate()
-        .map(|(at, unit)| (prefix(unit), at))
-        .collect();
-    order.par_sort_unstable();
+    let (units, order) = units_by_prefix(body);
     let mut out = vec![None; units.len()];
     let mut entry = 0;
     for &(key, at) in &order {
