@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use rand_core::{CryptoRng, RngCore};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::field::Fp;
 use crate::Error;
@@ -203,6 +203,10 @@ pub(crate) type SharedShares = Arc<Zeroizing<Vec<Fp>>>;
 fn shared(values: Vec<Fp>) -> SharedShares {
     Arc::new(Zeroizing::new(values))
 }
+
+/// Dropping a vector wipes its values and MACs unless the MAC check still holds them,
+/// which wipes them when it lets go (the last holder of a [`SharedShares`] wipes it).
+impl ZeroizeOnDrop for ShareVec {}
 
 impl std::fmt::Debug for ShareVec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
