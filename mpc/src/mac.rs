@@ -94,9 +94,6 @@ pub(crate) struct MacState {
     /// yet verified, in recording order (equal lengths in each segment).
     #[zeroize(skip)]
     pending: Vec<(SharedShares, SharedShares)>,
-    /// Pairs in `pending`.
-    #[zeroize(skip)]
-    pending_pairs: usize,
     /// Authenticated random masks `(v, α·v)` for the check's opening of `w`.
     pub(crate) masks_v: Vec<Fp>,
     pub(crate) masks_m: Vec<Fp>,
@@ -111,7 +108,6 @@ impl MacState {
             alpha,
             parts,
             pending: Vec::new(),
-            pending_pairs: 0,
             masks_v: Vec::new(),
             masks_m: Vec::new(),
             checks: 0,
@@ -131,12 +127,12 @@ impl MacState {
     /// returns), without copying them.
     pub(crate) fn record_shared(&mut self, z: SharedShares, m: SharedShares) {
         debug_assert_eq!(z.len(), m.len());
-        self.pending_pairs += z.len().min(m.len());
         self.pending.push((z, m));
     }
 
+    /// Pairs awaiting the check.
     pub(crate) fn pending(&self) -> usize {
-        self.pending_pairs
+        self.pending.iter().map(|(z, m)| z.len().min(m.len())).sum()
     }
 
     /// `(Σ ρ_k z_k, Σ ρ_k m_k)` over the pending pairs ([`combine`]).
@@ -152,7 +148,6 @@ impl MacState {
     /// Forgets the verified pairs (their buffers are wiped by their last holder).
     pub(crate) fn clear(&mut self) {
         self.pending.clear();
-        self.pending_pairs = 0;
     }
 }
 
