@@ -87,16 +87,6 @@ pub fn decode_fixed(x: i128, f: u32) -> f64 {
     x as f64 / 2f64.powi(f as i32)
 }
 
-/// Where a node's `eq` at the next tree level comes from.
-enum EqSource {
-    /// A product of this level.
-    Product(usize),
-    /// Never read (the lowest node).
-    Zero,
-    /// Carried up unchanged (odd width).
-    Carried(usize),
-}
-
 impl<T: Transport> Engine<T> {
     fn check_bits(&self, k: u32) -> Result<(), Error> {
         if k < 2 || k > 126 - MASK_BITS - self.mask_bits() - 1 {
@@ -208,13 +198,14 @@ impl<T: Transport> Engine<T> {
     /// Per bit, `gt_i = [r_i > c_i]` and `eq_i = [r_i = c_i]` are linear (c is public).
     /// A binary tree merges neighbours, high over low: `gt = gt_hi + eq_hi · gt_lo`
     /// (the two terms exclude each other, so OR is a sum) and `eq = eq_hi · eq_lo`;
-    /// the lowest node of a level never needs its `eq`, and a `gt` known to be zero
-    /// (bit `c_i = 1`, or a node whose bits of `c` are all ones) needs no product.
-    /// `⌈log2 m⌉` rounds and at most `m − 1 + (pairs above the lowest)` multiplications
-    /// — 57 for `m = 32`, about 46 on average over `c`. The first level multiplies
+    /// the lowest node of a level never needs its `eq`. The first level multiplies
     /// nothing: its products are affine in the bits and `pair_products`
     /// ([`Engine::bit_pair_products`], computed before `c` is opened), so the tree
-    /// itself needs `⌈log2 m⌉ − 1` rounds and about 24 multiplications for `m = 32`.
+    /// itself needs `⌈log2 m⌉ − 1` rounds and, for `m = 32`, `15 + 7 + 3 + 1 = 26`
+    /// multiplications. Every level has the same layout for every element (a node's
+    /// `gt` and `eq` side by side per element), so no per-element plan is built; a
+    /// product whose `gt_lo` is publicly zero is computed anyway (about 2 of the 26 for
+    /// `m = 32`), which costs less than the bookkeeping that skipped it.
     fn bit_lt_public(
         &mut self,
         c: &[u128],
@@ -223,147 +214,97 @@ impl<T: Transport> Engine<T> {
         m: usize,
     ) -> Result<ShareVec, Error> {
         let len = c.len();
-        let c_bit = |el: usize, i: usize| (c[el] >> i) & 1 == 1;
-        let mut gt = self.build(&[bits], |l| {
-            let b = l.of(bits);
-            let mut out = Vec::with_capacity(len * m);
-            for el in 0..len {
-                for i in 0..m {
-                    out.push(if c_bit(el, i) {
-                        Fp::ZERO
-                    } else {
-                        b[el * m + i]
+        let (half, top) = (m / 2, m % 2 == 1);
+        let mut width = half + usize::from(top);
+        // Level 1, per element: the `gt` of its `width` nodes, then their `eq`.
+        let mut tree = self.build(&[bits, pair_products], |l| {
+            let (b, s, one) = (l.of(bits), l.of(pair_products), l.one());
+            let mut out = Vec::with_capacity(len * 2 * width);
+            for (el, ce) in c.iter().enumerate() {
+                let (r, rs) = (&b[el * m..(el + 1) * m], &s[el * half..(el + 1) * half]);
+                let c_bit = |i: usize| (ce >> i) & 1 == 1;
+                for (j, p) in rs.iter().enumerate() {
+                    // gt_hi + eq_hi·gt_lo, with gt_lo = 0 when c_lo = 1.
+                    let (c_hi, c_lo, rh, rl) =
+                        (c_bit(2 * j + 1), c_bit(2 * j), r[2 * j + 1], r[2 * j]);
+                    let gt_hi = if c_hi { Fp::ZERO } else { rh };
+                    let cross = match (c_lo, c_hi) {
+                        (true, _) => Fp::ZERO,
+                        (false, true) => *p,
+                        (false, false) => rl - *p,
+                    };
+                    out.push(gt_hi + cross);
+                }
+                if top {
+                    out.push(if c_bit(m - 1) { Fp::ZERO } else { r[m - 1] });
+                }
+                for (j, p) in rs.iter().enumerate() {
+                    // eq_hi·eq_lo; the lowest node's is never read.
+                    let (rh, rl) = (r[2 * j + 1], r[2 * j]);
+                    out.push(match (j, c_bit(2 * j + 1), c_bit(2 * j)) {
+                        (0, _, _) => Fp::ZERO,
+                        (_, true, true) => *p,
+                        (_, true, false) => rh - *p,
+                        (_, false, true) => rl - *p,
+                        (_, false, false) => one - rh - rl + *p,
                     });
                 }
-            }
-            out
-        });
-        let mut eq = self.build(&[bits], |l| {
-            let b = l.of(bits);
-            let mut out = Vec::with_capacity(len * m);
-            for el in 0..len {
-                for i in 0..m {
-                    let r = b[el * m + i];
-                    out.push(if c_bit(el, i) { r } else { l.one() - r });
+                if top {
+                    let r_top = r[m - 1];
+                    out.push(if c_bit(m - 1) { r_top } else { one - r_top });
                 }
             }
             out
         });
-        // Whether gt is publicly zero (then eq_hi · gt_lo is zero too).
-        let mut gt_zero: Vec<bool> = Vec::with_capacity(len * m);
-        for el in 0..len {
-            for i in 0..m {
-                gt_zero.push(c_bit(el, i));
-            }
-        }
-        let mut width = m;
         while width > 1 {
-            let pairs = width / 2;
-            let carry = width % 2;
-            // Products eq[hi]·gt[lo] (unless gt[lo] is publicly 0) and eq[hi]·eq[lo]
-            // (above the lowest pair); then the plan of the next level.
-            let mut left_idx = Vec::with_capacity(len * (2 * pairs - 1));
-            let mut right_idx: Vec<(bool, usize)> = Vec::with_capacity(len * (2 * pairs - 1));
-            let next = pairs + carry;
-            let mut gt_plan: Vec<(usize, Option<usize>)> = Vec::with_capacity(len * next);
-            let mut eq_plan: Vec<EqSource> = Vec::with_capacity(len * next);
-            let mut next_zero = Vec::with_capacity(len * next);
-            for el in 0..len {
-                let base = el * width;
-                for j in 0..pairs {
-                    let (lo, hi) = (base + 2 * j, base + 2 * j + 1);
-                    let carried = if gt_zero[lo] {
-                        None
-                    } else {
-                        left_idx.push(hi);
-                        right_idx.push((true, lo));
-                        Some(left_idx.len() - 1)
-                    };
-                    gt_plan.push((hi, carried));
-                    next_zero.push(gt_zero[hi] && gt_zero[lo]);
-                    // The lowest node only ever merges as `lo`: its eq is never read.
-                    if j > 0 {
-                        left_idx.push(hi);
-                        right_idx.push((false, lo));
-                        eq_plan.push(EqSource::Product(left_idx.len() - 1));
-                    } else {
-                        eq_plan.push(EqSource::Zero);
+            let (pairs, carry) = (width / 2, width % 2 == 1);
+            let next = pairs + usize::from(carry);
+            let stride = 2 * width;
+            // Per element: eq_hi·gt_lo for every pair, then eq_hi·eq_lo above the lowest.
+            let per = 2 * pairs - 1;
+            let gather = |pick_eq_lo: bool| {
+                let tree = &tree;
+                self.build(&[tree], move |l| {
+                    let x = l.of(tree);
+                    let mut out = Vec::with_capacity(len * per);
+                    for node in x.chunks_exact(stride) {
+                        let (gt, eq) = node.split_at(width);
+                        for j in 0..pairs {
+                            out.push(if pick_eq_lo { eq[2 * j + 1] } else { gt[2 * j] });
+                        }
+                        for j in 1..pairs {
+                            out.push(if pick_eq_lo { eq[2 * j + 1] } else { eq[2 * j] });
+                        }
+                    }
+                    out
+                })
+            };
+            let (left, right) = (gather(true), gather(false));
+            let prod = self.mul(&left, &right)?;
+            tree = self.build(&[&tree, &prod], |l| {
+                let (x, p) = (l.of(&tree), l.of(&prod));
+                let mut out = Vec::with_capacity(len * 2 * next);
+                for (node, products) in x.chunks_exact(stride).zip(p.chunks_exact(per)) {
+                    let (gt, eq) = node.split_at(width);
+                    let (cross, both) = products.split_at(pairs);
+                    out.extend((0..pairs).map(|j| gt[2 * j + 1] + cross[j]));
+                    if carry {
+                        out.push(gt[width - 1]);
+                    }
+                    out.push(Fp::ZERO);
+                    out.extend_from_slice(both);
+                    if carry {
+                        out.push(eq[width - 1]);
                     }
                 }
-                if carry == 1 {
-                    gt_plan.push((base + width - 1, None));
-                    eq_plan.push(EqSource::Carried(base + width - 1));
-                    next_zero.push(gt_zero[base + width - 1]);
-                }
-            }
-            let prod = if width == m {
-                // First level: affine in r_hi, r_lo and the precomputed r_hi·r_lo.
-                let half = m / 2;
-                self.build(&[bits, pair_products], |l| {
-                    let (b, s) = (l.of(bits), l.of(pair_products));
-                    left_idx
-                        .iter()
-                        .zip(&right_idx)
-                        .map(|(hi, (from_gt, lo))| {
-                            let (el, i) = (hi / m, hi % m);
-                            let (c_hi, c_lo) = (c_bit(el, i), c_bit(el, i - 1));
-                            let (rh, rl, rs) = (b[*hi], b[*lo], s[el * half + i / 2]);
-                            if *from_gt {
-                                // gt_lo = r_lo (c_lo = 0): eq_hi·r_lo.
-                                if c_hi {
-                                    rs
-                                } else {
-                                    rl - rs
-                                }
-                            } else {
-                                match (c_hi, c_lo) {
-                                    (true, true) => rs,
-                                    (true, false) => rh - rs,
-                                    (false, true) => rl - rs,
-                                    (false, false) => l.one() - rh - rl + rs,
-                                }
-                            }
-                        })
-                        .collect()
-                })
-            } else {
-                let left = self.build(&[&eq], |l| {
-                    let e = l.of(&eq);
-                    left_idx.iter().map(|i| e[*i]).collect()
-                });
-                let right = self.build(&[&gt, &eq], |l| {
-                    let (g, e) = (l.of(&gt), l.of(&eq));
-                    right_idx
-                        .iter()
-                        .map(|(from_gt, i)| if *from_gt { g[*i] } else { e[*i] })
-                        .collect()
-                });
-                self.mul(&left, &right)?
-            };
-            let next_gt = self.build(&[&gt, &prod], |l| {
-                let (g, p) = (l.of(&gt), l.of(&prod));
-                gt_plan
-                    .iter()
-                    .map(|(hi, carried)| g[*hi] + carried.map_or(Fp::ZERO, |k| p[k]))
-                    .collect()
+                out
             });
-            let next_eq = self.build(&[&eq, &prod], |l| {
-                let (e, p) = (l.of(&eq), l.of(&prod));
-                eq_plan
-                    .iter()
-                    .map(|source| match source {
-                        EqSource::Product(k) => p[*k],
-                        EqSource::Zero => Fp::ZERO,
-                        EqSource::Carried(i) => e[*i],
-                    })
-                    .collect()
-            });
-            gt = next_gt;
-            eq = next_eq;
-            gt_zero = next_zero;
             width = next;
         }
-        Ok(gt)
+        // Width 1: each element's `gt` then its unread `eq`.
+        Ok(self.build(&[&tree], |l| {
+            l.of(&tree).iter().step_by(2).copied().collect()
+        }))
     }
 
     /// `[a < 0]` for signed `k`-bit `a`, as a shared bit.

@@ -136,6 +136,38 @@ proptest! {
     }
 }
 
+/// `a mod 2^m` for every width `m` of a 20-bit value (odd and even widths: the
+/// comparison tree carries the top node of odd levels), at the range's edges and
+/// around every power of two, in both modes.
+#[test]
+fn mod2m_is_exact_for_every_width() {
+    let k = 20u32;
+    let bound = 1i64 << (k - 1);
+    let mut values: Vec<i64> = vec![-bound, bound - 1, 0, -1, 1, 12_345, -54_321];
+    for i in 0..k - 1 {
+        let p = 1i64 << i;
+        values.extend([p - 1, p, p + 1, -p, -p - 1]);
+    }
+    for security in [Security::SemiHonest, Security::Malicious] {
+        let out = all_equal(run(net(3), |e| {
+            e.set_security(security)?;
+            let x = e.input_from(PartyId(1), values.len(), &fp(&values))?;
+            (1..k)
+                .map(|m| {
+                    let low = e.mod2m(&x, k, m)?;
+                    e.open_signed(&low)
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        }));
+        for (m, opened) in (1..k).zip(&out) {
+            for (v, got) in values.iter().zip(opened) {
+                let want = i128::from(v.rem_euclid(1i64 << m));
+                assert_eq!(*got, want, "{v} mod 2^{m} ({security:?})");
+            }
+        }
+    }
+}
+
 #[test]
 fn division_by_public_constants() {
     let a: Vec<i64> = vec![
