@@ -1165,9 +1165,16 @@ impl<T: Transport> Engine<T> {
         }
         let (u, b) = (self.wrap(u), self.wrap(b));
         let ub = self.mul(&u, &b)?;
-        // u ⊕ b = u + b − 2ub.
-        let sum = self.add(&u, &b)?;
-        self.sub(&sum, &self.mul_public(&ub, Fp::new(2)))
+        // u ⊕ b = u + b − 2ub, in one pass.
+        let two = Fp::new(2);
+        Ok(self.build(&[&u, &b, &ub], |l| {
+            l.of(&u)
+                .iter()
+                .zip(l.of(&b))
+                .zip(l.of(&ub))
+                .map(|((x, y), xy)| *x + *y - two * *xy)
+                .collect()
+        }))
     }
 
     /// `count` sharings of uniformly random bits: square a random sharing, open the
