@@ -19,6 +19,8 @@
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore};
+use std::sync::Arc;
+
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::field::{batch_inverse_sqrt_of_square, Fp};
@@ -323,6 +325,16 @@ impl<T: Transport> Engine<T> {
     fn record(&mut self, z: &[Fp], m: &[Fp]) -> Result<(), Error> {
         if let Some(state) = &mut self.mac {
             state.record(z, m);
+        }
+        self.verify_if_full()
+    }
+
+    /// Keeps pairs `(z, α·z)` the caller is done with for the next check, without
+    /// copying them (the check wipes them when it lets go).
+    fn record_owned(&mut self, z: Vec<Fp>, m: Vec<Fp>) -> Result<(), Error> {
+        let (z, m) = (Zeroizing::new(z), Zeroizing::new(m));
+        if let Some(state) = &mut self.mac {
+            state.record_shared(Arc::new(z), Arc::new(m));
         }
         self.verify_if_full()
     }
@@ -1286,9 +1298,6 @@ impl<T: Transport> Engine<T> {
             .mul_pairs(&[(&mu[..], &b[..])])?
             .pop()
             .unwrap_or_default();
-        self.record(&u, &mu)?;
-        self.record(&b, &mb)?;
-        self.record(&ub, &mub)?;
         let two = Fp::new(2);
         let values: Vec<Fp> = u
             .iter()
@@ -1302,6 +1311,9 @@ impl<T: Transport> Engine<T> {
             .zip(&mub)
             .map(|((x, y), xy)| *x + *y - two * *xy)
             .collect();
+        self.record_owned(u, mu)?;
+        self.record_owned(b, mb)?;
+        self.record_owned(ub, mub)?;
         let bits = ShareVec::authenticated(self.me(), values, macs);
         self.verify_bits(&bits)?;
         Ok(bits)
@@ -1380,10 +1392,10 @@ impl<T: Transport> Engine<T> {
             prods.pop().unwrap_or_default(),
             prods.pop().unwrap_or_default(),
         );
-        self.record(&b, &mac_b)?;
-        self.record(&z, &m)?;
         let values: Vec<Fp> = b.iter().zip(&z).map(|(x, xy)| *x + *xy).collect();
         let macs: Vec<Fp> = mac_b.iter().zip(&m).map(|(x, xy)| *x + *xy).collect();
+        self.record_owned(std::mem::take(&mut *b), std::mem::take(&mut *mac_b))?;
+        self.record_owned(z, m)?;
         let bits = ShareVec::authenticated(self.me(), values, macs);
         self.verify_bits(&bits)?;
         Ok(bits)
