@@ -16,11 +16,11 @@
 //! opened, random bits are checked to be bits, and every deviation makes every honest
 //! party abort before any output; see docs/mpc.md, "Malicious security".
 
+use std::sync::Arc;
+
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore};
-use std::sync::Arc;
-
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::field::{batch_inverse_sqrt_of_square, Fp};
