@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use conclave_mpc::join::{memory, JoinLimits, JoinParty, JoinProtocol, Step};
+use conclave_mpc::join::{memory, JoinIdentity, JoinLimits, JoinParty, JoinProtocol, Step};
 use conclave_mpc::PartyId as Party;
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use rand_chacha::rand_core::SeedableRng;
@@ -65,14 +65,17 @@ fn exponentiate(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut rng = ChaCha20Rng::seed_from_u64(2);
-                let (_, msgs) =
-                    JoinParty::new(Party(1), 2, &input, JoinLimits::default(), &mut rng)
+                let mut identities = JoinIdentity::generate(2, &mut rng).into_iter();
+                let mut start = |me: u32, ids: &[Vec<u8>], rng: &mut ChaCha20Rng| {
+                    let identity = identities.next().expect("an identity per party");
+                    JoinParty::new(Party(me), 2, ids, JoinLimits::default(), rng)
+                        .expect("keys")
+                        .with_identity(identity)
+                        .start(rng)
                         .expect("start")
-                        .start(&mut rng);
-                let (state, _) =
-                    JoinParty::new(Party(2), 2, &input[..1], JoinLimits::default(), &mut rng)
-                        .expect("start")
-                        .start(&mut rng);
+                };
+                let (_, msgs) = start(1, &input, &mut rng);
+                let (state, _) = start(2, &input[..1], &mut rng);
                 (state, msgs, rng)
             },
             |(state, msgs, mut rng)| {

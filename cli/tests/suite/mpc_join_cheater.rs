@@ -6,14 +6,20 @@
 //! without proofs the shared customers would silently stop matching). The wrapper is test
 //! code only. Both honest processes must exit non-zero before any output, write no
 //! result, and name party 3: the one that holds the cheater's message directly, the
-//! other through its abort.
+//! other through its abort. A second cheat: bank 3 shows bank 2 another public key and
+//! signs a second view statement to match it (it equivocates); both honest banks name
+//! it from the statements forwarded with the proofs.
 #![allow(clippy::unwrap_used)]
 
 use std::process::Child;
 
+use conclave_mpc::config::signing_key_from_json;
+use conclave_mpc::curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_COMPRESSED;
 use conclave_mpc::curve25519_dalek_5::ristretto::CompressedRistretto;
 use conclave_mpc::curve25519_dalek_5::Scalar;
 use conclave_mpc::join::message::{self, HEADER_BYTES, POINT_BYTES};
+use conclave_mpc::join::view::ViewStatement;
+use conclave_mpc::join::JoinIdentity;
 use conclave_mpc::net::TcpTransport;
 use conclave_mpc::transport::{Frames, Transport};
 use conclave_mpc::{Error, PartyId};
@@ -27,24 +33,73 @@ use crate::mpc_join::{party, setup};
 const HOP: u8 = 1;
 const COMPLETE: u8 = 2;
 const BLIND: u8 = 3;
+/// The malicious protocol's keys and seed messages.
+const KEYS: u8 = 6;
+const SEED: u8 = 7;
 
-/// Wraps the real TLS transport; with `factor`, re-exponentiates the points of every
-/// join message in which this party acts as a relay (a layer-1 hop after the first,
-/// the complete set, the return chain).
+/// What bank 3 does wrong.
+enum Cheat {
+    /// Nothing.
+    None,
+    /// Relays with its key times this factor.
+    WrongKey(Scalar),
+    /// Shows bank 2 the basepoint as its layer-1 key and signs a second view
+    /// statement with it (its own signing key).
+    Equivocate(Box<JoinIdentity>),
+}
+
+/// Wraps the real TLS transport; with [`Cheat::WrongKey`], re-exponentiates the points
+/// of every join message in which this party acts as a relay (a layer-1 hop after the
+/// first, the complete set, the return chain); with [`Cheat::Equivocate`], rewrites the
+/// keys and seed messages to bank 2.
 struct WrongKeyRelay {
     inner: TcpTransport,
-    factor: Option<Scalar>,
-    /// Relay messages it changed.
+    cheat: Cheat,
+    /// Our return-chain key `Q` (from our keys message).
+    q: [u8; POINT_BYTES],
+    /// Messages it changed.
     tampered: usize,
 }
 
 impl WrongKeyRelay {
-    /// The frame with every relay message's points raised by the factor; other frames
-    /// (the engine's, or the join's own-set and proof messages) unchanged.
-    fn tamper(&mut self, frame: Vec<u8>) -> Vec<u8> {
-        let Some(factor) = self.factor else {
+    /// The keys or seed message `m` to bank 2 rewritten with another key `P`.
+    fn equivocate(&mut self, m: &mut Vec<u8>, identity: &JoinIdentity) {
+        let other = RISTRETTO_BASEPOINT_COMPRESSED.to_bytes();
+        if m[1] == KEYS {
+            self.q
+                .copy_from_slice(&m[HEADER_BYTES + 32..HEADER_BYTES + 64]);
+            m[HEADER_BYTES..HEADER_BYTES + 32].copy_from_slice(&other);
+        } else {
+            let units: Vec<[u8; 32]> = m[HEADER_BYTES..]
+                .chunks(POINT_BYTES)
+                .map(|c| c.try_into().unwrap())
+                .collect();
+            let second = ViewStatement::sign(
+                identity,
+                self.inner.me(),
+                [other, self.q, units[0]],
+                units[3..].to_vec(),
+            );
+            m.truncate(HEADER_BYTES);
+            m.extend_from_slice(&second.seed_units().concat());
+        }
+        self.tampered += 1;
+    }
+
+    /// The frame for party `to` with every relay message's points raised by the factor,
+    /// or the keys and seed messages to bank 2 rewritten; other frames (the engine's,
+    /// or the join's other messages) unchanged.
+    fn tamper(&mut self, to: usize, frame: Vec<u8>) -> Vec<u8> {
+        let cheat = std::mem::replace(&mut self.cheat, Cheat::None);
+        let frame = self.tamper_with(&cheat, to, frame);
+        self.cheat = cheat;
+        frame
+    }
+
+    fn tamper_with(&mut self, cheat: &Cheat, to: usize, frame: Vec<u8>) -> Vec<u8> {
+        if matches!(cheat, Cheat::None) {
             return frame;
-        };
+        }
         let me = self.inner.me();
         let Ok(messages) = message::split(me, &frame, usize::MAX / POINT_BYTES) else {
             return frame;
@@ -57,12 +112,16 @@ impl WrongKeyRelay {
             let mut m = m.to_vec();
             let hop = u32::from_be_bytes(m[6..10].try_into().unwrap());
             let relay = matches!(m[1], COMPLETE | BLIND) || (m[1] == HOP && hop >= 2);
-            if relay {
+            if let Cheat::Equivocate(identity) = cheat {
+                if to == 1 && matches!(m[1], KEYS | SEED) {
+                    self.equivocate(&mut m, identity);
+                }
+            } else if let (Cheat::WrongKey(factor), true) = (cheat, relay) {
                 for chunk in m[HEADER_BYTES..].chunks_exact_mut(POINT_BYTES) {
                     let point = CompressedRistretto(chunk.try_into().unwrap())
                         .decompress()
                         .unwrap();
-                    chunk.copy_from_slice((point * factor).compress().as_bytes());
+                    chunk.copy_from_slice((point * *factor).compress().as_bytes());
                 }
                 self.tampered += 1;
             }
@@ -82,7 +141,11 @@ impl Transport for WrongKeyRelay {
     }
 
     fn exchange(&mut self, outgoing: Frames) -> Result<Frames, Error> {
-        let outgoing = outgoing.into_iter().map(|f| self.tamper(f)).collect();
+        let outgoing = outgoing
+            .into_iter()
+            .enumerate()
+            .map(|(to, f)| self.tamper(to, f))
+            .collect();
         self.inner.exchange(outgoing)
     }
 
@@ -91,16 +154,17 @@ impl Transport for WrongKeyRelay {
     }
 }
 
-/// Banks 1 and 2 as processes, bank 3 in this process relaying with `factor`.
+/// Banks 1 and 2 as processes, bank 3 in this process cheating with `cheat`.
 fn run(
     dir: &std::path::Path,
-    factor: Option<Scalar>,
+    cheat: Cheat,
 ) -> (Vec<std::process::Output>, Result<Value, Error>, usize) {
     let children: Vec<Child> = (1..=2).map(|i| party(dir, i, "join-stats.toml")).collect();
     let (result, mut engine) = run_party_over(dir, 3, "join-stats.toml", "bank3.csv", |inner| {
         WrongKeyRelay {
             inner,
-            factor,
+            cheat,
+            q: [0; POINT_BYTES],
             tampered: 0,
         }
     });
@@ -118,7 +182,7 @@ fn a_relay_using_a_wrong_key_in_the_join_is_named_over_tls() {
     setup(d);
 
     // Baseline: the wrapper relays faithfully, all three agree.
-    let (outputs, result, tampered) = run(d, None);
+    let (outputs, result, tampered) = run(d, Cheat::None);
     assert_eq!(tampered, 0);
     let mine = result.unwrap();
     assert_eq!(mine["security"], "malicious");
@@ -137,7 +201,38 @@ fn a_relay_using_a_wrong_key_in_the_join_is_named_over_tls() {
     }
 
     // Bank 3 relays with a wrong key.
-    let (outputs, result, tampered) = run(d, Some(Scalar::from(7u8)));
+    let (outputs, result, tampered) = run(d, Cheat::WrongKey(Scalar::from(7u8)));
+    assert_honest_banks_name_party_3(d, &outputs, result, tampered, "");
+
+    // Bank 3 shows bank 2 another key, with a second signed view statement.
+    let (_, key) = signing_key_from_json(
+        &std::fs::read_to_string(d.join("p3/signing.key")).unwrap(),
+        "signing.key",
+    )
+    .unwrap();
+    let (outputs, result, tampered) = run(
+        d,
+        Cheat::Equivocate(Box::new(JoinIdentity::new(key, vec![]))),
+    );
+    assert_eq!(tampered, 2, "the keys and the seed message to bank 2");
+    assert_honest_banks_name_party_3(
+        d,
+        &outputs,
+        result,
+        tampered,
+        "signed two different views of this join",
+    );
+}
+
+/// Both honest banks exited non-zero with no output or result file, blaming party 3
+/// (and, when given, saying `why`) and no honest party.
+fn assert_honest_banks_name_party_3(
+    d: &std::path::Path,
+    outputs: &[std::process::Output],
+    result: Result<Value, Error>,
+    tampered: usize,
+    why: &str,
+) {
     assert!(tampered > 0, "the cheat never fired");
     eprintln!("relay messages changed: {tampered}; the cheater: {result:?}");
     assert!(result.is_err(), "the cheater itself got no output");
@@ -164,5 +259,6 @@ fn a_relay_using_a_wrong_key_in_the_join_is_named_over_tls() {
             err.contains("party 3 misbehaved: in the private join"),
             "bank {i} must name party 3: {err}"
         );
+        assert!(err.contains(why), "bank {i} must say why: {err}");
     }
 }

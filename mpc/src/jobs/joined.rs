@@ -25,11 +25,11 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::score::{applicant_order, LenderOutputs};
-use super::{check_range, parse_len, Feature, Job, JobError, JobFile, ScoreJob, StatsJob};
+use super::{check_range, parse_len, Feature, Job, JobError, JobFile, ScoreJob, Signer, StatsJob};
 use crate::compare::decode_fixed;
 use crate::engine::Engine;
 use crate::field::Fp;
-use crate::join::{self, JoinLimits, JoinOutput, JoinProtocol};
+use crate::join::{self, JoinIdentity, JoinLimits, JoinOutput, JoinProtocol};
 use crate::transport::Transport;
 use crate::{Error, PartyId, Security, ShareVec};
 
@@ -263,12 +263,14 @@ pub fn order_hash(tags: &[join::Tag]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Runs the private join over the engine's transport, agrees on the order's hash and
-/// exchanges the set sizes; returns the order and the public description of the join.
+/// Runs the private join over the engine's transport (the malicious one signs our view
+/// with the configuration's key), agrees on the order's hash and exchanges the set
+/// sizes; returns the order and the public description of the join.
 fn private_join<T: Transport, R: RngCore + CryptoRng>(
     engine: &mut Engine<T>,
     column: &str,
     rows: &[(String, Vec<f64>)],
+    signer: &Signer<'_>,
     rng: &mut R,
 ) -> Result<(JoinOutput, Value), Error> {
     let ids: Vec<&[u8]> = rows.iter().map(|(id, _)| id.as_bytes()).collect();
@@ -284,6 +286,7 @@ fn private_join<T: Transport, R: RngCore + CryptoRng>(
         &ids,
         JoinLimits::default(),
         protocol,
+        JoinIdentity::new(signer.key.clone(), signer.parties.clone()),
         rng,
     )?;
     let hash = order_hash(order.tags());
@@ -379,9 +382,10 @@ pub(crate) fn run<T: Transport, R: RngCore + CryptoRng>(
     column: &str,
     columns: &[String],
     rows: &[(String, Vec<f64>)],
+    signer: &Signer<'_>,
     rng: &mut R,
 ) -> Result<(Value, Option<LenderOutputs>), Error> {
-    let (order, info) = private_join(engine, column, rows, rng)?;
+    let (order, info) = private_join(engine, column, rows, signer, rng)?;
     match job {
         Job::Stats { stats } => Ok((
             joined_stats(engine, stats, &order, info, columns, rows)?,

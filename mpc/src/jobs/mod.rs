@@ -340,7 +340,8 @@ pub fn run<T: Transport, R: RngCore + CryptoRng>(
     };
     let mut outputs = match (&job.job, input, job.join.as_deref()) {
         (job_kind, JobInput::Table { columns, rows }, Some(column)) => {
-            let (outputs, lender) = joined::run(engine, job_kind, column, columns, rows, rng)?;
+            let (outputs, lender) =
+                joined::run(engine, job_kind, column, columns, rows, signer, rng)?;
             private.lender = lender;
             outputs
         }

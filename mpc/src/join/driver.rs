@@ -7,7 +7,8 @@
 use rand_core::{CryptoRng, RngCore};
 
 use crate::join::{
-    message, JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Outgoing, Step,
+    message, JoinError, JoinIdentity, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Outgoing,
+    Step,
 };
 use crate::transport::Transport;
 use crate::{Error, PartyId};
@@ -41,7 +42,8 @@ fn frames(n: usize, out: Vec<Outgoing>) -> Vec<Vec<u8>> {
 }
 
 /// Runs a join of this party's `ids` with every other party of `transport`, with the
-/// given protocol (every party must choose the same).
+/// given protocol (every party must choose the same); the malicious one signs our view
+/// with `identity` (the party configuration's keys).
 ///
 /// Every party must call this at the same point of its protocol (the join takes `2n`
 /// rounds of the transport).
@@ -55,6 +57,7 @@ pub fn run<T, I, R>(
     ids: &[I],
     limits: JoinLimits,
     protocol: JoinProtocol,
+    identity: JoinIdentity,
     rng: &mut R,
 ) -> Result<JoinOutput, Error>
 where
@@ -66,7 +69,8 @@ where
     let me = transport.me();
     let (mut state, mut out) = JoinParty::new(me, n, ids, limits, rng)?
         .with_protocol(protocol)
-        .start(rng);
+        .with_identity(identity)
+        .start(rng)?;
     loop {
         let incoming = transport.exchange(frames(n, out))?;
         let mut messages: Vec<(PartyId, &[u8])> = Vec::new();

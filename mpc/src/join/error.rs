@@ -66,12 +66,30 @@ pub enum JoinError {
         missing: usize,
     },
     /// Another party computed its proofs over a different public view (keys, seed
-    /// commitments or seeds) than ours: some party sent different values to different
-    /// parties. Not attributable to one party without signatures; the join aborts.
-    #[error("party {party} computed its join proofs over other public keys or seeds than this party; a party sent different values to different parties (the join aborts)")]
+    /// commitments or seeds) than ours, and a statement it forwarded, validly signed by
+    /// `signer` but without our seed commitment, is the only difference: either `party`
+    /// replayed a statement from another join or `signer` signed a wrong one. One of
+    /// the two deviated; the join aborts.
+    #[error("party {party} computed its join proofs over other public keys or seeds than this party, and forwards a statement signed by party {signer} that is not from this join as we see it; party {party} or party {signer} deviated (the join aborts)")]
     ViewsDisagree {
         /// The party whose view digest differs from ours.
         party: PartyId,
+        /// The signer of the statement we cannot place.
+        signer: PartyId,
+    },
+    /// The malicious protocol signs each party's view; it needs this party's identity.
+    #[error("the malicious private join needs this party's signing key and every party's verifying key (JoinParty::with_identity)")]
+    MissingIdentity,
+    /// The identity does not fit the join: another number of verifying keys than
+    /// parties, or our key is not the one listed for us.
+    #[error("the join identity lists {keys} verifying keys for {parties} parties, or its signing key is not the one listed for party {me}")]
+    IdentityMismatch {
+        /// Verifying keys in the identity.
+        keys: usize,
+        /// Parties of the join.
+        parties: usize,
+        /// Our party id.
+        me: PartyId,
     },
     /// Two neighbours of our set's chain claim different aggregates of the message
     /// between them: one of them deviated (each holds the message; the honest one names
@@ -219,6 +237,30 @@ pub enum Misbehavior {
         /// "sent it" or "received from it".
         side: &'static str,
     },
+    /// A signed view statement that does not verify under the sender's key.
+    #[error(
+        "its signature on its view of the join (keys, seed, seed commitments) does not verify"
+    )]
+    BadStatementSignature,
+    /// A signed view statement that contradicts what its signer sent us directly.
+    #[error("its signed view of the join shows {what} than it sent us")]
+    StatementContradicts {
+        /// What differs.
+        what: &'static str,
+    },
+    /// Two different view statements signed by one party in this join: it showed
+    /// different keys, seed commitments or seeds to different parties.
+    #[error("signed two different views of this join (keys, seed commitments, seeds): it showed different values to different parties")]
+    Equivocated,
+    /// A forwarded view statement that its claimed signer never made.
+    #[error("forwarded a view statement of party {party} that party {party} did not sign")]
+    ForgedStatement {
+        /// The claimed signer.
+        party: PartyId,
+    },
+    /// A view digest that does not match the view it forwarded (equal to ours).
+    #[error("its view digest does not match the signed views it forwarded (they equal ours)")]
+    WrongViewDigest,
     /// A message from a party that owes none in this round, or a second one.
     #[error("sent a message it does not owe in this round")]
     UnexpectedMessage,

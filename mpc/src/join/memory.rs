@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::join::{
-    JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Joining, Outgoing, Step,
+    JoinError, JoinIdentity, JoinLimits, JoinOutput, JoinParty, JoinProtocol, Joining, Outgoing,
+    Step,
 };
 use crate::PartyId;
 
@@ -18,7 +19,9 @@ use crate::PartyId;
 pub type Reports = Vec<(PartyId, JoinError)>;
 
 /// Runs a join between `sets.len()` parties; party `i + 1` holds `sets[i]` and draws
-/// its secrets and shuffles from `rngs[i]`. Returns each party's output in party order.
+/// its secrets and shuffles from `rngs[i]`. The parties' signing identities are fresh,
+/// drawn first from `rngs[0]` ([`JoinIdentity::generate`]). Returns each party's output
+/// in party order.
 ///
 /// # Errors
 /// The first error any party raises.
@@ -160,11 +163,16 @@ where
     let mut timings = Timings::default();
     let mut started = vec![Duration::ZERO; n];
     let mut parties = Vec::with_capacity(n);
-    for (i, (set, rng)) in sets.iter().zip(rngs.iter_mut()).enumerate() {
+    let identities = rngs
+        .first_mut()
+        .map(|rng| JoinIdentity::generate(n, rng))
+        .unwrap_or_default();
+    for (i, ((set, rng), identity)) in sets.iter().zip(rngs.iter_mut()).zip(identities).enumerate()
+    {
         let me = PartyId::from_index(i);
         let t = Instant::now();
         let party = JoinParty::new(me, n, set, limits, rng).map_err(|e| vec![(me, e)])?;
-        parties.push(party.with_protocol(protocol));
+        parties.push(party.with_protocol(protocol).with_identity(identity));
         started[i] = t.elapsed();
     }
     let mut deliver =
@@ -183,7 +191,9 @@ where
     let mut states: Vec<Joining> = Vec::with_capacity(n);
     for (i, (party, rng)) in parties.into_iter().zip(rngs.iter_mut()).enumerate() {
         let t = Instant::now();
-        let (state, out) = party.start(rng);
+        let (state, out) = party
+            .start(rng)
+            .map_err(|e| vec![(PartyId::from_index(i), e)])?;
         started[i] += t.elapsed();
         deliver(PartyId::from_index(i), out, &mut inbox);
         states.push(state);

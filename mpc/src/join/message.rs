@@ -23,14 +23,17 @@ use crate::join::error::{JoinError, Misbehavior};
 use crate::PartyId;
 
 /// The format version written by this build (first byte of every message).
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 /// Bytes of one compressed Ristretto255 point.
 pub const POINT_BYTES: usize = 32;
 /// Bytes of the fixed header: version, kind, origin, hop, count.
 pub const HEADER_BYTES: usize = 1 + 1 + 4 + 4 + 8;
 /// The most 32-byte units of a proof-protocol message (keys, seed, proofs): a view
-/// digest and four units per claim, at most `2n − 3` claims.
-pub const MAX_PROOF_UNITS: usize = 1 + 4 * (2 * crate::join::MAX_PARTIES);
+/// digest, four units per claim (at most `2n − 3` claims) and `n − 1` forwarded view
+/// statements of `n + 5` units.
+pub const MAX_PROOF_UNITS: usize = 1
+    + 4 * (2 * crate::join::MAX_PARTIES)
+    + (crate::join::MAX_PARTIES - 1) * (crate::join::MAX_PARTIES + 5);
 
 /// The kinds of message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,7 +357,7 @@ mod tests {
     #[test]
     fn layout_is_frozen() {
         let bytes = encode(MessageKind::Final, PartyId(3), 5, [[7u8; 32]].into_iter());
-        let mut want = vec![4, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
+        let mut want = vec![5, 5, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1];
         want.extend([7u8; 32]);
         assert_eq!(bytes, want);
         assert_eq!(HEADER_BYTES, 18);

@@ -62,6 +62,7 @@ pub mod memory;
 pub mod message;
 mod order;
 pub mod proof;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -79,6 +80,8 @@ pub use error::{JoinError, Misbehavior};
 use message::{Expect, MessageKind, POINT_BYTES};
 use order::{positions_in, tag_order};
 use proof::{Dleq, PublicKeys, Statement, Unit};
+pub use view::JoinIdentity;
+use view::ViewStatement;
 
 pub mod driver;
 
@@ -130,10 +133,10 @@ impl JoinProtocol {
     pub fn name(self) -> &'static str {
         match self {
             JoinProtocol::Malicious => {
-                "two-layer ECDH over Ristretto255 with proofs of correct exponentiation (malicious, wire version 4; docs/mpc.md, Private join)"
+                "two-layer ECDH over Ristretto255 with proofs of correct exponentiation (malicious, wire version 5; docs/mpc.md, Private join)"
             }
             JoinProtocol::SemiHonest => {
-                "two-layer ECDH over Ristretto255 (semi-honest, wire version 4; docs/mpc.md, Private join)"
+                "two-layer ECDH over Ristretto255 (semi-honest, wire version 5; docs/mpc.md, Private join)"
             }
         }
     }
@@ -463,6 +466,8 @@ pub struct JoinParty {
     protocol: JoinProtocol,
     /// Our coefficient seed (revealed at exchange `n+1` of the malicious protocol).
     seed: Unit,
+    /// Signs our view statement (the malicious protocol needs it).
+    identity: Option<JoinIdentity>,
 }
 
 impl fmt::Debug for JoinParty {
@@ -553,6 +558,7 @@ impl JoinParty {
             own_halves,
             protocol: JoinProtocol::Malicious,
             seed,
+            identity: None,
         })
     }
 
@@ -566,10 +572,25 @@ impl JoinParty {
         self
     }
 
+    /// Our signing identity: the malicious protocol signs our view with it and checks
+    /// the others' (docs/mpc.md, "Malicious parties").
+    pub fn with_identity(mut self, identity: JoinIdentity) -> JoinParty {
+        self.identity = Some(identity);
+        self
+    }
+
     /// Shuffles our keyed ids and returns the state for exchange 1 with the message to
     /// send in it (our keyed set, to the next party; it starts both the layer-1 chain
     /// and the return chain).
-    pub fn start<R: RngCore + CryptoRng>(self, rng: &mut R) -> (Joining, Vec<Outgoing>) {
+    ///
+    /// # Errors
+    /// With the malicious protocol: [`JoinError::MissingIdentity`] without
+    /// [`JoinParty::with_identity`], [`JoinError::IdentityMismatch`] when it does not
+    /// fit the join — before anything is sent.
+    pub fn start<R: RngCore + CryptoRng>(
+        self,
+        rng: &mut R,
+    ) -> Result<(Joining, Vec<Outgoing>), JoinError> {
         let JoinParty {
             ring,
             keys,
@@ -577,7 +598,22 @@ impl JoinParty {
             own_halves,
             protocol,
             seed,
+            identity,
         } = self;
+        let identity = match (protocol, identity) {
+            (JoinProtocol::SemiHonest, _) => None,
+            (JoinProtocol::Malicious, None) => return Err(JoinError::MissingIdentity),
+            (JoinProtocol::Malicious, Some(id)) => {
+                if id.parties() != ring.parties || !id.is_party(ring.me) {
+                    return Err(JoinError::IdentityMismatch {
+                        keys: id.parties(),
+                        parties: ring.parties,
+                        me: ring.me,
+                    });
+                }
+                Some(id)
+            }
+        };
         let own_len = own_keyed.len();
         // Position `p` of everything on our set's chains holds input row `perm[p]`.
         let mut perm: Vec<usize> = (0..own_len).collect();
@@ -589,10 +625,10 @@ impl JoinParty {
             perm.iter().map(|&row| own_keyed[row]),
         );
         let mut out = Vec::with_capacity(2);
-        let proofs = match protocol {
-            JoinProtocol::SemiHonest => None,
-            JoinProtocol::Malicious => {
-                let mut state = ProofState::new(ring, &keys, seed);
+        let proofs = match identity {
+            None => None,
+            Some(identity) => {
+                let mut state = ProofState::new(ring, &keys, seed, identity);
                 let own = state.keys[ring.me.index()].unwrap_or(PublicKeys {
                     p: RistrettoPoint::default(),
                     q: RistrettoPoint::default(),
@@ -634,7 +670,7 @@ impl JoinParty {
                 0
             }
         ];
-        (
+        Ok((
             Joining {
                 ring,
                 keys,
@@ -650,7 +686,7 @@ impl JoinParty {
                 proofs,
             },
             out,
-        )
+        ))
     }
 }
 
@@ -731,7 +767,7 @@ impl Joining {
             let aux = if e == 1 {
                 Some((MessageKind::Keys, 3))
             } else if e == n + 1 {
-                Some((MessageKind::Seed, 1))
+                Some((MessageKind::Seed, 3 + ring.parties))
             } else if e == n + 2 {
                 Some((MessageKind::Proofs, proof_units(ring.parties)))
             } else {
@@ -1045,7 +1081,7 @@ impl Joining {
             let e = self.exchange;
             if e == n {
                 // Every positional message has been delivered: reveal our seed.
-                out.push(ps.seed_message());
+                out.push(ps.seed_message()?);
             } else if e == n + 1 {
                 out.push(ps.proofs_message(&self.keys, rng)?);
             } else if e == n + 2 {
@@ -1165,8 +1201,10 @@ type MsgId = (u8, u32, u32);
 
 /// Units of a proofs message of a join of `parties`: the view digest and four per
 /// claim, `2n − 3` claims (`n − 1` return-chain steps, `n − 2` layer-1 steps).
+/// Units of a proofs message: the view digest, four per claim (`2n − 3` claims) and
+/// the forwarded view statements of the `n − 1` other parties.
 fn proof_units(parties: usize) -> usize {
-    1 + 4 * (2 * parties - 3)
+    1 + 4 * (2 * parties - 3) + (parties - 1) * view::statement_units(parties)
 }
 
 /// One positional step of a relay: `(kind of the output, origin, hop of the output,
@@ -1251,6 +1289,11 @@ struct ProofState {
     ring: Ring,
     /// Our seed (secret until exchange `n+1`).
     seed: Unit,
+    /// Signs our view statement, checks the others'.
+    identity: JoinIdentity,
+    /// Every party's view statement as it reached us (ours included), from exchange
+    /// `n+1`: forwarded in our proofs message, and what a differing view is traced to.
+    statements: Vec<Option<ViewStatement>>,
     keys: Vec<Option<PublicKeys>>,
     commitments: Vec<Option<Unit>>,
     seeds: Vec<Option<Unit>>,
@@ -1269,11 +1312,13 @@ struct ProofState {
 }
 
 impl ProofState {
-    fn new(ring: Ring, keys: &Keys, seed: Unit) -> ProofState {
+    fn new(ring: Ring, keys: &Keys, seed: Unit, identity: JoinIdentity) -> ProofState {
         let n = ring.parties;
         let mut state = ProofState {
             ring,
             seed,
+            identity,
+            statements: vec![None; n],
             keys: vec![None; n],
             commitments: vec![None; n],
             seeds: vec![None; n],
@@ -1330,14 +1375,43 @@ impl ProofState {
             }
             MessageKind::Seed => {
                 let seed = units.first().copied().unwrap_or_default();
-                if self.commitments[at] != Some(proof::commit(from, &seed)) {
+                let committed = self.commitments[at];
+                if committed != Some(proof::commit(from, &seed)) {
                     return Err(bad(Misbehavior::BadSeed));
                 }
+                let keys = self.keys[at].ok_or(JoinError::MissingMessage { party: from })?;
+                let statement = ViewStatement::from_seed_message(
+                    from,
+                    [keys.p.compress().to_bytes(), keys.q.compress().to_bytes()],
+                    &units,
+                );
+                let me = self.ring.me.index();
+                if statement.commitments.get(at).copied() != committed {
+                    return Err(bad(Misbehavior::StatementContradicts {
+                        what: "another seed commitment of its own",
+                    }));
+                }
+                if statement.commitments.get(me).copied() != self.commitments[me] {
+                    return Err(bad(Misbehavior::StatementContradicts {
+                        what: "another seed commitment of ours",
+                    }));
+                }
+                if !statement.verifies(&self.identity) {
+                    return Err(bad(Misbehavior::BadStatementSignature));
+                }
                 self.seeds[at] = Some(seed);
+                self.statements[at] = Some(statement);
             }
             _ => {
                 if units.first() != Some(&self.view) {
-                    return Err(JoinError::ViewsDisagree { party: from });
+                    let claims_end = 1 + 4 * (2 * self.ring.parties - 3);
+                    return Err(view::attribute(
+                        self.ring.me,
+                        from,
+                        &self.statements,
+                        units.get(claims_end..).unwrap_or(&[]),
+                        &self.identity,
+                    ));
                 }
                 let mut claims = Vec::new();
                 for (k, (kind, origin, hop, input)) in
@@ -1367,12 +1441,34 @@ impl ProofState {
         Ok(())
     }
 
-    /// Our seed, for every other party.
-    fn seed_message(&self) -> Outgoing {
-        Outgoing {
-            to: self.ring.others(),
-            bytes: message::encode(MessageKind::Seed, self.ring.me, 0, [self.seed].into_iter()),
-        }
+    /// Our seed with our signed view statement, for every other party.
+    fn seed_message(&mut self) -> Result<Outgoing, JoinError> {
+        let ring = self.ring;
+        let me = ring.me.index();
+        let commitments: Vec<Unit> = (0..ring.parties)
+            .map(|i| {
+                self.commitments[i].ok_or(JoinError::MissingMessage {
+                    party: PartyId::from_index(i),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let keys = self.keys[me].ok_or(JoinError::MissingMessage { party: ring.me })?;
+        let statement = ViewStatement::sign(
+            &self.identity,
+            ring.me,
+            [
+                keys.p.compress().to_bytes(),
+                keys.q.compress().to_bytes(),
+                self.seed,
+            ],
+            commitments,
+        );
+        let units = statement.seed_units();
+        self.statements[me] = Some(statement);
+        Ok(Outgoing {
+            to: ring.others(),
+            bytes: message::encode(MessageKind::Seed, ring.me, 0, units.into_iter()),
+        })
     }
 
     /// With every seed known: the view digest, the coefficients of each origin's set,
@@ -1470,6 +1566,14 @@ impl ProofState {
             claims.push(claim);
         }
         self.claims[ring.me.index()] = claims;
+        for (l, statement) in self.statements.iter().enumerate() {
+            if l != ring.me.index() {
+                let statement = statement.as_ref().ok_or(JoinError::MissingMessage {
+                    party: PartyId::from_index(l),
+                })?;
+                units.extend(statement.units());
+            }
+        }
         Ok(Outgoing {
             to: ring.others(),
             bytes: message::encode(MessageKind::Proofs, ring.me, 0, units.into_iter()),
@@ -1733,7 +1837,10 @@ mod tests {
                 limits: JoinLimits::default(),
             };
             for j in 1..=n as u32 {
-                assert_eq!(1 + 4 * steps(&ring, PartyId(j)).len(), proof_units(n));
+                assert_eq!(
+                    1 + 4 * steps(&ring, PartyId(j)).len() + (n - 1) * (n + 5),
+                    proof_units(n)
+                );
             }
         }
         // Three parties, our set (party 1) relayed by 2 then 3: party 3's input
@@ -1744,7 +1851,8 @@ mod tests {
             limits: JoinLimits::default(),
         };
         let keys = Keys::generate(&mut rng);
-        let mut state = ProofState::new(ring, &keys, [1; POINT_BYTES]);
+        let identity = JoinIdentity::generate(3, &mut rng).remove(0);
+        let mut state = ProofState::new(ring, &keys, [1; POINT_BYTES], identity);
         let (x, y) = (random_point(&mut rng), random_point(&mut rng));
         let zero = Dleq {
             e: Scalar::ZERO,

@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use conclave_mpc::join::view::ViewStatement;
 use conclave_mpc::join::{
-    self, hash_id, memory, message, JoinError, JoinLimits, JoinOutput, JoinParty, JoinProtocol,
-    Misbehavior, Step,
+    self, hash_id, memory, message, JoinError, JoinIdentity, JoinLimits, JoinOutput, JoinParty,
+    JoinProtocol, Misbehavior, Step,
 };
 use conclave_mpc::PartyId;
 use rand::seq::SliceRandom;
@@ -417,7 +418,7 @@ fn join_refuses_malformed_messages_naming_the_sender() {
             |b| b[9] += 1,
             |m| matches!(m, Misbehavior::WrongHop { .. }),
         ),
-        // The malicious protocol's messages (wire version 4).
+        // The malicious protocol's messages (wire version 5).
         (
             "public key that does not decompress",
             KEYS,
@@ -439,6 +440,39 @@ fn join_refuses_malformed_messages_naming_the_sender() {
             SEED,
             |b| b[BODY_AT] ^= 1,
             |m| matches!(m, Misbehavior::BadSeed),
+        ),
+        (
+            "signature on the view statement altered",
+            SEED,
+            |b| b[BODY_AT + 32] ^= 1,
+            |m| matches!(m, Misbehavior::BadStatementSignature),
+        ),
+        (
+            "view statement with other seed commitments than were sent",
+            SEED,
+            |b| {
+                let at = BODY_AT + 3 * 32;
+                for byte in &mut b[at..] {
+                    *byte ^= 1;
+                }
+            },
+            |m| matches!(m, Misbehavior::StatementContradicts { .. }),
+        ),
+        (
+            "view digest altered",
+            PROOFS,
+            |b| b[BODY_AT] ^= 1,
+            |m| matches!(m, Misbehavior::WrongViewDigest),
+        ),
+        (
+            "view digest and a forwarded view statement altered",
+            PROOFS,
+            |b| {
+                b[BODY_AT] ^= 1;
+                let last = b.len() - 1;
+                b[last] ^= 1;
+            },
+            |m| matches!(m, Misbehavior::ForgedStatement { .. }),
         ),
         (
             "proof with a non-canonical scalar",
@@ -522,6 +556,7 @@ fn join_refuses_a_message_from_the_wrong_party() {
     let sets = sets(3, 4, 50, 3);
     // Party 3's first messages are redirected to party 2, who expects party 1's.
     let mut rs = rngs(3, 1);
+    let mut identities = JoinIdentity::generate(3, &mut ChaCha20Rng::seed_from_u64(9)).into_iter();
     let mut starts: Vec<_> = sets
         .iter()
         .zip(rs.iter_mut())
@@ -529,7 +564,9 @@ fn join_refuses_a_message_from_the_wrong_party() {
         .map(|(i, (s, r))| {
             JoinParty::new(PartyId::from_index(i), 3, s, JoinLimits::default(), r)
                 .unwrap()
+                .with_identity(identities.next().unwrap())
                 .start(r)
+                .unwrap()
         })
         .collect();
     let (_, from3) = starts.pop().unwrap();
@@ -551,9 +588,12 @@ fn join_refuses_a_message_from_the_wrong_party() {
         "{err}"
     );
     // Nothing at all: the party that owed messages is named.
+    let identity = JoinIdentity::generate(3, &mut ChaCha20Rng::seed_from_u64(9)).remove(1);
     let (state2, _) = JoinParty::new(PartyId(2), 3, &sets[1], JoinLimits::default(), &mut rs[1])
         .unwrap()
-        .start(&mut rs[1]);
+        .with_identity(identity)
+        .start(&mut rs[1])
+        .unwrap();
     let err = state2.receive(&[], &mut rs[1]).unwrap_err();
     assert!(
         matches!(err, JoinError::MissingMessage { party: PartyId(1) }),
@@ -640,10 +680,13 @@ fn join_messages_never_carry_ids_or_their_hashes() {
 fn join_states_redact_debug() {
     let ids = [b"secret-id-1".to_vec()];
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let party = JoinParty::new(PartyId(1), 2, &ids, JoinLimits::default(), &mut rng).unwrap();
+    let identity = JoinIdentity::generate(2, &mut rng).remove(0);
+    let party = JoinParty::new(PartyId(1), 2, &ids, JoinLimits::default(), &mut rng)
+        .unwrap()
+        .with_identity(identity);
     let dump = format!("{party:?}");
     assert!(dump.contains("rows: 1"), "{dump}");
-    let (state, _) = party.start(&mut rng);
+    let (state, _) = party.start(&mut rng).unwrap();
     let dump = format!("{state:?}");
     assert!(
         !dump.contains("Scalar") && !dump.contains("own_tags"),
@@ -778,10 +821,67 @@ fn semi_honest_join_is_unchanged_and_sends_no_proofs() {
     }
 }
 
-/// A party that shows different public keys to different parties: the honest parties'
-/// view digests differ and the join aborts (not attributable without signatures).
+/// The malicious join refuses to start without a signing identity that fits it, before
+/// anything is sent; the semi-honest one needs none.
 #[test]
-fn join_aborts_when_parties_see_different_public_keys() {
+fn malicious_join_needs_a_fitting_identity() {
+    let ids = [b"a".to_vec()];
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let new = |rng: &mut ChaCha20Rng| {
+        JoinParty::new(PartyId(1), 2, &ids, JoinLimits::default(), rng).unwrap()
+    };
+    let err = new(&mut rng).start(&mut rng).unwrap_err();
+    assert!(matches!(err, JoinError::MissingIdentity), "{err}");
+    // Keys for three parties, or party 2's key, in a two-party join as party 1.
+    let three = JoinIdentity::generate(3, &mut rng).remove(0);
+    let err = new(&mut rng)
+        .with_identity(three)
+        .start(&mut rng)
+        .unwrap_err();
+    assert!(
+        matches!(err, JoinError::IdentityMismatch { keys: 3, .. }),
+        "{err}"
+    );
+    let second = JoinIdentity::generate(2, &mut rng).remove(1);
+    let err = new(&mut rng)
+        .with_identity(second)
+        .start(&mut rng)
+        .unwrap_err();
+    assert!(
+        matches!(err, JoinError::IdentityMismatch { keys: 2, .. }),
+        "{err}"
+    );
+    new(&mut rng)
+        .with_protocol(JoinProtocol::SemiHonest)
+        .start(&mut rng)
+        .unwrap();
+}
+
+/// Every error an honest party (not party 1) reported names party 1 for one of `allowed`.
+fn honest_reports_name_party_1(
+    reports: &[(PartyId, JoinError)],
+    allowed: &[Misbehavior],
+    what: &str,
+) {
+    let honest: Vec<_> = reports.iter().filter(|(at, _)| at.0 != 1).collect();
+    assert!(!honest.is_empty(), "{what}: {reports:?}");
+    for (at, e) in honest {
+        match e {
+            JoinError::PeerMisbehaved { party, reason } => {
+                assert_eq!(party.0, 1, "{what}: party {at}: {e}");
+                assert!(allowed.contains(reason), "{what}: party {at}: {e}");
+            }
+            other => panic!("{what}: party {at}: {other}"),
+        }
+    }
+}
+
+/// A party that shows different public keys to different parties is named: with keys
+/// that contradict its signed view statement by the receiver of those keys, and when it
+/// signs two different statements (another key for party 3) by every honest party,
+/// through the statements forwarded with the proofs.
+#[test]
+fn join_names_a_party_that_shows_different_values_to_different_parties() {
     for n in [2, 3, 4] {
         let sets = sets(n, 8, 50, 20 + n as u64);
         let errors = memory::run_report(
@@ -797,11 +897,68 @@ fn join_aborts_when_parties_see_different_public_keys() {
             },
         )
         .unwrap_err();
-        assert!(
-            errors
-                .iter()
-                .all(|(_, e)| matches!(e, JoinError::ViewsDisagree { .. })),
-            "{errors:?}"
+        honest_reports_name_party_1(
+            &errors,
+            &[Misbehavior::BadStatementSignature],
+            &format!("n={n} other key"),
         );
+    }
+    for n in [3, 4] {
+        let sets = sets(n, 8, 50, 30 + n as u64);
+        let mut rs = rngs(n, 4);
+        // `memory::run_report` draws the parties' identities from the first generator.
+        let cheater = JoinIdentity::generate(n, &mut rs[0].clone()).remove(0);
+        let other_key = curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_COMPRESSED.to_bytes();
+        let mut q = [0u8; 32];
+        let errors = memory::run_report(
+            &sets,
+            &mut rs,
+            JoinLimits::default(),
+            JoinProtocol::Malicious,
+            |from, to, b| {
+                if from.0 != 1 || to.0 != 3 {
+                    return;
+                }
+                if b[1] == KEYS {
+                    q.copy_from_slice(&b[BODY_AT + 32..BODY_AT + 64]);
+                    b[BODY_AT..BODY_AT + 32].copy_from_slice(&other_key);
+                }
+                if b[1] == SEED {
+                    // Party 1 signs a second statement, with the key party 3 got.
+                    let units: Vec<[u8; 32]> = b[BODY_AT..]
+                        .chunks(32)
+                        .map(|c| c.try_into().unwrap())
+                        .collect();
+                    let second = ViewStatement::sign(
+                        &cheater,
+                        PartyId(1),
+                        [other_key, q, units[0]],
+                        units[3..].to_vec(),
+                    );
+                    b.truncate(BODY_AT);
+                    b.extend_from_slice(&second.seed_units().concat());
+                }
+            },
+        )
+        .unwrap_err();
+        honest_reports_name_party_1(
+            &errors,
+            &[Misbehavior::Equivocated, Misbehavior::WrongViewDigest],
+            &format!("n={n} two statements"),
+        );
+        assert!(
+            errors.iter().any(|(at, e)| at.0 != 1
+                && matches!(
+                    e,
+                    JoinError::PeerMisbehaved {
+                        reason: Misbehavior::Equivocated,
+                        ..
+                    }
+                )),
+            "n={n}: {errors:?}"
+        );
+        assert!(errors
+            .iter()
+            .any(|(_, e)| e.to_string().contains("signed two different views")));
     }
 }
