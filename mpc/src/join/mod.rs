@@ -29,10 +29,12 @@
 //! 4. Every party finds its own tags in `U₂` ([`JoinOutput`]).
 //!
 //! With [`JoinProtocol::Malicious`] (the default) every party also sends its public
-//! keys and a seed commitment in exchange 1, its seed in exchange `n+1` and, in
-//! exchange `n+2`, aggregates and Chaum–Pedersen proofs for each of its positional
-//! steps (layer-1 relay and return-chain steps), checked by everyone; the origin checks
-//! its chains' links in exchange `n+3` ([`proof`], docs/mpc.md "Malicious parties").
+//! keys and a seed commitment in exchange 1, its seed with its signed view statement
+//! in exchange `n+1` ([`view`]: names a party that shows different values to different
+//! parties) and, in exchange `n+2`, the statements it received, aggregates and
+//! Chaum–Pedersen proofs for each of its positional steps (layer-1 relay and
+//! return-chain steps), checked by everyone; the origin checks its chains' links in
+//! exchange `n+3` ([`proof`], docs/mpc.md "Malicious parties").
 //!
 //! Shortcuts that change no message's content (docs/mpc.md, "Cost"): party `n`'s
 //! returned set is exactly its rows of the last layer-2 input, so it exponentiates
@@ -1199,12 +1201,17 @@ impl Joining {
 /// A positional message: (kind byte, origin, hop).
 type MsgId = (u8, u32, u32);
 
-/// Units of a proofs message of a join of `parties`: the view digest and four per
-/// claim, `2n − 3` claims (`n − 1` return-chain steps, `n − 2` layer-1 steps).
-/// Units of a proofs message: the view digest, four per claim (`2n − 3` claims) and
-/// the forwarded view statements of the `n − 1` other parties.
+/// Units of a proofs message of a join of `parties` up to its claims: the view digest
+/// and four per claim, `2n − 3` claims (`n − 1` return-chain steps, `n − 2` layer-1
+/// steps).
+fn claim_units(parties: usize) -> usize {
+    1 + 4 * (2 * parties - 3)
+}
+
+/// Units of a proofs message: [`claim_units`], then the forwarded view statements of
+/// the `n − 1` other parties.
 fn proof_units(parties: usize) -> usize {
-    1 + 4 * (2 * parties - 3) + (parties - 1) * view::statement_units(parties)
+    claim_units(parties) + (parties - 1) * view::statement_units(parties)
 }
 
 /// One positional step of a relay: `(kind of the output, origin, hop of the output,
@@ -1404,12 +1411,11 @@ impl ProofState {
             }
             _ => {
                 if units.first() != Some(&self.view) {
-                    let claims_end = 1 + 4 * (2 * self.ring.parties - 3);
                     return Err(view::attribute(
                         self.ring.me,
                         from,
                         &self.statements,
-                        units.get(claims_end..).unwrap_or(&[]),
+                        units.get(claim_units(self.ring.parties)..).unwrap_or(&[]),
                         &self.identity,
                     ));
                 }
@@ -1837,10 +1843,8 @@ mod tests {
                 limits: JoinLimits::default(),
             };
             for j in 1..=n as u32 {
-                assert_eq!(
-                    1 + 4 * steps(&ring, PartyId(j)).len() + (n - 1) * (n + 5),
-                    proof_units(n)
-                );
+                assert_eq!(1 + 4 * steps(&ring, PartyId(j)).len(), claim_units(n));
+                assert_eq!(claim_units(n) + (n - 1) * (n + 5), proof_units(n));
             }
         }
         // Three parties, our set (party 1) relayed by 2 then 3: party 3's input
