@@ -61,43 +61,40 @@ struct WrongKeyRelay {
     tampered: usize,
 }
 
-impl WrongKeyRelay {
-    /// The keys or seed message `m` to bank 2 rewritten with another key `P`.
-    fn equivocate(&mut self, m: &mut Vec<u8>, identity: &JoinIdentity) {
-        let other = RISTRETTO_BASEPOINT_COMPRESSED.to_bytes();
-        if m[1] == KEYS {
-            self.q
-                .copy_from_slice(&m[HEADER_BYTES + 32..HEADER_BYTES + 64]);
-            m[HEADER_BYTES..HEADER_BYTES + 32].copy_from_slice(&other);
-        } else {
-            let units: Vec<[u8; 32]> = m[HEADER_BYTES..]
-                .chunks(POINT_BYTES)
-                .map(|c| c.try_into().unwrap())
-                .collect();
-            let second = ViewStatement::sign(
-                identity,
-                self.inner.me(),
-                [other, self.q, units[0]],
-                units[3..].to_vec(),
-            );
-            m.truncate(HEADER_BYTES);
-            m.extend_from_slice(&second.seed_units().concat());
-        }
-        self.tampered += 1;
+/// The keys or seed message `m` of party `me` rewritten with another key `P`; `q` keeps
+/// our return-chain key from the keys message for the seed message's statement.
+fn equivocate(me: PartyId, identity: &JoinIdentity, q: &mut [u8; POINT_BYTES], m: &mut Vec<u8>) {
+    let other = RISTRETTO_BASEPOINT_COMPRESSED.to_bytes();
+    if m[1] == KEYS {
+        q.copy_from_slice(&m[HEADER_BYTES + 32..HEADER_BYTES + 64]);
+        m[HEADER_BYTES..HEADER_BYTES + 32].copy_from_slice(&other);
+    } else {
+        let units: Vec<[u8; 32]> = m[HEADER_BYTES..]
+            .chunks(POINT_BYTES)
+            .map(|c| c.try_into().unwrap())
+            .collect();
+        let second = ViewStatement::sign(identity, me, [other, *q, units[0]], units[3..].to_vec());
+        m.truncate(HEADER_BYTES);
+        m.extend_from_slice(&second.seed_units().concat());
     }
+}
 
+/// `m`'s points raised by `factor`.
+fn reexponentiate(m: &mut [u8], factor: &Scalar) {
+    for chunk in m[HEADER_BYTES..].chunks_exact_mut(POINT_BYTES) {
+        let point = CompressedRistretto(chunk.try_into().unwrap())
+            .decompress()
+            .unwrap();
+        chunk.copy_from_slice((point * factor).compress().as_bytes());
+    }
+}
+
+impl WrongKeyRelay {
     /// The frame for party `to` with every relay message's points raised by the factor,
     /// or the keys and seed messages to bank 2 rewritten; other frames (the engine's,
     /// or the join's other messages) unchanged.
     fn tamper(&mut self, to: usize, frame: Vec<u8>) -> Vec<u8> {
-        let cheat = std::mem::replace(&mut self.cheat, Cheat::None);
-        let frame = self.tamper_with(&cheat, to, frame);
-        self.cheat = cheat;
-        frame
-    }
-
-    fn tamper_with(&mut self, cheat: &Cheat, to: usize, frame: Vec<u8>) -> Vec<u8> {
-        if matches!(cheat, Cheat::None) {
+        if matches!(self.cheat, Cheat::None) {
             return frame;
         }
         let me = self.inner.me();
@@ -112,18 +109,16 @@ impl WrongKeyRelay {
             let mut m = m.to_vec();
             let hop = u32::from_be_bytes(m[6..10].try_into().unwrap());
             let relay = matches!(m[1], COMPLETE | BLIND) || (m[1] == HOP && hop >= 2);
-            if let Cheat::Equivocate(identity) = cheat {
-                if to == 1 && matches!(m[1], KEYS | SEED) {
-                    self.equivocate(&mut m, identity);
+            match &self.cheat {
+                Cheat::Equivocate(identity) if to == 1 && matches!(m[1], KEYS | SEED) => {
+                    equivocate(me, identity, &mut self.q, &mut m);
+                    self.tampered += 1;
                 }
-            } else if let (Cheat::WrongKey(factor), true) = (cheat, relay) {
-                for chunk in m[HEADER_BYTES..].chunks_exact_mut(POINT_BYTES) {
-                    let point = CompressedRistretto(chunk.try_into().unwrap())
-                        .decompress()
-                        .unwrap();
-                    chunk.copy_from_slice((point * *factor).compress().as_bytes());
+                Cheat::WrongKey(factor) if relay => {
+                    reexponentiate(&mut m, factor);
+                    self.tampered += 1;
                 }
-                self.tampered += 1;
+                _ => {}
             }
             out.extend_from_slice(&m);
         }

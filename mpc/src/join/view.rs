@@ -157,21 +157,10 @@ impl ViewStatement {
         })
     }
 
-    /// The statement from its signer's seed message (`seed`, signature, commitments)
-    /// and the keys it sent us in exchange 1.
+    /// The statement from its signer's seed message (`units`: seed, signature,
+    /// commitments; [`ViewStatement::seed_units`]) and the keys it sent us in exchange 1.
     pub(crate) fn from_seed_message(party: PartyId, [p, q]: [Unit; 2], units: &[Unit]) -> Self {
-        ViewStatement::from_parts(party, p, q, units)
-    }
-
-    /// The statement as forwarded in a proofs message ([`ViewStatement::units`]).
-    pub fn from_units(party: PartyId, units: &[Unit]) -> Self {
         let unit = |i: usize| units.get(i).copied().unwrap_or_default();
-        ViewStatement::from_parts(party, unit(0), unit(1), units.get(2..).unwrap_or(&[]))
-    }
-
-    /// `seed`, the signature's two halves, then the commitments.
-    fn from_parts(party: PartyId, p: Unit, q: Unit, rest: &[Unit]) -> Self {
-        let unit = |i: usize| rest.get(i).copied().unwrap_or_default();
         let mut signature = [0; SIGNATURE_LENGTH];
         signature[..POINT_BYTES].copy_from_slice(&unit(1));
         signature[POINT_BYTES..].copy_from_slice(&unit(2));
@@ -180,9 +169,16 @@ impl ViewStatement {
             p,
             q,
             seed: unit(0),
-            commitments: rest.get(3..).unwrap_or(&[]).to_vec(),
+            commitments: units.get(3..).unwrap_or(&[]).to_vec(),
             signature,
         }
+    }
+
+    /// The statement as forwarded in a proofs message ([`ViewStatement::units`]).
+    pub fn from_units(party: PartyId, units: &[Unit]) -> Self {
+        let unit = |i: usize| units.get(i).copied().unwrap_or_default();
+        let rest = units.get(2..).unwrap_or(&[]);
+        ViewStatement::from_seed_message(party, [unit(0), unit(1)], rest)
     }
 
     /// The units of our seed message: seed, signature, commitments.
